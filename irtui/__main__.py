@@ -1,0 +1,5 @@
+"""Allows `python -m irtui`."""
+
+from irtui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+"""Remediations: declared once, executed through describe -> RBAC -> dry run -> confirm -> run
+-> record, always via the guarded clients.
+"""

@@ -1,0 +1,210 @@
+"""The configuration file: where it lives, how it is read, and how a bad value is reported.
+
+This module owns loading TOML at XDG paths, precedence (flag > environment > per-context
+> global) and errors that name file, line and key. Each package owns the schema of its
+own section and reads it through `Section`, so adding a setting never touches this file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+class ConfigError(Exception):
+    """A config or runbook file that cannot be used, with where and why."""
+
+    def __init__(self, file: str | os.PathLike, line: int | None, key: str | None, message: str) -> None:
+        self.file = str(file)
+        self.line = line
+        self.key = key
+        self.message = message
+        where = self.file if line is None else f"{self.file}:{line}"
+        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+
+def xdg_config_home() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+
+
+def xdg_data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def default_config_path() -> Path:
+    return xdg_config_home() / "irtui" / "config.toml"
+
+
+def data_dir() -> Path:
+    """`$XDG_DATA_HOME/irtui`, created on first use."""
+    path = xdg_data_home() / "irtui"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def locate_key(text: str, dotted: str) -> int | None:
+    """Best-effort line number (1-based) of a dotted key in TOML source.
+
+    Finds the innermost table header that is a prefix of the key, then the key's first
+    line after it; falls back to the header's line, or None.
+    """
+    parts = dotted.split(".")
+    lines = text.splitlines()
+    header_line = 0
+    rest = parts
+    for cut in range(len(parts), 0, -1):
+        table = parts[:cut]
+        pattern = re.compile(r"^\s*\[\[?\s*" + r"\s*\.\s*".join(_key_re(p) for p in table) + r"\s*\]\]?\s*(#.*)?$")
+        for number, line in enumerate(lines, 1):
+            if pattern.match(line):
+                header_line, rest = number, parts[cut:]
+                break
+        if header_line:
+            break
+    if not rest:
+        return header_line or None
+    key = re.compile(r"^\s*" + r"\s*\.\s*".join(_key_re(p) for p in rest[:1]) + r"\s*(=|\.)")
+    for number in range(header_line, len(lines)):
+        if lines[number].lstrip().startswith("["):
+            if number > header_line:
+                break
+            continue
+        if key.match(lines[number]):
+            return number + 1
+    return header_line or None
+
+
+def _key_re(part: str) -> str:
+    escaped = re.escape(part)
+    return rf"(?:{escaped}|\"{escaped}\"|'{escaped}')"
+
+
+def load_toml(path: str | os.PathLike) -> tuple[dict[str, Any], str]:
+    """Parse a TOML file; a syntax error becomes a `ConfigError` with its line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, None, None, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(path, int(match.group(1)) if match else None, None, f"invalid TOML: {exc}") from exc
+
+
+@dataclass
+class Section:
+    """A table of a loaded file, whose getters report bad values with file, line and key."""
+
+    data: dict[str, Any]
+    file: str
+    text: str
+    prefix: str = ""
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}.{key}" if self.prefix else key
+
+    def error(self, key: str, message: str) -> ConfigError:
+        full = self._key(key)
+        return ConfigError(self.file, locate_key(self.text, full), full, message)
+
+    def get(self, key: str, kind: type[T] | tuple[type, ...], default: Any = _MISSING) -> T:
+        if key not in self.data:
+            if default is _MISSING:
+                raise self.error(key, "is required")
+            return default
+        value = self.data[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        # TOML integers are acceptable where a float is asked for; bools are not ints here.
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(value, bool) and bool not in kinds:
+            ok = False
+        else:
+            ok = isinstance(value, kinds)
+        if not ok:
+            names = " or ".join(k.__name__ for k in kinds)
+            raise self.error(key, f"must be {names}, not {type(value).__name__} ({value!r})")
+        return value
+
+    def section(self, key: str) -> Section:
+        value = self.data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.error(key, f"must be a table, not {type(value).__name__}")
+        return Section(value, self.file, self.text, self._key(key))
+
+    def sections(self, key: str) -> list[Section]:
+        """An array of tables (`[[key]]`)."""
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.error(key, "must be an array of tables")
+        return [Section(v, self.file, self.text, self._key(key)) for v in value]
+
+    def keys(self) -> list[str]:
+        return list(self.data)
+
+    def reject_unknown(self, allowed: set[str] | frozenset[str]) -> None:
+        """Typos in a config are errors, not silently ignored settings."""
+        for key in self.data:
+            if key not in allowed:
+                raise self.error(key, f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+
+
+class Config:
+    """The loaded config file; `Config.empty()` when there is none."""
+
+    def __init__(self, data: dict[str, Any], file: str, text: str) -> None:
+        self.root = Section(data, file, text)
+        self.file = file
+
+    @classmethod
+    def empty(cls) -> Config:
+        return cls({}, "<defaults>", "")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> Config:
+        """The file at `path`, or at the default path if it exists, or empty defaults."""
+        if path is None:
+            path = default_config_path()
+            if not path.exists():
+                return cls.empty()
+        data, text = load_toml(path)
+        return cls(data, str(path), text)
+
+    def section(self, name: str) -> Section:
+        return self.root.section(name)
+
+    def setting(
+        self,
+        section: str,
+        key: str,
+        kind: type[T] | tuple[type, ...],
+        default: Any,
+        *,
+        context: str | None = None,
+        flag: Any = None,
+        env: str | None = None,
+    ) -> T:
+        """One value by precedence: flag > environment > [contexts."CTX".section] > [section]."""
+        if flag is not None:
+            return flag
+        if env and env in os.environ:
+            raw = os.environ[env]
+            if kind is bool or (isinstance(kind, tuple) and bool in kind):
+                return raw.strip().lower() in {"1", "true", "yes", "on"}  # type: ignore[return-value]
+            return raw  # type: ignore[return-value]
+        if context is not None:
+            contexts = self.root.section("contexts")
+            if context in contexts.data:
+                per = contexts.section(context).section(section)
+                if key in per.data:
+                    return per.get(key, kind)
+        return self.section(section).get(key, kind, default)

@@ -1,0 +1,1 @@
+"""Error rates and latency: the Prometheus HTTP API and direct /metrics scrapes."""

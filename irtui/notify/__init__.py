@@ -1,0 +1,1 @@
+"""Status updates and paging: Slack, Statuspage and PagerDuty over guarded httpx clients."""

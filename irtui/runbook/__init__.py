@@ -1,0 +1,1 @@
+"""The runbook as data: its schema, loader, validator, and the default EMR platform runbook."""

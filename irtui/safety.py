@@ -1,0 +1,42 @@
+"""The read-only switch every mutating client consults before it sends anything.
+
+A `Guard` is created once, from the command line and config, and handed to the guarded
+Kubernetes, PostgreSQL and HTTP clients and to anything that runs a command (helm). It can
+be made stricter but never looser at run time, so no key, palette entry or code path can
+turn a read-only session into a writable one.
+"""
+
+from __future__ import annotations
+
+
+class ReadOnlyError(PermissionError):
+    """Raised by a guarded client instead of sending a mutating request."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"read-only mode: refused to send {what}")
+        self.what = what
+
+
+class Guard:
+    """Decides whether a mutating request may leave this process."""
+
+    __slots__ = ("_read_only",)
+
+    def __init__(self, read_only: bool = False) -> None:
+        self._read_only = bool(read_only)
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    def make_read_only(self) -> None:
+        """Tighten to read-only; there is deliberately no way back."""
+        self._read_only = True
+
+    def check(self, what: str) -> None:
+        """Raise `ReadOnlyError` if `what` (a short description of the request) may not be sent."""
+        if self._read_only:
+            raise ReadOnlyError(what)
+
+    def __repr__(self) -> str:
+        return f"Guard(read_only={self._read_only})"
