@@ -40,3 +40,23 @@ class Guard:
 
     def __repr__(self) -> str:
         return f"Guard(read_only={self._read_only})"
+
+
+_SAFE_HTTP_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def guarded_http_client(guard: Guard, **kwargs):
+    """An `httpx.AsyncClient` whose every non-read request passes the guard first.
+
+    The check runs in a request event hook, before the connection is used, so a refused
+    request never reaches the network.
+    """
+    import httpx
+
+    async def check(request: httpx.Request) -> None:
+        if request.method.upper() not in _SAFE_HTTP_METHODS:
+            guard.check(f"{request.method} {request.url.copy_with(query=None)}")
+
+    hooks = kwargs.pop("event_hooks", {}) or {}
+    hooks = {**hooks, "request": [check, *hooks.get("request", [])]}
+    return httpx.AsyncClient(event_hooks=hooks, **kwargs)

@@ -71,3 +71,11 @@ def test_kubectl_printer_words():
     }
     summary = pod_summary(crashing)
     assert (summary.ready, summary.status, summary.restarts) == ("0/1", "CrashLoopBackOff", 4)
+
+
+async def test_guarded_http_client_refuses_posts_in_read_only():
+    async with __import__("irtui.safety", fromlist=["x"]).guarded_http_client(
+        Guard(read_only=True), base_url="http://127.0.0.1:9"
+    ) as http:
+        with pytest.raises(ReadOnlyError):
+            await http.post("/hook", json={"text": "x"})
