@@ -122,3 +122,11 @@ def sim(sim_factory) -> Sim:
 @pytest.fixture
 def pg_dsn() -> str:
     return PG_DSN
+
+
+@pytest.fixture(scope="module")
+def module_sim(tmp_path_factory) -> Sim:
+    """One simulator shared by a test module whose tests do not disturb each other."""
+    sim = start_sim(tmp_path_factory.mktemp("module-sim"))
+    yield sim
+    sim.stop()
