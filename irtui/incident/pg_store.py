@@ -1,0 +1,312 @@
+"""The shared war room: incidents in PostgreSQL, pushed to every attached irtui by
+LISTEN/NOTIFY, with a local outbox for when the database is unreachable.
+
+Order: all writers of an incident take its row lock (`SELECT ... FOR UPDATE`) in the
+INSERT transaction, read the chain head, and append `seq + 1` with `prev_hash` = the
+head's hash. One order, one chain, whichever machine writes. The NOTIFY is sent inside the
+same transaction, so it is delivered only if the entry committed.
+
+No double entries: `entry_id` is UNIQUE and is the idempotency key; an outbox replay of an
+entry that did commit (the connection dropped before the reply) finds it and stops.
+
+Schema: `schema_version` plus `migrations/pg/NNNN_name.sql`, applied in order on open under
+an advisory lock so that two processes starting together migrate once. Everything lives in
+one schema (`?schema=` in the URL, default `irtui`), so tests can use their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import asyncpg
+
+from irtui.incident import sql
+from irtui.incident.model import GENESIS_HASH, Entry, canonical_json, details_json, entry_from_row, format_ts
+from irtui.incident.outbox import Outbox
+from irtui.incident.store import Store, StoreError, UnknownIncident, incident_id_for
+from irtui.safety import Guard
+
+log = logging.getLogger(__name__)
+
+# Errors meaning "the database is not reachable right now": the entry goes to the outbox.
+OFFLINE_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                  asyncpg.CannotConnectNowError, ConnectionError)
+_SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,50}$")
+CONNECT_TIMEOUT = 3.0
+COMMAND_TIMEOUT = 5.0
+
+
+def _q(name: str) -> str:
+    return sql.load("pg", name)
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """(dsn without our `schema` parameter, schema name)."""
+    parts = urlsplit(url)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    schema = next((v for k, v in params if k == "schema"), "irtui")
+    rest = [(k, v) for k, v in params if k != "schema"]
+    if not _SCHEMA_NAME.match(schema):
+        raise StoreError(f"invalid schema name {schema!r} in store URL")
+    return urlunsplit(parts._replace(query=urlencode(rest))), schema
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("irtui.incident").joinpath("migrations", "pg")
+    found = []
+    for item in folder.iterdir():
+        match = re.match(r"^(\d{4})_(\w+)\.sql$", item.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), item.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class PostgresStore(Store):
+    def __init__(self, url: str, *, outbox: Path | str | None = None, guard: Guard | None = None) -> None:
+        super().__init__()
+        # Read-only: no migration DDL, no INSERT, no NOTIFY leaves this process.
+        self.guard = guard or Guard()
+        self.url = url
+        self.dsn, self.schema = split_url(url)
+        self.channel = f"irtui_{self.schema}"[:63]
+        self._outbox_path = Path(outbox) if outbox else None
+        self._outbox: Outbox | None = None
+        self._pool: asyncpg.Pool | None = None
+        self._listener: asyncpg.Connection | None = None
+        self._write_lock = asyncio.Lock()
+        self._replayer: asyncio.Task | None = None
+        self._watchdog: asyncio.Task | None = None
+        self._closed = False
+        self.online = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _settings(self) -> dict[str, str]:
+        return {"search_path": self.schema, "application_name": "irtui"}
+
+    async def open(self) -> None:
+        from irtui.config import data_dir
+
+        key = hashlib.sha256(f"{self.dsn}|{self.schema}".encode()).hexdigest()[:16]
+        self._outbox = Outbox(self._outbox_path or data_dir() / f"outbox-{key}.sqlite", key)
+        try:
+            if not self.guard.read_only:
+                conn = await asyncpg.connect(self.dsn, timeout=CONNECT_TIMEOUT)
+                try:
+                    await self._migrate(conn)
+                finally:
+                    await conn.close()
+            self._pool = await asyncpg.create_pool(
+                self.dsn, min_size=1, max_size=4, timeout=CONNECT_TIMEOUT, command_timeout=COMMAND_TIMEOUT,
+                server_settings=self._settings())
+        except OFFLINE_ERRORS as exc:
+            self._outbox.close()
+            # At start the timeline cannot be read without the database: say so in one line
+            # (the caller may fall back to the local store); once open, outages go to the outbox.
+            raise StoreError(f"shared incident store unreachable: {exc}") from exc
+        self.online = True
+        if len(self._outbox) and not self.guard.read_only:
+            self._kick_replay()
+
+    async def _migrate(self, conn: asyncpg.Connection) -> None:
+        await conn.execute(_q("lock_migrations"), self.schema)
+        try:
+            statement = await conn.fetchval(_q("create_schema_statement"), self.schema)
+            await conn.execute(statement)  # the identifier was quoted by the server's format(%I)
+            await conn.execute(_q("set_search_path"), self.schema)
+            await conn.execute(_q("schema_version_table"))
+            current = await conn.fetchval(_q("schema_version"))
+            for version, name, text in migrations():
+                if version > current:
+                    async with conn.transaction():
+                        await conn.execute(text)
+                        await conn.execute(_q("record_migration"), version, name)
+        finally:
+            await conn.execute(_q("unlock_migrations"), self.schema)
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in (self._replayer, self._watchdog):
+            if task:
+                task.cancel()
+        if self._listener is not None:
+            try:
+                await asyncio.wait_for(self._listener.close(), 2)
+            except Exception:
+                self._listener.terminate()
+            self._listener = None
+        if self._pool is not None:
+            try:
+                await asyncio.wait_for(self._pool.close(), 3)
+            except Exception:
+                self._pool.terminate()
+            self._pool = None
+        if self._outbox is not None:
+            self._outbox.close()
+
+    # -- writes ----------------------------------------------------------------------------
+    async def _insert(self, entry: Entry) -> Entry:
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                if not await conn.fetchval(_q("lock_incident"), entry.incident_id):
+                    raise UnknownIncident(f"no incident {entry.incident_id}")
+                row = await conn.fetchrow(_q("entry_by_id"), entry.entry_id)
+                if row:
+                    return entry_from_row(*row)
+                last = await conn.fetchrow(_q("last_entry"), entry.incident_id)
+                chained = entry.chained((last[0] if last else 0) + 1, last[1] if last else GENESIS_HASH)
+                await conn.execute(_q("insert_entry"), *_row(chained))
+                await conn.execute(_q("notify"), self.channel, f"{chained.incident_id}:{chained.seq}")
+                return chained
+
+    async def append(self, entry: Entry) -> Entry:
+        self.guard.check(f"timeline entry ({entry.kind}) to the shared incident store")
+        async with self._write_lock:
+            # Once anything waits in the outbox, later entries queue behind it: order is kept.
+            if len(self._outbox) == 0:
+                try:
+                    chained = await self._insert(entry)
+                except OFFLINE_ERRORS as exc:
+                    log.warning("shared store unreachable (%s); entry kept in the local outbox", exc)
+                    self.online = False
+                else:
+                    self.online = True
+                    # The entry is committed; failing to fetch it back for subscribers must
+                    # not make the caller think it was lost (the watchdog catches up later).
+                    await self._safe_announce(chained)
+                    return chained
+            self._outbox.put(entry)
+            self._kick_replay()
+        self._deliver_pending(entry)
+        return entry
+
+    async def declare(self, entry: Entry) -> Entry:
+        """Needs the database: an incident id must be unique across every machine."""
+        self.guard.check("declare an incident in the shared incident store")
+        day = entry.ts.strftime("%Y%m%d")
+        try:
+            async with self._pool.acquire() as conn:
+                async with conn.transaction():
+                    await conn.execute(_q("lock_day"), day)
+                    row = await conn.fetchrow(_q("entry_by_id"), entry.entry_id)
+                    if row:
+                        return entry_from_row(*row)
+                    n = await conn.fetchval(_q("next_incident_number"), day)
+                    incident_id = incident_id_for(entry.ts, n)
+                    await conn.execute(_q("insert_incident"), incident_id, day, n, format_ts(entry.ts))
+                    placed = Entry(incident_id, entry.entry_id, entry.ts, entry.actor, entry.kind, entry.text, entry.details)
+                    chained = placed.chained(1, GENESIS_HASH)
+                    await conn.execute(_q("insert_entry"), *_row(chained))
+                    await conn.execute(_q("notify"), self.channel, f"{incident_id}:1")
+        except OFFLINE_ERRORS as exc:
+            self.online = False
+            raise StoreError(f"cannot declare: the shared incident store is unreachable ({exc})") from exc
+        self.online = True
+        await self._safe_announce(chained)
+        return chained
+
+    def _kick_replay(self) -> None:
+        if self._replayer is None or self._replayer.done():
+            self._replayer = asyncio.ensure_future(self._replay())
+
+    async def _replay(self) -> None:
+        """Send outbox entries oldest first, each once, until the outbox is empty."""
+        delay = 0.2
+        while not self._closed:
+            async with self._write_lock:
+                waiting = self._outbox.all()
+                if not waiting:
+                    return
+                try:
+                    for entry in waiting:
+                        chained = await self._insert(entry)
+                        self._outbox.delete(entry.entry_id)
+                        self.online = True
+                        await self._safe_announce(chained)
+                    delay = 0.2
+                    continue
+                except OFFLINE_ERRORS:
+                    self.online = False
+                except UnknownIncident:
+                    log.error("outbox entry for an unknown incident dropped: %s", entry.entry_id)
+                    self._outbox.delete(entry.entry_id)
+                    continue
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+    async def flush(self, timeout: float = 30.0) -> None:
+        """Wait until the outbox is empty (tests, clean shutdown)."""
+        if len(self._outbox):
+            self._kick_replay()
+            await asyncio.wait_for(asyncio.shield(self._replayer), timeout)
+
+    # -- reads -----------------------------------------------------------------------------
+    async def entries(self, incident_id: str, after_seq: int = 0) -> list[Entry]:
+        rows = await self._pool.fetch(_q("entries_after"), incident_id, after_seq)
+        return [entry_from_row(*row) for row in rows]
+
+    async def incidents(self) -> list[tuple[str, bool]]:
+        return [(r[0], bool(r[1])) for r in await self._pool.fetch(_q("incidents"))]
+
+    async def heads(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in await self._pool.fetch(_q("heads"))}
+
+    async def pending(self, incident_id: str | None = None) -> list[Entry]:
+        return [e for e in self._outbox.all() if incident_id is None or e.incident_id == incident_id]
+
+    # -- other processes -------------------------------------------------------------------
+    async def _start_watching(self) -> None:
+        await self._listen()
+        self._watchdog = asyncio.ensure_future(self._watch())
+
+    async def _listen(self) -> None:
+        try:
+            conn = await asyncpg.connect(self.dsn, timeout=CONNECT_TIMEOUT, server_settings=self._settings())
+            await conn.add_listener(self.channel, self._on_notify)
+            self._listener = conn
+        except OFFLINE_ERRORS as exc:
+            log.warning("cannot LISTEN for shared incident updates yet: %s", exc)
+            self._listener = None
+
+    def _on_notify(self, conn: Any, pid: int, channel: str, payload: str) -> None:
+        incident_id = payload.rsplit(":", 1)[0]
+        asyncio.ensure_future(self._safe_catch_up(incident_id))
+
+    async def _safe_announce(self, chained: Entry) -> None:
+        try:
+            await self._announce(chained)
+        except OFFLINE_ERRORS:
+            pass
+        except Exception:
+            log.exception("catch-up failed")
+
+    async def _safe_catch_up(self, incident_id: str | None) -> None:
+        try:
+            await self.catch_up(incident_id)
+        except OFFLINE_ERRORS:
+            pass  # the watchdog catches up everything once it reconnects
+        except Exception:
+            log.exception("catch-up failed")
+
+    async def _watch(self) -> None:
+        """Reconnect the LISTEN connection when it drops, then fetch what we missed."""
+        while not self._closed:
+            await asyncio.sleep(0.5)
+            if self._listener is None or self._listener.is_closed():
+                if self._listener is not None:
+                    self._listener.terminate()
+                    self._listener = None
+                await self._listen()
+                if self._listener is not None:
+                    await self._safe_catch_up(None)
+
+
+def _row(entry: Entry) -> tuple:
+    return (entry.incident_id, entry.seq, entry.entry_id, format_ts(entry.ts), canonical_json(entry.actor.to_dict()),
+            entry.kind, entry.text, details_json(entry.details), entry.prev_hash, entry.hash)

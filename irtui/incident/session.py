@@ -1,0 +1,315 @@
+"""An incident session: one process's view of the current incident, the object the UI and
+the actions call.
+
+It subscribes to the store, keeps the timeline (chained entries plus pending outbox ones)
+and the folded state, and tells listeners after each change. Every write goes through the
+store first: listeners hear of an entry only once it is durable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from irtui.incident.journal import Journal
+from irtui.safety import Guard
+from irtui.incident.model import Actor, Entry, format_ts, utcnow
+from irtui.incident.state import IncidentState, fold
+from irtui.incident.store import Store, StoreError, make_entry
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Entry | None], Any]
+
+
+def _stable_id(*parts: object) -> str:
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+class NoIncident(StoreError):
+    """A timeline write with no incident open (actions use `record`, which journals instead)."""
+
+
+class IncidentSession:
+    def __init__(self, store: Store, actor: Actor, *, journal: Journal | None = None,
+                 now: Callable[[], datetime] = utcnow, guard: Guard | None = None) -> None:
+        self.store = store
+        # A read-only terminal (shared screen) writes nothing, not even a note: the guard
+        # refuses here, below every key, as the guarded clients do.
+        self.guard = guard or Guard()
+        self.actor = actor
+        self.journal = journal
+        self.now = now
+        self.incident_id: str | None = None
+        self.entries: list[Entry] = []          # chained, in seq order
+        self.pending: dict[str, Entry] = {}     # outbox entries, in the order written
+        self.state: IncidentState | None = None
+        self._listeners: list[Listener] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        self._observations: list[tuple[str, str, dict[str, Any] | None]] = []
+        self._attaching: str | None = None
+        self._early: list[Entry] = []
+        self._observer_task = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self, incident_id: str | None = None) -> None:
+        """Subscribe to the store and attach to `incident_id`, or to the open incident if any."""
+        self._unsubscribe = await self.store.subscribe(self._on_entry)
+        target = incident_id or await self.store.open_incident()
+        if target:
+            await self.attach(target)
+
+    async def stop(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def listen(self, callback: Listener) -> Callable[[], None]:
+        """`callback(entry)` after each new entry of the current incident (state already
+        updated); `callback(None)` when the session attaches to another incident."""
+        self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
+
+    async def attach(self, incident_id: str) -> None:
+        # Entries delivered while the timeline is being read are kept, not dropped: the
+        # read may have happened before they committed.
+        self._attaching, self._early = incident_id, []
+        try:
+            entries = await self.store.entries(incident_id)
+            pending = await self.store.pending(incident_id)
+        finally:
+            self._attaching = None
+        if not entries:
+            raise StoreError(f"no incident {incident_id}")
+        last = entries[-1].seq
+        for early in self._early:
+            if early.pending:
+                continue
+            if early.seq == last + 1:
+                entries.append(early)
+                last = early.seq
+        self.incident_id = incident_id
+        self.entries = entries
+        placed = {e.entry_id for e in entries}
+        self.pending = {e.entry_id: e for e in [*pending, *(x for x in self._early if x.pending)]
+                        if e.entry_id not in placed}
+        self._early = []
+        self._refold()
+        self._tell(None)
+        await self._attach_journal()
+
+    async def _attach_journal(self) -> None:
+        """What this machine did while no incident was open joins the incident it declares or
+        joins (same entry_id: a crash half-way cannot attach an entry twice)."""
+        if self.journal is None or not self.writable:
+            return
+        for journaled in self.journal.unattached():
+            moved = make_entry(self.incident_id, journaled.kind, journaled.text,
+                               {**journaled.details, "journaled": True}, journaled.actor,
+                               entry_id=journaled.entry_id, ts=journaled.ts)
+            await self.store.append(moved)
+            self.journal.mark_attached(journaled.entry_id, self.incident_id)
+
+    @property
+    def timeline(self) -> list[Entry]:
+        return [*self.entries, *self.pending.values()]
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is not None and self.state.is_open
+
+    @property
+    def writable(self) -> bool:
+        """An incident is open and this terminal may write to it."""
+        return self.is_open and not self.guard.read_only
+
+    # -- incoming --------------------------------------------------------------------------
+    def _on_entry(self, entry: Entry) -> None:
+        if entry.incident_id == self._attaching:
+            self._early.append(entry)
+            return
+        if entry.incident_id != self.incident_id:
+            # Another responder declared an incident and we have none open: join it.
+            if entry.kind == "declared" and not self.is_open:
+                import asyncio
+
+                asyncio.ensure_future(self.attach(entry.incident_id))
+            return
+        if entry.pending:
+            if entry.entry_id in self.pending:
+                return
+            self.pending[entry.entry_id] = entry
+            self._refold()
+        else:
+            last = self.entries[-1].seq if self.entries else 0
+            if entry.seq <= last:
+                return
+            self.entries.append(entry)
+            if self.pending.pop(entry.entry_id, None) is not None or self.pending:
+                self._refold()
+            else:
+                from irtui.incident.state import apply
+
+                apply(self.state, entry)
+        self._tell(entry)
+
+    def _refold(self) -> None:
+        self.state = fold(self.incident_id, self.timeline)
+
+    def _tell(self, entry: Entry | None) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(entry)
+            except Exception:
+                log.exception("incident listener failed")
+
+    # -- writes ----------------------------------------------------------------------------
+    async def declare(self, title: str, severity: str, services: Iterable[str] = (), *,
+                      detected_at: datetime | None = None, incident_kind: str | None = None,
+                      impact: dict[str, Any] | None = None, answers: dict[str, str] | None = None,
+                      phase: str = "", details: dict[str, Any] | None = None) -> str:
+        """Declare an incident and attach to it (which attaches the unattached audit journal)."""
+        self.guard.check(f"declare incident {title!r}")
+        body = {"title": title, "severity": severity, "services": list(services), "status": "Investigating",
+                "phase": phase, **(details or {})}
+        if detected_at:
+            body["detected_at"] = format_ts(detected_at)
+        if incident_kind:
+            body["incident_kind"] = incident_kind
+        if impact:
+            body["impact"] = impact
+        if answers:
+            body["impact_answers"] = answers
+        entry = make_entry("", "declared", f"[{severity}] {title}", body, self.actor, ts=self.now())
+        declared = await self.store.declare(entry)
+        await self.attach(declared.incident_id)
+        return declared.incident_id
+
+    async def append(self, kind: str, text: str, details: dict[str, Any] | None = None, *,
+                     entry_id: str | None = None, actor: Actor | None = None) -> Entry:
+        """Append to the current incident; durable when it returns (maybe `pending`)."""
+        if self.incident_id is None:
+            raise NoIncident("no incident is open")
+        self.guard.check(f"timeline entry ({kind})")
+        entry = make_entry(self.incident_id, kind, text, details, actor or self.actor, entry_id=entry_id, ts=self.now())
+        return await self.store.append(entry)
+
+    async def record(self, kind: str, text: str, details: dict[str, Any] | None = None, *,
+                     actor: Actor | None = None) -> Entry:
+        """For actions: into the open incident's timeline, or, with none open, the local
+        audit journal (attached to the next incident declared)."""
+        if self.is_open:
+            return await self.append(kind, text, details, actor=actor)
+        self.guard.check(f"audit journal entry ({kind})")
+        entry = make_entry("", kind, text, details, actor or self.actor, ts=self.now())
+        if self.journal is None:
+            self.journal = Journal()
+        return self.journal.add(entry)
+
+    async def action_started(self, action: str, target: str, command: str, *, namespace: str = "",
+                             context: str = "", dry_run: bool = False, actor: Actor | None = None,
+                             **details: Any) -> Entry:
+        """An action is about to run. Returns the entry; pass its `entry_id` as `started`
+        to `action_finished`. Goes to the journal when no incident is open."""
+        body = {"action": action, "target": target, "command": command, "namespace": namespace,
+                "context": context, "dry_run": dry_run, **details}
+        return await self.record("action_started", f"{action} {target}: {command}", body, actor=actor)
+
+    async def action_finished(self, action: str, target: str, ok: bool, result: str = "", *, started: str | None = None,
+                              actor: Actor | None = None, **details: Any) -> Entry:
+        """The outcome: `ok`, and the API's message or a summary in `result`."""
+        body = {"action": action, "target": target, "ok": ok, "result": result, "started": started, **details}
+        verdict = "ok" if ok else "FAILED"
+        return await self.record("action_finished", f"{action} {target}: {verdict}" + (f": {result}" if result else ""),
+                                 body, actor=actor)
+
+    async def note(self, text: str) -> Entry:
+        return await self.append("note", text)
+
+    async def tick(self, item: str, done: bool = True, text: str = "", phase: str = "") -> Entry:
+        verb = "ticked" if done else "unticked"
+        return await self.append("checklist", f"{verb}: {text or item}", {"item": item, "done": done, "phase": phase})
+
+    async def set_severity(self, severity: str, reason: str = "") -> Entry:
+        old = self.state.severity if self.state else ""
+        return await self.append("severity", f"severity {old} -> {severity}" + (f": {reason}" if reason else ""),
+                                 {"severity": severity, "from": old})
+
+    async def set_status(self, status: str) -> Entry:
+        return await self.append("status", f"status: {status}", {"status": status})
+
+    async def set_phase(self, phase: str, title: str = "") -> Entry:
+        return await self.append("phase", f"phase: {title or phase}", {"phase": phase})
+
+    async def set_role(self, role: str, person: str | None) -> Entry:
+        return await self.append("role", f"{role}: {person or '(unassigned)'}", {"role": role, "person": person})
+
+    async def set_impact(self, **impact: Any) -> Entry:
+        text = ", ".join(f"{k}={v}" for k, v in impact.items())
+        return await self.append("impact", f"impact: {text}", impact)
+
+    async def post_update(self, text: str, channels: Iterable[str] = ()) -> Entry:
+        return await self.append("update_posted", text, {"channels": list(channels)})
+
+    async def snooze_update(self, minutes: int) -> Entry:
+        return await self.append("update_snoozed", f"status update snoozed {minutes} min", {"minutes": minutes})
+
+    async def escalate(self, role: str, contact: str = "", reason: str = "") -> Entry:
+        return await self.append("escalation", f"escalated to {role}" + (f" ({contact})" if contact else ""),
+                                 {"role": role, "contact": contact, "reason": reason})
+
+    async def pin(self, seq: int, pinned: bool = True) -> Entry:
+        return await self.append("pin", f"{'pinned' if pinned else 'unpinned'} #{seq}", {"seq": seq, "pinned": pinned})
+
+    async def close(self, text: str = "incident closed") -> Entry:
+        return await self.append("closed", text)
+
+    # -- cluster observations --------------------------------------------------------------
+    async def observe(self, key: str, text: str, details: dict[str, Any] | None = None) -> Entry | None:
+        """Record a cluster observation once per key per open incident; again only after
+        `clear_observation(key)`. Safe across processes: the entry id is derived from the
+        key and its generation, so two machines seeing the same thing record it once."""
+        if not self.writable or key in self.state.active_observations:
+            return None
+        generation = self.state.observation_generations.get(key, 0)
+        return await self.append("observation", text, {**(details or {}), "key": key, "generation": generation},
+                                 entry_id=_stable_id("obs", self.incident_id, key, generation))
+
+    def observer(self, key: str, text: str, details: dict[str, Any] | None = None) -> None:
+        """A plain (sync) callback for a producer such as `ClusterState.add_observer`: queues
+        `observe(key, text, details)` on the event loop, in arrival order. Must be called on
+        the loop's thread (post a message from worker threads instead)."""
+        import asyncio
+
+        self._observations.append((key, text, details))
+        if self._observer_task is None or self._observer_task.done():
+            self._observer_task = asyncio.ensure_future(self._drain_observations())
+
+    async def _drain_observations(self) -> None:
+        while self._observations:
+            key, text, details = self._observations.pop(0)
+            try:
+                await self.observe(key, text, details)
+            except Exception:  # an unwritable observation must not stop the rest
+                log.exception("observation not recorded: %s", key)
+
+    async def clear_observation(self, key: str, text: str | None = None) -> Entry | None:
+        if not self.writable or key not in self.state.active_observations:
+            return None
+        generation = self.state.active_observations[key]
+        return await self.append("observation_cleared", text or f"cleared: {key}", {"key": key, "generation": generation},
+                                 entry_id=_stable_id("obs-clear", self.incident_id, key, generation))
+
+    async def sync_observations(self, current: dict[str, tuple[str, dict[str, Any]]]) -> None:
+        """Given everything wrong right now (key -> (text, details)), record what is new and
+        clear what is gone: what a cluster pane calls after each refresh."""
+        if not self.writable:
+            return
+        for key, (text, details) in current.items():
+            await self.observe(key, text, details)
+        for key in list(self.state.active_observations):
+            if key not in current:
+                await self.clear_observation(key)

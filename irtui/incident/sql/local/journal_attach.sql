@@ -1,0 +1,1 @@
+UPDATE journal SET attached_to = ? WHERE entry_id = ?

@@ -1,0 +1,1 @@
+INSERT OR IGNORE INTO journal (entry_id, ts, actor, kind, text, details) VALUES (?, ?, ?, ?, ?, ?)

@@ -1,0 +1,1 @@
+SELECT incident_id, entry_id, NULL, ts, actor, kind, text, details, NULL, NULL FROM outbox WHERE store = ? ORDER BY pos

@@ -1,0 +1,1 @@
+SELECT format('CREATE SCHEMA IF NOT EXISTS %I', $1::text)

@@ -1,0 +1,1 @@
+SELECT incident_id, MAX(seq) FROM entries GROUP BY incident_id

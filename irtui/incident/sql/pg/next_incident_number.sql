@@ -1,0 +1,1 @@
+SELECT COALESCE(MAX(n), 0) + 1 FROM incidents WHERE day = $1

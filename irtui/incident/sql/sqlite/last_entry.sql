@@ -1,0 +1,1 @@
+SELECT seq, hash FROM entries WHERE incident_id = ? ORDER BY seq DESC LIMIT 1

@@ -1,0 +1,154 @@
+"""The incident's current state, derived by folding its timeline.
+
+Nothing here is stored: severity, status, phase, ticks, roles, impact, pins, action items
+and active observations are all a function of the entries, so two processes that have
+seen the same entries agree, and a restart reopens the incident exactly where it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from irtui.incident.model import Entry, parse_ts
+
+
+@dataclass(frozen=True)
+class Tick:
+    item: str
+    actor: str
+    ts: datetime
+    seq: int | None
+
+
+@dataclass
+class IncidentState:
+    incident_id: str
+    title: str = ""
+    severity: str = ""
+    status: str = "Investigating"
+    phase: str = ""
+    kind: str | None = None  # e.g. "outage", "database", "security", "emr": picks a playbook
+    services: list[str] = field(default_factory=list)
+    detected_at: datetime | None = None
+    declared_at: datetime | None = None
+    declared_by: str = ""
+    closed_at: datetime | None = None
+    resolved_at: datetime | None = None
+    ticks: dict[str, Tick] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    impact: dict[str, Any] = field(default_factory=dict)
+    pinned: set[int] = field(default_factory=set)
+    action_items: list[Entry] = field(default_factory=list)
+    active_observations: dict[str, int] = field(default_factory=dict)  # key -> generation
+    observation_generations: dict[str, int] = field(default_factory=dict)
+    last_update_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    escalations: list[Entry] = field(default_factory=list)
+    first_response_at: datetime | None = None
+    severity_changed_at: datetime | None = None
+    entries: int = 0
+    last_seq: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+# Kinds that show a human is working the incident: they stop the response-time clock.
+RESPONSE_KINDS = frozenset({"status", "checklist", "action_started", "update_posted", "role", "phase", "note"})
+
+
+def fold(incident_id: str, entries: list[Entry], state: IncidentState | None = None) -> IncidentState:
+    """Apply `entries` (in order) to `state` (or a fresh one) and return it."""
+    state = state or IncidentState(incident_id)
+    for entry in entries:
+        apply(state, entry)
+    return state
+
+
+def apply(state: IncidentState, entry: Entry) -> None:
+    d = entry.details
+    kind = entry.kind
+    state.entries += 1
+    if entry.seq:
+        state.last_seq = max(state.last_seq, entry.seq)
+    if kind == "declared":
+        state.title = d.get("title", entry.text)
+        state.severity = d.get("severity", state.severity)
+        state.services = list(d.get("services", []))
+        state.kind = d.get("incident_kind")
+        state.phase = d.get("phase", state.phase)
+        state.status = d.get("status", state.status)
+        state.declared_at = entry.ts
+        state.declared_by = str(entry.actor)
+        state.detected_at = parse_ts(d["detected_at"]) if d.get("detected_at") else entry.ts
+        state.severity_changed_at = entry.ts
+        if d.get("impact"):
+            state.impact.update(d["impact"])
+        return
+    if state.first_response_at is None and kind in RESPONSE_KINDS:
+        state.first_response_at = entry.ts
+    if kind == "severity":
+        state.severity = d.get("severity", state.severity)
+        state.severity_changed_at = entry.ts
+    elif kind == "status":
+        state.status = d.get("status", state.status)
+        if state.status == "Resolved":
+            state.resolved_at = state.resolved_at or entry.ts
+        else:
+            state.resolved_at = None
+    elif kind == "phase":
+        state.phase = d.get("phase", state.phase)
+    elif kind == "role":
+        role, person = d.get("role"), d.get("person")
+        if role:
+            if person:
+                state.roles[role] = person
+            else:
+                state.roles.pop(role, None)
+    elif kind == "impact":
+        state.impact.update({k: v for k, v in d.items() if k != "note"})
+        if "services" in d:
+            state.services = list(d["services"])
+    elif kind == "checklist":
+        item = d.get("item")
+        if item:
+            if d.get("done", True):
+                state.ticks[item] = Tick(item, str(entry.actor), entry.ts, entry.seq)
+            else:
+                state.ticks.pop(item, None)
+    elif kind == "note":
+        if entry.text.lstrip().upper().startswith("TODO:"):
+            state.action_items.append(entry)
+    elif kind == "pin":
+        target = d.get("seq")
+        if isinstance(target, int):
+            if d.get("pinned", True):
+                state.pinned.add(target)
+            else:
+                state.pinned.discard(target)
+    elif kind == "observation":
+        key = d.get("key")
+        if key:
+            state.active_observations[key] = d.get("generation", 0)
+            state.observation_generations[key] = d.get("generation", 0)
+    elif kind == "observation_cleared":
+        key = d.get("key")
+        if key:
+            state.active_observations.pop(key, None)
+            state.observation_generations[key] = d.get("generation", state.observation_generations.get(key, 0)) + 1
+    elif kind == "update_posted":
+        state.last_update_at = entry.ts
+        state.snoozed_until = None
+    elif kind == "update_snoozed":
+        minutes = d.get("minutes")
+        if isinstance(minutes, (int, float)):
+            state.snoozed_until = entry.ts + timedelta(minutes=minutes)
+    elif kind == "escalation":
+        state.escalations.append(entry)
+    elif kind == "closed":
+        state.closed_at = entry.ts
+    elif kind == "reopened":
+        state.closed_at = None

@@ -1,0 +1,212 @@
+"""The store contract both backends fulfil, store URLs, and in-order delivery to subscribers.
+
+A store keeps incidents and their timelines. `append` returns only once the entry is
+durable (committed to SQLite with fsync, committed in PostgreSQL, or, when PostgreSQL is
+unreachable, committed to the local outbox, in which case the entry comes back `pending`).
+Subscribers receive every new entry of every incident, from this process and from others,
+exactly once and in `seq` order; a pending entry is delivered once as pending and again
+when it has been placed in the shared order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from irtui.incident.model import Actor, Entry, new_entry_id, utcnow
+from irtui.incident.redact import redact, redact_text
+
+log = logging.getLogger(__name__)
+
+Subscriber = Callable[[Entry], Any]
+
+
+class StoreError(Exception):
+    """A store operation that cannot be done (unknown incident, unreachable with no outbox)."""
+
+
+class UnknownIncident(StoreError):
+    pass
+
+
+def make_entry(incident_id: str, kind: str, text: str, details: dict[str, Any] | None, actor: Actor, *,
+               entry_id: str | None = None, ts: datetime | None = None) -> Entry:
+    """A new, not-yet-chained entry with secrets redacted from its text and details."""
+    return Entry(incident_id=incident_id, entry_id=entry_id or new_entry_id(), ts=ts or utcnow(), actor=actor,
+                 kind=kind, text=redact_text(text), details=redact(dict(details or {})))
+
+
+def incident_id_for(day: datetime, n: int) -> str:
+    return f"INC-{day.strftime('%Y%m%d')}-{n}"
+
+
+class Store(ABC):
+    """Incidents and timelines. Subclasses implement the storage; this class delivers."""
+
+    url: str = ""
+
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+        self._delivered: dict[str, int] | None = None  # incident -> highest seq delivered
+        self._catchup_lock = asyncio.Lock()
+
+    # -- storage, implemented by backends ------------------------------------------------
+    @abstractmethod
+    async def open(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def declare(self, entry: Entry) -> Entry:
+        """Create an incident whose first entry is `entry` (kind "declared"); its
+        `incident_id` is ignored and replaced by a new `INC-YYYYMMDD-N`."""
+
+    @abstractmethod
+    async def append(self, entry: Entry) -> Entry:
+        """Append durably; idempotent on `entry.entry_id` (a replay returns the stored entry)."""
+
+    @abstractmethod
+    async def entries(self, incident_id: str, after_seq: int = 0) -> list[Entry]:
+        """The chained timeline in `seq` order (pending outbox entries are not included)."""
+
+    @abstractmethod
+    async def incidents(self) -> list[tuple[str, bool]]:
+        """(incident id, is open), newest first."""
+
+    @abstractmethod
+    async def heads(self) -> dict[str, int]:
+        """Highest seq of each incident."""
+
+    async def pending(self, incident_id: str | None = None) -> list[Entry]:
+        """Entries durable locally but not yet in the shared order (outbox); none for SQLite."""
+        return []
+
+    # -- convenience ---------------------------------------------------------------------
+    async def open_incident(self) -> str | None:
+        """The most recent incident that is still open, if any."""
+        for incident_id, is_open in await self.incidents():
+            if is_open:
+                return incident_id
+        return None
+
+    async def __aenter__(self) -> Store:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- subscriptions -------------------------------------------------------------------
+    async def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call `callback(entry)` on this event loop for every entry appended from now on,
+        by any process. Returns a function that unsubscribes."""
+        if self._delivered is None:
+            self._delivered = dict(await self.heads())
+            await self._start_watching()
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    async def _start_watching(self) -> None:
+        """Begin noticing other processes' writes (poll, LISTEN...)."""
+
+    def _deliver(self, entry: Entry) -> None:
+        for callback in list(self._subscribers):
+            try:
+                result = callback(entry)
+                if asyncio.iscoroutine(result):
+                    asyncio.ensure_future(result)
+            except Exception:  # one broken subscriber must not starve the others
+                log.exception("incident subscriber failed")
+
+    def _deliver_pending(self, entry: Entry) -> None:
+        if self._delivered is not None:
+            self._deliver(entry)
+
+    async def _announce(self, chained: Entry) -> None:
+        """Deliver an entry this process just wrote: directly when it is the next one
+        expected (no read back), else by catching up in order."""
+        if self._delivered is None:
+            return
+        async with self._catchup_lock:
+            if chained.seq == self._delivered.get(chained.incident_id, 0) + 1:
+                self._delivered[chained.incident_id] = chained.seq
+                self._deliver(chained)
+                return
+        await self.catch_up(chained.incident_id)
+
+    async def catch_up(self, incident_id: str | None = None) -> None:
+        """Deliver entries not yet delivered, in order (one incident, or all)."""
+        if self._delivered is None:
+            return
+        async with self._catchup_lock:
+            if incident_id is None:
+                heads = await self.heads()
+                targets = [i for i, seq in heads.items() if seq > self._delivered.get(i, 0)]
+            else:
+                targets = [incident_id]
+            for target in targets:
+                for entry in await self.entries(target, self._delivered.get(target, 0)):
+                    if entry.seq != self._delivered.get(target, 0) + 1:
+                        break  # a gap means a concurrent writer: the next catch-up fills it in order
+                    self._delivered[target] = entry.seq
+                    self._deliver(entry)
+
+
+def store_url(flag: str | None = None, config: Any = None) -> str | None:
+    """Which store to use: `--store` > $IRTUI_STORE > config `[incident] store` > None (default)."""
+    if flag:
+        return flag
+    if config is None:
+        import os
+
+        return os.environ.get("IRTUI_STORE") or None
+    return config.setting("incident", "store", str, None, env="IRTUI_STORE")
+
+
+def open_store(url: str | Path | None = None, **options: Any) -> Store:
+    """A store for `url`: `postgresql://...` (shared war room), `sqlite:///path`, a plain path,
+    or None for the default SQLite file under `irtui.config.data_dir()`. Call `await
+    store.open()` (or use `async with`) before use.
+
+    PostgreSQL URLs may carry `?schema=NAME` (default `irtui`); `outbox=PATH` (keyword)
+    overrides where unsent entries wait while the database is unreachable. `guard=` (an
+    `irtui.safety.Guard`): a read-only store refuses every write and runs no migration.
+    """
+    from irtui.config import data_dir
+
+    guard = options.get("guard")
+    if url is None or str(url) == "":
+        from irtui.incident.sqlite_store import SQLiteStore
+
+        return SQLiteStore(data_dir() / "incidents.sqlite", guard=guard)
+    text = str(url)
+    scheme = urlsplit(text).scheme.lower()
+    if scheme in ("postgresql", "postgres"):
+        from irtui.incident.pg_store import PostgresStore
+
+        return PostgresStore(text, **options)
+    if scheme == "sqlite":
+        # sqlite:///abs/path (and SQLAlchemy's sqlite:////abs/path) both mean /abs/path
+        path = text[len("sqlite://"):]
+        if path.startswith("//"):
+            path = "/" + path.lstrip("/")
+        from irtui.incident.sqlite_store import SQLiteStore
+
+        return SQLiteStore(Path(path), guard=guard)
+    if scheme and len(scheme) > 1:
+        raise StoreError(f"unsupported store URL {text!r}: use sqlite:///PATH, a path, or postgresql://...")
+    from irtui.incident.sqlite_store import SQLiteStore
+
+    return SQLiteStore(Path(text), guard=guard)

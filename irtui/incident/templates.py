@@ -1,0 +1,51 @@
+"""The runbook's communication templates filled from the incident state, and the user's
+`[contacts]` config section (people and numbers live there, never in code or the runbook).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from irtui.config import Config
+from irtui.incident.state import IncidentState
+
+
+def contacts_from_config(config: Config) -> dict[str, Any]:
+    """`[contacts]`: role = "Name, +1-555-0100" or role = {primary, backup, phone}.
+    A wrong type is a ConfigError with file, line and key."""
+    section = config.section("contacts")
+    contacts: dict[str, Any] = {}
+    for role in section.keys():
+        value = section.data[role]
+        if isinstance(value, dict):
+            table = section.section(role)
+            table.reject_unknown({"primary", "backup", "phone", "email", "slack"})
+            contacts[role] = {k: table.get(k, str) for k in table.keys()}
+        else:
+            contacts[role] = section.get(role, str)
+    return contacts
+
+
+def fill_update(runbook: Any, state: IncidentState, now: datetime, *, current_actions: str = "") -> str:
+    """The runbook's "Update Template" with time, severity, status, impact and next update."""
+    rule = runbook.communication.rule(state.severity)
+    next_update = (now + rule.interval).strftime("%H:%M UTC") if rule else "-"
+    impact = ", ".join(f"{k}: {v}" for k, v in state.impact.items()) or ", ".join(state.services) or "<description>"
+    values = {
+        "<Time>": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "<P0/P1/P2/P3>": state.severity,
+        "<Investigating/Identified/Fixing/Monitoring/Resolved>": state.status,
+        "<description>": impact,
+        "<what we're doing>": current_actions or "<what we're doing>",
+        "<time>": next_update,
+    }
+    text = runbook.templates["update"].text
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return text.strip("\n")
+
+
+def update_channels(runbook: Any, state: IncidentState) -> list[str]:
+    rule = runbook.communication.rule(state.severity)
+    return list(rule.channels) if rule else []

@@ -1,0 +1,82 @@
+"""The clock bar: one line, always visible, red when a clock is breached (fits 80 columns)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from irtui.incident.clocks import ClockPolicy, clock_segments, compute
+from irtui.incident.model import utcnow
+from irtui.incident.session import IncidentSession
+from irtui.ui.incident.messages import IncidentChanged, follow
+
+
+class ClockBar(Static):
+    DEFAULT_CSS = """
+    ClockBar { height: 1; width: 1fr; background: $panel; color: $text; padding: 0 1; }
+    ClockBar.-breached { background: $error; color: $text; text-style: bold; }
+    """
+
+    def __init__(self, session: IncidentSession, policy: ClockPolicy, contacts: dict[str, Any] | None = None, *,
+                 now: Callable[[], datetime] = utcnow, seconds: bool = False, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        # Minutes by default: the line then changes once a minute, not once a second,
+        # which matters on a slow SSH link. `seconds=True` for a wall display.
+        self.seconds = seconds
+        self._shown: str | None = None
+        self.session = session
+        self.policy = policy
+        self.contacts = contacts or {}
+        self.now = now
+        self._unlisten = None
+
+    def on_mount(self) -> None:
+        self._unlisten = follow(self.session, self)
+        # The clocks tick even when nothing is written; a 1 s refresh of one line is cheap.
+        self.set_interval(1.0, self.update_clock)
+        self.update_clock()
+
+    def on_unmount(self) -> None:
+        if self._unlisten:
+            self._unlisten()
+
+    def on_incident_changed(self, message: IncidentChanged) -> None:
+        self.update_clock()
+
+    def text(self, width: int = 80) -> Text:
+        """The bar's line for `width` columns: the incident id, then the contact, are dropped
+        before anything is cut, so the clocks themselves always show at 80 columns."""
+        state = self.session.state
+        if state is None or not state.is_open:
+            return Text("no incident open", style="dim")
+        readout = compute(state, self.policy, self.now(), self.contacts)
+        self.set_class(readout.breached, "-breached")
+        segments = clock_segments(readout, self.seconds)
+        contact = segments[-1] if readout.escalation_contact else None
+        clocks = segments[:-1] if contact else segments
+        candidates = [
+            [(f"{state.incident_id} {state.severity}", False), *clocks, *([contact] if contact else [])],
+            [(state.severity, False), *clocks, *([contact] if contact else [])],
+            [(state.severity, False), *clocks],
+        ]
+        chosen = next((c for c in candidates if len(" | ".join(s for s, _ in c)) <= width), candidates[-1])
+        out = Text(no_wrap=True, overflow="ellipsis")
+        for n, (segment, alarming) in enumerate(chosen):
+            if n:
+                out.append(" | ", style="dim")
+            out.append(segment, style="bold reverse" if alarming else ("bold" if n == 0 else ""))
+        out.truncate(max(10, width), overflow="ellipsis")
+        return out
+
+    def on_resize(self) -> None:
+        self.update_clock()
+
+    def update_clock(self) -> None:
+        text = self.text(max(20, self.size.width - 2) if self.size.width else 78)
+        if text.markup != self._shown:  # nothing is sent to the terminal when nothing changed
+            self._shown = text.markup
+            self.update(text)

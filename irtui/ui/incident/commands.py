@@ -1,0 +1,63 @@
+"""Command-palette entries for the incident: every incident key, findable by name.
+
+Each command runs the same action as its key, on the mounted incident widget, and is
+offered only when that widget's `check_action` allows it (no incident, or a read-only
+terminal, hides the writing ones). Add `IncidentCommands` to the app's `COMMANDS`.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from irtui.ui.incident.checklist import ChecklistSidebar
+from irtui.ui.incident.declare import DeclareIncidentScreen
+from irtui.ui.incident.timeline import TimelinePane
+
+# (widget class, action, title, help)
+COMMANDS = (
+    (TimelinePane, "add_note", "Incident: add note", "A timeline note; TODO: makes it an action item"),
+    (TimelinePane, "post_update", "Incident: record status update", "From the runbook's update template"),
+    (TimelinePane, "snooze_update", "Incident: snooze status update", "Push the update clock back 10 minutes"),
+    (TimelinePane, "next_status", "Incident: next status", "Investigating > Identified > Fixing > Monitoring > Resolved"),
+    (TimelinePane, "raise_severity", "Incident: raise severity", "P1 -> P0 ..."),
+    (TimelinePane, "lower_severity", "Incident: lower severity", "P0 -> P1 ..."),
+    (TimelinePane, "escalate", "Incident: record escalation", "To the step the escalation clock calls for"),
+    (TimelinePane, "toggle_pin", "Incident: pin / unpin entry", "The highlighted timeline entry"),
+    (TimelinePane, "assign_role", "Incident: assign role", "Incident commander, scribe, communications"),
+    (TimelinePane, "edit_impact", "Incident: record impact", "Users affected, data loss, services"),
+    (TimelinePane, "close_incident", "Incident: close", "Resolve and close the incident"),
+    (ChecklistSidebar, "next_phase", "Incident: next phase", "Move the incident to the next runbook phase"),
+    (ChecklistSidebar, "previous_phase", "Incident: previous phase", "Move the incident back one phase"),
+    (ChecklistSidebar, "jump_playbook", "Incident: show playbook", "The playbook for the incident's kind"),
+)
+
+
+class IncidentCommands(Provider):
+    def _available(self) -> list[tuple[str, str, object]]:
+        out: list[tuple[str, str, object]] = []
+        sidebars = list(self.app.query(ChecklistSidebar))
+        if sidebars:
+            sidebar = sidebars[0]
+            if not sidebar.session.is_open and not sidebar.session.guard.read_only:
+                screen = partial(DeclareIncidentScreen, sidebar.session, sidebar.runbook)
+                out.append(("Incident: declare", "Title, severity through the impact questions, services",
+                            lambda: self.app.push_screen(screen())))
+        for widget_class, action, title, help_text in COMMANDS:
+            for widget in self.app.query(widget_class):
+                if widget.check_action(action, ()):
+                    out.append((title, help_text, partial(widget.run_action, action)))
+                break
+        return out
+
+    async def discover(self) -> Hits:
+        for title, help_text, run in self._available():
+            yield DiscoveryHit(title, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, run in self._available():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), run, help=help_text)

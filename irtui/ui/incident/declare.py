@@ -1,0 +1,102 @@
+"""The declare-incident screen: a title, the severity reached through the runbook's impact
+questions (the runbook's advice to pick the higher one when unsure is shown), the affected
+services, and the playbook kind. Declaring writes the `declared` entry through the session
+and dismisses with the new incident id.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
+
+from irtui.incident.session import IncidentSession
+from irtui.incident.store import StoreError
+from irtui.runbook.model import Runbook
+
+
+class DeclareIncidentScreen(ModalScreen[str | None]):
+    DEFAULT_CSS = """
+    DeclareIncidentScreen { align: center middle; }
+    DeclareIncidentScreen > VerticalScroll { width: 90%; max-width: 100; height: auto; max-height: 95%;
+        border: round $error; background: $surface; padding: 0 1; }
+    DeclareIncidentScreen RadioSet { layout: horizontal; height: auto; width: auto; }
+    DeclareIncidentScreen #declare-advice { color: $warning; }
+    DeclareIncidentScreen #declare-error { color: $error; }
+    DeclareIncidentScreen Horizontal { height: auto; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="incident.declare.cancel")]
+
+    def __init__(self, session: IncidentSession, runbook: Runbook) -> None:
+        super().__init__()
+        self.session = session
+        self.runbook = runbook
+        self.answers: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        impact = self.runbook.impact
+        with VerticalScroll():
+            yield Label("[b]Declare an incident[/b]")
+            yield Input(placeholder="Title, e.g. API Gateway Down", id="declare-title")
+            for question in impact.questions.values():
+                yield Label(question.text)
+                with RadioSet(id=f"q-{question.id}"):
+                    for answer in question.answers:
+                        yield RadioButton(answer.answer)
+            yield Static(impact.advice, id="declare-advice")
+            yield Select([(s.label + f" ({s.impact})", s.id) for s in self.runbook.severities],
+                         prompt="Severity", id="declare-severity")
+            yield Input(value="", placeholder="Affected services, comma separated: " + ", ".join(self.runbook.services),
+                        id="declare-services")
+            yield Select([(p.title, p.kind) for p in self.runbook.playbooks], prompt="Playbook (optional)",
+                         id="declare-kind")
+            yield Input(placeholder="Detected how many minutes ago? (blank: now; the clocks count from detection)",
+                        id="declare-detected", type="integer")
+            yield Static("", id="declare-error")
+            with Horizontal():
+                yield Button("Declare", variant="error", id="declare-ok")
+                yield Button("Cancel", id="declare-cancel")
+
+    @on(RadioSet.Changed)
+    def _answered(self, event: RadioSet.Changed) -> None:
+        question_id = (event.radio_set.id or "")[2:]
+        self.answers[question_id] = str(event.pressed.label)
+        severity, _ = self.runbook.impact.suggest(self.answers)
+        if severity:
+            self.query_one("#declare-severity", Select).value = severity
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#declare-cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#declare-ok")
+    async def _declare(self) -> None:
+        title = self.query_one("#declare-title", Input).value.strip()
+        severity = self.query_one("#declare-severity", Select).value
+        error = self.query_one("#declare-error", Static)
+        if not title:
+            error.update("A title is required.")
+            return
+        if severity is Select.BLANK:
+            error.update("Choose a severity (answer the questions, or pick one; when unsure, the higher).")
+            return
+        services = [s.strip() for s in self.query_one("#declare-services", Input).value.split(",") if s.strip()]
+        kind = self.query_one("#declare-kind", Select).value
+        ago = self.query_one("#declare-detected", Input).value.strip()
+        detected_at = self.session.now() - timedelta(minutes=int(ago)) if ago.isdigit() else None
+        try:
+            incident_id = await self.session.declare(
+                title, str(severity), services, incident_kind=None if kind is Select.BLANK else str(kind),
+                answers=dict(self.answers), phase=self.runbook.phases[0].id, detected_at=detected_at)
+        except (StoreError, PermissionError) as exc:  # unreachable shared store, read-only terminal
+            error.update(f"Not declared: {exc}")
+            return
+        self.dismiss(incident_id)

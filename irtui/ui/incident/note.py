@@ -1,0 +1,49 @@
+"""The note-entry screen: one line (a note; `TODO:` makes it an action item) or, with
+`multiline=True`, a block such as a status update prefilled from the runbook's template."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, TextArea
+
+
+class NoteScreen(ModalScreen[str | None]):
+    DEFAULT_CSS = """
+    NoteScreen { align: center middle; }
+    NoteScreen > Vertical { width: 80%; max-width: 100; height: auto; border: round $accent; padding: 0 1; background: $surface; }
+    NoteScreen TextArea { height: 10; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="incident.note.cancel"),
+        Binding("ctrl+s", "save", "Save", id="incident.note.save"),
+    ]
+
+    def __init__(self, prompt: str = "Note for the timeline (start with TODO: for an action item)",
+                 initial: str = "", *, multiline: bool = False) -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.initial = initial
+        self.multiline = multiline
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.prompt + ("  (ctrl+s saves)" if self.multiline else ""))
+            if self.multiline:
+                yield TextArea(self.initial, id="note-text")
+            else:
+                yield Input(value=self.initial, placeholder="what happened, what you saw, what to do", id="note-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_save(self) -> None:
+        if self.multiline:
+            self.dismiss(self.query_one(TextArea).text.strip() or None)
+        else:
+            self.dismiss(self.query_one(Input).value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,315 @@
+"""The timeline pane: every entry, newest at the bottom, coloured by kind; pinned entries
+listed above. Keys: `n` note, `p` pin, `u` record a status update (prefilled from the
+runbook's template), `z` snooze the update clock, `s` next status, `+`/`-` raise/lower
+severity, `e` record the escalation the clocks call for, `a` assign a role, `i` record
+impact, `C` close the incident; `enter` shows an entry's details.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker
+
+from typing import Any
+
+from irtui.incident.clocks import ClockPolicy, compute
+from irtui.incident.model import Entry
+from irtui.incident.templates import fill_update, update_channels
+from irtui.incident.session import IncidentSession
+from irtui.ui.incident.messages import IncidentChanged, follow, report_failed_write
+from irtui.ui.incident.note import NoteScreen
+
+KIND_STYLES = {
+    "declared": "bold magenta",
+    "severity": "bold red",
+    "status": "bold yellow",
+    "phase": "bold cyan",
+    "role": "cyan",
+    "impact": "yellow",
+    "checklist": "green",
+    "note": "",
+    "action_started": "blue",
+    "action_finished": "bold blue",
+    "observation": "red",
+    "observation_cleared": "dim green",
+    "update_posted": "magenta",
+    "update_snoozed": "dim magenta",
+    "escalation": "bold red",
+    "pin": "dim",
+    "closed": "bold green",
+}
+
+
+def entry_text(entry: Entry, pinned: bool = False) -> Text:
+    style = KIND_STYLES.get(entry.kind, "")
+    if entry.kind == "note" and entry.text.lstrip().upper().startswith("TODO:"):
+        style = "bold yellow"
+    text = Text(no_wrap=False)
+    text.append("* " if pinned else "  ", style="bold yellow")
+    text.append(entry.ts.strftime("%H:%M:%S "), style="dim")
+    text.append(f"{entry.kind:<13.13} ", style=style or "bold")
+    text.append(entry.text, style=style)
+    text.append(f"  {entry.actor.user}@{entry.actor.host}", style="dim")
+    if entry.pending:
+        text.append("  (queued: shared store unreachable)", style="italic dim")
+    return text
+
+
+class TimelinePane(Vertical):
+    DEFAULT_CSS = """
+    TimelinePane { height: 1fr; }
+    TimelinePane > #timeline-pinned { height: auto; max-height: 5; color: $warning; display: none; }
+    TimelinePane > #timeline-pinned.-has-pins { display: block; border-bottom: solid $panel-lighten-2; }
+    TimelinePane > OptionList { height: 1fr; border: none; }
+    """
+    BINDINGS = [
+        Binding("n", "add_note", "Note", id="incident.timeline.note"),
+        Binding("p", "toggle_pin", "Pin", id="incident.timeline.pin"),
+        Binding("u", "post_update", "Update posted", id="incident.timeline.update"),
+        Binding("z", "snooze_update", "Snooze update", id="incident.timeline.snooze"),
+        Binding("s", "next_status", "Status", id="incident.timeline.status"),
+        Binding("plus", "raise_severity", "Sev+", id="incident.timeline.severity_up"),
+        Binding("minus", "lower_severity", "Sev-", id="incident.timeline.severity_down"),
+        Binding("e", "escalate", "Escalate", id="incident.timeline.escalate"),
+        Binding("C", "close_incident", "Close incident", id="incident.timeline.close"),
+        Binding("a", "assign_role", "Role", id="incident.timeline.role"),
+        Binding("i", "edit_impact", "Impact", id="incident.timeline.impact"),
+    ]
+    SNOOZE_MINUTES = 10
+
+    def __init__(self, session: IncidentSession, runbook: Any = None, contacts: dict[str, Any] | None = None, *,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session = session
+        self.runbook = runbook
+        self.contacts = contacts or {}
+        self._unlisten = None
+        self._shown: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="timeline-pinned")
+        yield OptionList(id="timeline-list")
+
+    @property
+    def list(self) -> OptionList:
+        return self.query_one("#timeline-list", OptionList)
+
+    def on_mount(self) -> None:
+        self.border_title = "Timeline"
+        self._unlisten = follow(self.session, self)
+        self.rebuild()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failed_write(self, event)
+
+    def on_unmount(self) -> None:
+        if self._unlisten:
+            self._unlisten()
+
+    def rebuild(self) -> None:
+        pinned = self.session.state.pinned if self.session.state else set()
+        options = [Option(entry_text(e, e.seq in pinned), id=e.entry_id) for e in self.session.timeline]
+        self._shown = {e.entry_id for e in self.session.timeline}
+        self.list.set_options(options)
+        if options:
+            self.list.highlighted = len(options) - 1
+        self._show_pins()
+
+    def on_incident_changed(self, message: IncidentChanged) -> None:
+        entry = message.entry
+        if entry is None or entry.kind == "pin":
+            self.rebuild()
+            return
+        follow_tail = self.list.highlighted is None or self.list.highlighted >= self.list.option_count - 1
+        if entry.entry_id in self._shown:
+            # A queued entry now placed in the shared order: same line, no longer pending.
+            self.list.replace_option_prompt(entry.entry_id, entry_text(entry))
+        else:
+            self._shown.add(entry.entry_id)
+            self.list.add_option(Option(entry_text(entry), id=entry.entry_id))
+        if follow_tail:
+            self.list.highlighted = self.list.option_count - 1
+
+    def _show_pins(self) -> None:
+        pins = self.query_one("#timeline-pinned", Static)
+        state = self.session.state
+        pinned = [e for e in self.session.entries if state and e.seq in state.pinned]
+        pins.set_class(bool(pinned), "-has-pins")
+        text = Text()
+        for n, entry in enumerate(pinned):
+            if n:
+                text.append("\n")
+            text.append_text(entry_text(entry, True))
+        pins.update(text)
+
+    def highlighted_entry(self) -> Entry | None:
+        index = self.list.highlighted
+        if index is None:
+            return None
+        option = self.list.get_option_at_index(index)
+        return next((e for e in self.session.timeline if e.entry_id == option.id), None)
+
+    # -- actions ---------------------------------------------------------------------------
+    _WRITES = {"add_note", "toggle_pin", "post_update", "snooze_update", "next_status", "raise_severity",
+               "lower_severity", "escalate", "close_incident", "assign_role", "edit_impact"}
+    _NEED_RUNBOOK = {"post_update", "next_status", "raise_severity", "lower_severity", "escalate", "assign_role"}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self._WRITES:
+            if action in self._NEED_RUNBOOK and self.runbook is None:
+                return False
+            return self.session.writable
+        return True
+
+    def action_add_note(self) -> None:
+        def written(text: str | None) -> None:
+            if text:
+                self._write_note(text)
+
+        self.app.push_screen(NoteScreen(), written)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def _write_note(self, text: str) -> None:
+        await self.session.note(text)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def action_toggle_pin(self) -> None:
+        entry = self.highlighted_entry()
+        if entry is None or entry.seq is None:
+            return
+        await self.session.pin(entry.seq, entry.seq not in self.session.state.pinned)
+
+    def action_post_update(self) -> None:
+        state = self.session.state
+        text = fill_update(self.runbook, state, self.session.now())
+
+        def posted(final: str | None) -> None:
+            if final:
+                self._write_update(final, update_channels(self.runbook, state))
+
+        self.app.push_screen(NoteScreen("Status update (recorded as posted)", text, multiline=True), posted)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def _write_update(self, text: str, channels: list[str]) -> None:
+        await self.session.post_update(text, channels)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def action_snooze_update(self) -> None:
+        await self.session.snooze_update(self.SNOOZE_MINUTES)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def action_next_status(self) -> None:
+        statuses = list(self.runbook.statuses)
+        current = self.session.state.status
+        index = statuses.index(current) + 1 if current in statuses else 0
+        if index < len(statuses):
+            await self.session.set_status(statuses[index])
+
+    async def _shift_severity(self, step: int) -> None:
+        ids = [s.id for s in self.runbook.severities]  # most severe first
+        current = self.session.state.severity
+        index = (ids.index(current) if current in ids else len(ids) - 1) + step
+        if 0 <= index < len(ids):
+            await self.session.set_severity(ids[index])
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def action_raise_severity(self) -> None:
+        await self._shift_severity(-1)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def action_lower_severity(self) -> None:
+        await self._shift_severity(1)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def action_escalate(self) -> None:
+        readout = compute(self.session.state, ClockPolicy.from_runbook(self.runbook), self.session.now(), self.contacts)
+        step = readout.escalation_current if readout.escalation_due else readout.escalation_next
+        if step is not None:
+            await self.session.escalate(step.role, readout.escalation_contact, reason=step.title)
+
+    def action_close_incident(self) -> None:
+        state = self.session.state
+        open_items = []
+        if self.runbook is not None:
+            close = self.runbook.phases[-1]
+            open_items = [item.text for item in close.checklist if item.id not in state.ticks]
+        prompt = "Close the incident: one line of summary (enter closes, escape cancels)"
+        if open_items:
+            prompt += f". Not yet ticked: {'; '.join(open_items)}"
+
+        def closed(text: str | None) -> None:
+            if text:
+                self._write_close(text)
+
+        self.app.push_screen(NoteScreen(prompt, "Service restored."), closed)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def _write_close(self, text: str) -> None:
+        if self.session.state.status != "Resolved":
+            await self.session.set_status("Resolved")
+        await self.session.close(text)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        entry = next((e for e in self.session.timeline if e.entry_id == event.option.id), None)
+        if entry is not None:
+            lines = [f"#{entry.seq or '-'} {entry.kind} by {entry.actor} at {entry.ts:%Y-%m-%d %H:%M:%S} UTC"]
+            lines += [f"{key}: {value}" for key, value in entry.details.items()]
+            self.notify("\n".join(lines), title="Timeline entry", timeout=10)
+
+    def action_assign_role(self) -> None:
+        roles = [role_id for role_id, _ in self.runbook.roles]
+        prompt = f"Role and person, e.g. 'scribe alice' (roles: {', '.join(roles)}; no person unassigns)"
+
+        def given(text: str | None) -> None:
+            if not text:
+                return
+            role, _, person = text.replace("=", " ").partition(" ")
+            if role not in roles:
+                self.notify(f"unknown role {role!r}: one of {', '.join(roles)}", severity="error")
+                return
+            self._write_role(role, person.strip() or None)
+
+        self.app.push_screen(NoteScreen(prompt), given)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def _write_role(self, role: str, person: str | None) -> None:
+        await self.session.set_role(role, person)
+
+    def action_edit_impact(self) -> None:
+        current = self.session.state.impact
+        initial = ", ".join(f"{k}={v}" for k, v in current.items()) or "users=, data_loss=no"
+
+        def given(text: str | None) -> None:
+            if text:
+                impact = parse_impact(text)
+                if impact:
+                    self._write_impact(impact)
+
+        self.app.push_screen(NoteScreen("Impact: users=30%, data_loss=no, services=api-gateway;task-service", initial), given)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def _write_impact(self, impact: dict[str, Any]) -> None:
+        await self.session.set_impact(**impact)
+
+
+def parse_impact(text: str) -> dict[str, Any]:
+    """`users=30%, data_loss=no, services=a;b` -> {"users": "30%", "data_loss": False, "services": ["a", "b"]}."""
+    out: dict[str, Any] = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key.isidentifier() or not value:
+            continue
+        if key == "data_loss":
+            out[key] = value.lower() in ("yes", "y", "true", "1")
+        elif key == "services":
+            out[key] = [s.strip() for s in value.replace(";", " ").split() if s.strip()]
+        else:
+            out[key] = value
+    return out
