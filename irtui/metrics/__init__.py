@@ -1,1 +1,6 @@
-"""Error rates and latency: the Prometheus HTTP API and direct /metrics scrapes."""
+"""Error rates and latency per service: the Prometheus HTTP API (PromQL, `source.py` picks)
+and direct /metrics scrapes with rates computed here (`scrape.py`, `rates.py`).
+
+Sources publish plain `MetricsSnapshot`s (`model.py`) and only ever send GETs through
+guarded clients. Nothing here imports Textual; the metrics pane renders the snapshots.
+"""

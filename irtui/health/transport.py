@@ -1,0 +1,127 @@
+"""HTTP GETs to a platform service: directly by URL, or through the Kubernetes API server's
+service proxy (`/api/v1/namespaces/NS/services/NAME:PORT/proxy/PATH`).
+
+Shared by the health checks and the direct `/metrics` scrape. Both transports only read,
+and both go through guarded clients: a guarded `httpx.AsyncClient` for direct URLs, and the
+session's guarded kubernetes `ApiClient` (its auth, TLS and token refresh come from the
+kubeconfig) for the proxy. The kubernetes client blocks, so its calls run in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from irtui.safety import Guard, guarded_http_client
+
+
+class TransportError(Exception):
+    """The service could not be reached at all (refused, timed out, TLS)."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    status: int
+    body: bytes
+    elapsed: float  # seconds, request sent to body read
+    where: str  # the URL or proxy path asked, for the screen
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def first_line(self, limit: int = 200) -> str:
+        """The body's first line; for the API server's own refusal (a `Status` object, e.g.
+        "no endpoints available for service"), its message, which is what a human needs."""
+        text = self.body.decode("utf-8", "replace").strip()
+        if text.startswith("{") and '"Status"' in text[:200]:
+            try:
+                status = json.loads(text)
+            except ValueError:
+                status = None
+            if isinstance(status, dict) and status.get("kind") == "Status" and status.get("message"):
+                return str(status["message"]).splitlines()[0][:limit]
+        line = text.splitlines()[0] if text else ""
+        return line[:limit]
+
+
+class DirectHttp:
+    """GET `template.format(service=..., port=..., path=...)` with a guarded httpx client."""
+
+    def __init__(self, template: str, guard: Guard | None = None, timeout: float = 5.0,
+                 overrides: dict[str, str] | None = None) -> None:
+        self.template = template
+        self.overrides = dict(overrides or {})
+        self._http = guarded_http_client(guard or Guard(), timeout=timeout)
+
+    def where(self, service: str, port: int, path: str) -> str:
+        if service in self.overrides:
+            return self.overrides[service]
+        return self.template.format(service=service, port=port, path=path)
+
+    async def get(self, service: str, port: int, path: str) -> Fetched:
+        url = self.where(service, port, path)
+        started = time.perf_counter()
+        try:
+            response = await self._http.get(url)
+        except Exception as exc:  # httpx.HTTPError and OS errors alike: the service is unreachable
+            raise TransportError(f"{url}: {_reason(exc)}") from exc
+        return Fetched(response.status_code, response.content, time.perf_counter() - started, url)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+class ServiceProxy:
+    """GET through the API server's service proxy with the session's kubernetes client."""
+
+    def __init__(self, api_client, namespace: str, timeout: float = 5.0,
+                 overrides: dict[str, str] | None = None, guard: Guard | None = None) -> None:
+        self.api_client = api_client
+        self.namespace = namespace
+        self.timeout = timeout
+        # A service may still be reached by a direct URL (config), e.g. one outside the cluster.
+        self._direct = (DirectHttp("{service}", guard, timeout=timeout, overrides=overrides)
+                        if overrides else None)
+
+    def proxy_path(self, service: str, port: int, path: str) -> str:
+        return (f"/api/v1/namespaces/{quote(self.namespace, safe='')}/services/"
+                f"{quote(service, safe='')}:{port}/proxy{path}")
+
+    def where(self, service: str, port: int, path: str) -> str:
+        if self._direct and service in self._direct.overrides:
+            return self._direct.where(service, port, path)
+        return self.proxy_path(service, port, path)
+
+    async def get(self, service: str, port: int, path: str) -> Fetched:
+        if self._direct and service in self._direct.overrides:
+            return await self._direct.get(service, port, path)
+        resource = self.proxy_path(service, port, path)
+        return await asyncio.to_thread(self._get_blocking, resource)
+
+    def _get_blocking(self, resource: str) -> Fetched:
+        api = self.api_client
+        method, url, headers, _, _ = api.param_serialize(
+            method="GET", resource_path=resource, header_params={"Accept": "*/*"},
+            auth_settings=["BearerToken"],
+        )
+        started = time.perf_counter()
+        try:
+            response = api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
+            body = response.read()
+        except Exception as exc:  # urllib3 errors and ApiException(status=0) for TLS
+            raise TransportError(f"{resource}: {_reason(exc)}") from exc
+        return Fetched(response.status, body or b"", time.perf_counter() - started, resource)
+
+    async def aclose(self) -> None:
+        if self._direct:
+            await self._direct.aclose()
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    reason = text[0] if text else ""
+    return f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__

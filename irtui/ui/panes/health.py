@@ -1,0 +1,135 @@
+"""The service health pane: each configured service's `/health` with status, HTTP code,
+latency, the recent history, and for a failure the first line of what it answered.
+
+Self-contained: it is given a `HealthChecker`, runs a round in its own worker every
+`interval` seconds (the next round is armed only after the last one finished) and on one
+key, and posts `HealthPane.Checked` with the results so the app can record them.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Static
+
+from irtui.config import Config
+from irtui.health.checks import HealthChecker, HealthResult, HealthSettings, make_transport
+from irtui.safety import Guard
+from irtui.ui.widgets.strip_table import StripTable
+
+COLUMNS = (("service", "Service", 18), ("status", "Status", 9), ("code", "HTTP", 5), ("latency", "Latency", 9),
+           ("history", "History", 20), ("checked", "Checked", 9), ("detail", "Detail", 60))
+
+
+def latency_text(result: HealthResult) -> str:
+    return "-" if result.latency is None else f"{result.latency * 1000:.0f} ms"
+
+
+class HealthPane(Vertical):
+    """Health of every service, checked through the service proxy or direct URLs."""
+
+    DEFAULT_CSS = """
+    HealthPane { height: 1fr; min-height: 4; }
+    HealthPane > #health-status { height: 1; padding: 0 1; }
+    HealthPane > StripTable { height: 1fr; max-height: 100%; }
+    """
+
+    BINDINGS = [Binding("r", "check_now", "Re-run health checks", id="health.recheck")]
+
+    class Checked(Message):
+        """A round of checks finished."""
+
+        def __init__(self, pane: HealthPane, results: list[HealthResult]) -> None:
+            super().__init__()
+            self.pane = pane
+            self.results = results
+
+    def __init__(self, checker: HealthChecker, *, autostart: bool = True, interval: float | None = None,
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.checker = checker
+        self.autostart = autostart
+        self.interval = interval or checker.settings.interval
+        self.rounds = 0
+        self.results: dict[str, HealthResult] = {}
+        self._timer: Timer | None = None
+
+    @classmethod
+    def from_config(cls, config: Config, guard: Guard, api_client=None, **kwargs) -> HealthPane:
+        """The pane `[health]` describes; `api_client` (the session's guarded kubernetes
+        client) is needed unless every service has a direct URL."""
+        settings = HealthSettings.from_config(config)
+        return cls(HealthChecker(settings, make_transport(settings, guard, api_client)), **kwargs)
+
+    def compose(self) -> ComposeResult:
+        yield Static("health: checking…", id="health-status")
+        yield StripTable(id="health-table")
+
+    def on_mount(self) -> None:
+        table = self.query_one(StripTable)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        for service in self.checker.settings.services:
+            table.add_row(Text(service), Text("…", style="dim"), "", "", "", "", "", key=service)
+        if self.autostart:
+            self.run_checks()
+
+    @work(exclusive=True, group="health-checks", exit_on_error=False)
+    async def run_checks(self) -> None:
+        try:
+            results = await self.checker.check_all()
+        except Exception as exc:  # never end the app over a check; show it on every row
+            now = time.time()
+            results = [HealthResult(s, now, False, None, None, f"{type(exc).__name__}: {exc}", "")
+                       for s in self.checker.settings.services]
+        self.post_message(self.Checked(self, results))
+
+    def action_check_now(self) -> None:
+        self.run_checks()
+
+    def on_health_pane_checked(self, message: Checked) -> None:
+        if message.pane is not self:
+            return
+        self.apply(message.results)
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.interval, self.run_checks)
+
+    def apply(self, results: list[HealthResult]) -> None:
+        self.rounds += 1
+        table = self.query_one(StripTable)
+        with self.app.batch_update():
+            for result in results:
+                self.results[result.service] = result
+                if result.service not in table.rows:
+                    table.add_row(Text(result.service), "", "", "", "", "", "", key=result.service)
+                ok = result.ok
+                table.update_cell(result.service, "status",
+                                  Text("healthy", style="green") if ok else Text("FAILING", style="bold red"))
+                table.update_cell(result.service, "code", "-" if result.status is None else str(result.status))
+                table.update_cell(result.service, "latency", latency_text(result))
+                table.update_cell(result.service, "history", self._history(result.service))
+                table.update_cell(result.service, "checked", time.strftime("%H:%M:%S", time.localtime(result.at)))
+                table.update_cell(result.service, "detail", Text(result.detail, style="red") if not ok else "")
+        failing = [r.service for r in results if not r.ok]
+        summary = (f"{len(results) - len(failing)}/{len(results)} healthy"
+                   + (f" · failing: {', '.join(failing)}" if failing else "")
+                   + f" · round {self.rounds} at {time.strftime('%H:%M:%S')} · every {self.interval:g}s · r re-runs")
+        self.query_one("#health-status", Static).update(
+            Text(summary, style="bold red" if failing else "", no_wrap=True, overflow="ellipsis"), layout=False)
+
+    def _history(self, service: str) -> Text:
+        text = Text(no_wrap=True)
+        for result in self.checker.history.get(service, ()):
+            text.append("●" if result.ok else "✗", "green" if result.ok else "bold red")
+        return text
+
+    async def on_unmount(self) -> None:
+        await self.checker.aclose()

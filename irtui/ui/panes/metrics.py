@@ -1,0 +1,229 @@
+"""The metrics pane: per service request rate, error %, p95 latency, each with a chart of
+the last 30 minutes, coloured by the configured thresholds, with the age of the data.
+
+Self-contained: it is given a source (`PrometheusSource` or `ScrapeSource`, anything with
+`async fetch() -> MetricsSnapshot`) and the `MetricsSettings`, polls it in its own worker,
+re-arming the next poll only after the last one finished, and posts `MetricsPane.Updated`
+with each snapshot so the app can listen. It never opens a socket itself.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Static
+
+from irtui.metrics.model import SERIES, MetricsHistory, MetricsSnapshot, ServicePoint
+from irtui.config import Config
+from irtui.metrics.settings import MetricsSettings
+from irtui.metrics.source import make_source
+from irtui.safety import Guard
+from irtui.ui.widgets.sparkline_chart import sparkline_chart
+from irtui.ui.widgets.strip_table import StripTable
+
+LEVEL_STYLE = {"ok": "green", "warn": "bold yellow", "crit": "bold red", "none": "dim"}
+COLUMNS = (("service", "Service", 18), ("request_rate", "req/s", 9), ("request_rate_chart", "", 0),
+           ("error_rate", "error %", 8), ("error_rate_chart", "", 0), ("p95", "p95", 8), ("p95_chart", "", 0))
+
+
+def format_value(series: str, value: float | None) -> str:
+    if value is None:
+        return "no data"
+    if series == "request_rate":
+        return f"{value:.1f}" if value < 1000 else f"{value / 1000:.1f}k"
+    if series == "error_rate":
+        return f"{value * 100:.2f}%"
+    return f"{value * 1000:.0f} ms" if value < 10 else f"{value:.1f} s"
+
+
+def human_age(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+class MetricsPane(Vertical):
+    """Error rates and latency per service, from Prometheus or direct scrapes."""
+
+    DEFAULT_CSS = """
+    MetricsPane { height: 1fr; min-height: 4; }
+    MetricsPane > #metrics-status { height: 1; padding: 0 1; }
+    MetricsPane > #metrics-status.-stale { background: $error 30%; }
+    MetricsPane > StripTable { height: 1fr; max-height: 100%; }
+    """
+
+    BINDINGS = [Binding("r", "refresh_now", "Refresh metrics", id="metrics.refresh")]
+
+    class Updated(Message):
+        """A poll finished; `snapshot` is what the source answered (maybe an error)."""
+
+        def __init__(self, pane: MetricsPane, snapshot: MetricsSnapshot) -> None:
+            super().__init__()
+            self.pane = pane
+            self.snapshot = snapshot
+
+    def __init__(self, source, settings: MetricsSettings, *, autostart: bool = True, clock=time.time,
+                 chart_width: int | None = None, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.source = source
+        self.settings = settings
+        self.autostart = autostart
+        self.clock = clock
+        self.history = MetricsHistory(settings.history_seconds)
+        self.latest: MetricsSnapshot | None = None  # the last snapshot, good or not
+        self.last_good: MetricsSnapshot | None = None
+        self.polls = 0
+        self._timer: Timer | None = None
+        self._failures = 0
+        # None: the charts share whatever width the pane has (80 to 300+ columns).
+        self._auto_width = chart_width is None
+        self._chart_width = max(8, chart_width or 24)
+
+    @classmethod
+    def from_config(cls, config: Config, guard: Guard, api_client=None, **kwargs) -> MetricsPane:
+        """The pane `[metrics]` describes. `api_client` (the session's guarded kubernetes
+        client) is needed only for `source = "scrape"` through the service proxy. Building it
+        opens nothing; the first poll does."""
+        settings = MetricsSettings.from_config(config)
+        return cls(make_source(settings, guard, api_client), settings, **kwargs)
+
+    def compose(self) -> ComposeResult:
+        yield Static("metrics: waiting for the first sample", id="metrics-status")
+        yield StripTable(id="metrics-table")
+
+    def on_mount(self) -> None:
+        table = self.query_one(StripTable)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width or self._chart_width)
+        for service in self.settings.services:
+            self._add_row(table, service)
+        self.set_interval(1.0, self._update_status)
+        if self.autostart:
+            self.poll()
+
+    def _add_row(self, table: StripTable, service: str) -> None:
+        empty = Text("no data", style="dim")
+        table.add_row(Text(service), empty, Text(""), empty, Text(""), empty, Text(""), key=service)
+
+    # -- polling ---------------------------------------------------------------------
+
+    @work(exclusive=True, group="metrics-poll", exit_on_error=False)
+    async def poll(self) -> None:
+        try:
+            snapshot = await self.source.fetch()
+        except Exception as exc:  # a source bug must show as stale data, not end the app
+            snapshot = MetricsSnapshot(getattr(self.source, "label", "metrics"), self.clock(),
+                                       error=f"{type(exc).__name__}: {exc}")
+        self.post_message(self.Updated(self, snapshot))
+
+    def on_metrics_pane_updated(self, message: Updated) -> None:
+        if message.pane is not self:
+            return
+        self.apply(message.snapshot)
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.next_delay(message.snapshot), self.poll)
+
+    def next_delay(self, snapshot: MetricsSnapshot) -> float:
+        """The interval while the source answers; capped, jittered backoff while it does not,
+        so several responders' sessions do not all retry a struggling Prometheus together."""
+        self._failures = 0 if snapshot.ok else self._failures + 1
+        if not self._failures:
+            return self.settings.interval
+        ceiling = min(max(self.settings.interval, 60.0), self.settings.interval * 2 ** (self._failures - 1))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    def action_refresh_now(self) -> None:
+        self.poll()
+
+    # -- rendering -------------------------------------------------------------------
+
+    def apply(self, snapshot: MetricsSnapshot) -> None:
+        """Take one snapshot into the history and update the table in place, by row key."""
+        self.polls += 1
+        self.latest = snapshot
+        self.history.apply(snapshot)
+        if snapshot.ok:
+            self.last_good = snapshot
+        self._render_rows()
+        self._update_status()
+
+    def _render_rows(self) -> None:
+        table = self.query_one(StripTable)
+        point_source = self.last_good.services if self.last_good else {}
+        end = self.latest.at if self.latest else self.clock()
+        start = end - self.settings.history_seconds
+        stale = self.latest is not None and not self.latest.ok
+        thresholds = self.settings.thresholds
+        services = list(dict.fromkeys([*self.settings.services, *point_source]))
+        with self.app.batch_update():
+            for service in services:
+                if service not in table.rows:
+                    self._add_row(table, service)
+                point = point_source.get(service, ServicePoint())
+                down = self.latest.down.get(service) if self.latest else None
+                for series in SERIES:
+                    value = point.get(series)
+                    level = thresholds.level(series, value)
+                    style = "dim" if (stale or down) and value is not None else LEVEL_STYLE[level]
+                    if down and value is None:
+                        cell = Text("down", style="bold red") if series == "request_rate" else Text("-", style="dim")
+                    else:
+                        cell = Text(format_value(series, value), style=style)
+                    table.update_cell(service, series, cell)
+                    chart = sparkline_chart(self.history.series(service, series), start, end, self._chart_width,
+                                            style=LEVEL_STYLE[level] if level != "none" else "")
+                    table.update_cell(service, f"{series}_chart", chart)
+
+    def on_resize(self) -> None:
+        if not self._auto_width:
+            return
+        fixed = sum(width for _, _, width in COLUMNS) + len(COLUMNS) - 1
+        width = max(8, min(60, (self.size.width - fixed) // 3))
+        if width != self._chart_width:
+            self._chart_width = width
+            table = self.query_one(StripTable)
+            for series in SERIES:
+                table.set_column_width(f"{series}_chart", width)
+            if self.latest is not None:
+                self._render_rows()
+
+    def _update_status(self) -> None:
+        status = self.query_one("#metrics-status", Static)
+        snap = self.latest
+        now = self.clock()
+        if snap is None:
+            status.update(f"{getattr(self.source, 'label', 'metrics')}: waiting for the first sample", layout=False)
+            return
+        label = snap.source
+        if snap.ok:
+            status.remove_class("-stale")
+            down = "".join(f" · {svc} down: {why}" for svc, why in snap.down.items())
+            status.update(Text(f"{label} · sample {time.strftime('%H:%M:%S', time.localtime(snap.at))} "
+                               f"({human_age(now - snap.at)} ago) · history {self.settings.history_minutes:g}m{down}",
+                               no_wrap=True, overflow="ellipsis"),
+                          layout=False)  # one line, always: no layout pass for a ticking age
+            return
+        status.add_class("-stale")
+        since = snap.unreachable_since
+        since_text = (f" since {time.strftime('%H:%M:%S', time.localtime(since))} ({human_age(now - since)})"
+                      if since else "")
+        shown = (f" · showing data from {time.strftime('%H:%M:%S', time.localtime(self.last_good.at))}"
+                 if self.last_good else " · no data yet")
+        status.update(Text(f"{snap.error}{since_text}{shown}", no_wrap=True, overflow="ellipsis"), layout=False)
+
+    async def on_unmount(self) -> None:
+        close = getattr(self.source, "aclose", None)
+        if close is not None:
+            await close()

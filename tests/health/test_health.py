@@ -1,0 +1,146 @@
+"""Service health checks and their pane, against a real HTTP server the test controls."""
+
+import asyncio
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from textual.app import App, ComposeResult
+
+from irtui.config import Config, ConfigError
+from irtui.health.checks import HealthChecker, HealthSettings, make_transport
+from irtui.safety import Guard
+from irtui.ui.widgets.strip_table import StripTable
+from irtui.ui.panes.health import HealthPane
+
+
+@pytest.fixture
+def health_server():
+    """`GET /health/{service}`: answers from `replies` {service: (status, body)}, counts hits."""
+    state = {"replies": {}, "hits": {}}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            service = self.path.rsplit("/", 1)[-1]
+            state["hits"][service] = state["hits"].get(service, 0) + 1
+            status, body = state["replies"].get(service, (404, "no such service"))
+            payload = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    state["url"] = f"http://127.0.0.1:{httpd.server_address[1]}/health/{{service}}"
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+SERVICES = ("api-gateway", "task-service", "emr-service")
+
+
+def checker_for(server) -> HealthChecker:
+    settings = HealthSettings(services=SERVICES, url=server["url"], interval=3600, timeout=3)
+    return HealthChecker(settings, make_transport(settings, Guard(read_only=True)))
+
+
+async def wait_for(predicate, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_check_all_reports_status_latency_and_the_first_line_of_a_failure(health_server):
+    health_server["replies"].update({
+        "api-gateway": (200, '{"status":"ok"}'),
+        "task-service": (503, "database connection pool exhausted (20/20 in use)\nat Pool.acquire (pool.js:88)\n"),
+    })
+    checker = checker_for(health_server)
+    try:
+        results = {r.service: r for r in await checker.check_all()}
+        assert results["api-gateway"].ok and results["api-gateway"].status == 200
+        assert results["api-gateway"].latency is not None and results["api-gateway"].latency >= 0
+        bad = results["task-service"]
+        assert not bad.ok and bad.status == 503
+        assert bad.detail == "database connection pool exhausted (20/20 in use)"
+        assert results["emr-service"].status == 404 and results["emr-service"].detail == "no such service"
+        assert all(health_server["hits"][s] == 1 for s in SERVICES)
+    finally:
+        await checker.aclose()
+
+
+async def test_unreachable_service_says_why():
+    settings = HealthSettings(services=("api-gateway",), url="http://127.0.0.1:9/{service}/health", timeout=2)
+    checker = HealthChecker(settings, make_transport(settings, Guard()))
+    try:
+        (result,) = await checker.check_all()
+        assert not result.ok and result.status is None and "ConnectError" in result.detail
+    finally:
+        await checker.aclose()
+
+
+class PaneApp(App):
+    def __init__(self, pane):
+        super().__init__()
+        self.pane = pane
+
+    def compose(self) -> ComposeResult:
+        yield self.pane
+
+
+async def test_pane_shows_each_service_and_one_key_reruns_all(health_server):
+    health_server["replies"].update({s: (200, "ok") for s in SERVICES})
+    health_server["replies"]["emr-service"] = (500, "EMR upstream: OAuth token expired\n")
+    pane = HealthPane(checker_for(health_server))
+    async with PaneApp(pane).run_test(size=(160, 20)) as pilot:
+        await wait_for(lambda: pane.rounds == 1, what="the first round")
+        await pilot.pause()
+        table = pane.query_one(StripTable)
+        assert str(table.get_cell("api-gateway", "status")) == "healthy"
+        assert str(table.get_cell("emr-service", "status")) == "FAILING"
+        assert str(table.get_cell("emr-service", "code")) == "500"
+        assert str(table.get_cell("emr-service", "detail")) == "EMR upstream: OAuth token expired"
+        assert "failing: emr-service" in str(pane.query_one("#health-status").render())
+
+        # emr-service recovers; one key re-runs every check (the server sees each again).
+        health_server["replies"]["emr-service"] = (200, "ok")
+        table.focus()
+        await pilot.press("r")
+        await wait_for(lambda: pane.rounds == 2, what="the second round")
+        await pilot.pause()
+        assert all(health_server["hits"][s] == 2 for s in SERVICES)
+        assert str(table.get_cell("emr-service", "status")) == "healthy"
+        assert str(table.get_cell("emr-service", "history")) == "✗●"
+        assert "3/3 healthy" in str(pane.query_one("#health-status").render())
+
+
+def test_bad_health_config_names_file_line_and_key(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[health]\nport = 3000\ninterval = -1\n')
+    with pytest.raises(ConfigError) as err:
+        HealthSettings.from_config(Config.load(path))
+    assert f"{path}:3: health.interval" in str(err.value)
+
+
+async def test_pane_from_config_checks_the_configured_services(health_server, tmp_path):
+    health_server["replies"].update({"api-gateway": (200, "ok"), "task-service": (503, "pool exhausted\n")})
+    path = tmp_path / "config.toml"
+    path.write_text(f'[health]\nservices = ["api-gateway", "task-service"]\nurl = "{health_server["url"]}"\n'
+                    'interval = 3600\n')
+    pane = HealthPane.from_config(Config.load(path), Guard(read_only=True))
+    async with PaneApp(pane).run_test(size=(160, 20)) as pilot:
+        await wait_for(lambda: pane.rounds == 1, what="the first round")
+        await pilot.pause()
+        table = pane.query_one(StripTable)
+        assert list(table.rows) == ["api-gateway", "task-service"]
+        assert str(table.get_cell("task-service", "detail")) == "pool exhausted"

@@ -1,0 +1,55 @@
+"""Acceptance against the simulator: every platform service's /health through the API
+server's service proxy, with the bearer token from the kubeconfig."""
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from irtui.health.checks import HealthChecker, HealthSettings, make_transport
+from irtui.kube.client import connect
+from irtui.safety import Guard
+
+
+def started_sim(sim_factory):
+    try:
+        sim = sim_factory()
+    except RuntimeError as exc:
+        pytest.skip(f"irtui sim does not start yet: {str(exc)[-200:]}")
+    try:
+        probe = httpx.get(f"{sim.url}/sim/metrics/task-service", timeout=20)
+    except httpx.TimeoutException:
+        pytest.skip("irtui sim does not answer its service endpoints yet (timed out)")
+    if probe.status_code == 404:
+        pytest.skip("irtui sim does not serve service endpoints yet")
+    return sim
+
+
+async def test_all_services_checked_through_the_service_proxy(sim_factory):
+    sim = started_sim(sim_factory)
+    kube = connect(kubeconfig=sim.kubeconfig, guard=Guard(read_only=True))
+    settings = HealthSettings(timeout=10)
+    checker = HealthChecker(settings, make_transport(settings, kube.guard, kube.api_client))
+    try:
+        results = {r.service: r for r in await checker.check_all()}
+        assert set(results) == set(settings.services)
+        assert all(r.ok and r.status == 200 and r.latency is not None for r in results.values()), results
+        assert results["task-service"].where == "/api/v1/namespaces/emrtask-prod/services/task-service:3000/proxy/health"
+
+        sim.control("POST", "/sim/scenarios/crashloop-task-service")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            (task,) = [r for r in await checker.check_all() if r.service == "task-service"]
+            if not task.ok:
+                break
+            await asyncio.sleep(0.5)
+        assert not task.ok and task.status == 503
+        # The service's own answer while a pod still serves, then the API server's once none is
+        # ready: either way the first line says why.
+        assert ("pool exhausted" in task.detail
+                or task.detail == 'no endpoints available for service "task-service"'), task.detail
+        assert len(checker.history["task-service"]) >= 2
+    finally:
+        await checker.aclose()
+        kube.api_client.close()
