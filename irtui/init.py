@@ -1,0 +1,96 @@
+"""`irtui init`: writes an annotated config file at the XDG path (or `--config FILE`).
+
+Every value written is the default, so the file documents the settings without changing
+behaviour; each package still owns its section's schema and validates it on load.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from irtui.config import default_config_path
+
+TEMPLATE = '''\
+# irtui configuration. Precedence for a value: command-line flag > environment variable >
+# [contexts."CONTEXT".SECTION] > [SECTION] here. A bad value is reported as file:line: key.
+
+[cluster]
+# Refuse every mutating request (Kubernetes, PostgreSQL, HTTP) from this terminal.
+# Also --read-only and IRTUI_READ_ONLY=1. Per context: [contexts."prod".cluster].
+read_only = false
+
+[incident]
+# Where the timeline lives: a SQLite path (default: $XDG_DATA_HOME/irtui/incidents.db) or a
+# postgresql:// URL for a shared war room. Also --store and IRTUI_STORE.
+# store = "postgresql://irtui@incident-db:5432/irtui"
+
+[runbook]
+# A team's own runbook (validate it first with `irtui runbook check FILE`).
+# file = "/etc/irtui/runbook.toml"
+
+[contacts]
+# People and numbers for the escalation path; the runbook only names the roles.
+# on_call = { primary = "Slack: @oncall", backup = "PagerDuty" }
+# tech_lead = { primary = "Name", backup = "Name", phone = "+1-555-0100" }
+# devops_lead = { primary = "Name", backup = "Name", phone = "+1-555-0101" }
+# cto = { primary = "Name", phone = "+1-555-0001" }
+# security_lead = { primary = "Name", backup = "Name", phone = "+1-555-0200" }
+
+[actions]
+# More targets than this in one action: the responder types the confirmation.
+bulk_confirm_over = 3
+# A destructive action repeated on the same target within this window asks again.
+repeat_window_seconds = 300
+# A context or namespace matching this regular expression is production (red banner).
+prod_pattern = "(^|[-_.])prod(uction)?($|[-_.])"
+# Environment presets offered by "set env" (the runbook's fallback mode and debug logging).
+env_presets = ["EMR_FALLBACK_MODE=true", "LOG_LEVEL=debug"]
+helm_release = "emrtask-prod"
+# Lines the logs screen keeps; older lines are dropped, and it says so.
+log_max_lines = 50000
+
+[metrics]
+source = "prometheus"            # or "scrape": read /metrics directly and compute rates here
+prometheus_url = "http://127.0.0.1:9090"
+interval = 10                    # seconds between refreshes
+history_minutes = 30
+services = ["api-gateway", "task-service", "emr-service", "sync-service", "handover-service"]
+
+[metrics.thresholds]
+error_pct_warn = 1.0
+error_pct_crit = 5.0
+p95_ms_warn = 500
+p95_ms_crit = 1000
+
+[health]
+services = ["api-gateway", "task-service", "emr-service", "sync-service", "handover-service"]
+namespace = "emrtask-prod"
+port = 3000
+path = "/health"
+interval = 30                    # seconds between automatic rounds
+
+[database]
+# The PostgreSQL to monitor. No password here: PGPASSWORD or ~/.pgpass supply it.
+# Also --db-dsn and IRTUI_DB_DSN.
+# dsn = "postgresql://postgres@postgres.emrtask-prod:5432/emrtask"
+interval = 2
+statement_timeout_ms = 2000      # on every monitoring query
+long_running_minutes = 5         # the runbook's threshold for "long-running"
+
+# Per-context overrides, e.g. a production context that is always read-only here:
+# [contexts."prod-eu".cluster]
+# read_only = true
+'''
+
+
+def run(args: Any) -> int:
+    path = Path(args.config) if getattr(args, "config", None) else default_config_path()
+    if path.exists() and not getattr(args, "force", False):
+        print(f"irtui: {path} exists; use --force to overwrite it", file=sys.stderr)
+        return 2
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(TEMPLATE, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0

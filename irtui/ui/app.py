@@ -1,0 +1,435 @@
+"""The application shell: layout, pane hosting, app-wide keys, and the cluster feed.
+
+This module owns `IrtuiApp`: the header line, the clock-bar line, the sidebar region, the
+main area of panes, the command-palette provider for views, and the hand-over from cluster
+source threads to the UI thread (one `ChangeBuffer` drained at most once per frame,
+published as the `cluster_updated` signal). Panes own their rendering; this class only
+places them and routes keys.
+
+The main area has three layouts, chosen by terminal size: "tabs" (one pane under a
+one-line tab strip, 80x24), "stack" (the chosen pane over a companion: events, or pods when
+events is chosen; from 100x32) and "grid" (every pane at once, pods twice as tall; from
+160x36, three columns from 240 when there are more than four panes).
+
+How other parts plug in (see `IrtuiApp.__init__`):
+
+    IrtuiApp(connection,
+             panes=[PaneSpec("metrics", "Metrics", MetricsPane, key="m"), ...],
+             sidebar=lambda: ChecklistSidebar(...),       # replaces the #sidebar placeholder
+             clock_bar=lambda: ClockBar(...),             # replaces the #clock-bar placeholder
+             commands=[ActionsProvider])                  # extra command-palette providers
+
+             feed=ClusterFeed(...))                        # a feed started earlier (irtui does)
+
+and at run time: `app.cluster` (ClusterState, `add_observer` for the incident timeline),
+`app.cluster_updated` (Signal of ChangeSet), `app.pods_pane` / `app.nodes_pane` /
+`app.events_pane` (selection and freeze), `app.current_pane` (focused, else last shown),
+`app.pane(id)`, `app.show_pane(id)`,
+`app.connection` (the guarded KubeConnection), `app.main_screen` (the screen with the
+panes, also while a modal is on top). Key bindings of a pane belong on the pane widget
+(its BINDINGS, active while it has focus); app-wide ones on a subclass's BINDINGS, as
+`irtui.ui.demo.DemoApp` does.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Container, Horizontal, Vertical
+from textual.message import Message
+from textual.signal import Signal
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+from irtui.kube.client import KubeConnection
+from irtui.kube.feed import ClusterFeed
+from irtui.kube.sources import RawApi
+from irtui.kube.state import ChangeSet, ClusterState
+from irtui.ui.header import ClusterHeader
+from irtui.ui.panes import ClusterPane, PaneFrame, PaneSpec
+from irtui.ui.panes.events import EventsPane
+from irtui.ui.panes.nodes import NodesPane
+from irtui.ui.panes.pods import PodsPane
+
+FRAME = 1 / 60  # at most one application of cluster changes per frame
+WIDE_MIN_WIDTH = 160  # from here on the main area is a grid of panes, not tabs
+WIDE_MIN_HEIGHT = 36
+STACK_MIN_WIDTH = 100  # from here (and STACK_MIN_HEIGHT) the chosen pane shares the screen
+STACK_MIN_HEIGHT = 32
+SIDEBAR_MIN_WIDTH = 140  # narrower than this, the sidebar is hidden unless toggled on
+
+
+def cluster_panes() -> list[PaneSpec]:
+    """The cluster panes every app has, in order."""
+    return [
+        PaneSpec("pods", "Pods", PodsPane),
+        PaneSpec("nodes", "Nodes", NodesPane),
+        PaneSpec("events", "Events", EventsPane),
+    ]
+
+
+class ClusterChanged(Message):
+    """Posted (from a source thread) when the change buffer stops being empty."""
+
+
+class ViewsProvider(Provider):
+    """Command palette entries for views: show each pane, switch namespace, filter, sidebar."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app: IrtuiApp = self.app  # type: ignore[assignment]
+        out = []
+        for frame in app.pane_frames:
+            number = f" ({frame.number})" if frame.number <= 9 else ""
+            out.append((f"Show {frame.spec.title}{number}", partial(app.show_pane, frame.spec.id),
+                        f"Bring the {frame.spec.title} pane forward"))
+        out.append(("Switch namespace… (n)", app.action_choose_namespace, "Pick the namespace the cluster panes show"))
+        out.append(("All namespaces", partial(app.set_namespace, None), "Show pods and events of every namespace"))
+        out.append(("Filter the focused pane (/)", app.action_filter, "Substring filter on names, status, node"))
+        out.append(("Toggle sidebar (b)", app.action_toggle_sidebar, "Show or hide the checklist sidebar"))
+        return out
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+class IrtuiApp(App):
+    """The war room. Small on purpose: panes render, sources fetch, actions act."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "irtui"
+    COMMANDS = App.COMMANDS | {ViewsProvider}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("n", "choose_namespace", "Namespace", id="app.namespace"),
+        Binding("b", "toggle_sidebar", "Sidebar", id="app.sidebar"),
+        Binding("tab", "focus_next_pane", "Next pane", show=False, id="app.next_pane"),
+        Binding("shift+tab", "focus_previous_pane", "Previous pane", show=False, id="app.previous_pane"),
+        *[Binding(str(i), f"show_pane_number({i})", f"Pane {i}", show=False, id=f"app.pane_{i}") for i in range(1, 10)],
+    ]
+
+    def __init__(
+        self,
+        connection: KubeConnection,
+        *,
+        panes: Sequence[PaneSpec] = (),
+        sidebar: Callable[[], Widget] | None = None,
+        clock_bar: Callable[[], Widget] | None = None,
+        commands: Iterable[type[Provider]] = (),
+        feed: ClusterFeed | None = None,
+    ) -> None:
+        super().__init__()
+        self.connection = connection
+        self.pane_specs: list[PaneSpec] = [*cluster_panes(), *panes]
+        self._sidebar_factory = sidebar
+        self._clock_bar_factory = clock_bar
+        extra = set(commands)
+        if extra:
+            self.COMMANDS = type(self).COMMANDS | extra  # per instance: the palette reads app.COMMANDS
+        # A feed started before the app (by `irtui`, for launch speed) is adopted. Its loops
+        # run on their own threads, not Textual thread workers: those share asyncio's default
+        # executor (min(32, cpus + 4) threads, 6 here), and six watch loops that never end
+        # would starve every other thread worker and `asyncio.to_thread` in the app.
+        self.feed = feed or ClusterFeed(connection.api_client, connection.namespace or None)
+        self.cluster: ClusterState = self.feed.state
+        self.cluster_updated: Signal[ChangeSet] = Signal(self, "cluster-updated")
+        self._flush_pending = False
+        self._last_flush = 0.0
+        self.active_pane = self.pane_specs[0].id
+        self.layout_mode = "tabs"
+        self._sidebar_forced: bool | None = None
+
+    # -- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        c = self.connection
+        yield ClusterHeader(context=c.context, cluster_url=c.cluster_url, user=c.user,
+                            actor=c.actor, read_only=c.guard.read_only)
+        if self._clock_bar_factory is not None:
+            bar = self._clock_bar_factory()
+            if bar.id is None:
+                bar.id = "clock-bar"
+            yield bar
+        else:
+            yield Static("no incident open · ctrl+p for commands", id="clock-bar")
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                if self._sidebar_factory is not None:
+                    yield self._sidebar_factory()
+                else:
+                    yield Static("Checklist\n\nno incident open", id="sidebar-placeholder")
+            with Vertical(id="main"):
+                yield Static("", id="pane-tabs")
+                with Container(id="panes"):
+                    for number, spec in enumerate(self.pane_specs, 1):
+                        yield PaneFrame(spec, number)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for spec in self.pane_specs:
+            if spec.key:
+                self.bind(spec.key, f"show_pane('{spec.id}')", description=spec.title, show=False)
+        self._apply_layout(self.size.width, self.size.height)
+        self._show(self.active_pane, focus=True)
+        self._update_header()
+        self.set_interval(1.0, self._tick_header)
+        self.feed.set_wake(self._wake)
+        self.feed.start()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_layout(event.size.width, event.size.height)
+
+    def _apply_layout(self, width: int, height: int) -> None:
+        if not self.screen_stack:  # starting or shutting down
+            return
+        # grid: every pane at once; stack: the chosen pane over a companion (events, or
+        # pods when events is chosen); tabs: one pane at a time (80x24).
+        if width >= WIDE_MIN_WIDTH and height >= WIDE_MIN_HEIGHT:
+            self.layout_mode = "grid"
+        elif width >= STACK_MIN_WIDTH and height >= STACK_MIN_HEIGHT:
+            self.layout_mode = "stack"
+        else:
+            self.layout_mode = "tabs"
+        panes = self.main_screen.query_one("#panes")
+        for mode in ("grid", "stack", "tabs"):
+            panes.set_class(mode == self.layout_mode, f"-{mode}")
+        columns = 3 if width >= 240 and len(self.pane_specs) > 4 else 2
+        panes.styles.grid_size_columns = columns
+        self.main_screen.query_one("#pane-tabs").display = self.layout_mode != "grid"
+        show_sidebar = self._sidebar_forced if self._sidebar_forced is not None else width >= SIDEBAR_MIN_WIDTH
+        self.main_screen.query_one("#sidebar").display = show_sidebar
+        self._place_panes()
+
+    def _companion(self) -> str:
+        return "pods" if self.active_pane == "events" else "events"
+
+    def _place_panes(self) -> None:
+        if not self.screen_stack:  # starting or shutting down
+            return
+        mode = getattr(self, "layout_mode", "tabs")
+        companion = self._companion()
+        for frame in self.pane_frames:
+            pane_id = frame.spec.id
+            if mode == "grid":
+                frame.display = True
+            elif mode == "stack":
+                frame.display = pane_id in (self.active_pane, companion)
+            else:
+                frame.display = pane_id == self.active_pane
+            frame.set_class(mode == "stack" and pane_id == companion, "-companion")
+        if mode == "stack":
+            # The chosen pane sits on top, its companion below.
+            container = self.main_screen.query_one("#panes")
+            chosen = self.main_screen.query_one(f"#pane-{self.active_pane}")
+            mate = self.main_screen.query_one(f"#pane-{companion}")
+            order = list(container.children)
+            if order.index(chosen) > order.index(mate):
+                container.move_child(chosen, before=mate)
+        self._render_tabs()
+
+    def on_pane_frame_changed(self, _message: PaneFrame.Changed) -> None:
+        self._render_tabs()
+
+    def _render_tabs(self) -> None:
+        tabs = self.main_screen.query("#pane-tabs") if self.screen_stack else None
+        if not tabs:  # not composed yet, or already torn down
+            return
+        parts = []
+        for frame in self.pane_frames:
+            label = frame.spec.title
+            badge = f" [b red]{frame.badge}[/]" if frame.badge else ""
+            text = f" {frame.number} {label}{badge} " if frame.number <= 9 else f" {label}{badge} "
+            if frame.spec.id == self.active_pane:
+                parts.append(f"[reverse bold]{text}[/]")
+            else:
+                parts.append(f"[@click=app.show_pane('{frame.spec.id}')]{text}[/]")
+        tabs.first(Static).update(" ".join(parts))
+
+    # -- panes --------------------------------------------------------------------------
+
+    @property
+    def main_screen(self):
+        """The screen holding the panes, even while a modal (palette, confirmation) is on top."""
+        return self.screen_stack[0] if self.screen_stack else self.screen
+
+    @property
+    def header(self) -> ClusterHeader:
+        return self.main_screen.query_one(ClusterHeader)
+
+    @property
+    def pane_frames(self) -> list[PaneFrame]:
+        return sorted(self.main_screen.query(PaneFrame), key=lambda frame: frame.number)
+
+    def pane(self, pane_id: str) -> Widget:
+        """The widget a `PaneSpec` built (e.g. `app.pane("pods")` is the PodsPane)."""
+        return self.main_screen.query_one(f"#pane-{pane_id}", PaneFrame).content
+
+    @property
+    def pods_pane(self) -> PodsPane:
+        return self.pane("pods")  # type: ignore[return-value]
+
+    @property
+    def nodes_pane(self) -> NodesPane:
+        return self.pane("nodes")  # type: ignore[return-value]
+
+    @property
+    def events_pane(self) -> EventsPane:
+        return self.pane("events")  # type: ignore[return-value]
+
+    @property
+    def current_pane(self) -> Widget:
+        """The pane the user is working in: the one holding focus, else the one last shown.
+
+        In the grid layout every pane is visible, so "active" alone would be ambiguous;
+        remediations should take their target from this pane's `selected()`.
+        """
+        return self.pane(self._focused_pane_id() or self.active_pane)
+
+    def show_pane(self, pane_id: str) -> None:
+        self._show(pane_id, focus=True)
+
+    def _show(self, pane_id: str, focus: bool) -> None:
+        self.active_pane = pane_id
+        self._place_panes()
+        if focus:
+            content = self.pane(pane_id)
+            if isinstance(content, ClusterPane):
+                content.focus_table()
+            elif content.focusable:
+                content.focus()
+            else:
+                for child in content.query("*"):
+                    if child.focusable:
+                        child.focus()
+                        break
+
+    def action_show_pane(self, pane_id: str) -> None:
+        self.show_pane(pane_id)
+
+    def action_show_pane_number(self, number: int) -> None:
+        frames = self.pane_frames
+        if 1 <= number <= len(frames):
+            self.show_pane(frames[number - 1].spec.id)
+
+    def _cycle(self, step: int) -> None:
+        ids = [f.spec.id for f in self.pane_frames]
+        current = self._focused_pane_id() or self.active_pane
+        i = ids.index(current) if current in ids else 0
+        self.show_pane(ids[(i + step) % len(ids)])
+
+    def _focused_pane_id(self) -> str | None:
+        node = self.focused
+        while node is not None:
+            if isinstance(node, PaneFrame):
+                return node.spec.id
+            node = node.parent
+        return None
+
+    def action_focus_next_pane(self) -> None:
+        self._cycle(+1)
+
+    def action_focus_previous_pane(self) -> None:
+        self._cycle(-1)
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.main_screen.query_one("#sidebar")
+        self._sidebar_forced = not sidebar.display
+        sidebar.display = self._sidebar_forced
+
+    def action_filter(self) -> None:
+        pane_id = self._focused_pane_id() or self.active_pane
+        content = self.pane(pane_id)
+        if isinstance(content, ClusterPane):
+            content.action_start_filter()
+
+    # -- namespaces ---------------------------------------------------------------------
+
+    def action_choose_namespace(self) -> None:
+        self.run_worker(self._namespace_choices, thread=True, exclusive=True, group="namespaces")
+
+    def _namespace_choices(self) -> None:
+        # Listing namespaces is one small GET; a user without that right still gets the
+        # current namespace and "all namespaces".
+        names: list[str] = []
+        try:
+            doc = RawApi(self.connection.api_client).get_json("/api/v1/namespaces", timeout=(5, 10))
+            names = sorted(item["metadata"]["name"] for item in doc.get("items") or [])
+        except Exception:
+            pass
+        self.call_from_thread(self._open_namespace_picker, names)
+
+    def _open_namespace_picker(self, names: list[str]) -> None:
+        from textual.command import SimpleCommand
+
+        current = self.cluster.namespace
+        choices = [SimpleCommand("All namespaces", partial(self.set_namespace, None), "pods and events everywhere")]
+        for name in names or ([current] if current else []):
+            marker = " (current)" if name == current else ""
+            choices.append(SimpleCommand(f"{name}{marker}", partial(self.set_namespace, name), None))
+        self.search_commands(choices, placeholder="Namespace…")
+
+    def set_namespace(self, namespace: str | None) -> None:
+        """Show another namespace (None: all). Namespaced sources restart; nodes carry on."""
+        if namespace == self.cluster.namespace:
+            return
+        changes = self.feed.set_namespace(namespace)
+        self.cluster_updated.publish(changes)
+        self._update_header()
+
+    # -- the cluster feed ---------------------------------------------------------------
+
+    def _wake(self) -> None:
+        # Called from source threads; post_message is thread-safe.
+        self.post_message(ClusterChanged())
+
+    def on_cluster_changed(self, _message: ClusterChanged) -> None:
+        if self._flush_pending:
+            return
+        wait = self._last_flush + FRAME - time.monotonic()
+        if wait > 0:
+            self._flush_pending = True
+            self.set_timer(wait, self._apply_changes)
+        else:
+            self._apply_changes()
+
+    def _apply_changes(self) -> None:
+        self._flush_pending = False
+        self._last_flush = time.monotonic()
+        changes = self.feed.apply_pending()
+        if changes.kinds or changes.status or changes.metrics:
+            self.cluster_updated.publish(changes)
+            if changes.status:
+                self._update_header()
+                self._render_tabs()
+
+    def _update_header(self) -> None:
+        if not self.screen_stack:  # starting or shutting down
+            return
+        for header in self.main_screen.query(ClusterHeader):
+            header.update_from(self.cluster)
+
+    def _tick_header(self) -> None:
+        state, _ = self.cluster.connection()
+        if state != "connected":
+            self._update_header()
+
+    async def action_quit(self) -> None:
+        self.feed.stop()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.feed.stop()

@@ -1,0 +1,97 @@
+"""The header line: which cluster, as whom, in which namespace, and whether it answers.
+
+This module owns the one-line `ClusterHeader`. It shows context, cluster URL, namespace,
+the identity actions run as, the connection state with its reason ("unreachable: connection
+refused · retry in 4s"), and a red "RO" badge when the session's guard is read-only. It is
+redrawn only when one of those words changes.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.widget import Widget
+
+from irtui.kube.printers import human_duration
+from irtui.kube.state import ClusterState
+
+
+class ClusterHeader(Widget):
+    DEFAULT_CSS = """
+    ClusterHeader { height: 1; background: $panel; color: $text; }
+    """
+
+    def __init__(self, *, context: str, cluster_url: str, user: str, actor: str, read_only: bool,
+                 id: str | None = "header") -> None:
+        super().__init__(id=id)
+        self.context = context
+        self.cluster_url = cluster_url
+        self.user = user
+        self.actor = actor
+        self.read_only = read_only
+        self.namespace: str | None = None
+        self.state = "connecting"
+        self.reason = ""
+        self.extra = ""  # e.g. "DEMO" from the demo app
+        self._text = Text()
+        self._plain = ""
+
+    def update_from(self, cluster: ClusterState) -> None:
+        state, reason = cluster.connection()
+        if state in ("unreachable", "degraded"):
+            statuses = [cluster.status[k] for k in ("pods", "nodes", "events")]
+            retry = min((s.retry_at for s in statuses if s.retry_at), default=None)
+            stale = max((s.stale_for() or 0 for s in statuses), default=0)
+            extras = []
+            if stale:
+                extras.append(f"data {human_duration(stale)} old")
+            if retry:
+                left = retry - time.time()
+                extras.append(f"retry in {human_duration(left)}" if left >= 1 else "retrying")
+            if extras:
+                reason = f"{reason} · {' · '.join(extras)}" if reason else " · ".join(extras)
+        self.set_state(cluster.namespace, state, reason)
+
+    def set_state(self, namespace: str | None, state: str, reason: str) -> None:
+        self.namespace = namespace
+        self.state = state
+        self.reason = reason
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        styles = {
+            "connected": ("● connected", "bold green"),
+            "connecting": ("◌ connecting…", "yellow"),
+            "degraded": ("◐ degraded", "bold yellow"),
+            "unreachable": ("✖ UNREACHABLE", "bold white on red"),
+        }
+        word, style = styles.get(self.state, (self.state, ""))
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if self.read_only:
+            text.append(" RO ", "bold white on red")
+            text.append(" ")
+        if self.extra:
+            text.append(f" {self.extra} ", "bold black on yellow")
+            text.append(" ")
+        text.append(word, style)
+        if self.reason:
+            text.append(f": {self.reason}", "red" if self.state == "unreachable" else "yellow")
+        text.append("  │ ", "dim")
+        text.append("ctx ", "dim")
+        text.append(self.context, "bold")
+        text.append("  ns ", "dim")
+        text.append(self.namespace or "ALL", "bold cyan")
+        text.append("  as ", "dim")
+        text.append(self.user, "bold")
+        text.append("  │ ", "dim")
+        text.append(self.cluster_url, "dim")
+        text.append("  │ ", "dim")
+        text.append(self.actor.split(" as ", 1)[0], "dim")
+        if text.plain != self._plain:
+            self._plain = text.plain
+            self._text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._text

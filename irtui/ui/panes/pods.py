@@ -1,0 +1,101 @@
+"""The pods pane: what `kubectl get pods` says, unhealthy first, with usage from metrics.k8s.io.
+
+This module owns how a `PodRow` is shown (columns, colours, sort order, filter match).
+NAME, READY, STATUS and RESTARTS use kubectl's own derivations (`irtui.kube.printers`),
+so the pane and `kubectl get pods` print the same words. The selection and freeze API
+(`selected()`, `freeze()`, `thaw()`) is inherited from `ClusterPane`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from irtui.kube.model import BAD, OK, WARN, PodRow, cpu_text, mem_text
+from irtui.kube.printers import age
+from irtui.kube.state import ChangeSet
+from irtui.ui.panes import ClusterPane
+from irtui.ui.widgets.virtual_table import Column
+
+_HEALTH_STYLE = {BAD: "bad", WARN: "warn", OK: None}
+
+
+def restarts_cell(row: PodRow, now: datetime) -> str:
+    """RESTARTS as kubectl prints it: `4 (37s ago)`."""
+    if row.last_restart is None:
+        return str(row.restarts)
+    return f"{row.restarts} ({age(row.last_restart, now)} ago)"
+
+
+class PodsPane(ClusterPane):
+    kind = "pods"
+    noun = "pods"
+    fit_column = "name"
+
+    def __init__(self, *, id: str | None = "pods") -> None:
+        self._all_namespaces = False
+        super().__init__(id=id)
+
+    def columns(self) -> list[Column]:
+        cols = [
+            Column("name", "NAME", 24),
+            Column("ready", "READY", 5),
+            Column("status", "STATUS", 17),
+            Column("restarts", "RESTARTS", 13, drop=1),
+            Column("age", "AGE", 6, drop=2),
+            Column("node", "NODE", 12, flex=1, drop=5),
+            Column("cpu", "CPU", 6, right=True, drop=3),
+            Column("mem", "MEM", 6, right=True, drop=4),
+        ]
+        if self._all_namespaces:
+            cols.insert(0, Column("namespace", "NAMESPACE", 14))
+        return cols
+
+    def on_mount(self) -> None:
+        self._sync_namespace_column()
+        super().on_mount()
+
+    def _sync_namespace_column(self) -> None:
+        all_ns = self.cluster.namespace is None
+        if all_ns != self._all_namespaces:
+            self._all_namespaces = all_ns
+            columns = self.columns()
+            # keep the fitted NAME width
+            current = {c.key: c for c in self.table.columns}
+            self.table.set_columns([current.get(c.key, c) if c.key == "name" else c for c in columns])
+
+    def sort_key(self, row: PodRow) -> tuple:
+        return (row.health, row.namespace, row.name)
+
+    def matches(self, row: PodRow, needle: str) -> bool:
+        return (needle in row.name.lower() or needle in row.namespace.lower()
+                or needle in row.status.lower() or needle in row.node.lower())
+
+    def cells(self, row: PodRow):
+        now = datetime.now(timezone.utc)
+        usage = self.cluster.pod_usage.get(row.key)
+        style = _HEALTH_STYLE[row.health]
+        cells = [
+            (row.name, style),
+            (row.ready, style if row.health != OK else None),
+            (row.status, style or "ok"),
+            (restarts_cell(row, now), "warn" if row.restarts and row.health != OK else None),
+            (age(row.created, now), None),
+            (row.node, "muted"),
+            (cpu_text(usage.cpu_m) if usage else "", None),
+            (mem_text(usage.mem_b) if usage else "", None),
+        ]
+        if self._all_namespaces:
+            cells.insert(0, (row.namespace, "muted"))
+        return cells
+
+    def extra_dependency(self, changes: ChangeSet) -> bool:
+        return "pods" in changes.metrics
+
+    def after_change(self) -> None:
+        self._sync_namespace_column()
+        super().after_change()
+
+    def title(self, shown: int, total: int, unhealthy: int) -> str:
+        ns = self.cluster.namespace or "all namespaces"
+        bad = f" · {unhealthy} unhealthy" if unhealthy else " · all healthy" if total else ""
+        return f"Pods · {ns} · {total} total{bad}"

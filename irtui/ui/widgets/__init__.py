@@ -1,0 +1,1 @@
+"""Reusable widgets that panes are built from (no data fetching here)."""

@@ -1,0 +1,95 @@
+"""List+watch against the simulator: initial list, live changes, 410 -> relist, namespace scope."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from irtui.kube.client import connect
+from irtui.kube.feed import ClusterFeed
+from irtui.kube.sources import SPECS, ApiError, Gone, ListWatch, RawApi
+from irtui.kube.state import ChangeBuffer, Reset
+
+NS = "emrtask-prod"
+
+
+def pump(feed: ClusterFeed, predicate, timeout: float = 45.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        feed.apply_pending()
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}; status: {feed.state.status}")
+
+
+def test_feed_lists_watches_and_switches_namespace(sim):
+    connection = connect(kubeconfig=sim.kubeconfig)
+    feed = ClusterFeed(connection.api_client, NS, metrics_interval=5).start()
+    try:
+        state = feed.state
+        pump(feed, lambda: all(state.status[k].usable for k in ("pods", "nodes", "events", "deployments", "statefulsets")),
+             what="every kind live")
+        assert all(r.namespace == NS for r in state.rows["pods"].values())
+        assert {"emrtask-prod/task-service", "emrtask-prod/api-gateway"} <= set(state.rows["deployments"])
+        # A change made with kubectl arrives through the watch.
+        victim = sorted(k for k in state.rows["pods"] if "/sync-service" in k)[0]
+        result = sim.kubectl("delete", "pod", victim.split("/", 1)[1], "-n", NS, "--wait=false", check=False)
+        assert result.returncode == 0 or "NotFound" in result.stderr, result.stderr
+        pump(feed, lambda: victim not in state.rows["pods"], what="deleted pod gone")
+        # All namespaces: the namespaced loops restart with a cluster-wide scope.
+        feed.set_namespace(None)
+        pump(feed, lambda: state.namespace is None and state.status["pods"].usable and state.rows["pods"],
+             what="pods of every namespace")
+        assert feed.sources.loops["pods"].namespace is None
+    finally:
+        feed.stop()
+
+
+def _change_something(sim) -> None:
+    names = sim.kubectl("get", "pods", "-n", NS, "-o", "name").stdout.split()
+    victim = next(n for n in names if "handover-service" in n)
+    sim.kubectl("delete", victim, "-n", NS, "--wait=false")
+
+
+def test_expired_history_gives_410_and_the_loop_relists(sim):
+    import threading
+
+    from irtui.kube.state import Status
+
+    connection = connect(kubeconfig=sim.kubeconfig)
+    raw = RawApi(connection.api_client)
+    probe = ListWatch(raw, SPECS["pods"], NS, lambda change: None)
+    rv = probe._list()
+    _change_something(sim)
+    sim.control("POST", "/sim/compact")
+    with pytest.raises(Gone):
+        probe._watch(rv)
+
+    # The loop, resuming from that expired version, lists again instead of failing.
+    buffer = ChangeBuffer()
+    loop = ListWatch(raw, SPECS["pods"], NS, buffer.put)
+    thread = threading.Thread(target=loop.run, args=(rv,), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while loop.lists < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        loop.stop()
+        thread.join(timeout=10)
+    assert loop.lists == 1
+    changes = buffer.drain()
+    resets = [c for c in changes if isinstance(c, Reset)]
+    assert len(resets) == 1 and resets[0].rows
+    assert {c.status.state for c in changes if isinstance(c, Status)} <= {"connecting", "live"}
+
+
+def test_forbidden_is_reported_per_kind(sim):
+    connection = connect(kubeconfig=sim.kubeconfig, context="sim-limited")
+    raw = RawApi(connection.api_client)
+    with pytest.raises(ApiError) as err:
+        raw.get_json("/api/v1/nodes")
+    assert err.value.state == "forbidden" and err.value.reason.startswith("403 Forbidden")
+    assert raw.get_json(f"/api/v1/namespaces/{NS}/pods")["items"]

@@ -1,0 +1,263 @@
+"""The cluster panes against the simulator: what a responder sees when things break.
+
+Each test drives the real app headless (`run_test`) against `irtui sim` over HTTP(S), through
+the kubeconfig the simulator wrote, exactly as against a real cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+from pathlib import Path
+
+from ui_helpers import control, make_app, screen_text, shown_rows, wait_for
+
+NS = "emrtask-prod"
+
+
+def _kubectl_pods(sim) -> dict[str, tuple[str, str, str]]:
+    """NAME -> (READY, STATUS, RESTARTS count) from `kubectl get pods`."""
+    out = sim.kubectl("get", "pods", "-n", NS, "--no-headers").stdout
+    rows = {}
+    for line in out.splitlines():
+        parts = line.split()
+        rows[parts[0]] = (parts[1], parts[2], parts[3])
+    return rows
+
+
+def _pane_pods(app) -> dict[str, tuple[str, str, str]]:
+    return {cells[0]: (cells[1], cells[2], cells[3].split(" ", 1)[0]) for cells in shown_rows(app.pods_pane)}
+
+
+def _status_of(app, prefix: str) -> list[tuple[str, ...]]:
+    return [cells for cells in shown_rows(app.pods_pane) if cells[0].startswith(prefix)]
+
+
+async def test_crashloop_shows_with_restarts_and_matches_kubectl(sim):
+    observed = []
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.cluster.add_observer(lambda key, text, details: observed.append((key, text)))
+        await wait_for(pilot, lambda: len(app.cluster.rows["pods"]) > 0 and app.cluster.status["pods"].usable,
+                       what="pods listed")
+        # Equal to kubectl, row for row (names, READY, STATUS, RESTARTS), before any fault.
+        await wait_for(pilot, lambda: _pane_pods(app) == _kubectl_pods(sim), what="pane == kubectl")
+
+        await control(sim, "POST", "/sim/scenarios/crashloop-task-service")
+        await control(sim, "POST", "/sim/advance", json={"seconds": 20})
+
+        def crashlooping():
+            rows = [c for c in _status_of(app, "task-service") if c[2] == "CrashLoopBackOff"]
+            return rows if rows and any(int(c[3].split()[0]) > 0 for c in rows) else None
+
+        rows = await wait_for(pilot, crashlooping, timeout=60, what="task-service in CrashLoopBackOff")
+        # Unhealthy first: the crash-looping pods head the list, and the title counts them.
+        first = shown_rows(app.pods_pane)[0]
+        assert first[0].startswith("task-service") and first[2] != "Running"
+        assert "unhealthy" in app.query_one("#pane-pods").border_title
+        text = screen_text(app)
+        assert "CrashLoopBackOff" in text and rows[0][0] in text
+        # "4 (37s ago)": kubectl's RESTARTS with the time of the last restart.
+        assert "ago)" in rows[0][3]
+        # The timeline producer saw it, with a stable key.
+        await wait_for(pilot, lambda: any(k.startswith("pod/emrtask-prod/task-service") for k, _ in observed),
+                       what="a CrashLoopBackOff observation")
+        # And still what kubectl says, once the simulator settles between two reads.
+        await wait_for(pilot, lambda: _pane_pods(app) == _kubectl_pods(sim), timeout=60, what="pane == kubectl")
+
+
+async def test_deleted_pod_disappears_and_node_notready_shows(sim):
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cluster.status["pods"].usable and app.cluster.status["nodes"].usable,
+                       what="pods and nodes listed")
+        victim = next(iter(sorted(k.split("/", 1)[1] for k in app.cluster.rows["pods"] if "api-gateway" in k)))
+        await asyncio.to_thread(sim.kubectl, "delete", "pod", victim, "-n", NS, "--wait=false")
+        await control(sim, "POST", "/sim/advance", json={"seconds": 35})  # past the grace period
+        await wait_for(pilot, lambda: victim not in _pane_pods(app), timeout=60, what=f"{victim} gone")
+
+        await control(sim, "POST", "/sim/scenarios/node-notready")
+        await control(sim, "POST", "/sim/advance", json={"seconds": 50})  # past the node-monitor grace period
+        app.show_pane("nodes")
+        notready = await wait_for(
+            pilot, lambda: [c for c in shown_rows(app.nodes_pane) if c[1].startswith("NotReady")],
+            timeout=60, what="a NotReady node")
+        # Not-ready nodes sort first and are on screen.
+        assert shown_rows(app.nodes_pane)[0][1].startswith("NotReady")
+        assert notready[0][0] in screen_text(app)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_simulator_restart_goes_stale_then_recovers_without_ghosts(sim_factory, tmp_path):
+    port = _free_port()
+    first = sim_factory(name="first", port=port)
+    # Each simulator makes a fresh self-signed certificate; a real API server keeps its own
+    # across a restart. Reach both over the port's plain-HTTP side (same token, same code
+    # path) so the test is about reconnecting, not about a certificate that changed.
+    plain = tmp_path / "plain-kubeconfig"
+    text = Path(first.kubeconfig).read_text().replace("https://", "http://")
+    plain.write_text(re.sub(r"\n\s*certificate-authority-data: \S+", "", text))
+    app = make_app(first, kubeconfig=str(plain))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cluster.status["pods"].usable, what="pods listed")
+        before = set(_pane_pods(app))
+        # The command palette is open when the cluster goes away: the panes behind it
+        # still take the change (a modal on top must not break the feed).
+        await pilot.press("ctrl+p")
+        await asyncio.to_thread(first.stop)
+        await wait_for(pilot, lambda: app.cluster.status["pods"].state == "stale", what="pods stale")
+        await pilot.pause(0.5)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "UNREACHABLE" in screen_text(app), what="header says unreachable")
+        assert set(_pane_pods(app)) == before  # the last data stays on screen, marked
+        assert "stale" in (app.query_one("#pane-pods").border_subtitle or "")
+
+        second = await asyncio.to_thread(sim_factory, name="second", port=port)
+        expected = await asyncio.to_thread(_kubectl_pods, second)
+        await wait_for(pilot, lambda: app.cluster.status["pods"].usable, timeout=60, what="pods live again")
+        await wait_for(pilot, lambda: _pane_pods(app) == _kubectl_pods(second), timeout=60, what="recovered")
+        names = [cells[0] for cells in shown_rows(app.pods_pane)]
+        assert len(names) == len(set(names)) == len(expected)  # no duplicates, no ghosts
+        await wait_for(pilot, lambda: "connected" in screen_text(app), what="header says connected")
+
+
+async def test_forbidden_nodes_show_in_their_pane_while_others_work(sim):
+    app = make_app(sim, context="sim-limited")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cluster.status["nodes"].state == "forbidden", what="nodes forbidden")
+        await wait_for(pilot, lambda: app.cluster.status["pods"].usable and app.cluster.status["events"].usable,
+                       what="pods and events still listed")
+        assert len(shown_rows(app.pods_pane)) > 0
+        app.show_pane("nodes")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "403" in text and "cannot list nodes" in text
+        assert "UNREACHABLE" not in text
+
+
+async def test_small_terminal_renders_tabs_and_filter(sim):
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.cluster.status["pods"].usable, what="pods listed")
+        await wait_for(pilot, lambda: "total" in screen_text(app), what="pods title")
+        text = screen_text(app)
+        assert "1 Pods" in text and "2 Nodes" in text and "STATUS" in text
+        assert all(len(line) <= 80 for line in text.splitlines())
+        await pilot.press("slash", *"postgres", "enter")
+        await wait_for(pilot, lambda: all(c[0].startswith("postgres") for c in shown_rows(app.pods_pane)),
+                       what="filtered to postgres")
+        assert shown_rows(app.pods_pane)
+        await pilot.press("escape")
+        await pilot.press("3")
+        await wait_for(pilot, lambda: "REASON" in screen_text(app), what="events pane shown")
+
+
+async def test_selection_freeze_and_all_namespaces(sim):
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pods = app.pods_pane
+        await wait_for(pilot, lambda: app.cluster.status["pods"].usable and pods.selected() is not None,
+                       what="a selected pod")
+        await pilot.press("down", "down")
+        chosen = pods.selected()
+        assert chosen is not None and chosen.key == pods.table.cursor_key
+        assert chosen.workload.startswith(("Deployment/", "StatefulSet/"))
+        pods.freeze()
+        await asyncio.to_thread(sim.kubectl, "delete", "pod", chosen.name, "-n", NS, "--wait=false")
+        await control(sim, "POST", "/sim/advance", json={"seconds": 35})
+        await wait_for(pilot, lambda: chosen.key not in app.cluster.rows["pods"], what="pod deleted in the cluster")
+        # Frozen: the row under the cursor is still the one the user chose, and says so.
+        assert pods.selected() == chosen
+        assert "FROZEN" in (app.query_one("#pane-pods").border_subtitle or "")
+        pods.thaw()
+        await wait_for(pilot, lambda: pods.selected() is not None and pods.selected().key != chosen.key,
+                       what="cursor moved off the deleted pod after thaw")
+        assert chosen.key not in {k for k in pods.table.index}
+
+        app.set_namespace(None)
+        await wait_for(pilot, lambda: app.cluster.status["pods"].usable and "NAMESPACE" in screen_text(app),
+                       what="all namespaces with a NAMESPACE column")
+        assert "ns ALL" in screen_text(app)
+
+
+async def test_demo_key_starts_a_scenario(sim):
+    from irtui.ui.demo import DemoApp
+
+    app = make_app(sim, app_class=DemoApp, sim_url=sim.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cluster.status["pods"].usable, what="pods listed")
+        await pilot.press("x")
+        await pilot.pause(0.5)
+        await pilot.press(*"node-notready")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+
+        async def active():
+            doc = (await control(sim, "GET", "/sim/scenarios")).json()
+            return "node-notready" in doc.get("active", [])
+
+        deadline = asyncio.get_running_loop().time() + 30
+        while not await active():
+            assert asyncio.get_running_loop().time() < deadline, screen_text(app)
+            await pilot.pause(0.2)
+
+
+async def test_header_names_cluster_identity_and_read_only(sim, tmp_path):
+    from ui_helpers import Args
+
+    from irtui.config import Config
+    from irtui.ui.main import build_app, open_connection
+
+    args = Args(sim.kubeconfig)
+    args.read_only = True
+    app = build_app(open_connection(args, Config.empty()), Config.empty(), args)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: "connected" in screen_text(app), what="connected")
+        header = screen_text(app).splitlines()[0]
+        assert header.lstrip().startswith("RO")
+        assert "sim-sre" in header and "emrtask-prod" in header and sim.url.split("//")[1] in header
+
+    # A token the server rejects: every pane and the header say 401, nothing crashes.
+    bad = tmp_path / "bad-kubeconfig"
+    bad.write_text(re.sub(r"token: \S+", "token: not-a-valid-token", Path(sim.kubeconfig).read_text()))
+    app = make_app(sim, kubeconfig=str(bad))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "401 Unauthorized" in screen_text(app), what="401 on screen")
+        assert app.cluster.status["pods"].state == "unauthorized"
+        assert "UNREACHABLE" in screen_text(app)
+
+
+async def test_other_parts_plug_into_the_shell(sim):
+    """A pane, a sidebar and a clock bar from elsewhere slot in with one argument each."""
+    from textual.widgets import Static
+
+    from irtui.ui.panes import PaneSpec, set_pane_title
+
+    class TimelinePane(Static):
+        def on_mount(self) -> None:
+            self.update("timeline entries here")
+            set_pane_title(self, "Timeline · 2 entries", badge="2")
+
+    app = make_app(
+        sim,
+        panes=[PaneSpec("timeline", "Timeline", TimelinePane, key="t")],
+        sidebar=lambda: Static("PHASE 1 Detect & Alert", id="checklist"),
+        clock_bar=lambda: Static("since detection 00:04:12", id="clock-bar"),
+    )
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cluster.status["pods"].usable, what="pods listed")
+        text = screen_text(app)
+        assert "PHASE 1 Detect & Alert" in text and "since detection 00:04:12" in text
+        await pilot.press("t")
+        await wait_for(pilot, lambda: "timeline entries here" in screen_text(app), what="the extra pane")
+        assert "4 Timeline · 2 entries" in screen_text(app)
+    async with make_app(sim, panes=[PaneSpec("timeline", "Timeline", TimelinePane)]).run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await wait_for(pilot, lambda: "timeline entries here" in screen_text(pilot.app), what="pane 4 by number")
+        assert "Timeline 2" in screen_text(pilot.app).splitlines()[2]  # the tab strip shows the badge

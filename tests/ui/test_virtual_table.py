@@ -1,0 +1,83 @@
+"""The virtual table: sorted index by key, only visible lines drawn, a cursor that follows its row."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from irtui.ui.widgets.virtual_table import Column, SortedIndex, VirtualTable
+
+
+def test_sorted_index_updates_by_key():
+    index = SortedIndex()
+    index.rebuild((f"k{i}", (i % 3, i)) for i in range(10))
+    assert index.keys()[:4] == ["k0", "k3", "k6", "k9"]
+    assert index.upsert("k9", (-1, 0)) and index.key_at(0) == "k9"
+    assert not index.upsert("k9", (-1, 0))
+    assert index.remove("k0") and "k0" not in index and len(index) == 9
+    assert index.position("k3") == 1
+    index.upsert("new", (5, 0))
+    assert index.key_at(len(index) - 1) == "new"
+
+
+class TableApp(App):
+    def __init__(self, rows: dict[str, tuple[int, str]]) -> None:
+        super().__init__()
+        self.data = rows
+        self.drawn = 0
+
+    def compose(self) -> ComposeResult:
+        def cells(key):
+            self.drawn += 1
+            rank, status = self.data[key]
+            return [(key, None), (status, "bad" if rank == 0 else None)]
+
+        table = VirtualTable([Column("name", "NAME", 10, flex=1), Column("status", "STATUS", 10)], cells)
+        table.index.rebuild((k, (v[0], k)) for k, v in self.data.items())
+        yield table
+
+
+def screen_text(app) -> str:
+    return "\n".join("".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips())
+
+
+async def test_ten_thousand_rows_draw_only_what_is_visible():
+    rows = {f"pod-{i:05d}": (1, "Running") for i in range(10_000)}
+    app = TableApp(rows)
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(VirtualTable)
+        table.rows_changed()
+        table.focus()
+        await pilot.pause()
+        assert "pod-00000" in screen_text(app)
+        assert app.drawn < 200  # a screenful (and a few repaints), never 10,000
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_key == "pod-09999" and "pod-09999" in screen_text(app)
+
+
+async def test_cursor_stays_on_its_row_when_rows_move():
+    rows = {f"pod-{i:02d}": (1, "Running") for i in range(50)}
+    app = TableApp(rows)
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(VirtualTable)
+        table.rows_changed()
+        table.focus()
+        table.select_key("pod-30")
+        await pilot.pause()
+        # pod-40 turns bad and sorts first; the cursor is still on pod-30, one line lower.
+        app.data["pod-40"] = (0, "CrashLoopBackOff")
+        table.index.upsert("pod-40", (0, "pod-40"))
+        table.rows_changed()
+        await pilot.pause()
+        assert table.cursor_key == "pod-30" and table.cursor_row == 31
+        text = screen_text(app)
+        assert table.index.key_at(0) == "pod-40" and "pod-30" in text
+        # The cursor's row is deleted: the cursor stays on that line, on the neighbour.
+        del app.data["pod-30"]
+        table.index.remove("pod-30")
+        table.rows_changed()
+        await pilot.pause()
+        assert table.cursor_key == "pod-31"
+        await pilot.press("home")
+        await pilot.pause()
+        assert screen_text(app).splitlines()[1].startswith("pod-40")
