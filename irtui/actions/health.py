@@ -1,0 +1,59 @@
+"""`health.check_all` as an action: the runbook's loop over every service's `/health`,
+through the API server's service proxy, recorded in the timeline.
+
+The checks themselves (transport, timeouts, history, the `[health]` section) belong to
+`irtui.health`; this wrapper runs one round with the session's guarded client and turns
+the results into an outcome. It only reads.
+"""
+
+from __future__ import annotations
+
+from irtui.actions.base import Impl
+from irtui.actions.model import AccessCheck, Prepared
+
+
+def _settings(env, target):
+    from irtui.health.checks import HealthSettings
+
+    ns = target.name if target.kind == "namespace" else (target.namespace or env.namespace)
+    configured = env.extra.get("health_settings")
+    if configured is not None:
+        return configured
+    kwargs = {"namespace": ns, "services": tuple(env.settings.health_services), "path": env.settings.health_path}
+    if env.settings.health_port:
+        kwargs["port"] = env.settings.health_port
+    return HealthSettings(**kwargs)
+
+
+class HealthCheckAll(Impl):
+    def checks(self, env, target, params):
+        ns = target.name if target.kind == "namespace" else (target.namespace or env.namespace)
+        return [AccessCheck("get", "services", "", "proxy", ns)]
+
+    def prepare(self, env, target, params):
+        settings = _settings(env, target)
+        ns = settings.namespace
+        commands = "; ".join(
+            env.kubectl("get", "--raw", f"/api/v1/namespaces/{ns}/services/{svc}:{settings.port}/proxy{settings.path}")
+            for svc in settings.services)
+        return Prepared(command=commands, summary=[f"GET {settings.path} of {', '.join(settings.services)}"],
+                        targets=list(settings.services), state={"settings": settings})
+
+    async def execute(self, env, target, params, prepared):
+        from irtui.health.checks import HealthChecker, make_transport
+
+        settings = prepared.state["settings"]
+        checker = HealthChecker(settings, make_transport(settings, env.guard, env.kube.api if env.kube else None))
+        try:
+            results = await checker.check_all()
+        finally:
+            await checker.aclose()
+        failing = [r for r in results if not r.ok]
+        lines = [f"{r.service}: {'ok' if r.ok else 'FAIL'} {r.status or '-'}"
+                 + (f" {r.latency * 1000:.0f}ms" if r.latency is not None else "")
+                 + (f" {r.detail}" if r.detail else "") for r in results]
+        message = (f"all {len(results)} services healthy" if not failing
+                   else f"{len(failing)} of {len(results)} unhealthy: {', '.join(r.service for r in failing)}")
+        return message, {"results": [{"service": r.service, "ok": r.ok, "status": r.status,
+                                      "latency": r.latency, "detail": r.detail} for r in results],
+                         "lines": lines}

@@ -1,0 +1,268 @@
+"""The glue between the app shell and the actions: key gating, triggering, the screens an
+action asks through, the command palette provider, and the outcome shown afterwards.
+
+This module owns `ActionController` (one per app). The app shell wires it like this:
+
+    BINDINGS = [..., *registry.bindings()]            # ids = action ids, remappable
+    COMMANDS = App.COMMANDS | {..., ActionsProvider}
+    self.action_controller = ActionController(self, ActionEnv.from_connection(conn, settings, db=...),
+                                              recorder, selection=..., freeze=..., thaw=...)
+    async def action_run_irtui_action(self, action_id):   # must not await the flow itself:
+        self.run_worker(self.action_controller.trigger(action_id), group="irtui-action")
+    def check_action(self, action, parameters):
+        if action == registry.APP_ACTION: return self.action_controller.check(parameters[0])
+
+and calls `refresh()` when the cursor settles so gating knows the access reviews. The list
+under the cursor is frozen (`freeze()`/`thaw()`) while a confirmation is open, so the
+target cannot shift.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import Any, Callable
+
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from irtui.actions import registry
+from irtui.actions.base import ActionEnv
+from irtui.actions.executor import ActionRunner
+from irtui.actions.journal import Recorder
+from irtui.actions.model import ActionSpec, ConfirmRequest, Outcome, Target
+from irtui.ui.screens.confirm import ConfirmActionScreen, ParamsScreen, ResultScreen
+
+Selection = Callable[[], "Target | None"]
+VIEW_IDS = frozenset(view.id for view in registry.VIEWS)
+
+
+class ActionController:
+    """`selection()` returns what is under the cursor now (a `Target`), or None."""
+
+    def __init__(self, app, env: ActionEnv, recorder: Recorder, *, selection: Selection,
+                 freeze: Callable[[], Any] | None = None, thaw: Callable[[], Any] | None = None) -> None:
+        self.app = app
+        self.env = env
+        self.selection = selection
+        self._freeze = freeze or getattr(app, "freeze", None)
+        self._thaw = thaw or getattr(app, "thaw", None)
+        self.runner = ActionRunner(env, recorder, confirm=self.confirm, ask=self.ask)
+        self.outcomes: list[Outcome] = []
+        self.busy = False
+        # Remapped keys (the same dict given to `App.set_keymap`), for the palette's labels.
+        self.keys: dict[str, str] = {}
+
+    # --- asking through screens ----------------------------------------------------------
+    async def _push(self, screen) -> Any:
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+
+        def done(result) -> None:
+            if not future.done():
+                future.set_result(result)
+
+        self.app.push_screen(screen, callback=done)
+        return await future
+
+    async def confirm(self, request: ConfirmRequest) -> bool:
+        if self._freeze:
+            self._freeze()
+        try:
+            return bool(await self._push(ConfirmActionScreen(request)))
+        finally:
+            if self._thaw:
+                self._thaw()
+
+    async def ask(self, spec: ActionSpec, target: Target, defaults: dict[str, Any]) -> dict[str, Any] | None:
+        return await self._push(ParamsScreen(spec, target, defaults))
+
+    # --- gating --------------------------------------------------------------------------
+    def availability(self, action_id: str):
+        """Cached availability for the current selection (None = not known yet)."""
+        if action_id in VIEW_IDS:
+            return None
+        spec = registry.get(action_id)
+        return self.runner.cached_availability(action_id, self.target_for(spec, self.selection()))
+
+    def check(self, action_id: str) -> bool | None:
+        """For `App.check_action`: True to offer, None to show disabled (unavailable or not
+        yet checked). Running an unchecked action still checks first; this is display."""
+        if action_id in VIEW_IDS:
+            return True
+        found = self.availability(action_id)
+        if found is None:
+            return True
+        return True if found.available else None
+
+    async def refresh(self) -> None:
+        """Ask the access reviews for the current selection (call when the cursor settles)."""
+        target = self.selection()
+        if target is not None:
+            await self.runner.refresh_access(target)
+
+    # --- triggering ----------------------------------------------------------------------
+    async def trigger(self, action_id: str) -> Outcome | None:
+        if action_id == "kube.logs":
+            return await self.open_logs()
+        if action_id == "kube.describe":
+            return self.open_describe()
+        if action_id == "actions.undo":
+            return await self.undo()
+        spec = registry.get(action_id)
+        target = self.target_for(spec, self.selection())
+        if target is None:
+            self.app.notify(f"{spec.title}: select a {' or '.join(spec.target_kinds)} first", severity="warning")
+            return None
+        if self.busy:
+            self.app.notify("another action is still running", severity="warning")
+            return None
+        self.busy = True
+        try:
+            outcome = await self.runner.run(action_id, target)
+        finally:
+            self.busy = False
+        self.show(outcome)
+        return outcome
+
+    def target_for(self, spec: ActionSpec, selected: Target | None) -> Target | None:
+        """What the action applies to, given the selection: the selection itself (or a pod's
+        deployment/node, derived by the executor), else the session-wide object for
+        namespace, release and database actions."""
+        if selected is not None and (selected.kind in spec.target_kinds or selected.kind == "pod"):
+            if selected.kind in spec.target_kinds or not {"namespace", "release", "database"} & set(spec.target_kinds):
+                return selected
+        ns = (selected.namespace if selected is not None else None) or self.env.namespace
+        if "namespace" in spec.target_kinds:
+            return Target("namespace", ns, ns)
+        if "release" in spec.target_kinds:
+            return Target("release", self.env.settings.helm_release, ns)
+        if "database" in spec.target_kinds:
+            return Target("database", "primary")
+        return selected
+
+    async def undo(self) -> Outcome | None:
+        if self.runner.last_undo is None:
+            self.app.notify("nothing to undo")
+            return None
+        outcome = await self.runner.undo()
+        if outcome is not None:
+            self.show(outcome)
+        return outcome
+
+    def show(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        severity = {"done": "information", "noop": "information", "cancelled": "information",
+                    "unavailable": "warning", "rejected": "error", "failed": "error"}[outcome.status]
+        text = f"{outcome.target.label}: {outcome.message}"
+        if outcome.undo:
+            text += f"\nundo ({self._undo_key()}): {outcome.undo.description}"
+        self.app.notify(text, title=registry.get(outcome.action_id).title, severity=severity,
+                        timeout=10 if outcome.status in ("failed", "rejected") else 6)
+        lines = outcome.details.get("lines")
+        if lines and outcome.ok:
+            self.app.push_screen(ResultScreen(f"{registry.get(outcome.action_id).title}: {outcome.message}", lines))
+
+    def _undo_key(self) -> str:
+        return next((v.key for v in registry.VIEWS if v.id == "actions.undo"), "U")
+
+    # --- views ---------------------------------------------------------------------------
+    async def open_logs(self) -> None:
+        from irtui.actions.investigate import pods_of
+        from irtui.ui.screens.logs import LogsScreen
+
+        target = self.selection()
+        if target is None or target.kind not in ("pod", "deployment", "statefulset"):
+            self.app.notify("logs: select a pod or a deployment", severity="warning")
+            return None
+        ns = target.namespace or self.env.namespace
+        pod = target.name
+        if target.kind != "pod":
+            # A workload's logs: its first pod (kubectl logs deployment/x does the same).
+            try:
+                pods = await asyncio.to_thread(pods_of, self.env.kube, target.kind, ns, target.name)
+            except Exception as exc:
+                self.app.notify(f"logs: {exc}", severity="error")
+                return None
+            if not pods:
+                self.app.notify(f"logs: {target.label} has no pods", severity="warning")
+                return None
+            pod = pods[0]
+        self.app.push_screen(LogsScreen(self.env.kube, ns, pod, max_lines=self.env.settings.log_max_lines))
+        return None
+
+    def open_describe(self) -> None:
+        from irtui.ui.screens.describe import DescribeScreen
+
+        target = self.selection()
+        if target is None or target.kind not in ("pod", "deployment", "statefulset", "node"):
+            self.app.notify("describe: select a pod, deployment or node", severity="warning")
+            return None
+        self.app.push_screen(DescribeScreen(self.env.kube, target.kind, target.namespace or self.env.namespace,
+                                            target.name, max_log_lines=self.env.settings.log_max_lines))
+        return None
+
+
+_EVENT_KINDS = {"Pod": "pod", "Node": "node", "Deployment": "deployment", "StatefulSet": "statefulset",
+                "Secret": "secret", "Service": "service"}
+
+
+def target_from_row(row) -> Target | None:
+    """A `Target` from a cluster pane's selected row (`irtui.kube.model` PodRow, NodeRow,
+    WorkloadRow, EventRow: the event's involved object), or None."""
+    if row is None:
+        return None
+    cls = type(row).__name__
+    if cls == "PodRow":
+        return Target("pod", row.name, row.namespace, {"node": getattr(row, "node", None)})
+    if cls == "NodeRow":
+        return Target("node", row.name)
+    if cls == "WorkloadRow":
+        kind = _EVENT_KINDS.get(row.kind)
+        return Target(kind, row.name, row.namespace) if kind else None
+    if cls == "EventRow":
+        kind, _, name = (row.object or "").partition("/")
+        kind = _EVENT_KINDS.get(kind)
+        if not kind or not name:
+            return None
+        return Target(kind, name, None if kind == "node" else row.namespace)
+    return None
+
+
+def find_controller(app) -> ActionController | None:
+    return getattr(app, "action_controller", None)
+
+
+class ActionsProvider(Provider):
+    """Every action and Investigate view, with its key; an unavailable one says why.
+
+    The app must expose its controller as `app.action_controller` and implement
+    `action_run_irtui_action(action_id)`.
+    """
+
+    def _entries(self):
+        controller = find_controller(self.app)
+        keys = controller.keys if controller is not None else {}
+        for item in (*registry.all_actions(), *registry.VIEWS):
+            key = self.app.get_key_display(Binding(keys.get(item.id, item.key), ""))
+            help_text = item.description
+            if controller is not None and isinstance(item, ActionSpec):
+                found = controller.availability(item.id)
+                if found is not None and not found.available:
+                    help_text = f"UNAVAILABLE: {found.reason} - {item.description}"
+            yield item, f"{item.title}  ({key})", escape(help_text)
+
+    def _command(self, action_id: str):
+        return partial(self.app.run_action, f"{registry.APP_ACTION}('{action_id}')")
+
+    async def discover(self) -> Hits:
+        for item, text, help_text in self._entries():
+            yield DiscoveryHit(Content(text), self._command(item.id), text=text, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for item, text, help_text in self._entries():
+            score = matcher.match(f"{text} {item.id}")
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), self._command(item.id), text=text, help=help_text)

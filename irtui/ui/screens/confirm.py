@@ -1,0 +1,232 @@
+"""The screens an action asks through: its parameters, the confirmation, and a long result.
+
+This module owns what the responder sees before anything changes: where (context, cluster
+URL, namespace) in a banner that is red for production, what (target, the exact command,
+copyable with OSC 52 so it works over SSH), what the dry run said, what undo will do, and,
+for dangerous, bulk or repeated actions, a field in which the target's name must be typed.
+It sends nothing: it returns the answer to the executor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from irtui.actions.model import ActionSpec, ConfirmRequest, Danger, Target
+
+
+def _esc(text: Any) -> str:
+    """Text shown as-is: a pod name or command must never be read as Rich markup."""
+    return str(text).replace("[", r"\[")
+
+
+class ConfirmActionScreen(ModalScreen[bool]):
+    """Dismisses with True only on an explicit yes (and the typed name, when asked)."""
+
+    DEFAULT_CSS = """
+    ConfirmActionScreen { align: center middle; }
+    ConfirmActionScreen #dialog {
+        width: 96; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $warning; background: $surface; padding: 0 1;
+    }
+    ConfirmActionScreen #banner { width: 100%; padding: 0 1; text-style: bold; background: $primary; color: $text; }
+    ConfirmActionScreen #banner.production { background: red; color: white; }
+    ConfirmActionScreen #title { text-style: bold; }
+    ConfirmActionScreen .danger-high { color: red; text-style: bold; }
+    ConfirmActionScreen .danger-medium { color: $warning; }
+    ConfirmActionScreen #warnings { color: $warning; text-style: bold; }
+    ConfirmActionScreen #command { background: $boost; padding: 0 1; }
+    /* Fits 80x24 with a typed name: the body scrolls, the command and buttons stay. */
+    ConfirmActionScreen #body { height: auto; max-height: 40vh; }
+    ConfirmActionScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    ConfirmActionScreen #buttons Button { margin-left: 2; }
+    """
+
+    BINDINGS = [
+        Binding("escape,n", "cancel", "Cancel"),
+        Binding("y", "confirm", "Run"),
+        Binding("c", "copy_command", "Copy command"),
+    ]
+
+    def __init__(self, request: ConfirmRequest) -> None:
+        super().__init__()
+        self.request = request
+
+    def compose(self) -> ComposeResult:
+        r = self.request
+        where = f"context {r.context or '-'}  ·  {r.cluster_url or '-'}"
+        if r.namespace:
+            where += f"  ·  namespace {r.namespace}"
+        banner = ("PRODUCTION  ·  " if r.production else "") + where
+        with Vertical(id="dialog"):
+            yield Static(_esc(banner), id="banner", classes="production" if r.production else "")
+            yield Static(
+                f"{_esc(r.spec.title)}  [b]{_esc(r.target.label)}[/b]   "
+                f"danger: {r.danger.label}",
+                id="title", classes=f"danger-{r.danger.label}",
+            )
+            with VerticalScroll(id="body"):
+                if r.warnings:
+                    yield Static("\n".join(f"! {_esc(w)}" for w in r.warnings), id="warnings")
+                if r.summary:
+                    yield Static("\n".join(_esc(s) for s in r.summary), id="summary")
+                if r.dry_run:
+                    yield Static("Dry run: " + "\n".join(_esc(s) for s in r.dry_run), id="dry-run")
+                yield Static(f"Undo: {_esc(r.undo)}" if r.undo else "Undo: none", id="undo")
+                yield Static(f"As: {_esc(r.actor)}", id="actor")
+            yield Static(f"$ {_esc(r.command)}", id="command")
+            if r.typed:
+                yield Label(f"Type [b]{_esc(r.typed)}[/b] to confirm:", id="typed-label")
+                yield Input(placeholder=r.typed, id="typed", compact=True)
+            with Horizontal(id="buttons"):
+                yield Button("Copy command (c)", id="copy", compact=True)
+                yield Button("Cancel (n)", id="cancel", variant="default", compact=True)
+                yield Button(f"Run (y){' - type the name first' if r.typed else ''}", id="run",
+                             variant="error" if r.danger >= Danger.HIGH else "warning",
+                             disabled=bool(r.typed), compact=True)
+
+    def on_mount(self) -> None:
+        if self.request.typed:
+            self.query_one("#typed", Input).focus()
+        else:
+            self.query_one("#cancel", Button).focus()
+
+    @property
+    def typed_ok(self) -> bool:
+        if not self.request.typed:
+            return True
+        return self.query_one("#typed", Input).value.strip() == self.request.typed
+
+    @on(Input.Changed, "#typed")
+    def _typed_changed(self) -> None:
+        button = self.query_one("#run", Button)
+        button.disabled = not self.typed_ok
+        button.label = "Run (enter)" if self.typed_ok else "Run (y) - type the name first"
+
+    @on(Input.Submitted, "#typed")
+    def _typed_submitted(self) -> None:
+        if self.typed_ok:
+            self.dismiss(True)
+        else:
+            self.notify(f"type {self.request.typed} exactly to confirm", severity="warning")
+
+    @on(Button.Pressed, "#run")
+    def _run_pressed(self) -> None:
+        self.action_confirm()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#copy")
+    def _copy_pressed(self) -> None:
+        self.action_copy_command()
+
+    def action_confirm(self) -> None:
+        if self.typed_ok:
+            self.dismiss(True)
+        else:
+            self.notify(f"type {self.request.typed} to confirm", severity="warning")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_copy_command(self) -> None:
+        # OSC 52: the terminal (even over SSH, in tmux with set-clipboard on) sets the clipboard.
+        self.app.copy_to_clipboard(self.request.command)
+        self.notify("command copied to the clipboard (OSC 52)")
+
+
+class ParamsScreen(ModalScreen[dict | None]):
+    """Asks for an action's parameters, pre-filled; presets are one key (1, 2, ...)."""
+
+    DEFAULT_CSS = """
+    ParamsScreen { align: center middle; }
+    ParamsScreen #dialog { width: 80; max-width: 100%; height: auto; border: thick $primary; background: $surface; padding: 0 1; }
+    ParamsScreen #error { color: red; }
+    ParamsScreen .presets { color: $text-muted; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, spec: ActionSpec, target: Target, defaults: dict[str, Any]) -> None:
+        super().__init__()
+        self.spec = spec
+        self.target = target
+        self.defaults = defaults
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(f"[b]{_esc(self.spec.title)}[/b] {_esc(self.target.label)}")
+            for param in self.spec.params:
+                yield Label(_esc(param.label) + (f"  ({_esc(param.help)})" if param.help else ""))
+                if param.choices:
+                    yield Static("presets: " + "  ".join(f"[b]F{i + 1}[/b] {_esc(c)}" for i, c in enumerate(param.choices)),
+                                 classes="presets")
+                default = self.defaults.get(param.name)
+                yield Input(value="" if default is None else str(default), id=f"param-{param.name}")
+            yield Static("", id="error")
+            yield Static("enter: continue to the dry run   escape: cancel", classes="presets")
+
+    def on_mount(self) -> None:
+        inputs = self.query(Input)
+        if inputs:
+            inputs.first().focus()
+
+    def on_key(self, event) -> None:
+        # Function keys pick a preset of the first parameter that has presets.
+        if event.key.startswith("f") and event.key[1:].isdigit():
+            index = int(event.key[1:]) - 1
+            for param in self.spec.params:
+                if param.choices and 0 <= index < len(param.choices):
+                    self.query_one(f"#param-{param.name}", Input).value = param.choices[index]
+                    event.stop()
+                    return
+
+    def values(self) -> dict[str, Any]:
+        out = {}
+        for param in self.spec.params:
+            raw = self.query_one(f"#param-{param.name}", Input).value
+            if raw.strip() == "" and param.default is None and param.kind is str:
+                continue  # optional text (e.g. value when NAME=VALUE was typed)
+            out[param.name] = param.parse(raw)
+        return out
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        try:
+            self.dismiss(self.values())
+        except ValueError as exc:
+            self.query_one("#error", Static).update(_esc(exc))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ResultScreen(ModalScreen[None]):
+    """A multi-line result (health check round, helm history), dismissed with escape."""
+
+    DEFAULT_CSS = """
+    ResultScreen { align: center middle; }
+    ResultScreen #dialog { width: 110; max-width: 100%; height: auto; max-height: 90%; border: thick $primary; background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape,q,enter", "close", "Close")]
+
+    def __init__(self, title: str, lines: list[str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(f"[b]{_esc(self.title_text)}[/b]")
+            with VerticalScroll():
+                yield Static("\n".join(_esc(line) for line in self.lines) or "(nothing)")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,76 @@
+"""The describe screen: `kubectl describe` for the selected pod, deployment, statefulset or
+node (spec summary, conditions, container states, the object's events).
+
+This module owns the display and its refresh key; the text comes from
+`irtui.actions.investigate.describe`, run in a thread worker because the kubernetes client
+blocks.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from irtui.actions.investigate import describe
+
+
+class DescribeScreen(Screen):
+    DEFAULT_CSS = """
+    DescribeScreen #title { height: 1; background: $boost; padding: 0 1; text-style: bold; }
+    DescribeScreen #text { padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("escape,q", "close", "Back"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("l", "logs", "Logs"),
+    ]
+
+    def __init__(self, kube, kind: str, namespace: str | None, name: str, *, max_log_lines: int = 50_000) -> None:
+        super().__init__()
+        self.kube = kube
+        self.kind = kind
+        self.namespace = namespace
+        self.name_ = name
+        self.text = ""
+        self.loaded = False
+        self.max_log_lines = max_log_lines
+
+    def compose(self) -> ComposeResult:
+        where = f" -n {self.namespace}" if self.namespace and self.kind != "node" else ""
+        yield Static(f"describe {self.kind}/{self.name_}{where}", id="title", markup=False)
+        with VerticalScroll(id="scroll"):
+            yield Static("loading...", id="text", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#scroll").focus()
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="describe")
+    def _load(self) -> None:
+        text = describe(self.kube, self.kind, self.namespace, self.name_)
+        self.app.call_from_thread(self._show, text)
+
+    def _show(self, text: str) -> None:
+        self.text = text
+        self.loaded = True
+        self.query_one("#text", Static).update(Text(text))
+
+    def action_logs(self) -> None:
+        if self.kind != "pod":
+            self.notify("logs: select a pod")
+            return
+        from irtui.ui.screens.logs import LogsScreen
+
+        self.app.push_screen(LogsScreen(self.kube, self.namespace, self.name_, max_lines=self.max_log_lines))
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
