@@ -36,6 +36,21 @@ def connect_durable(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only terminal's connection: the file is opened read-only, so not even the
+    journal mode, the schema or a WAL checkpoint touches it. With no file yet there is
+    nothing to show: an empty in-memory store with the schema stands in, and writes are
+    refused by the guard before they reach it."""
+    if not path.exists():
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.executescript(sql.load("sqlite", "schema"))
+        return conn
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                           check_same_thread=False, timeout=10)
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
 def entry_row(entry: Entry) -> tuple:
     return (entry.incident_id, entry.seq, entry.entry_id, format_ts(entry.ts), canonical_json(entry.actor.to_dict()),
             entry.kind, entry.text, details_json(entry.details), entry.prev_hash, entry.hash)
@@ -56,6 +71,9 @@ class SQLiteStore(Store):
 
     async def open(self) -> None:
         def _open() -> None:
+            if self.guard.read_only:
+                self._conn = connect_read_only(self.path)
+                return
             self._conn = connect_durable(self.path)
             self._conn.executescript(sql.load("sqlite", "schema"))
 

@@ -26,10 +26,14 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider, SimpleCommand
 from irtui.config import Config, ConfigError
 from irtui.kube.client import KubeConfigError
 from irtui.ui.app import IrtuiApp
-from irtui.ui.main import build_app, open_connection, quiet_client_logs
+from irtui.ui.hangup import exit_on_hangup
+from irtui.ui.main import open_connection, quiet_client_logs
 
 READY = "irtui sim ready:"
-SCENARIOS = ("crashloop-task-service", "node-notready", "emr-integration-failure", "complete-outage")
+SCENARIOS = (
+    "crashloop-task-service", "node-notready", "emr-integration-failure", "complete-outage",
+    "database-failure", "bad-deploy", "traffic-surge",
+)
 
 
 class SimProcess:
@@ -166,12 +170,16 @@ class DemoApp(IrtuiApp):
 
 
 def run(args: Any) -> int:
+    exit_on_hangup()
     quiet_client_logs()
     try:
         config = Config.load(getattr(args, "config", None))
     except ConfigError as exc:
         print(f"irtui: {exc}", file=sys.stderr)
         return 2
+    # A drill has no Prometheus: unless the config says otherwise, read each service's
+    # /metrics through the simulator's service proxy and compute the rates here.
+    config.root.data.setdefault("metrics", {}).setdefault("source", "scrape")
     sim_args = ["--scenario", args.scenario] if getattr(args, "scenario", None) else []
     sim = SimProcess(*sim_args)
     try:
@@ -187,8 +195,11 @@ def run(args: Any) -> int:
         except (KubeConfigError, ConfigError) as exc:
             print(f"irtui demo: {exc}", file=sys.stderr)
             return 2
-        app = build_app(connection, config, args, app_class=DemoApp, sim_url=sim.url)
-        app.run()
-        return int(app.return_code or 0)
+        import asyncio
+
+        from irtui.ui.wiring import run_war_room
+
+        return asyncio.run(run_war_room(args, connection, config, app_class=DemoApp, workdir=sim.workdir,
+                                        sim_url=sim.url))
     finally:
         sim.stop()

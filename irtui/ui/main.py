@@ -15,6 +15,7 @@ from typing import Any
 from irtui.config import Config, ConfigError
 from irtui.kube.client import KubeConfigError, KubeConnection, connect
 from irtui.safety import Guard
+from irtui.ui.hangup import exit_on_hangup
 
 
 def read_only_setting(args: Any, config: Config, context: str | None) -> bool:
@@ -57,6 +58,7 @@ def quiet_client_logs() -> None:
 
 
 def run(args: Any) -> int:
+    exit_on_hangup()
     quiet_client_logs()
     try:
         config = Config.load(getattr(args, "config", None))
@@ -69,7 +71,8 @@ def run(args: Any) -> int:
     from irtui.kube.feed import ClusterFeed
 
     feed = ClusterFeed(connection.api_client, connection.namespace or None).start()
-    app = build_app(connection, config, args, feed=feed)
-    app.run()
-    feed.stop()
-    return int(app.return_code or 0)
+    import asyncio
+
+    from irtui.ui.wiring import run_war_room
+
+    return asyncio.run(run_war_room(args, connection, config, feed))

@@ -1,0 +1,417 @@
+"""The war room as a responder runs it: the app shell with every part attached.
+
+This module owns assembling the parts built elsewhere into one app and running it:
+`run_war_room(args, connection, config, feed)` loads the runbook, opens the incident store
+and session, builds the metrics, health, timeline and (when a DSN is configured) database
+panes, the clock bar and checklist sidebar, the action bindings, controller and palette
+providers, feeds cluster observations to the open incident, routes the database pane's
+remediation keys through the action framework, runs the app, and closes what it opened.
+`war_room(...)` is the same assembly as an async context manager (tests drive the app it
+yields with `run_test`). `irtui demo` passes its app class and `workdir=`, so a drill's
+incidents and audit journal stay in the demo's own directory.
+
+One Guard decides read-only for the whole session: the connection's
+(`irtui.ui.main.open_connection`: flag > $IRTUI_READ_ONLY > [contexts."CTX".cluster] >
+[cluster] read_only). The incident session and store, the action environment, the database
+clients and the metrics/health HTTP clients are all given that same object.
+
+Key map (a pane's keys work while it has focus; app keys work everywhere unless the focused
+pane binds the same key, which this map avoids except where noted as an alias):
+
+    app      q quit · n namespace · b sidebar · 1-9 pane by number · tab/shift+tab next/previous pane
+             t timeline · m metrics · h health (the database pane is reached by its number)
+             I declare incident · N add a note (to the open incident) · ctrl+p palette
+    actions  R restart · ! restart all · S scale · Z isolate (scale 0) · X delete pod
+             ctrl+k force delete · B rollback · ctrl+b helm rollback · Y helm history
+             E set env · ctrl+e unset env · ctrl+x delete secret · M set ConfigMap key
+             W rollout status · C cordon · O uncordon · D drain · F forensics · H health check
+             A cancel query · T terminate backend · ctrl+t terminate long-running
+             ctrl+o promote replica · l logs · d describe · U undo
+    cluster panes   / filter · esc clear · j/k g/G enter (table)
+    checklist       space tick · [ ] phase · P playbook
+    timeline        N note · p pin · u update posted · z snooze · s status · + / - severity
+                    e escalate · a role · i impact · V close incident (remapped from C: cordon)
+    metrics/health  r refresh
+    database        c cancel query · k terminate backend · K terminate long-running ·
+                    ctrl+o promote replica (remapped from P: the checklist's playbook key)
+                    ctrl+r refresh; c/k/K/ctrl+o are aliases of A/T/ctrl+t/ctrl+o and run
+                    the same db.* actions (typed confirmation for high danger, recorded)
+    demo            x scenario
+
+The timeline's note key moved from n (the app's namespace key) to N, which the app also
+binds, so a note can be added from any pane. tab/shift+tab are bound here with priority
+because the screen's own tab binding otherwise shadows the shell's "next pane"; they step
+aside on modal screens and in text fields.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+from textual.binding import Binding
+from textual.timer import Timer
+
+from irtui.actions import registry
+from irtui.actions.base import ActionEnv
+from irtui.actions.model import Target
+from irtui.actions.settings import ActionSettings
+from irtui.config import Config, ConfigError
+from irtui.incident.boot import contacts as config_contacts
+from irtui.incident.boot import start_session
+from irtui.incident.clocks import ClockPolicy
+from irtui.incident.journal import Journal
+from irtui.incident.session import IncidentSession
+from irtui.kube.client import KubeConnection
+from irtui.runbook import RunbookErrors, load_runbook, runbook_path
+from irtui.runbook.model import Runbook
+from irtui.ui.app import IrtuiApp
+from irtui.ui.incident import ChecklistSidebar, ClockBar, DeclareIncidentScreen, IncidentCommands, NoteScreen, TimelinePane
+from irtui.ui.panes import PaneSpec
+from irtui.ui.panes.database import DatabasePane
+from irtui.ui.panes.health import HealthPane
+from irtui.ui.panes.metrics import MetricsPane
+from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
+
+# Remaps of widget keys that would otherwise collide (see the module docstring).
+KEYMAP: dict[str, str] = {
+    "incident.timeline.note": "N",
+    "incident.timeline.close": "V",
+    "database.promote_replica": "ctrl+o",
+}
+
+# The database pane's own keys and the action each one runs (the pane's remediation class).
+_DB_ACTIONS = {
+    "CancelBackend": "db.cancel_backend",
+    "TerminateBackend": "db.terminate_backend",
+    "TerminateLongRunning": "db.terminate_long_running",
+    "PromoteReplica": "db.promote_replica",
+}
+
+CURSOR_SETTLE = 0.4  # seconds without cursor movement before access reviews are asked
+
+
+class WarRoomError(Exception):
+    """Something a user can fix before the app starts (bad runbook, unusable store); one line."""
+
+
+@dataclass
+class WarRoomParts:
+    """What the app is assembled from; built before the app so errors are one line, not a UI."""
+
+    session: IncidentSession
+    runbook: Runbook
+    settings: ActionSettings
+    contacts: dict[str, Any]
+    panes: list[PaneSpec] = field(default_factory=list)
+    database: DatabasePane | None = None
+
+
+class WarRoom:
+    """The war-room behaviour, mixed into `IrtuiApp` (or a subclass such as the demo's)."""
+
+    BINDINGS = [
+        *registry.bindings(),
+        Binding("I", "declare_incident", "Declare incident", id="incident.declare"),
+        Binding("N", "add_note", "Note", id="incident.note"),
+        # The shell binds tab to "next pane", but the screen's own tab (focus next widget)
+        # is asked first and wins; as priority bindings these reach the panes, and
+        # `check_action` lets tab through to forms (declare, note, filter) untouched.
+        Binding("tab", "focus_next_pane", "Next pane", show=False, priority=True, id="war_room.next_pane"),
+        Binding("shift+tab", "focus_previous_pane", "Previous pane", show=False, priority=True,
+                id="war_room.previous_pane"),
+    ]
+
+    def __init__(self, connection: KubeConnection, *, parts: WarRoomParts, **kwargs: Any) -> None:
+        session, runbook = parts.session, parts.runbook
+        policy = ClockPolicy.from_runbook(runbook)
+        self.session = session
+        self.runbook = runbook
+        self.contacts = parts.contacts
+        self.war_room_keys: dict[str, str] = dict(KEYMAP)
+        super().__init__(  # type: ignore[call-arg]
+            connection,
+            panes=parts.panes,
+            clock_bar=lambda: ClockBar(session, policy, parts.contacts),
+            sidebar=lambda: ChecklistSidebar(session, runbook, self.action_keys()),
+            commands=[ActionsProvider, IncidentCommands],
+            **kwargs,
+        )
+        self.database_pane = parts.database
+        env = ActionEnv.from_connection(connection, parts.settings,
+                                        db=parts.database.clients if parts.database is not None else None)
+        self.action_controller = ActionController(self, env, session, selection=self.selected_target,
+                                                  freeze=self.freeze_selection, thaw=self.thaw_selection)
+        self._frozen_pane: Any = None
+        self._settle: Timer | None = None
+        self._unlisten = None
+
+    # -- start and stop ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.set_keymap(self.war_room_keys)
+        self.action_controller.keys = self.war_room_keys
+        # Cluster observations (a pod crash-looping, a node NotReady, a Warning burst) go to
+        # the open incident; the session deduplicates by key and writes nothing when no
+        # incident is open or the terminal is read-only.
+        self.cluster.add_observer(self.session.observer)
+        self._unlisten = self.session.listen(self._incident_changed)
+
+    def on_unmount(self) -> None:
+        self.cluster.remove_observer(self.session.observer)
+        if self._unlisten is not None:
+            self._unlisten()
+
+    def _incident_changed(self, entry) -> None:
+        if entry is None:
+            # Attached to an incident (declared here or by another responder): what the
+            # cluster showed wrong before it was declared is evidence for it, so the state
+            # replays its recent observations (deduplicated by the session).
+            self.cluster.remove_observer(self.session.observer)
+            self.cluster.add_observer(self.session.observer)
+        if entry is None or entry.kind in ("declared", "closed"):
+            self.refresh_bindings()  # the footer's Declare / Note follow the incident
+
+    # -- keys ----------------------------------------------------------------------------
+
+    def action_keys(self) -> dict[str, str]:
+        """{action id: key} as bound now, for the checklist's "[R] Rollout restart" labels."""
+        return {b.id: self.war_room_keys.get(b.id, b.key) for b in registry.bindings()}
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == registry.APP_ACTION and parameters:
+            return self.action_controller.check(str(parameters[0]))
+        if action == "declare_incident":
+            return not self.session.is_open and not self.session.guard.read_only
+        if action == "add_note":
+            return self.session.writable
+        if action in ("focus_next_pane", "focus_previous_pane"):
+            from textual.widgets import Input
+
+            # Only on the main screen and not while typing: a modal's fields keep their tab.
+            return len(self.screen_stack) == 1 and not isinstance(self.focused, Input)
+        return super().check_action(action, parameters)  # type: ignore[misc]
+
+    async def action_run_irtui_action(self, action_id: str) -> None:
+        # A worker, not an await: the flow waits on a confirmation screen, which needs this
+        # handler to return so the screen can receive keys.
+        self.run_worker(self.action_controller.trigger(action_id), group="irtui-action")
+
+    def action_declare_incident(self) -> None:
+        def declared(incident_id: str | None) -> None:
+            if incident_id:
+                sidebar = self.main_screen.query_one("#sidebar").display
+                checklist = "space ticks the checklist" if sidebar else "b shows the runbook checklist"
+                self.notify(f"{incident_id} declared. The clock bar counts from detection; "
+                            f"t shows the timeline, N adds a note, {checklist}.", title="Incident", timeout=8)
+
+        screen = DeclareIncidentScreen(self.session, self.runbook)
+        self.push_screen(screen, declared)
+        # The title is what the responder types first; without this the first keystrokes
+        # would go nowhere.
+        self.call_after_refresh(lambda: screen.query("#declare-title").focus())
+
+    def action_add_note(self) -> None:
+        def written(text: str | None) -> None:
+            if text:
+                self.run_worker(self.session.note(text), group="incident-writes", exit_on_error=False)
+
+        self.push_screen(NoteScreen(), written)
+
+    def on_worker_state_changed(self, event) -> None:
+        from textual.worker import WorkerState
+
+        # Only this app's own writes: the widgets report theirs.
+        if event.worker.node is self and event.state == WorkerState.ERROR and event.worker.group == "incident-writes":
+            self.notify(f"not recorded: {event.worker.error}", severity="error", timeout=8)
+
+    # -- selection -----------------------------------------------------------------------
+
+    def selected_target(self) -> Target | None:
+        """What an action applies to: the row under the cursor of the pane being worked in."""
+        pane = self.current_pane
+        if isinstance(pane, DatabasePane):
+            pid = pane.selected_pid()
+            return None if pid is None else Target("db_backend", str(pid))
+        selected = getattr(pane, "selected", None)
+        return target_from_row(selected()) if callable(selected) else None
+
+    def freeze_selection(self) -> None:
+        pane = self.current_pane
+        if callable(getattr(pane, "freeze", None)):
+            pane.freeze()
+            self._frozen_pane = pane
+
+    def thaw_selection(self) -> None:
+        if self._frozen_pane is not None:
+            self._frozen_pane.thaw()
+            self._frozen_pane = None
+
+    def on_virtual_table_cursor_moved(self, _message) -> None:
+        self._cursor_moved()
+
+    def on_strip_table_cursor_moved(self, _message) -> None:
+        self._cursor_moved()
+
+    def _cursor_moved(self) -> None:
+        # Access reviews for the new selection once the cursor rests, not on every row the
+        # responder scrolls past.
+        if self._settle is not None:
+            self._settle.stop()
+        self._settle = self.set_timer(CURSOR_SETTLE, self._cursor_settled)
+
+    def _cursor_settled(self) -> None:
+        self.run_worker(self.action_controller.refresh(), group="access-reviews", exclusive=True,
+                        exit_on_error=False)
+
+    # -- the database pane's keys, through the action framework --------------------------
+
+    async def run_database_remediation(self, remediation) -> Any:
+        """The database pane's `runner`: its c/k/K/ctrl+o keys become the db.* actions, so
+        they get the same door as every action (preview, typed confirmation for high
+        danger, read-only refusal, timeline entries)."""
+        controller = self.action_controller
+        name = type(remediation).__name__
+        action_id = _DB_ACTIONS.get(name)
+        if action_id is None:
+            self.notify(f"no action runs {remediation.title}", severity="error")
+            return None
+        params: dict[str, Any] = {}
+        if action_id in ("db.cancel_backend", "db.terminate_backend"):
+            target = Target("db_backend", str(remediation.pid))
+        elif action_id == "db.terminate_long_running":
+            target = Target("database", "primary")
+            params["minutes"] = max(1, round(remediation.minutes))
+        else:
+            target = Target("db_replica", "replica")
+        if controller.busy:
+            self.notify("another action is still running", severity="warning")
+            return None
+        controller.busy = True
+        try:
+            outcome = await controller.runner.run(action_id, target, params)
+        finally:
+            controller.busy = False
+        controller.show(outcome)
+        return outcome
+
+
+_CLASSES: dict[type, type] = {}
+
+
+def war_room_class(base: type[IrtuiApp] | None = None) -> type:
+    """`base` (IrtuiApp, or a subclass such as the demo's) with the war room mixed in."""
+    base = base or IrtuiApp
+    cls = _CLASSES.get(base)
+    if cls is None:
+        cls = type(f"WarRoom{base.__name__}", (WarRoom, base), {"BINDINGS": WarRoom.BINDINGS,
+                                                                  "__doc__": WarRoom.__doc__})
+        _CLASSES[base] = cls
+    return cls
+
+
+WarRoomApp = war_room_class(IrtuiApp)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _masked(url: str | None) -> str:
+    if not url:
+        return "the default SQLite store"
+    from irtui.database.connection import mask_dsn
+
+    return mask_dsn(url) if "://" in url else url
+
+
+def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> tuple[Runbook, ActionSettings, list[PaneSpec], DatabasePane | None]:
+    """Runbook, action settings and the extra panes; config problems raise WarRoomError."""
+    try:
+        runbook = load_runbook(runbook_path(getattr(args, "runbook", None), config))
+    except RunbookErrors as exc:
+        more = len(exc.errors) - 1
+        tail = f" (+{more} more: irtui runbook check {exc.file})" if more else ""
+        raise WarRoomError(f"{exc}{tail}") from None
+    except ConfigError as exc:
+        raise WarRoomError(str(exc)) from None
+    guard = connection.guard
+    try:
+        settings = ActionSettings.load(config, connection.context)
+        panes = [
+            PaneSpec("metrics", "Metrics", _once(MetricsPane.from_config(config, guard, connection.api_client)), key="m"),
+            PaneSpec("health", "Health", _once(HealthPane.from_config(config, guard, connection.api_client)), key="h"),
+        ]
+    except ConfigError as exc:
+        raise WarRoomError(str(exc)) from None
+    database = None
+    try:
+        database = DatabasePane.from_config(config, guard, flag_dsn=getattr(args, "db_dsn", None),
+                                            context=connection.context)
+    except ConfigError as exc:
+        raise WarRoomError(str(exc)) from None
+    except ValueError:
+        database = None  # no DSN configured: no database pane
+    if database is not None:
+        panes.append(PaneSpec("database", "Database", _once(database)))
+    return runbook, settings, panes, database
+
+
+def _once(widget):
+    return lambda: widget
+
+
+@contextlib.asynccontextmanager
+async def war_room(args: Any, connection: KubeConnection, config: Config, feed=None, app_class=None, *,
+                   workdir: Path | None = None, **app_kwargs: Any) -> AsyncIterator[IrtuiApp]:
+    """The assembled app (not yet running); closes the session and the store afterwards.
+
+    `workdir` (the demo's): the incident store (unless `--store` names one) and the audit
+    journal live there, so a drill never opens, or attaches actions to, a real incident."""
+    runbook, settings, panes, database = load_parts_config(args, connection, config)
+    store = getattr(args, "store", None)
+    journal = None
+    if workdir is not None:
+        store = store or str(Path(workdir) / "incidents.sqlite")
+        journal = Journal(Path(workdir) / "journal.sqlite")
+    try:
+        session = await start_session(store=store, config=config, kube_identity=connection.user,
+                                      guard=connection.guard, journal=journal)
+    except Exception as exc:  # unreachable PostgreSQL, unwritable file, bad URL: all one line
+        raise WarRoomError(f"cannot open the incident store ({_masked(store)}): {_one_line(exc)}") from None
+    contacts = config_contacts(config)
+    timeline = PaneSpec("timeline", "Timeline", lambda: TimelinePane(session, runbook, contacts), key="t")
+    parts = WarRoomParts(session, runbook, settings, contacts, [timeline, *panes], database)
+    app = None
+    try:
+        from irtui.ui.main import build_app
+
+        app = build_app(connection, config, args, app_class=war_room_class(app_class), parts=parts,
+                        feed=feed, **app_kwargs)
+        if database is not None:
+            database.runner = app.run_database_remediation
+        yield app
+    finally:
+        if app is not None:
+            app.feed.stop()
+        with contextlib.suppress(Exception):
+            await session.stop()
+        with contextlib.suppress(Exception):
+            await session.store.close()
+
+
+async def run_war_room(args: Any, connection: KubeConnection, config: Config, feed=None, app_class=None, *,
+                       workdir: Path | None = None, **app_kwargs: Any) -> int:
+    """`irtui` and `irtui demo`: run the war room until the responder quits; the exit code."""
+    try:
+        async with war_room(args, connection, config, feed, app_class, workdir=workdir, **app_kwargs) as app:
+            await app.run_async()
+            return int(app.return_code or 0)
+    except WarRoomError as exc:
+        if feed is not None:
+            feed.stop()
+        print(f"irtui: {exc}", file=sys.stderr)
+        return 2

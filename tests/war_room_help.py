@@ -1,0 +1,93 @@
+"""Helpers for the war-room tests: the command-line arguments `irtui` would parse, an
+isolated environment (config, data, journal under tmp), reading the simulator's audit log
+and the incident store's SQLite file, and waiting on conditions without timed asserts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+NS = "emrtask-prod"
+MUTATING_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
+
+
+def war_args(sim, tmp_path: Path, *, read_only: bool | None = None, db_dsn: str | None = None,
+             context: str | None = "sim-sre") -> SimpleNamespace:
+    """What `irtui --kubeconfig ... --store ... [--db-dsn ...] [--read-only]` parses to."""
+    return SimpleNamespace(kubeconfig=sim.kubeconfig, context=context, namespace=None, read_only=read_only,
+                           store=str(tmp_path / "incidents.sqlite"), runbook=None, db_dsn=db_dsn, config=None,
+                           theme=None)
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """No user config, data dir (the audit journal lives there) or IRTUI_* variable leaks in."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+    for name in ("IRTUI_READ_ONLY", "IRTUI_STORE", "IRTUI_DB_DSN", "IRTUI_RUNBOOK"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def mutations(records: list[dict]) -> list[dict]:
+    """Requests that change something (access reviews are questions, not changes)."""
+    return [r for r in records if r.get("verb") in MUTATING_VERBS
+            and r.get("resource") not in ("selfsubjectaccessreviews", "selfsubjectrulesreviews")]
+
+
+def store_rows(path: Path, incident_id: str | None = None) -> list[dict]:
+    """The timeline as it is on disk (a separate read-only connection to the SQLite file)."""
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        query = "SELECT incident_id, seq, kind, text, details FROM entries"
+        params: tuple = ()
+        if incident_id:
+            query += " WHERE incident_id = ?"
+            params = (incident_id,)
+        rows = conn.execute(query + " ORDER BY incident_id, seq", params).fetchall()
+    finally:
+        conn.close()
+    return [{"incident_id": i, "seq": s, "kind": k, "text": t, "details": json.loads(d)} for i, s, k, t, d in rows]
+
+
+def file_state(path: Path) -> tuple | None:
+    """Size and mtime of the store and its WAL/rollback-journal files (None when absent).
+
+    The `-shm` file is left out: it is SQLite's shared-memory lock index, which every reader
+    of a WAL database updates (read marks), and it holds no data."""
+    out = []
+    for suffix in ("", "-wal", "-journal"):
+        p = Path(str(path) + suffix)
+        out.append((p.name, p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else (p.name, None, None))
+    return tuple(out)
+
+
+def screen_text(app) -> str:
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def until(pilot, condition, what: str, timeout: float = 90.0):
+    """Let the app run until `condition()` is truthy; generous, and names what it waited for."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}\n--- screen ---\n{screen_text(pilot.app)}")
+        await pilot.pause(0.1)
+
+
+async def control(sim, method: str, path: str, **kwargs):
+    """The simulator's control API, off the app's event loop."""
+    return await asyncio.to_thread(sim.control, method, path, **kwargs)
+
