@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from irtui.kube.printers import node_roles, node_status, parse_time, pod_summary
+from irtui.kube.printers import PodSummary, node_roles, node_status, parse_time, pod_summary
 
 # Health ranks: sort order (unhealthy first) and colour.
 BAD, WARN, OK = 0, 1, 2
@@ -160,11 +160,44 @@ def _owner(meta: dict[str, Any]) -> tuple[str, str]:
     return owner, owner
 
 
+def _plain_pod_summary(spec: dict[str, Any], status: dict[str, Any], meta: dict[str, Any]) -> PodSummary | None:
+    """`pod_summary` for the common pod (no init containers, not being deleted, no container
+    waiting with a reason or terminated), or None for any other pod.
+
+    At launch this runs for every pod of a large namespace, so the usual case skips the
+    general walk. Anything unusual goes to `pod_summary`, which stays the one definition
+    of what kubectl prints.
+    """
+    if status.get("initContainerStatuses") or meta.get("deletionTimestamp"):
+        return None
+    ready = restarts = 0
+    last_restart = None
+    for cs in status.get("containerStatuses") or ():
+        state = cs.get("state") or {}
+        if state.get("terminated") is not None:
+            return None
+        waiting = state.get("waiting")
+        if waiting and waiting.get("reason"):
+            return None
+        restarts += cs.get("restartCount", 0)
+        last = cs.get("lastState")
+        if last:
+            finished = parse_time((last.get("terminated") or {}).get("finishedAt"))
+            if finished is not None and (last_restart is None or finished > last_restart):
+                last_restart = finished
+        if cs.get("ready") and state.get("running") is not None:
+            ready += 1
+    reason = status.get("reason") or status.get("phase") or ""
+    if reason == "Completed" and ready:
+        return None
+    return PodSummary(f"{ready}/{len(spec.get('containers') or ())}", reason, restarts, last_restart)
+
+
 def project_pod(obj: dict[str, Any]) -> PodRow:
     meta = _meta(obj)
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
-    summary = pod_summary(obj)
+    summary = _plain_pod_summary(spec, status, meta) or pod_summary(obj)
     owner, workload = _owner(meta)
     ns, name = meta.get("namespace", ""), meta.get("name", "")
     return PodRow(

@@ -326,6 +326,7 @@ class ListWatch:
         self._status: SourceStatus | None = None
         self.lists = 0  # how many times this loop has listed (tests and benchmarks read it)
         self._shown: dict[str, Any] = {}  # the last row sent per key
+        self.first_list_done = threading.Event()  # set after the first list, or its first failure
 
     # -- control ------------------------------------------------------------------------
 
@@ -370,6 +371,7 @@ class ListWatch:
             except ApiError as err:
                 if self._stop.is_set():
                     break
+                self.first_list_done.set()
                 rv = ""
                 cap = 30.0 if err.state in (FORBIDDEN, UNAUTHORIZED) else None
                 delay = self.backoff.next(cap)
@@ -378,6 +380,7 @@ class ListWatch:
             except Exception as exc:  # never let a thread die silently with the pane frozen
                 if self._stop.is_set():
                     break
+                self.first_list_done.set()
                 rv = ""
                 delay = self.backoff.next()
                 self._set_status(STALE, network_reason(exc), time.time() + delay)
@@ -453,6 +456,7 @@ class ListWatch:
         self._last_ok = time.time()
         self.emit(Reset(self.spec.kind, rows, rv))
         self._set_status(LIVE)
+        self.first_list_done.set()
         return rv or "0"
 
     def _watch(self, rv: str) -> str:
@@ -524,14 +528,19 @@ class ListWatch:
 class MetricsPoll:
     """Polls metrics.k8s.io (it cannot be watched); re-armed after each poll finishes."""
 
+    FIRST_POLL_WAIT = 5.0  # longest the first poll waits for `after` (the pods list)
+    SETTLE = 1.0  # and how long after it
+
     def __init__(self, api: RawApi, namespace: str | None, emit: Callable[[Any], None],
-                 *, interval: float = 30.0, nodes: bool = True, pods: bool = True) -> None:
+                 *, interval: float = 30.0, nodes: bool = True, pods: bool = True,
+                 after: threading.Event | None = None) -> None:
         self.api = api
         self.namespace = namespace
         self.emit = emit
         self.interval = interval
         self.nodes = nodes
         self.pods = pods
+        self.after = after
         self._stop = threading.Event()
 
     def stop(self) -> None:
@@ -556,6 +565,16 @@ class MetricsPoll:
         return len(items)
 
     def run(self) -> None:
+        if self.after is not None:
+            # At launch the pods list is what the user waits for. Usage of 10,000 pods is a
+            # second large response (~3.7 MB) to encode on the server and parse here; asked
+            # for at the same time (or while the app applies and draws the list, just after
+            # it arrives), it delays the pods pane for CPU/MEM columns that can come later.
+            deadline = time.monotonic() + self.FIRST_POLL_WAIT
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                if self.after.wait(0.05):
+                    self._stop.wait(min(self.SETTLE, max(0.0, deadline - time.monotonic())))
+                    break
         while not self._stop.is_set():
             started = time.monotonic()
             count = 0
@@ -626,7 +645,10 @@ class ClusterSources:
         self.spawn(f"kube-{kind}", loop.run)
 
     def _start_metrics(self) -> None:
-        poll = MetricsPoll(self.raw, self.namespace, self._emitter("metrics"), interval=self.metrics_interval)
+        pods = self.loops.get("pods")
+        after = pods.first_list_done if pods is not None else None
+        poll = MetricsPoll(self.raw, self.namespace, self._emitter("metrics"), interval=self.metrics_interval,
+                           after=after)
         self._metrics = poll
         self.spawn("kube-metrics", poll.run)
 
