@@ -49,13 +49,14 @@ def data_dir() -> Path:
     return path
 
 
-def locate_key(text: str, dotted: str) -> int | None:
+def locate_key(text: str, dotted: str | tuple[str, ...] | list[str]) -> int | None:
     """Best-effort line number (1-based) of a dotted key in TOML source.
 
     Finds the innermost table header that is a prefix of the key, then the key's first
     line after it; falls back to the header's line, or None.
     """
-    parts = dotted.split(".")
+    # A sequence keeps a part that itself holds a dot (`"kube.scale" = ...`) whole.
+    parts = dotted.split(".") if isinstance(dotted, str) else list(dotted)
     lines = text.splitlines()
     header_line = 0
     rest = parts
@@ -108,13 +109,14 @@ class Section:
     file: str
     text: str
     prefix: str = ""
+    path: tuple[str, ...] = ()  # the table's key parts, for finding lines
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}.{key}" if self.prefix else key
 
     def error(self, key: str, message: str) -> ConfigError:
         full = self._key(key)
-        return ConfigError(self.file, locate_key(self.text, full), full, message)
+        return ConfigError(self.file, locate_key(self.text, (*self.path, key)), full, message)
 
     def get(self, key: str, kind: type[T] | tuple[type, ...], default: Any = _MISSING) -> T:
         if key not in self.data:
@@ -139,14 +141,14 @@ class Section:
         value = self.data.get(key, {})
         if not isinstance(value, dict):
             raise self.error(key, f"must be a table, not {type(value).__name__}")
-        return Section(value, self.file, self.text, self._key(key))
+        return Section(value, self.file, self.text, self._key(key), (*self.path, key))
 
     def sections(self, key: str) -> list[Section]:
         """An array of tables (`[[key]]`)."""
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self.error(key, "must be an array of tables")
-        return [Section(v, self.file, self.text, self._key(key)) for v in value]
+        return [Section(v, self.file, self.text, self._key(key), (*self.path, key)) for v in value]
 
     def keys(self) -> list[str]:
         return list(self.data)

@@ -79,6 +79,11 @@ interval = 2
 statement_timeout_ms = 2000      # on every monitoring query
 long_running_minutes = 5         # the runbook's threshold for "long-running"
 
+[keys]
+# Move a key: binding id = key(s). The ids are listed in the command palette (ctrl+p).
+# "kube.rollout_restart" = "R"
+# "kube.force_delete_pod" = "ctrl+k"
+
 # Per-context overrides, e.g. a production context that is always read-only here:
 # [contexts."prod-eu".cluster]
 # read_only = true

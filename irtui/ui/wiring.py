@@ -41,7 +41,8 @@ pane binds the same key, which this map avoids except where noted as an alias):
 The timeline's note key moved from n (the app's namespace key) to N, which the app also
 binds, so a note can be added from any pane. tab/shift+tab are bound here with priority
 because the screen's own tab binding otherwise shadows the shell's "next pane"; they step
-aside on modal screens and in text fields.
+aside on modal screens and in text fields. A user moves any binding with the config's
+`[keys]` table (binding id = key), applied over these defaults.
 """
 
 from __future__ import annotations
@@ -83,6 +84,21 @@ KEYMAP: dict[str, str] = {
     "database.promote_replica": "ctrl+o",
 }
 
+
+
+def user_keymap(config: Config) -> dict[str, str]:
+    """`[keys]`: binding id = key(s), e.g. `"kube.rollout_restart" = "ctrl+r"` (ids are the
+    ones the palette and footer list; several keys separated by commas)."""
+    section = config.section("keys")
+    keys: dict[str, str] = {}
+    for binding_id in section.keys():
+        value = section.get(binding_id, str).strip()
+        if not value:
+            raise section.error(binding_id, "must name at least one key")
+        keys[binding_id] = value
+    return keys
+
+
 # The database pane's own keys and the action each one runs (the pane's remediation class).
 _DB_ACTIONS = {
     "CancelBackend": "db.cancel_backend",
@@ -108,6 +124,7 @@ class WarRoomParts:
     contacts: dict[str, Any]
     panes: list[PaneSpec] = field(default_factory=list)
     database: DatabasePane | None = None
+    keys: dict[str, str] = field(default_factory=dict)  # the user's [keys] remaps
 
 
 class WarRoom:
@@ -131,7 +148,7 @@ class WarRoom:
         self.session = session
         self.runbook = runbook
         self.contacts = parts.contacts
-        self.war_room_keys: dict[str, str] = dict(KEYMAP)
+        self.war_room_keys: dict[str, str] = {**KEYMAP, **parts.keys}
         super().__init__(  # type: ignore[call-arg]
             connection,
             panes=parts.panes,
@@ -341,6 +358,7 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
     guard = connection.guard
     try:
         settings = ActionSettings.load(config, connection.context)
+        user_keymap(config)  # a bad [keys] entry stops here, as one line, not in the UI
         panes = [
             PaneSpec("metrics", "Metrics", _once(MetricsPane.from_config(config, guard, connection.api_client)), key="m"),
             PaneSpec("health", "Health", _once(HealthPane.from_config(config, guard, connection.api_client)), key="h"),
@@ -384,7 +402,7 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
         raise WarRoomError(f"cannot open the incident store ({_masked(store)}): {_one_line(exc)}") from None
     contacts = config_contacts(config)
     timeline = PaneSpec("timeline", "Timeline", lambda: TimelinePane(session, runbook, contacts), key="t")
-    parts = WarRoomParts(session, runbook, settings, contacts, [timeline, *panes], database)
+    parts = WarRoomParts(session, runbook, settings, contacts, [timeline, *panes], database, user_keymap(config))
     app = None
     try:
         from irtui.ui.main import build_app

@@ -258,3 +258,31 @@ def test_key_map_has_no_collisions():
     for key, idents in app.items():
         assert len(idents) == 1 or key in ("tab", "shift+tab"), (key, idents)
     assert len({b.key for b in registry.bindings()}) == len(registry.bindings())
+
+
+async def test_keys_are_remapped_from_config_and_bad_entries_are_one_line(sim, isolated, capsys):
+    """`[keys]` moves an action to another key: the old key no longer runs it, the new one
+    does (the scale dialog opens for the selected workload); a bad entry names file:line."""
+    path = isolated / "config.toml"
+    path.write_text('[keys]\n"kube.scale" = "f6"\n')
+    config = Config.load(path)
+    args = war_args(sim, isolated)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(120, 40)) as pilot:
+            pod = await until(pilot, lambda: _task_service_pod(app), "task-service pods")
+            app.pods_pane.select(pod)
+            app.pods_pane.focus()
+            await pilot.pause()
+            assert app.action_controller.keys["kube.scale"] == "f6"
+            await pilot.press("S")
+            await pilot.pause()
+            assert len(app.screen_stack) == 1, "S still runs scale after it was remapped"
+            await pilot.press("f6")
+            await until(pilot, lambda: len(app.screen_stack) > 1, "the scale dialog on f6")
+            await pilot.press("escape")
+
+    path.write_text('[actions]\nbulk_confirm_over = 3\n\n[keys]\n"kube.scale" = 6\n')
+    assert await run_war_room(args, connection, Config.load(path)) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"{path}:5: keys.kube.scale:" in err, err
