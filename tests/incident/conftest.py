@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 
-from incident_helpers import TcpProxy
+from tcp_proxy import TcpProxy
 from irtui.incident.model import Actor
 from irtui.incident.store import open_store
 
@@ -46,8 +45,7 @@ def pg_url(pg_dsn, pg_schema) -> str:
 
 @pytest.fixture
 async def proxy(pg_dsn):
-    parts = urlsplit(pg_dsn)
-    p = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+    p = TcpProxy.to_dsn(pg_dsn)
     await p.start()
     yield p
     await p.stop()
