@@ -10,25 +10,25 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
-from textual.worker import Worker
 
 from irtui.incident.session import IncidentSession
 from irtui.runbook.model import Phase, Playbook, Runbook
-from irtui.ui.incident.messages import IncidentChanged, follow, report_failed_write
+from irtui.ui.incident.messages import IncidentChanged, SessionView
 
 
 def playbook_item_id(playbook: Playbook, number: int) -> str:
     return f"{playbook.id}.step{number}"
 
 
-class ChecklistSidebar(Vertical):
+class ChecklistSidebar(SessionView):
     DEFAULT_CSS = """
     ChecklistSidebar { width: 40%; min-width: 30; max-width: 60; height: 1fr; }
     ChecklistSidebar > OptionList { height: 1fr; border: none; }
     """
+
+    BORDER_TITLE = "Runbook"
     BINDINGS = [
         Binding("space", "tick", "Tick", id="incident.checklist.tick"),
         Binding("right_square_bracket", "next_phase", "Next phase", id="incident.checklist.next_phase"),
@@ -50,18 +50,6 @@ class ChecklistSidebar(Vertical):
     @property
     def list(self) -> OptionList:
         return self.query_one("#checklist-list", OptionList)
-
-    def on_mount(self) -> None:
-        self.border_title = "Runbook"
-        self._unlisten = follow(self.session, self)
-        self.rebuild()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        report_failed_write(self, event)
-
-    def on_unmount(self) -> None:
-        if self._unlisten:
-            self._unlisten()
 
     def on_incident_changed(self, message: IncidentChanged) -> None:
         entry = message.entry

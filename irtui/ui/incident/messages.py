@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
@@ -30,3 +31,25 @@ def report_failed_write(widget: Widget, event: Worker.StateChanged) -> None:
     screen, in one line; it never takes the app down."""
     if event.state == WorkerState.ERROR and event.worker.group == "incident-writes":
         widget.notify(f"not recorded: {event.worker.error}", severity="error", timeout=8)
+
+
+class SessionView(Vertical):
+    """A widget that follows the incident session: it rebuilds on mount, hears every
+    change as `IncidentChanged`, says failed writes in one line, and stops listening when
+    it goes. Subclasses set `BORDER_TITLE` and `self.session`, and implement `rebuild()`."""
+
+    session: IncidentSession
+
+    def on_mount(self) -> None:
+        self._unlisten = follow(self.session, self)
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        raise NotImplementedError
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failed_write(self, event)
+
+    def on_unmount(self) -> None:
+        if self._unlisten:
+            self._unlisten()

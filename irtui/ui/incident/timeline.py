@@ -11,10 +11,8 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker
 
 from typing import Any
 
@@ -22,7 +20,7 @@ from irtui.incident.clocks import ClockPolicy, compute
 from irtui.incident.model import Entry
 from irtui.incident.templates import fill_update, update_channels
 from irtui.incident.session import IncidentSession
-from irtui.ui.incident.messages import IncidentChanged, follow, report_failed_write
+from irtui.ui.incident.messages import IncidentChanged, SessionView
 from irtui.ui.incident.note import NoteScreen
 
 KIND_STYLES = {
@@ -61,13 +59,15 @@ def entry_text(entry: Entry, pinned: bool = False) -> Text:
     return text
 
 
-class TimelinePane(Vertical):
+class TimelinePane(SessionView):
     DEFAULT_CSS = """
     TimelinePane { height: 1fr; }
     TimelinePane > #timeline-pinned { height: auto; max-height: 5; color: $warning; display: none; }
     TimelinePane > #timeline-pinned.-has-pins { display: block; border-bottom: solid $panel-lighten-2; }
     TimelinePane > OptionList { height: 1fr; border: none; }
     """
+
+    BORDER_TITLE = "Timeline"
     BINDINGS = [
         Binding("n", "add_note", "Note", id="incident.timeline.note"),
         Binding("p", "toggle_pin", "Pin", id="incident.timeline.pin"),
@@ -99,18 +99,6 @@ class TimelinePane(Vertical):
     @property
     def list(self) -> OptionList:
         return self.query_one("#timeline-list", OptionList)
-
-    def on_mount(self) -> None:
-        self.border_title = "Timeline"
-        self._unlisten = follow(self.session, self)
-        self.rebuild()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        report_failed_write(self, event)
-
-    def on_unmount(self) -> None:
-        if self._unlisten:
-            self._unlisten()
 
     def rebuild(self) -> None:
         pinned = self.session.state.pinned if self.session.state else set()
