@@ -23,10 +23,12 @@ class ClusterFeed:
                                       metrics_interval=metrics_interval)
         self.started = False
 
-    def start(self) -> "ClusterFeed":
+    def start(self, *, fork_first_list: tuple[str, ...] = ()) -> "ClusterFeed":
+        """Start the loops (once). `fork_first_list`: kinds whose first list a forked helper
+        fetches and parses (`irtui.kube.prelist`); only before this process has threads."""
         if not self.started:
             self.started = True
-            self.sources.start()
+            self.sources.start(fork_first_list=fork_first_list)
         return self
 
     def set_wake(self, wake: Callable[[], None]) -> None:

@@ -323,6 +323,14 @@ def project_statefulset(obj: dict[str, Any]) -> WorkloadRow:
     return _project_workload(obj, "StatefulSet")
 
 
+ROW_TYPES: dict[str, type] = {
+    "pods": PodRow,
+    "nodes": NodeRow,
+    "events": EventRow,
+    "deployments": WorkloadRow,
+    "statefulsets": WorkloadRow,
+}
+
 PROJECTIONS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "pods": project_pod,
     "nodes": project_node,

@@ -38,6 +38,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     json_loads = json.loads
 
 from irtui.kube.model import PROJECTIONS, object_key, project_node_metrics, project_pod_metrics
+from irtui.kube.prelist import ForkedList, PrelistLost
 from irtui.kube.state import (
     CONNECTING, ERROR, FORBIDDEN, KINDS, LIVE, STALE, UNAUTHORIZED,
     ChangeBuffer, Delete, Metrics, Reset, SourceStatus, Status, Upsert, Upserts,
@@ -46,6 +47,8 @@ from irtui.kube.state import (
 WATCH_SECONDS = 240  # server-side watch timeout; the loop resumes from the last version
 CONNECT_TIMEOUT = 5.0
 LIST_TIMEOUT = 60.0
+PROGRESS_AFTER = 1.5  # seconds into a first list before the rows so far are shown
+PROGRESS_EVERY = 0.5  # and then between such updates
 
 
 @dataclass(frozen=True)
@@ -327,11 +330,15 @@ class ListWatch:
         self.lists = 0  # how many times this loop has listed (tests and benchmarks read it)
         self._shown: dict[str, Any] = {}  # the last row sent per key
         self.first_list_done = threading.Event()  # set after the first list, or its first failure
+        self.prelist: ForkedList | None = None  # a helper already listing, for the first list
+        self.listed_by = ""  # who made the last list: "helper" (forked) or "loop"
 
     # -- control ------------------------------------------------------------------------
 
     def stop(self) -> None:
         self._stop.set()
+        if self.prelist is not None:
+            self.prelist.abandon()
         response = self._response
         if response is not None:
             try:  # unblock a read waiting for the next watch event
@@ -356,6 +363,14 @@ class ListWatch:
     def run(self, resource_version: str = "") -> None:
         """List, then watch, until stopped. With `resource_version` (of an earlier list), the
         first step is resuming the watch from there instead of listing."""
+        try:
+            self._run(resource_version)
+        finally:
+            if self.prelist is not None:  # stopped before its first list: reap the helper
+                self.prelist.close()
+                self.prelist = None
+
+    def _run(self, resource_version: str) -> None:
         self._set_status(CONNECTING)
         rv = resource_version
         while not self._stop.is_set():
@@ -398,26 +413,63 @@ class ListWatch:
     def _list(self) -> str:
         """List every object in pages, and replace the kind's rows with the result.
 
+        On the very first list, a slow list also shows the rows it has so far (upserts
+        into an empty table), so a large cluster's pods pane fills in instead of staying
+        empty until the last page. That first list may come from a forked helper
+        (`prelist`); if the helper is lost, this loop lists by itself.
+        """
+        progressive = self.lists == 0
+        prelist = self.prelist
+        try:
+            if prelist is not None:
+                try:
+                    rv = self._list_from(prelist.pages(), progressive)
+                    self.listed_by = "helper"
+                    return rv
+                except PrelistLost:
+                    if self._stop.is_set():
+                        raise Stopped from None
+            rv = self._list_from(self.pages(), progressive)
+            self.listed_by = "loop"
+            return rv
+        finally:
+            self.prelist = None
+
+    def _list_from(self, pages: Iterator[tuple[list, dict[str, Any]]], progressive: bool) -> str:
+        rows: list = []
+        meta: dict[str, Any] = {}
+        shown = 0  # rows already sent as progress
+        next_progress = time.monotonic() + PROGRESS_AFTER
+        for page, meta in pages:
+            if self._stop.is_set():
+                raise Stopped
+            rows.extend(page)
+            # A list that takes a while shows what it has so far, every PROGRESS_EVERY
+            # seconds; a quick one shows once, whole: every update costs the UI thread a
+            # pass over the table, and the last page's Reset sends everything anyway.
+            if progressive and meta.get("continue") and time.monotonic() >= next_progress:
+                self.emit(Upserts(self.spec.kind, rows[shown:]))
+                shown = len(rows)
+                next_progress = time.monotonic() + PROGRESS_EVERY
+        return self._finish_list(rows, meta)
+
+    def pages(self) -> Iterator[tuple[list, dict[str, Any]]]:
+        """(rows, list metadata) per page of a paged list, projected.
+
         Pages are pipelined: the next page is requested (its continue token read from the
         head of the body, where the list metadata is) before this one is parsed, so the API
-        server encodes page N+1 while this process parses page N. On the very first list,
-        each page is also shown as it arrives (upserts into an empty table), so a large
-        cluster's pods pane fills in instead of staying empty until the last page.
+        server encodes page N+1 while this process parses page N.
         """
         path = self.spec.path(self.namespace)
-        rows: list = []
-        progressive = self.lists == 0
         query: dict[str, Any] | None = {"limit": self.page_size} if self.page_size else None
         data = self._fetch(path, query)
-        meta: dict[str, Any] = {}
         while True:
             if self._stop.is_set():
                 raise Stopped
             prefetch = None
             token = _peek_continue(data) if self.page_size else None
             if token:
-                next_query = {"limit": self.page_size, "continue": token}
-                prefetch = _Prefetch(self._fetch, path, next_query)
+                prefetch = _Prefetch(self._fetch, path, {"limit": self.page_size, "continue": token})
             try:
                 with gc_paused():
                     doc = json_loads(data)
@@ -431,23 +483,21 @@ class ListWatch:
                             page.append(project(obj))
                         except Exception:  # one malformed object must not hide the others
                             continue
-                    meta = doc.get("metadata") or {}
+                    raw_meta = doc.get("metadata") or {}
+                    meta = {"continue": raw_meta.get("continue") or "",
+                            "resourceVersion": raw_meta.get("resourceVersion") or ""}
                     del doc
             except BaseException:
                 if prefetch is not None:
                     prefetch.result_or_none()
                 raise
-            rows.extend(page)
-            if progressive and meta.get("continue"):
-                kind = self.spec.kind
-                self.emit(Upserts(kind, page))
-            token = meta.get("continue")
+            yield page, meta
+            token = meta["continue"]
             if not token:
-                break
+                return
             if prefetch is None:
                 prefetch = _Prefetch(self._fetch, path, {"limit": self.page_size, "continue": token})
             data = prefetch.result()
-        return self._finish_list(rows, meta)
 
     def _finish_list(self, rows: list, meta: dict) -> str:
         rv = meta.get("resourceVersion", "")
@@ -632,17 +682,20 @@ class ClusterSources:
                 self.buffer.put(change)
         return emit
 
-    def start(self) -> None:
-        for kind in self.kinds:
-            if kind not in self.loops:
-                self._start_loop(kind)
+    def start(self, *, fork_first_list: tuple[str, ...] = ()) -> None:
+        """Start every loop not running. Kinds in `fork_first_list` get their first list
+        from a forked helper (`irtui.kube.prelist`); only for a caller that has started no
+        thread yet, since every helper is forked before any loop's thread starts."""
+        loops = [ListWatch(self.raw, SPECS[kind], self.namespace, self._emitter(kind))
+                 for kind in self.kinds if kind not in self.loops]
+        for loop in loops:
+            if loop.spec.kind in fork_first_list:
+                loop.prelist = ForkedList.start(loop)
+        for loop in loops:
+            self.loops[loop.spec.kind] = loop
+            self.spawn(f"kube-{loop.spec.kind}", loop.run)
         if self.metrics and self._metrics is None:
             self._start_metrics()
-
-    def _start_loop(self, kind: str) -> None:
-        loop = ListWatch(self.raw, SPECS[kind], self.namespace, self._emitter(kind))
-        self.loops[kind] = loop
-        self.spawn(f"kube-{kind}", loop.run)
 
     def _start_metrics(self) -> None:
         pods = self.loops.get("pods")

@@ -16,6 +16,7 @@ from irtui.config import Config, ConfigError
 from irtui.kube.client import KubeConfigError, KubeConnection, connect
 from irtui.safety import Guard
 from irtui.ui.hangup import exit_on_hangup
+from irtui.ui.startup import pause_collector
 
 
 def read_only_setting(args: Any, config: Config, context: str | None) -> bool:
@@ -58,6 +59,7 @@ def quiet_client_logs() -> None:
 
 
 def run(args: Any) -> int:
+    pause_collector()
     exit_on_hangup()
     quiet_client_logs()
     try:
@@ -70,7 +72,9 @@ def run(args: Any) -> int:
     # first lists while Textual loads.
     from irtui.kube.feed import ClusterFeed
 
-    feed = ClusterFeed(connection.api_client, connection.namespace or None).start()
+    # The pods list (28 MB of JSON at 10,000 pods) is parsed by a forked helper on the
+    # other core while this process loads the UI; no thread has been started yet.
+    feed = ClusterFeed(connection.api_client, connection.namespace or None).start(fork_first_list=("pods",))
     import asyncio
 
     from irtui.ui.wiring import run_war_room
