@@ -21,6 +21,7 @@ idle < 1% CPU and < 200 B/s; RSS < 250 MB.
 from __future__ import annotations
 
 import argparse
+import compileall
 import fcntl
 import json
 import os
@@ -183,6 +184,11 @@ def main() -> int:
     kubectl = shutil.which("kubectl")
     if not kubectl:
         raise SystemExit("kubectl is needed for the reference figures")
+    # An installed irtui has its bytecode compiled (pip does it at install); a checkout run
+    # with PYTHONDONTWRITEBYTECODE set would compile every module at every launch instead.
+    import irtui
+
+    compileall.compile_dir(str(Path(irtui.__file__).parent), quiet=1)
 
     with tempfile.TemporaryDirectory(prefix="irtui-bench-") as tmp:
         t0 = time.perf_counter()

@@ -60,3 +60,31 @@ def guarded_http_client(guard: Guard, **kwargs):
     hooks = kwargs.pop("event_hooks", {}) or {}
     hooks = {**hooks, "request": [check, *hooks.get("request", [])]}
     return httpx.AsyncClient(event_hooks=hooks, **kwargs)
+
+
+class LazyHttpClient:
+    """A `guarded_http_client` made on first use, standing in for it until then.
+
+    Importing httpx (with httpcore, and trio where installed) costs ~0.3 s, which the
+    metrics and health panes would otherwise add to every launch before the first frame.
+    """
+
+    def __init__(self, guard: Guard, **kwargs) -> None:
+        self._guard = guard
+        self._kwargs = kwargs
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = guarded_http_client(self._guard, **self._kwargs)
+        return self._client
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):  # not the client's API (and no recursion before __init__)
+            raise AttributeError(name)
+        return getattr(self.client, name)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from irtui.safety import Guard, guarded_http_client
+from irtui.safety import Guard, LazyHttpClient
 
 
 class TransportError(Exception):
@@ -55,7 +55,7 @@ class DirectHttp:
                  overrides: dict[str, str] | None = None) -> None:
         self.template = template
         self.overrides = dict(overrides or {})
-        self._http = guarded_http_client(guard or Guard(), timeout=timeout)
+        self._http = LazyHttpClient(guard or Guard(), timeout=timeout)
 
     def where(self, service: str, port: int, path: str) -> str:
         if service in self.overrides:

@@ -14,7 +14,7 @@ from typing import Callable
 
 from irtui.metrics.model import SERIES, MetricsSnapshot, ServicePoint, clean
 from irtui.metrics.settings import MetricsSettings
-from irtui.safety import Guard, guarded_http_client
+from irtui.safety import Guard, LazyHttpClient
 
 
 class PrometheusError(Exception):
@@ -31,7 +31,7 @@ class PrometheusSource:
         self.settings = settings
         self.url = settings.prometheus_url
         self.clock = clock
-        self._http = guarded_http_client(guard or Guard(), base_url=self.url, timeout=settings.timeout)
+        self._http = LazyHttpClient(guard or Guard(), base_url=self.url, timeout=settings.timeout)
         self._backfilled = False
         self._unreachable_since: float | None = None
 

@@ -12,8 +12,6 @@ import asyncio
 import time
 from typing import Callable
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from irtui.health.transport import Fetched, TransportError
 from irtui.metrics.model import MetricsSnapshot, ServicePoint
 from irtui.metrics.rates import CounterTrack, histogram_quantile
@@ -40,6 +38,9 @@ def parse_series(text: str, service: str, names: tuple[str, str, str]) -> dict[S
     bucket_name = latency_name + "_bucket"
     kinds = {requests_name: "requests", errors_name: "errors", bucket_name: "bucket"}
     out: dict[SeriesKey, float] = {}
+    # Imported here, not at the top: ~20 ms that launch would pay before the first frame.
+    from prometheus_client.parser import text_string_to_metric_families
+
     try:
         families = list(text_string_to_metric_families(text))
     except Exception as exc:  # the parser raises ValueError and friends on malformed text

@@ -51,7 +51,8 @@ from textual.widgets import Footer, Static
 from irtui.kube.client import KubeConnection
 from irtui.kube.feed import ClusterFeed
 from irtui.kube.sources import RawApi
-from irtui.kube.state import ChangeSet, ClusterState
+from irtui.kube.state import CONNECTING, ChangeSet, ClusterState
+from irtui.ui import startup
 from irtui.ui.header import ClusterHeader
 from irtui.ui.panes import ClusterPane, PaneFrame, PaneSpec
 from irtui.ui.panes.events import EventsPane
@@ -151,6 +152,7 @@ class IrtuiApp(App):
         self._last_flush = 0.0
         self.active_pane = self.pane_specs[0].id
         self.layout_mode = "tabs"
+        self._layout: tuple | None = None  # (mode, grid columns, sidebar shown) last applied
         self._sidebar_forced: bool | None = None
 
     # -- layout -------------------------------------------------------------------------
@@ -189,6 +191,7 @@ class IrtuiApp(App):
         self.set_interval(1.0, self._tick_header)
         self.feed.set_wake(self._wake)
         self.feed.start()
+        self.set_timer(startup.RESUME_AFTER, startup.resume_collector)
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_layout(event.size.width, event.size.height)
@@ -204,13 +207,18 @@ class IrtuiApp(App):
             self.layout_mode = "stack"
         else:
             self.layout_mode = "tabs"
+        columns = 3 if width >= 240 and len(self.pane_specs) > 4 else 2
+        show_sidebar = self._sidebar_forced if self._sidebar_forced is not None else width >= SIDEBAR_MIN_WIDTH
+        # Every class or display change restyles the whole main area: only on a real change.
+        layout = (self.layout_mode, columns, show_sidebar)
+        if layout == self._layout:
+            return
+        self._layout = layout
         panes = self.main_screen.query_one("#panes")
         for mode in ("grid", "stack", "tabs"):
             panes.set_class(mode == self.layout_mode, f"-{mode}")
-        columns = 3 if width >= 240 and len(self.pane_specs) > 4 else 2
         panes.styles.grid_size_columns = columns
         self.main_screen.query_one("#pane-tabs").display = self.layout_mode != "grid"
-        show_sidebar = self._sidebar_forced if self._sidebar_forced is not None else width >= SIDEBAR_MIN_WIDTH
         self.main_screen.query_one("#sidebar").display = show_sidebar
         self._place_panes()
 
@@ -410,6 +418,8 @@ class IrtuiApp(App):
         self._flush_pending = False
         self._last_flush = time.monotonic()
         changes = self.feed.apply_pending()
+        if "pods" in changes.status and self.cluster.status["pods"].state != CONNECTING:
+            self.call_after_refresh(startup.resume_collector)  # the first list is on screen
         if changes.kinds or changes.status or changes.metrics:
             self.cluster_updated.publish(changes)
             if changes.status:

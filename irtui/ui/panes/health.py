@@ -51,11 +51,13 @@ class HealthPane(Vertical):
             self.pane = pane
             self.results = results
 
-    def __init__(self, checker: HealthChecker, *, autostart: bool = True, interval: float | None = None,
+    def __init__(self, checker: HealthChecker, *, autostart: bool = True, first_poll_after: float = 0.0,
+                 interval: float | None = None,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.checker = checker
         self.autostart = autostart
+        self.first_poll_after = first_poll_after  # seconds; the war room lets the pods pane fill first
         self.interval = interval or checker.settings.interval
         self.rounds = 0
         self.results: dict[str, HealthResult] = {}
@@ -79,7 +81,9 @@ class HealthPane(Vertical):
         for service in self.checker.settings.services:
             table.add_row(Text(service), Text("…", style="dim"), "", "", "", "", "", key=service)
         if self.autostart:
-            self.run_checks()
+            self._timer = self.set_timer(self.first_poll_after, self.run_checks) if self.first_poll_after else None
+            if self._timer is None:
+                self.run_checks()
 
     @work(exclusive=True, group="health-checks", exit_on_error=False)
     async def run_checks(self) -> None:

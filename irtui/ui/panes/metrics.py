@@ -73,12 +73,13 @@ class MetricsPane(Vertical):
             self.pane = pane
             self.snapshot = snapshot
 
-    def __init__(self, source, settings: MetricsSettings, *, autostart: bool = True, clock=time.time,
-                 chart_width: int | None = None, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, source, settings: MetricsSettings, *, autostart: bool = True, first_poll_after: float = 0.0,
+                 clock=time.time, chart_width: int | None = None, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.source = source
         self.settings = settings
         self.autostart = autostart
+        self.first_poll_after = first_poll_after  # seconds; the war room lets the pods pane fill first
         self.clock = clock
         self.history = MetricsHistory(settings.history_seconds)
         self.latest: MetricsSnapshot | None = None  # the last snapshot, good or not
@@ -110,7 +111,9 @@ class MetricsPane(Vertical):
             self._add_row(table, service)
         self.set_interval(1.0, self._update_status)
         if self.autostart:
-            self.poll()
+            self._timer = self.set_timer(self.first_poll_after, self.poll) if self.first_poll_after else None
+            if self._timer is None:
+                self.poll()
 
     def _add_row(self, table: StripTable, service: str) -> None:
         empty = Text("no data", style="dim")
