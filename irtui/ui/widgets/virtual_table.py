@@ -203,7 +203,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def rows_changed(self) -> None:
         """The index changed: keep the cursor on its key, resize, repaint what differs."""
         count = len(self.index)
-        self.virtual_size = Size(self.size.width, count + 1)
+        self.virtual_size = Size(self._table_width, count + 1)
         if count == 0:
             self._cursor_row = 0
         else:
@@ -293,10 +293,16 @@ class VirtualTable(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._widths_for = -1
         self._painted.clear()
-        self.virtual_size = Size(self.size.width, len(self.index) + 1)
+        self.virtual_size = Size(self._table_width, len(self.index) + 1)
         self._keep_cursor_visible()
 
     # -- drawing ------------------------------------------------------------------------
+
+    @property
+    def _table_width(self) -> int:
+        # Not `size.width`: the vertical scrollbar takes the last column of that, and would
+        # cut the rightmost column (MEM) by a character.
+        return self.scrollable_content_region.width
 
     def _column_widths(self, width: int) -> list[tuple[int, int]]:
         """(column index, width) of the columns that fit, in order."""
@@ -359,7 +365,7 @@ class VirtualTable(ScrollView, can_focus=True):
         return ("row", key, cells, cursor and (2 if self.has_focus else 1), self.dimmed)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self._table_width
         content = self._line_content(y)
         self._painted[y] = content
         return self._strip(content, width)
@@ -424,7 +430,7 @@ class VirtualTable(ScrollView, can_focus=True):
         """
         if not self.is_mounted or not self.size.height or not self._shown():
             return
-        width = self.size.width
+        width = self._table_width
         widths = self._column_widths(width)
         spans = {}
         x = 0
