@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kubernetes import client as k8s
-from kubernetes import config as k8s_config
-from kubernetes.client import rest
-
+from irtui.kube import kubeconfig as kubeconfig_module
 from irtui.safety import Guard
+
+k8s = kubeconfig_module.import_client()  # without kubernetes/__init__.py's config loader & co.
+from kubernetes.client import rest  # noqa: E402 - after the import above, on purpose
 
 DEFAULT_NAMESPACE = "emrtask-prod"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -89,37 +89,40 @@ def connect(
         kubeconfig is None
         and not os.environ.get("KUBECONFIG")
         and "KUBERNETES_SERVICE_HOST" in os.environ
-        and not Path(os.path.expanduser(k8s_config.KUBE_CONFIG_DEFAULT_LOCATION)).exists()
+        and not Path(os.path.expanduser(kubeconfig_module.DEFAULT_LOCATION)).exists()
     )
     if in_cluster:
+        from kubernetes import config as k8s_config
+
         k8s_config.load_incluster_config(client_configuration=configuration)
         ns = namespace or (_SA_NAMESPACE.read_text().strip() if _SA_NAMESPACE.exists() else DEFAULT_NAMESPACE)
         return KubeConnection(
             guarded_api_client(configuration, guard), "in-cluster", configuration.host,
             ns, "serviceaccount", guard, None, True,
         )
+    where = kubeconfig or os.environ.get("KUBECONFIG") or kubeconfig_module.DEFAULT_LOCATION
     try:
-        contexts, current = k8s_config.list_kube_config_contexts(config_file=kubeconfig)
-        chosen = current
-        if context is not None:
-            matches = [c for c in contexts if c["name"] == context]
-            if not matches:
-                names = ", ".join(c["name"] for c in contexts) or "none"
-                raise KubeConfigError(f"context {context!r} not found in kubeconfig (have: {names})")
-            chosen = matches[0]
-        k8s_config.load_kube_config(
-            config_file=kubeconfig, context=chosen["name"],
-            client_configuration=configuration, persist_config=False,
-        )
+        config = kubeconfig_module.read(kubeconfig)
+        if context is not None and context not in config.contexts:
+            names = ", ".join(config.contexts) or "none"
+            raise KubeConfigError(f"context {context!r} not found in kubeconfig (have: {names})")
+        chosen = kubeconfig_module.choose(config, context)
+        if not kubeconfig_module.configure(config, chosen, configuration):
+            # Exec plugins and auth providers: the official loader runs and refreshes them.
+            from kubernetes import config as k8s_config
+
+            k8s_config.load_kube_config(config_file=kubeconfig, context=chosen,
+                                        client_configuration=configuration, persist_config=False)
     except KubeConfigError:
         raise
-    except (k8s_config.ConfigException, OSError, KeyError, TypeError) as exc:
-        where = kubeconfig or os.environ.get("KUBECONFIG") or k8s_config.KUBE_CONFIG_DEFAULT_LOCATION
+    except kubeconfig_module.KubeconfigProblem as exc:
         raise KubeConfigError(f"cannot use kubeconfig {where}: {exc}") from exc
-    ctx = chosen.get("context") or {}
+    except Exception as exc:  # the official loader's ConfigException and what it lets through
+        raise KubeConfigError(f"cannot use kubeconfig {where}: {exc}") from exc
+    ctx = config.contexts[chosen] or {}
     return KubeConnection(
         api_client=guarded_api_client(configuration, guard),
-        context=chosen["name"],
+        context=chosen,
         cluster_url=configuration.host,
         namespace=namespace or ctx.get("namespace") or DEFAULT_NAMESPACE,
         user=ctx.get("user", "?"),
