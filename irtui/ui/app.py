@@ -22,7 +22,8 @@ How other parts plug in (see `IrtuiApp.__init__`):
              feed=ClusterFeed(...))                        # a feed started earlier (irtui does)
 
 and at run time: `app.cluster` (ClusterState, `add_observer` for the incident timeline),
-`app.cluster_updated` (Signal of ChangeSet), `app.pods_pane` / `app.nodes_pane` /
+`app.cluster_updated` (Signal of ChangeSet), `app.second` (Signal, once a second:
+subscribe with `irtui.ui.ticks.every_second`), `app.pods_pane` / `app.nodes_pane` /
 `app.events_pane` (selection and freeze), `app.current_pane` (focused, else last shown),
 `app.pane(id)`, `app.show_pane(id)`,
 `app.connection` (the guarded KubeConnection), `app.main_screen` (the screen with the
@@ -148,6 +149,7 @@ class IrtuiApp(App):
         self.feed = feed or ClusterFeed(connection.api_client, connection.namespace or None)
         self.cluster: ClusterState = self.feed.state
         self.cluster_updated: Signal[ChangeSet] = Signal(self, "cluster-updated")
+        self.second: Signal[float] = Signal(self, "second")  # irtui.ui.ticks: one clock for all
         self._flush_pending = False
         self._last_flush = 0.0
         self.active_pane = self.pane_specs[0].id
@@ -188,7 +190,7 @@ class IrtuiApp(App):
         self._apply_layout(self.size.width, self.size.height)
         self._show(self.active_pane, focus=True)
         self._update_header()
-        self.set_interval(1.0, self._tick_header)
+        self.set_interval(1.0, self._each_second)
         self.feed.set_wake(self._wake)
         self.feed.start()
         self.set_timer(startup.RESUME_AFTER, startup.resume_collector)
@@ -432,10 +434,11 @@ class IrtuiApp(App):
         for header in self.main_screen.query(ClusterHeader):
             header.update_from(self.cluster)
 
-    def _tick_header(self) -> None:
+    def _each_second(self) -> None:
         state, _ = self.cluster.connection()
         if state != "connected":
             self._update_header()
+        self.second.publish(time.time())
 
     async def action_quit(self) -> None:
         self.feed.stop()

@@ -13,6 +13,7 @@ from irtui.incident.clocks import ClockPolicy, clock_segments, compute
 from irtui.incident.model import utcnow
 from irtui.incident.session import IncidentSession
 from irtui.ui.incident.messages import IncidentChanged, follow
+from irtui.ui.ticks import every_second
 
 
 class ClockBar(Static):
@@ -37,7 +38,7 @@ class ClockBar(Static):
     def on_mount(self) -> None:
         self._unlisten = follow(self.session, self)
         # The clocks tick even when nothing is written; a 1 s refresh of one line is cheap.
-        self.set_interval(1.0, self.update_clock)
+        every_second(self, self.update_clock)
         self.update_clock()
 
     def on_unmount(self) -> None:

@@ -25,6 +25,7 @@ from textual.widgets import Input
 
 from irtui.kube.printers import human_duration
 from irtui.kube.state import CONNECTING, FORBIDDEN, LIVE, UNAUTHORIZED, ChangeSet, ClusterState
+from irtui.ui.ticks import every_second, shown
 from irtui.ui.widgets.virtual_table import Column, VirtualTable
 
 
@@ -195,7 +196,7 @@ class ClusterPane(Vertical, can_focus=False):
 
     def on_mount(self) -> None:
         self.app.cluster_updated.subscribe(self, self._on_cluster)  # type: ignore[attr-defined]
-        self.set_interval(1.0, self._tick)
+        every_second(self, self._tick)
         self.rebuild()
 
     @property
@@ -353,10 +354,8 @@ class ClusterPane(Vertical, can_focus=False):
         set_pane_title(self, title, subtitle, alert=alert, badge=badge)
 
     def _tick(self) -> None:
-        # Once a second: ages and "stale 12s" move on. Only cells whose text changed are
-        # repainted, so an idle screen writes almost nothing.
-        if not self.displayed:
-            return
+        # Once a second, while shown: ages and "stale 12s" move on. Only cells whose text
+        # changed are repainted, so an idle screen writes almost nothing.
         self.table.repaint_changed()
         if self.cluster.status[self.kind].state != LIVE:
             self.table.empty_text = self.empty_text()
@@ -365,12 +364,7 @@ class ClusterPane(Vertical, can_focus=False):
     @property
     def displayed(self) -> bool:
         """Whether this pane and every container above it are displayed (not a hidden tab)."""
-        node: Widget | None = self
-        while node is not None and isinstance(node, Widget):
-            if not node.display:
-                return False
-            node = node.parent  # type: ignore[assignment]
-        return True
+        return shown(self)
 
     # -- filter -------------------------------------------------------------------------
 

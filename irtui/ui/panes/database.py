@@ -35,6 +35,7 @@ from irtui.database.remediate import (CancelBackend, DatabaseClients, DbRemediat
                                       PromoteReplica, TerminateBackend, TerminateLongRunning)
 from irtui.safety import Guard
 from irtui.ui.panes.metrics import human_age
+from irtui.ui.ticks import every_second
 from irtui.ui.widgets.strip_table import StripTable
 
 LONG_COLUMNS = (("pid", "PID", 8), ("user", "User", 12), ("application", "Application", 16), ("client", "Client", 16),
@@ -176,7 +177,7 @@ class DatabasePane(Vertical):
         blocked = self.query_one("#db-blocked", StripTable)
         for key, label, width in BLOCK_COLUMNS:
             blocked.add_column(label, key=key, width=width)
-        self.set_interval(1.0, self._update_status)
+        every_second(self, self._update_status)
         if self.autostart:
             self.poll()
 

@@ -26,6 +26,7 @@ from irtui.config import Config
 from irtui.metrics.settings import MetricsSettings
 from irtui.metrics.source import make_source
 from irtui.safety import Guard
+from irtui.ui.ticks import every_second
 from irtui.ui.widgets.sparkline_chart import sparkline_chart
 from irtui.ui.widgets.strip_table import StripTable
 
@@ -109,7 +110,7 @@ class MetricsPane(Vertical):
             table.add_column(label, key=key, width=width or self._chart_width)
         for service in self.settings.services:
             self._add_row(table, service)
-        self.set_interval(1.0, self._update_status)
+        every_second(self, self._update_status)
         if self.autostart:
             self._timer = self.set_timer(self.first_poll_after, self.poll) if self.first_poll_after else None
             if self._timer is None:

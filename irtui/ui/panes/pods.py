@@ -51,8 +51,9 @@ class PodsPane(ClusterPane):
         return cols
 
     def on_mount(self) -> None:
+        # Textual then runs ClusterPane.on_mount itself (handlers run for every class in
+        # the MRO): calling it here too would rebuild twice and tick twice a second.
         self._sync_namespace_column()
-        super().on_mount()
 
     def _sync_namespace_column(self) -> None:
         all_ns = self.cluster.namespace is None
