@@ -170,17 +170,31 @@ class IrtuiApp(App):
             yield bar
         else:
             yield Static("no incident open · ctrl+p for commands", id="clock-bar")
+        # Composed in the layout the terminal's size calls for: applying it after mount
+        # would restyle the whole main area once more before the first frame.
+        self._layout = self._layout_for(self.size.width, self.size.height)
+        mode, columns, show_sidebar = self._layout
+        self.layout_mode = mode
         with Horizontal(id="body"):
-            with Vertical(id="sidebar"):
+            sidebar = Vertical(id="sidebar")
+            sidebar.display = show_sidebar
+            with sidebar:
                 if self._sidebar_factory is not None:
                     yield self._sidebar_factory()
                 else:
                     yield Static("Checklist\n\nno incident open", id="sidebar-placeholder")
             with Vertical(id="main"):
-                yield Static("", id="pane-tabs")
-                with Container(id="panes"):
+                tabs = Static("", id="pane-tabs")
+                tabs.display = mode != "grid"
+                yield tabs
+                panes = Container(id="panes", classes=f"-{mode}")
+                panes.styles.grid_size_columns = columns
+                with panes:
                     for number, spec in enumerate(self.pane_specs, 1):
-                        yield PaneFrame(spec, number)
+                        frame = PaneFrame(spec, number)
+                        frame.display, companion = self._frame_shown(spec.id, mode)
+                        frame.set_class(companion, "-companion")
+                        yield frame
         yield Footer()
 
     def on_mount(self) -> None:
@@ -201,18 +215,9 @@ class IrtuiApp(App):
     def _apply_layout(self, width: int, height: int) -> None:
         if not self.screen_stack:  # starting or shutting down
             return
-        # grid: every pane at once; stack: the chosen pane over a companion (events, or
-        # pods when events is chosen); tabs: one pane at a time (80x24).
-        if width >= WIDE_MIN_WIDTH and height >= WIDE_MIN_HEIGHT:
-            self.layout_mode = "grid"
-        elif width >= STACK_MIN_WIDTH and height >= STACK_MIN_HEIGHT:
-            self.layout_mode = "stack"
-        else:
-            self.layout_mode = "tabs"
-        columns = 3 if width >= 240 and len(self.pane_specs) > 4 else 2
-        show_sidebar = self._sidebar_forced if self._sidebar_forced is not None else width >= SIDEBAR_MIN_WIDTH
+        layout = self._layout_for(width, height)
+        self.layout_mode, columns, show_sidebar = layout
         # Every class or display change restyles the whole main area: only on a real change.
-        layout = (self.layout_mode, columns, show_sidebar)
         if layout == self._layout:
             return
         self._layout = layout
@@ -224,6 +229,30 @@ class IrtuiApp(App):
         self.main_screen.query_one("#sidebar").display = show_sidebar
         self._place_panes()
 
+    def _layout_for(self, width: int, height: int) -> tuple[str, int, bool]:
+        """(mode, grid columns, sidebar shown) for a terminal of this size.
+
+        grid: every pane at once; stack: the chosen pane over a companion (events, or pods
+        when events is chosen); tabs: one pane at a time (80x24)."""
+        if width >= WIDE_MIN_WIDTH and height >= WIDE_MIN_HEIGHT:
+            mode = "grid"
+        elif width >= STACK_MIN_WIDTH and height >= STACK_MIN_HEIGHT:
+            mode = "stack"
+        else:
+            mode = "tabs"
+        columns = 3 if width >= 240 and len(self.pane_specs) > 4 else 2
+        sidebar = self._sidebar_forced if self._sidebar_forced is not None else width >= SIDEBAR_MIN_WIDTH
+        return mode, columns, sidebar
+
+    def _frame_shown(self, pane_id: str, mode: str) -> tuple[bool, bool]:
+        """(displayed, is the companion) of a pane's frame in this layout mode."""
+        companion = self._companion()
+        if mode == "grid":
+            return True, False
+        if mode == "stack":
+            return pane_id in (self.active_pane, companion), pane_id == companion
+        return pane_id == self.active_pane, False
+
     def _companion(self) -> str:
         return "pods" if self.active_pane == "events" else "events"
 
@@ -233,14 +262,8 @@ class IrtuiApp(App):
         mode = getattr(self, "layout_mode", "tabs")
         companion = self._companion()
         for frame in self.pane_frames:
-            pane_id = frame.spec.id
-            if mode == "grid":
-                frame.display = True
-            elif mode == "stack":
-                frame.display = pane_id in (self.active_pane, companion)
-            else:
-                frame.display = pane_id == self.active_pane
-            frame.set_class(mode == "stack" and pane_id == companion, "-companion")
+            frame.display, is_companion = self._frame_shown(frame.spec.id, mode)
+            frame.set_class(is_companion, "-companion")
         if mode == "stack":
             # The chosen pane sits on top, its companion below.
             container = self.main_screen.query_one("#panes")
