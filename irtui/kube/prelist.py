@@ -5,7 +5,7 @@ of CPU under the GIL, in the same process that is importing and starting the ter
 at that moment. `irtui` forks a helper for the pods list right after connecting, before
 any thread exists (forking a threaded process can copy a lock held by another thread).
 The child lists in pages through the same guarded `ApiClient` (GETs only), projects each
-page to rows and sends them over a pipe as plain tuples (a tenth of the cost of pickling
+page to rows and sends them over a pipe as plain tuples (a sixth of the cost of pickling
 the row classes); the parent's list+watch loop takes those pages in place of its own
 first list and watches on from the list's resourceVersion.
 
