@@ -42,7 +42,8 @@ from pathlib import Path
 
 import httpx
 
-READY = "irtui sim ready:"
+from irtui.sim.ready import parse_ready
+
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -53,10 +54,9 @@ def start_sim(workdir: Path, pods: int, nodes: int) -> tuple[subprocess.Popen, s
          "--pods", str(pods), "--nodes", str(nodes)],
         stdout=subprocess.PIPE, stderr=open(workdir / "sim.stderr", "wb"), text=True,
     )
-    line = proc.stdout.readline()
-    if not line.startswith(READY):
+    fields = parse_ready(proc.stdout.readline())
+    if fields is None:
         raise SystemExit(f"simulator did not start: {(workdir / 'sim.stderr').read_text()[-1500:]}")
-    fields = dict(part.split("=", 1) for part in line[len(READY):].split())
     return proc, fields["url"], fields["kubeconfig"]
 
 

@@ -19,8 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from irtui.sim.ready import parse_ready
+
 PG_DSN = os.environ.get("IRTUI_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-READY_PREFIX = "irtui sim ready:"
 
 
 def require_tool(name: str) -> str:
@@ -86,15 +87,15 @@ def start_sim(workdir: Path, *args: str, port: int = 0, timeout: float = 30.0) -
         stdout=subprocess.PIPE, stderr=open(workdir / "sim.stderr", "wb"), text=True,
     )
     deadline = time.monotonic() + timeout
-    line = ""
+    fields = None
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
-        if line.startswith(READY_PREFIX) or (not line and proc.poll() is not None):
+        fields = parse_ready(line)
+        if fields is not None or (not line and proc.poll() is not None):
             break
-    if not line.startswith(READY_PREFIX):
+    if fields is None:
         proc.kill()
         raise RuntimeError(f"simulator did not start: {(workdir / 'sim.stderr').read_text()[-2000:]}")
-    fields = dict(part.split("=", 1) for part in line[len(READY_PREFIX):].split())
     return Sim(url=fields["url"], kubeconfig=fields["kubeconfig"], audit_log=audit, proc=proc)
 
 

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from irtui.sim.audit import AuditLog
 from irtui.sim.rbac import Policy
+from irtui.sim.ready import format_ready
 from irtui.sim.server import ApiServer, Ticker
 from irtui.sim.store import Store
 from irtui.sim.tls import DualListener, self_signed, server_context, temp_dir
@@ -90,7 +91,7 @@ async def serve(args) -> int:
         loop.add_signal_handler(sig, stop.set)
     ticking = asyncio.create_task(ticker.run())
 
-    sys.stdout.write(f"irtui sim ready: url={url} kubeconfig={kubeconfig}\n")
+    sys.stdout.write(format_ready(url, str(kubeconfig)))
     sys.stdout.flush()
     try:
         await stop.wait()

@@ -25,11 +25,11 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider, SimpleCommand
 
 from irtui.config import Config, ConfigError
 from irtui.kube.client import KubeConfigError
+from irtui.sim.ready import parse_ready
 from irtui.ui.app import IrtuiApp
 from irtui.ui.hangup import exit_on_hangup
 from irtui.ui.main import open_connection, quiet_client_logs
 
-READY = "irtui sim ready:"
 SCENARIOS = (
     "crashloop-task-service", "node-notready", "emr-integration-failure", "complete-outage",
     "database-failure", "bad-deploy", "traffic-surge",
@@ -54,8 +54,8 @@ class SimProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
-            if line.startswith(READY):
-                fields = dict(part.split("=", 1) for part in line[len(READY):].split())
+            fields = parse_ready(line)
+            if fields is not None:
                 self.url, self.kubeconfig = fields["url"], fields["kubeconfig"]
                 return
             if not line and self.proc.poll() is not None:
