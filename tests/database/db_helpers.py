@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import glob
 import os
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import asyncpg
+
+from polling import wait_for  # re-exported: the suites import it from here
 
 
 # The acceptance statement, with a trailing semicolon: other suites on the shared server look
@@ -27,18 +27,6 @@ async def backend_state(dsn: str, pid: int) -> str | None:
         return None if row is None else row["state"]
     finally:
         await conn.close()
-
-
-async def wait_for(predicate, timeout: float = 60.0, step: float = 0.2, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        await asyncio.sleep(step)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class LocalServer:

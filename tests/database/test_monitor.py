@@ -3,7 +3,6 @@ statements, blocked pairs, its own backends hidden, and backoff."""
 
 import asyncio
 import random
-import time
 import uuid
 
 import asyncpg
@@ -15,16 +14,7 @@ from irtui.database.monitor import DatabaseMonitor, backoff_delay
 from irtui.database.settings import DatabaseSettings
 
 from db_helpers import SLEEP
-
-
-async def wait_for(predicate, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = await predicate()
-        if result:
-            return result
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+from polling import wait_for
 
 
 def settings(dsn, **kw) -> DatabaseSettings:

@@ -1,8 +1,6 @@
 """Service health checks and their pane, against a real HTTP server the test controls."""
 
-import asyncio
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -13,6 +11,8 @@ from irtui.health.checks import HealthChecker, HealthSettings, make_transport
 from irtui.safety import Guard
 from irtui.ui.widgets.strip_table import StripTable
 from irtui.ui.panes.health import HealthPane
+
+from polling import wait_for
 
 
 @pytest.fixture
@@ -49,15 +49,6 @@ SERVICES = ("api-gateway", "task-service", "emr-service")
 def checker_for(server) -> HealthChecker:
     settings = HealthSettings(services=SERVICES, url=server["url"], interval=3600, timeout=3)
     return HealthChecker(settings, make_transport(settings, Guard(read_only=True)))
-
-
-async def wait_for(predicate, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_check_all_reports_status_latency_and_the_first_line_of_a_failure(health_server):

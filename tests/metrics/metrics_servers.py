@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
-import time
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 import subprocess
 from typing import Callable
 
 import httpx
+
+from polling import wait_for  # re-exported: the suites import it from here
 
 
 def free_port() -> int:
@@ -72,14 +72,3 @@ class Prometheus:
 
 
 
-async def wait_for(predicate, timeout: float = 60.0, step: float = 0.25, what: str = "condition"):
-    """Poll `predicate` (sync or async) until it returns something truthy; that is returned."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        await asyncio.sleep(step)
-    raise AssertionError(f"timed out waiting for {what}")
