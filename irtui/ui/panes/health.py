@@ -81,8 +81,9 @@ class HealthPane(Vertical):
         for service in self.checker.settings.services:
             table.add_row(Text(service), Text("…", style="dim"), "", "", "", "", "", key=service)
         if self.autostart:
-            self._timer = self.set_timer(self.first_poll_after, self.run_checks) if self.first_poll_after else None
-            if self._timer is None:
+            if self.first_poll_after:
+                self._timer = self.set_timer(self.first_poll_after, self.run_checks)
+            else:
                 self.run_checks()
 
     @work(exclusive=True, group="health-checks", exit_on_error=False)

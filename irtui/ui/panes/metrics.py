@@ -112,8 +112,9 @@ class MetricsPane(Vertical):
             self._add_row(table, service)
         every_second(self, self._update_status)
         if self.autostart:
-            self._timer = self.set_timer(self.first_poll_after, self.poll) if self.first_poll_after else None
-            if self._timer is None:
+            if self.first_poll_after:
+                self._timer = self.set_timer(self.first_poll_after, self.poll)
+            else:
                 self.poll()
 
     def _add_row(self, table: StripTable, service: str) -> None:
