@@ -233,19 +233,25 @@ class ActionRunner:
         except ValueError as exc:
             return outcome("failed", str(exc))
 
-        # 3. a fresh read, and 4. the rehearsal
-        try:
-            prepared: Prepared = await _call(impl.prepare, self.env, target, params)
-        except NothingToDo as exc:
-            return outcome("noop", str(exc))
-        except Exception as exc:  # a bad read is shown, never raised into the UI
-            return outcome("unavailable" if isinstance(exc, ReadOnlyError) else "failed", _error_text(exc))
-        try:
-            dry_lines = await _call(impl.dry_run, self.env, target, params, prepared) if spec.mutating else []
-        except ReadOnlyError as exc:
-            return outcome("unavailable", _error_text(exc), prepared.command)
-        except Exception as exc:
-            return outcome("rejected", f"dry run refused: {_error_text(exc)}", prepared.command)
+        # 3. a fresh read, and 4. the rehearsal. A 409 there means the object changed since
+        # the read (a controller updating a rollout's status, another responder): read again,
+        # as the real request does below.
+        for attempt in range(max(1, self.env.settings.conflict_retries + 1)):
+            try:
+                prepared: Prepared = await _call(impl.prepare, self.env, target, params)
+            except NothingToDo as exc:
+                return outcome("noop", str(exc))
+            except Exception as exc:  # a bad read is shown, never raised into the UI
+                return outcome("unavailable" if isinstance(exc, ReadOnlyError) else "failed", _error_text(exc))
+            try:
+                dry_lines = await _call(impl.dry_run, self.env, target, params, prepared) if spec.mutating else []
+                break
+            except ReadOnlyError as exc:
+                return outcome("unavailable", _error_text(exc), prepared.command)
+            except Exception as exc:
+                if _is_conflict(exc) and attempt < self.env.settings.conflict_retries:
+                    continue
+                return outcome("rejected", f"dry run refused: {_error_text(exc)}", prepared.command)
 
         # 5. guardrails and confirmation (for anything that changes something)
         if spec.mutating:

@@ -160,6 +160,32 @@ async def test_a_conflict_is_retried_with_a_fresh_read(sim, tmp_path, incident):
     assert [r["status"] for r in patches] == [409, 200]
 
 
+async def test_a_conflict_at_the_dry_run_is_read_again(sim, tmp_path, incident, monkeypatch):
+    # The object changes between the fresh read and the rehearsal (a controller updating a
+    # rollout's status does this): the dry run's 409 means read again, not "refused".
+    env = make_env(sim, "sim-sre", tmp_path)
+    spec = registry.get("kube.set_env")
+    impl = registry.implementation(spec)
+    original = impl.prepare
+    reads = []
+
+    def prepare(env, target, params):
+        prepared = original(env, target, params)
+        reads.append(prepared)
+        if len(reads) == 1:
+            sim.kubectl("annotate", "deployment/handover-service", "-n", NS, "note=changed-meanwhile", context="sim-sre")
+        return prepared
+
+    monkeypatch.setattr(impl, "prepare", prepare)
+    runner = runner_for(env, incident)
+    outcome = await runner.run("kube.set_env", Target("deployment", "handover-service", NS), {"name": "LOG_LEVEL=debug"})
+    assert outcome.status == "done", outcome
+    assert len(reads) == 2
+    patches = [r for r in sim.audit() if r["method"] == "PATCH" and r["path"].endswith("/handover-service")
+               and r["user"] == "sre" and "kubectl" not in r.get("user_agent", "")]
+    assert [(r["dry_run"], r["status"]) for r in patches] == [(True, 409), (True, 200), (False, 200)]
+
+
 async def test_delete_pod_force_delete_and_delete_secret(sim, tmp_path, incident):
     env = make_env(sim, "sim-sre", tmp_path)
     responder = Responder()
