@@ -59,6 +59,7 @@ from irtui.ui.panes import ClusterPane, PaneFrame, PaneSpec
 from irtui.ui.panes.events import EventsPane
 from irtui.ui.panes.nodes import NodesPane
 from irtui.ui.panes.pods import PodsPane
+from irtui.ui.timers import after
 
 FRAME = 1 / 60  # at most one application of cluster changes per frame
 WIDE_MIN_WIDTH = 160  # from here on the main area is a grid of panes, not tabs
@@ -207,7 +208,7 @@ class IrtuiApp(App):
         self.set_interval(1.0, self._each_second)
         self.feed.set_wake(self._wake)
         self.feed.start()
-        self.set_timer(startup.RESUME_AFTER, startup.resume_collector)
+        after(self, startup.RESUME_AFTER, startup.resume_collector)
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_layout(event.size.width, event.size.height)
@@ -435,7 +436,7 @@ class IrtuiApp(App):
         wait = self._last_flush + FRAME - time.monotonic()
         if wait > 0:
             self._flush_pending = True
-            self.set_timer(wait, self._apply_changes)
+            after(self, wait, self._apply_changes)
         else:
             self._apply_changes()
 

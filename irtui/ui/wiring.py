@@ -54,7 +54,6 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 from textual.binding import Binding
-from textual.timer import Timer
 
 from irtui.actions import registry
 from irtui.actions.base import ActionEnv
@@ -76,6 +75,7 @@ from irtui.ui.panes.database import DatabasePane
 from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
+from irtui.ui.timers import Later, after
 
 # Remaps of widget keys that would otherwise collide (see the module docstring).
 KEYMAP: dict[str, str] = {
@@ -167,7 +167,7 @@ class WarRoom:
         self.action_controller = ActionController(self, env, session, selection=self.selected_target,
                                                   freeze=self.freeze_selection, thaw=self.thaw_selection)
         self._frozen_pane: Any = None
-        self._settle: Timer | None = None
+        self._settle: Later | None = None
         self._unlisten = None
 
     # -- start and stop ------------------------------------------------------------------
@@ -282,7 +282,7 @@ class WarRoom:
         # responder scrolls past.
         if self._settle is not None:
             self._settle.stop()
-        self._settle = self.set_timer(CURSOR_SETTLE, self._cursor_settled)
+        self._settle = after(self, CURSOR_SETTLE, self._cursor_settled)
 
     def _cursor_settled(self) -> None:
         self.run_worker(self.action_controller.refresh(), group="access-reviews", exclusive=True,

@@ -56,8 +56,9 @@ async def test_crashloop_shows_with_restarts_and_matches_kubectl(sim):
         first = shown_rows(app.pods_pane)[0]
         assert first[0].startswith("task-service") and first[2] != "Running"
         assert "unhealthy" in app.query_one("#pane-pods").border_title
-        text = screen_text(app)
-        assert "CrashLoopBackOff" in text and rows[0][0] in text
+        # On screen too, once the next frame is drawn (the rows above are the pane's model).
+        await wait_for(pilot, lambda: "CrashLoopBackOff" in screen_text(app) and rows[0][0] in screen_text(app),
+                       what="CrashLoopBackOff on screen")
         # "4 (37s ago)": kubectl's RESTARTS with the time of the last restart.
         assert "ago)" in rows[0][3]
         # The timeline producer saw it, with a stable key.

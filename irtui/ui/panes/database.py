@@ -24,7 +24,6 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.timer import Timer
 from textual.widgets import Static
 
 from irtui.config import Config
@@ -36,6 +35,7 @@ from irtui.database.remediate import (CancelBackend, DatabaseClients, DbRemediat
 from irtui.safety import Guard
 from irtui.ui.panes.metrics import human_age
 from irtui.ui.ticks import every_second
+from irtui.ui.timers import Later, after
 from irtui.ui.widgets.strip_table import StripTable
 
 LONG_COLUMNS = (("pid", "PID", 8), ("user", "User", 12), ("application", "Application", 16), ("client", "Client", 16),
@@ -144,7 +144,7 @@ class DatabasePane(Vertical):
         self.polls = 0
         self.frozen = False
         self._pending: DbSnapshot | None = None
-        self._timer: Timer | None = None
+        self._timer: Later | None = None
         self._shown: dict[str | None, Text] = {}
         self._polling = False
         self._poll_again = False
@@ -214,7 +214,7 @@ class DatabasePane(Vertical):
             self._poll_again = False
             self.poll()
         else:
-            self._timer = self.set_timer(self.monitor.next_delay(message.snapshot), self.poll)
+            self._timer = after(self, self.monitor.next_delay(message.snapshot), self.poll)
 
     def action_refresh_now(self) -> None:
         self.poll()

@@ -16,12 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Static
 
 from irtui.config import Config
 from irtui.health.checks import HealthChecker, HealthResult, HealthSettings, make_transport
 from irtui.safety import Guard
+from irtui.ui.timers import Later, after
 from irtui.ui.widgets.strip_table import StripTable
 
 COLUMNS = (("service", "Service", 18), ("status", "Status", 9), ("code", "HTTP", 5), ("latency", "Latency", 9),
@@ -61,7 +61,7 @@ class HealthPane(Vertical):
         self.interval = interval or checker.settings.interval
         self.rounds = 0
         self.results: dict[str, HealthResult] = {}
-        self._timer: Timer | None = None
+        self._timer: Later | None = None
 
     @classmethod
     def from_config(cls, config: Config, guard: Guard, api_client=None, **kwargs) -> HealthPane:
@@ -82,7 +82,7 @@ class HealthPane(Vertical):
             table.add_row(Text(service), Text("…", style="dim"), "", "", "", "", "", key=service)
         if self.autostart:
             if self.first_poll_after:
-                self._timer = self.set_timer(self.first_poll_after, self.run_checks)
+                self._timer = after(self, self.first_poll_after, self.run_checks)
             else:
                 self.run_checks()
 
@@ -105,7 +105,7 @@ class HealthPane(Vertical):
         self.apply(message.results)
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(self.interval, self.run_checks)
+        self._timer = after(self, self.interval, self.run_checks)
 
     def apply(self, results: list[HealthResult]) -> None:
         self.rounds += 1

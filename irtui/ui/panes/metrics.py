@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Static
 
 from irtui.metrics.model import SERIES, MetricsHistory, MetricsSnapshot, ServicePoint
@@ -27,6 +26,7 @@ from irtui.metrics.settings import MetricsSettings
 from irtui.metrics.source import make_source
 from irtui.safety import Guard
 from irtui.ui.ticks import every_second
+from irtui.ui.timers import Later, after
 from irtui.ui.widgets.sparkline_chart import sparkline_chart
 from irtui.ui.widgets.strip_table import StripTable
 
@@ -86,7 +86,7 @@ class MetricsPane(Vertical):
         self.latest: MetricsSnapshot | None = None  # the last snapshot, good or not
         self.last_good: MetricsSnapshot | None = None
         self.polls = 0
-        self._timer: Timer | None = None
+        self._timer: Later | None = None
         self._failures = 0
         # None: the charts share whatever width the pane has (80 to 300+ columns).
         self._auto_width = chart_width is None
@@ -113,7 +113,7 @@ class MetricsPane(Vertical):
         every_second(self, self._update_status)
         if self.autostart:
             if self.first_poll_after:
-                self._timer = self.set_timer(self.first_poll_after, self.poll)
+                self._timer = after(self, self.first_poll_after, self.poll)
             else:
                 self.poll()
 
@@ -138,7 +138,7 @@ class MetricsPane(Vertical):
         self.apply(message.snapshot)
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(self.next_delay(message.snapshot), self.poll)
+        self._timer = after(self, self.next_delay(message.snapshot), self.poll)
 
     def next_delay(self, snapshot: MetricsSnapshot) -> float:
         """The interval while the source answers; capped, jittered backoff while it does not,
