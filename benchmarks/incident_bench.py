@@ -17,6 +17,8 @@ import time
 import uuid
 from pathlib import Path
 
+from machine import describe
+
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
@@ -119,7 +121,7 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("IRTUI_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("-n", type=int, default=500)
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f}")
+    print(describe())
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["XDG_DATA_HOME"] = tmp
         bench_raw_fsync(args.n, Path(tmp))

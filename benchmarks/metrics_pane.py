@@ -25,6 +25,7 @@ from textual.app import App, ComposeResult  # noqa: E402
 from irtui.metrics.model import SERIES, MetricsSnapshot, ServicePoint  # noqa: E402
 from irtui.metrics.settings import MetricsSettings  # noqa: E402
 from irtui.ui.panes.metrics import MetricsPane  # noqa: E402
+from machine import describe  # noqa: E402
 from metrics_frame_meter import FrameMeter, summary  # noqa: E402
 
 
@@ -72,6 +73,7 @@ class BenchApp(App):
 
 
 async def main(services: int, refreshes: int) -> int:
+    print(describe())
     names = [f"service-{i:02d}" for i in range(services)]
     names[:5] = ["api-gateway", "task-service", "emr-service", "sync-service", "handover-service"][:services]
     settings = MetricsSettings(services=tuple(names), interval=3600, history_minutes=30)

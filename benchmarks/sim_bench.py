@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -29,6 +28,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import start_sim  # noqa: E402  (the same start-up the tests use)
+from machine import describe  # noqa: E402
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
@@ -83,7 +83,7 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="irtui-sim-bench-"))
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    print(describe())
     t0 = time.perf_counter()
     sim = start_sim(workdir, "--pods", str(args.pods), "--nodes", str(args.nodes), timeout=300)
     print(f"start-up with --pods {args.pods} --nodes {args.nodes}: {time.perf_counter() - t0:.2f} s (to the ready line)")
