@@ -93,3 +93,24 @@ def test_forbidden_is_reported_per_kind(sim):
         raw.get_json("/api/v1/nodes")
     assert err.value.state == "forbidden" and err.value.reason.startswith("403 Forbidden")
     assert raw.get_json(f"/api/v1/namespaces/{NS}/pods")["items"]
+
+
+def test_watch_sockets_probe_a_silent_peer(sim):
+    """A watch whose connection a load balancer forgot must fail in ~30 s, not at the read
+    timeout: the client's sockets carry TCP keepalive at irtui's timings."""
+    import socket
+
+    from irtui.kube import client
+
+    connection = connect(kubeconfig=sim.kubeconfig)
+    api = RawApi(connection.api_client)
+    response = api.open(SPECS["pods"].path(NS), {"watch": "true", "timeoutSeconds": 1})
+    try:
+        sock = response.connection.sock
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == client.KEEPALIVE_IDLE
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == client.KEEPALIVE_INTERVAL
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == client.KEEPALIVE_COUNT
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        response.release_conn()
