@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
-from irtui.ui.widgets.virtual_table import Column, SortedIndex, VirtualTable
+from irtui.ui.widgets.virtual_table import Column, SortedIndex, VirtualTable, clipped
 
 
 def test_sorted_index_updates_by_key():
@@ -81,3 +81,29 @@ async def test_cursor_stays_on_its_row_when_rows_move():
         await pilot.press("home")
         await pilot.pause()
         assert screen_text(app).splitlines()[1].startswith("pod-40")
+
+
+def test_names_too_long_keep_their_unique_tail():
+    name = "Pod/task-service-79f7964498-4ntwf"
+    assert clipped(name, 24, "middle") == "Pod/task-…f7964498-4ntwf"
+    assert clipped(name, 24) == "Pod/task-service-79f796…"
+    # Three pods of one ReplicaSet stay apart in a narrow column; end-clipped they read alike.
+    pods = [f"Pod/task-service-79f7964498-{s}" for s in ("4ntwf", "gmf6d", "nz2jw")]
+    assert len({clipped(p, 16, "middle") for p in pods}) == 3
+    assert len({clipped(p, 16) for p in pods}) == 1
+    assert all(len(clipped(name, width, "middle")) == width for width in range(len(name)))
+
+
+async def test_a_middle_clipped_column_draws_the_tail():
+    class Narrow(App):
+        def compose(self) -> ComposeResult:
+            table = VirtualTable([Column("object", "OBJECT", 12, clip="middle"), Column("n", "N", 3)],
+                                 lambda key: [(key, None), ("1", None)])
+            table.index.rebuild([("Pod/task-service-79f7964498-gmf6d", (0,))])
+            yield table
+
+    app = Narrow()
+    async with app.run_test(size=(17, 5)) as pilot:
+        app.query_one(VirtualTable).rows_changed()
+        await pilot.pause()
+        assert "Pod/…8-gmf6d" in screen_text(app)

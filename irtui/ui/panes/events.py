@@ -26,7 +26,7 @@ class EventsPane(ClusterPane):
             Column("last", "LAST", 5),
             Column("type", "TYPE", 7, drop=2),
             Column("reason", "REASON", 14),
-            Column("object", "OBJECT", 24, flex=1),
+            Column("object", "OBJECT", 24, flex=1, clip="middle"),
             Column("count", "COUNT", 5, right=True, drop=1),
             Column("message", "MESSAGE", 20, flex=3),
         ]

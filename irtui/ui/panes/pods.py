@@ -37,7 +37,7 @@ class PodsPane(ClusterPane):
 
     def columns(self) -> list[Column]:
         cols = [
-            Column("name", "NAME", 24),
+            Column("name", "NAME", 24, clip="middle"),
             Column("ready", "READY", 5),
             Column("status", "STATUS", 17),
             Column("restarts", "RESTARTS", 13, drop=1),

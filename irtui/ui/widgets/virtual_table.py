@@ -107,6 +107,25 @@ class Column:
     flex: int = 0  # share of the width left over after minimums
     right: bool = False  # right-justify (numbers)
     drop: int = 0  # when the table is too narrow, columns with the highest `drop` go first
+    # Where text too long for the column is cut: "end", or "middle" for names whose unique
+    # part is their tail (a pod's ReplicaSet hash and suffix: "Pod/task-…f7964498-4ntwf").
+    clip: str = "end"
+
+
+def clipped(text: str, width: int, where: str = "end") -> str:
+    """`text` cut to `width` cells with an ellipsis at the end or in the middle."""
+    if width <= 1:
+        return set_cell_size(text, width)
+    if where != "middle" or width < 8:
+        return set_cell_size(text, width - 1) + "…"
+    head = (width - 1) * 2 // 5
+    tail_cells = width - 1 - head
+    tail = ""
+    for char in reversed(text):
+        if cell_len(char + tail) > tail_cells:
+            break
+        tail = char + tail
+    return set_cell_size(text, head) + "…" + set_cell_size(tail, tail_cells)
 
 
 Cell = tuple[str, "str | None"]  # text and a style name ("bad", "warn", "ok", "dim", "muted") or None
@@ -396,7 +415,7 @@ class VirtualTable(ScrollView, can_focus=True):
             column = self.columns[i]
             text, style_name = texts[i] if i < len(texts) else ("", None)
             if cell_len(text) > w:
-                text = set_cell_size(text, max(0, w - 1)) + "…" if w > 1 else set_cell_size(text, w)
+                text = clipped(text, w, column.clip)
             text = text.rjust(w) if column.right else set_cell_size(text, w)
             style = row_style
             if style_name and kind == "row" and not content[4]:
