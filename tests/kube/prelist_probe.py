@@ -55,9 +55,17 @@ def main() -> None:
     connection = connect(kubeconfig=kubeconfig, context=context, namespace=namespace)
     namespace = namespace if SPECS[kind].namespaced else None
     if mode == "feed":
-        feed = ClusterFeed(connection.api_client, namespace).start(fork_first_list=(kind,))
+        # The helper, as each loop's thread starts: a fast first list (a 403) can be over,
+        # and `loop.prelist` cleared, before `start()` returns.
+        helpers: dict[str, ForkedList | None] = {}
+
+        def spawn(name, run) -> None:
+            helpers[name] = getattr(run.__self__, "prelist", None)
+            threading.Thread(target=run, name=name, daemon=True).start()
+
+        feed = ClusterFeed(connection.api_client, namespace, spawn=spawn).start(fork_first_list=(kind,))
         loop = feed.sources.loops[kind]
-        helper = loop.prelist
+        helper = helpers[f"kube-{kind}"]
         settle(feed.state, feed.buffer, kind, loop)
         time.sleep(0.2)  # the loop reaps its helper once the last page is read
         report(feed.state, kind, loop, helper=helper is not None, helper_reaped=reaped(helper.pid))

@@ -47,14 +47,17 @@ async def test_crashloop_shows_with_restarts_and_matches_kubectl(sim):
         await control(sim, "POST", "/sim/scenarios/crashloop-task-service")
         await control(sim, "POST", "/sim/advance", json={"seconds": 20})
 
+        # Unhealthy first: the crash-looping pods head the list. (The pane's rows are the
+        # state's; its sorted index follows a moment later, so the order is waited for too.)
         def crashlooping():
+            first = shown_rows(app.pods_pane)[0]
             rows = [c for c in _status_of(app, "task-service") if c[2] == "CrashLoopBackOff"]
-            return rows if rows and any(int(c[3].split()[0]) > 0 for c in rows) else None
+            if first[0].startswith("task-service") and first[2] != "Running" and any(
+                    int(c[3].split()[0]) > 0 for c in rows):
+                return rows
+            return None
 
-        rows = await wait_for(pilot, crashlooping, timeout=60, what="task-service in CrashLoopBackOff")
-        # Unhealthy first: the crash-looping pods head the list, and the title counts them.
-        first = shown_rows(app.pods_pane)[0]
-        assert first[0].startswith("task-service") and first[2] != "Running"
+        rows = await wait_for(pilot, crashlooping, timeout=60, what="task-service in CrashLoopBackOff, first")
         assert "unhealthy" in app.query_one("#pane-pods").border_title
         # On screen too, once the next frame is drawn (the rows above are the pane's model).
         await wait_for(pilot, lambda: "CrashLoopBackOff" in screen_text(app) and rows[0][0] in screen_text(app),
@@ -81,12 +84,11 @@ async def test_deleted_pod_disappears_and_node_notready_shows(sim):
         await control(sim, "POST", "/sim/scenarios/node-notready")
         await control(sim, "POST", "/sim/advance", json={"seconds": 50})  # past the node-monitor grace period
         app.show_pane("nodes")
+        # Not-ready nodes sort first (once the pane's index has caught up with its rows).
         notready = await wait_for(
-            pilot, lambda: [c for c in shown_rows(app.nodes_pane) if c[1].startswith("NotReady")],
-            timeout=60, what="a NotReady node")
-        # Not-ready nodes sort first and are on screen.
-        assert shown_rows(app.nodes_pane)[0][1].startswith("NotReady")
-        assert notready[0][0] in screen_text(app)
+            pilot, lambda: [c for c in shown_rows(app.nodes_pane)[:1] if c[1].startswith("NotReady")],
+            timeout=60, what="a NotReady node, sorted first")
+        await wait_for(pilot, lambda: notready[0][0] in screen_text(app), what="the NotReady node on screen")
 
 
 def _free_port() -> int:
