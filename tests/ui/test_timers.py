@@ -57,3 +57,16 @@ async def test_cluster_changes_apply_when_each_flush_waits_a_sliver(sim, monkeyp
         await asyncio.to_thread(sim.kubectl, "delete", "pod", name, "-n", "emrtask-prod", "--wait=false")
         await control(sim, "POST", "/sim/advance", json={"seconds": 35})
         await wait_for(pilot, lambda: victim not in app.pods_pane.rows, timeout=60, what=f"{name} gone")
+
+
+def test_no_part_of_irtui_uses_textuals_one_shot_timer():
+    # One skipped tick of a self re-arming poller stops it for good; `after` is the only way.
+    from pathlib import Path
+
+    import irtui
+
+    root = Path(irtui.__file__).parent
+    offenders = [f"{path.relative_to(root)}:{n}" for path in sorted(root.rglob("*.py"))
+                 for n, line in enumerate(path.read_text().splitlines(), 1)
+                 if ".set_timer(" in line and not line.lstrip().startswith("#")]
+    assert offenders == [], "use irtui.ui.timers.after instead of set_timer: " + ", ".join(offenders)
