@@ -26,7 +26,11 @@ PANES = ["pods", "nodes", "events", "timeline", "metrics", "health", "database"]
 
 
 def _task_service_pod(app) -> str | None:
-    return next((key for key, row in app.cluster.rows["pods"].items() if row.name.startswith("task-service-")), None)
+    """A task-service pod the pods pane lists (its sorted index follows the state a moment
+    later, and selecting or asking for the cursor's row needs it there)."""
+    index = app.pods_pane.table.index
+    return next((key for key, row in app.cluster.rows["pods"].items()
+                 if row.name.startswith("task-service-") and key in index), None)
 
 
 async def test_full_app_mounts_every_pane_shows_pods_and_fits_80x24(sim, isolated, pg_dsn):
