@@ -347,13 +347,19 @@ def test_service_proxy_by_port_name_and_number(api):
 def test_pod_logs(module_sim, api):
     pod = api.get(f"/api/v1/namespaces/{NS}/pods", params={"labelSelector": "app=api-gateway"}).json()["items"][0]
     path = f"/api/v1/namespaces/{NS}/pods/{pod['metadata']['name']}/log"
-    r = api.get(path)
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
-    lines = r.text.splitlines()
-    assert lines
-    assert api.get(path, params={"tailLines": 2}).text.splitlines() == lines[-2:]
-    container = pod["spec"]["containers"][0]["name"]
-    assert api.get(path, params={"container": container, "tailLines": 1}).text.splitlines() == lines[-1:]
+    # The service logs requests as simulated time passes: stop the clock while reads are
+    # compared with each other, or a line logged between two of them makes them differ.
+    module_sim.control("POST", "/sim/speed", json={"speed": 0})
+    try:
+        r = api.get(path)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+        lines = r.text.splitlines()
+        assert lines
+        assert api.get(path, params={"tailLines": 2}).text.splitlines() == lines[-2:]
+        container = pod["spec"]["containers"][0]["name"]
+        assert api.get(path, params={"container": container, "tailLines": 1}).text.splitlines() == lines[-1:]
+    finally:
+        module_sim.control("POST", "/sim/speed", json={"speed": 1})
     assert api.get(path, params={"container": "nope"}).status_code == 400
     previous = api.get(path, params={"previous": "true"})
     assert previous.status_code == 400 and "previous terminated container" in previous.json()["message"]
