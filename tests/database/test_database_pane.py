@@ -11,7 +11,8 @@ from irtui.safety import Guard
 from irtui.ui.widgets.strip_table import StripTable
 from irtui.ui.panes.database import ConfirmRemediation, DatabasePane
 
-from db_helpers import SLEEP, backend_state, wait_for
+from db_helpers import SLEEP, backend_state
+from polling import wait_for
 
 
 class PaneApp(App):

@@ -9,7 +9,8 @@ from irtui.database.remediate import (CancelBackend, DatabaseClients, PromoteRep
 from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard, ReadOnlyError
 
-from db_helpers import SLEEP, backend_state, wait_for
+from db_helpers import SLEEP, backend_state
+from polling import wait_for
 
 
 def clients(dsn: str, read_only: bool = False) -> DatabaseClients:

@@ -14,7 +14,8 @@ from irtui.database.remediate import DatabaseClients, PromoteReplica
 from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard, ReadOnlyError
 
-from db_helpers import LocalServer, postgres_bindir, wait_for
+from db_helpers import LocalServer, postgres_bindir
+from polling import wait_for
 
 
 @pytest.fixture

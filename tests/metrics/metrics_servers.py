@@ -10,8 +10,6 @@ from typing import Callable
 
 import httpx
 
-from polling import wait_for  # re-exported: the suites import it from here
-
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -17,7 +17,8 @@ from irtui.safety import Guard
 from irtui.ui.widgets.strip_table import StripTable
 from irtui.ui.panes.metrics import MetricsPane, format_value
 
-from metrics_servers import exposition, wait_for
+from metrics_servers import exposition
+from polling import wait_for
 
 
 class Traffic:

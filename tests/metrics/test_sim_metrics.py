@@ -22,7 +22,7 @@ from irtui.metrics.settings import DEFAULT_PROMQL, PLATFORM_SERVICES, MetricsSet
 from irtui.safety import Guard
 from irtui.ui.panes.metrics import MetricsPane
 
-from metrics_servers import wait_for
+from polling import wait_for
 
 
 def started_sim(sim_factory, *args):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import types
 
 from textual.app import App
@@ -47,7 +48,7 @@ async def test_a_stopped_call_never_runs():
 async def test_cluster_changes_apply_when_each_flush_waits_a_sliver(sim, monkeypatch):
     # A frozen clock and a 0.1 µs frame make every flush after the first take the timer path
     # with a delay Textual's own timer would skip: the deletion must still reach the pane.
-    monkeypatch.setattr(shell, "time", types.SimpleNamespace(monotonic=lambda: 1000.0, time=__import__("time").time))
+    monkeypatch.setattr(shell, "time", types.SimpleNamespace(monotonic=lambda: 1000.0, time=time.time))
     monkeypatch.setattr(shell, "FRAME", 1e-7)
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
