@@ -8,9 +8,10 @@ contract `irtui verify` checks against, so changing it invalidates every stored 
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
+import os
+import pwd
 import socket
 import uuid
 from dataclasses import dataclass, field
@@ -47,32 +48,62 @@ def new_entry_id() -> str:
     return uuid.uuid4().hex
 
 
+# Authenticated identity fields and how they are labelled when an actor is printed.
+_AUTHENTICATED = {"kube_user": "k8s", "db_role": "pg"}
+
+
+def login_name() -> str:
+    """The name of this process's uid in the passwd database.
+
+    Not `getpass.getuser()`: that believes $LOGNAME and $USER first, and the record must not
+    take an author's name from a variable anyone can set (`LOGNAME=cto-jane irtui`)."""
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a container's uid with no passwd entry
+        return f"uid-{uid}"
+
+
 @dataclass(frozen=True)
 class Actor:
-    """Who did it: the OS user on a host, plus the Kubernetes identity they act as (if known)."""
+    """Who did it: the name the person gave (`--as`, else their login name) on a host and
+    the Kubernetes user of their context, beside the identities a server authenticated.
+
+    `kube_user` is what the API server answered to a SelfSubjectReview; `db_role` is the
+    PostgreSQL role that inserted the entry (the shared store fills it in and a trigger
+    checks it). The authenticated fields enter the canonical form only when present, so
+    entries written before they existed hash exactly as they did.
+    """
 
     user: str
     host: str
     kube: str | None = None
+    kube_user: str | None = None
+    db_role: str | None = None
 
     @classmethod
-    def local(cls, kube: str | None = None) -> Actor:
-        try:
-            user = getpass.getuser()
-        except Exception:  # no passwd entry in some containers
-            user = "unknown"
-        return cls(user=user, host=socket.gethostname(), kube=kube)
+    def local(cls, kube: str | None = None, *, name: str | None = None, kube_user: str | None = None) -> Actor:
+        return cls(user=name or login_name(), host=socket.gethostname(), kube=kube, kube_user=kube_user)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"user": self.user, "host": self.host, "kube": self.kube}
+        data: dict[str, Any] = {"user": self.user, "host": self.host, "kube": self.kube}
+        for key in _AUTHENTICATED:
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Actor:
-        return cls(user=str(data.get("user", "")), host=str(data.get("host", "")), kube=data.get("kube"))
+        authenticated = {key: str(data[key]) for key in _AUTHENTICATED if data.get(key) is not None}
+        return cls(user=str(data.get("user", "")), host=str(data.get("host", "")), kube=data.get("kube"),
+                   **authenticated)
 
     def __str__(self) -> str:
-        base = f"{self.user}@{self.host}"
-        return f"{base} ({self.kube})" if self.kube else base
+        text = f"{self.user}@{self.host}"
+        if self.kube:
+            text += f" ({self.kube})"
+        proven = [f"{label}:{getattr(self, key)}" for key, label in _AUTHENTICATED.items() if getattr(self, key)]
+        return f"{text} [{' '.join(proven)}]" if proven else text
 
     @property
     def short(self) -> str:

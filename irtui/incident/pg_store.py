@@ -20,6 +20,7 @@ import asyncio
 import hashlib
 import logging
 import re
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,7 @@ class PostgresStore(Store):
         self._watchdog: asyncio.Task | None = None
         self._closed = False
         self.online = False
+        self.role: str | None = None  # the role PostgreSQL authenticated, once connected
 
     # -- lifecycle -------------------------------------------------------------------------
     def _settings(self) -> dict[str, str]:
@@ -160,10 +162,18 @@ class PostgresStore(Store):
                 if row:
                     return entry_from_row(*row)
                 last = await conn.fetchrow(_q("last_entry"), entry.incident_id)
+                entry = await self._authored(conn, entry)
                 chained = entry.chained((last[0] if last else 0) + 1, last[1] if last else GENESIS_HASH)
                 await conn.execute(_q("insert_entry"), *_row(chained))
                 await conn.execute(_q("notify"), self.channel, f"{chained.incident_id}:{chained.seq}")
                 return chained
+
+    async def _authored(self, conn: asyncpg.Connection, entry: Entry) -> Entry:
+        """`entry` with its author's PostgreSQL role, as the server sees it (a trigger
+        refuses an entry whose `db_role` is not the inserting role)."""
+        if self.role is None:
+            self.role = await conn.fetchval(_q("current_role"))
+        return replace(entry, actor=replace(entry.actor, db_role=self.role))
 
     async def append(self, entry: Entry) -> Entry:
         self.guard.check(f"timeline entry ({entry.kind}) to the shared incident store")
@@ -200,6 +210,7 @@ class PostgresStore(Store):
                     n = await conn.fetchval(_q("next_incident_number"), day)
                     incident_id = incident_id_for(entry.ts, n)
                     await conn.execute(_q("insert_incident"), incident_id, day, n, format_ts(entry.ts))
+                    entry = await self._authored(conn, entry)
                     placed = Entry(incident_id, entry.entry_id, entry.ts, entry.actor, entry.kind, entry.text, entry.details)
                     chained = placed.chained(1, GENESIS_HASH)
                     await conn.execute(_q("insert_entry"), *_row(chained))

@@ -123,7 +123,9 @@ async def test_verify_names_an_edited_row(pg_dsn, pg_url, pg_schema, tmp_path):
         await store.close()
     cmd = [sys.executable, "-m", "irtui", "verify", incident, "--store", pg_url]
     assert subprocess.run(cmd, capture_output=True, text=True, timeout=60).returncode == 0
-    conn = await asyncpg.connect(pg_dsn, server_settings={"search_path": pg_schema})
+    # The triggers refuse an UPDATE; a superuser who switches them off is what is left.
+    conn = await asyncpg.connect(pg_dsn, server_settings={"search_path": pg_schema,
+                                                          "session_replication_role": "replica"})
     try:
         await conn.execute("UPDATE entries SET details = $1 WHERE incident_id = $2 AND seq = 2", '{"x":1}', incident)
     finally:
@@ -186,3 +188,57 @@ async def test_read_only_store_sends_no_writes(pg_dsn, pg_url, pg_schema, tmp_pa
     finally:
         await viewer_store.close()
         await writer_store.close()
+
+
+async def _refused(conn: asyncpg.Connection, statement: str, *args: object) -> str:
+    try:
+        await conn.execute(statement, *args)
+    except asyncpg.PostgresError as exc:
+        return str(exc)
+    raise AssertionError(f"accepted: {statement}")
+
+
+async def test_the_database_refuses_to_rewrite_the_record(pg_dsn, pg_url, pg_schema, tmp_path):
+    store = open_store(pg_url, outbox=tmp_path / "o.sqlite")
+    await store.open()
+    try:
+        session = IncidentSession(store, ALICE)
+        incident = await session.declare("append only", "P1")
+        await session.note("the pool is exhausted")
+    finally:
+        await store.close()
+    before = [e.hash for e in await _stored(pg_url, tmp_path, incident)]
+    # As the table owner, over a plain connection: no irtui code in the way.
+    conn = await asyncpg.connect(pg_dsn, server_settings={"search_path": pg_schema})
+    try:
+        for statement, args in [
+            ("UPDATE entries SET text = 'nothing happened' WHERE incident_id = $1 AND seq = 2", (incident,)),
+            ("DELETE FROM entries WHERE incident_id = $1 AND seq = 2", (incident,)),
+            ("TRUNCATE entries CASCADE", ()),
+            ("UPDATE incidents SET created_at = 'x' WHERE id = $1", (incident,)),
+            ("DELETE FROM incidents WHERE id = $1", (incident,)),
+            ("TRUNCATE incidents CASCADE", ()),
+        ]:
+            message = await _refused(conn, statement, *args)
+            assert "refused: the incident record is append-only" in message, (statement, message)
+        # Appending is what the record is for; an author role that is not the inserting one is not.
+        row = await conn.fetchrow("SELECT actor FROM entries WHERE incident_id = $1 AND seq = 2", incident)
+        assert '"db_role":"postgres"' in row["actor"]
+        forged = (await conn.fetchrow("SELECT * FROM entries WHERE incident_id = $1 AND seq = 2", incident))
+        message = await _refused(
+            conn, "INSERT INTO entries (incident_id, seq, entry_id, ts, actor, kind, text, details, prev_hash, hash)"
+                  " VALUES ($1, 3, 'forged', $2, $3, 'note', 'x', '{}', $4, $4)",
+            incident, forged["ts"], '{"user":"cto-jane","host":"h","kube":null,"db_role":"cto_jane"}', forged["hash"])
+        assert "author role cto_jane is not the inserting role postgres" in message
+    finally:
+        await conn.close()
+    assert [e.hash for e in await _stored(pg_url, tmp_path, incident)] == before
+
+
+async def _stored(pg_url, tmp_path, incident):
+    store = open_store(pg_url, outbox=tmp_path / "r.sqlite")
+    await store.open()
+    try:
+        return await store.entries(incident)
+    finally:
+        await store.close()
