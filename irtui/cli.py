@@ -74,8 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--store", metavar="URL")
     report.add_argument("--config", metavar="FILE")
 
-    verify = sub.add_parser("verify", help="check an incident timeline's hash chain")
+    verify = sub.add_parser("verify", help="check an incident timeline's hash chain and its anchors")
     verify.add_argument("incident_id", metavar="INCIDENT_ID")
+    verify.add_argument("--head", metavar="SEQ:HASH", action="append", default=[],
+                        help="a head hash quoted elsewhere (a status update, a ticket) that must still be in the chain")
     verify.add_argument("--store", metavar="URL")
     verify.add_argument("--config", metavar="FILE")
 

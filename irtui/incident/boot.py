@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from irtui.config import Config
+from irtui.incident.anchor import AnchorFile, TimelineKey
 from irtui.incident.journal import Journal
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
@@ -17,15 +18,23 @@ from irtui.safety import Guard
 
 async def start_session(*, store: str | None = None, config: Config | None = None, kube_identity: str | None = None,
                         guard: Guard | None = None, incident_id: str | None = None,
-                        journal: Journal | None = None) -> IncidentSession:
+                        journal: Journal | None = None, name: str | None = None,
+                        kube_user: str | None = None) -> IncidentSession:
     """Open the store (`--store` > $IRTUI_STORE > `[incident] store` > the SQLite default),
     start a session attached to `incident_id` or the open incident. The caller closes it
-    with `await session.stop(); await session.store.close()`."""
+    with `await session.stop(); await session.store.close()`.
+
+    `name` is what the responder called themselves (`--as`), `kube_user` who the API server
+    says they are (a SelfSubjectReview); the timeline key and local anchors come from the
+    config and the data dir (see irtui.incident.anchor)."""
     config = config or Config.empty()
     guard = guard or Guard()
+    key = TimelineKey.from_config(config)  # a bad key is refused before anything is opened
     opened = open_store(store_url(store, config), guard=guard)
     await opened.open()
-    session = IncidentSession(opened, Actor.local(kube_identity), journal=journal or Journal(), guard=guard)
+    session = IncidentSession(opened, Actor.local(kube_identity, name=name, kube_user=kube_user),
+                              journal=journal or Journal(), guard=guard, key=key,
+                              anchors=AnchorFile.default())
     await session.start(incident_id)
     return session
 

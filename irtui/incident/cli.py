@@ -6,6 +6,7 @@ import asyncio
 import sys
 
 from irtui.config import Config, ConfigError
+from irtui.incident.anchor import Anchor, AnchorError, AnchorFile, TimelineKey, check_anchors, key_env_name
 from irtui.incident.model import verify_chain
 
 
@@ -35,24 +36,37 @@ async def _entries(url: str | None, incident_id: str):
 
 
 def verify(args) -> int:
-    """Exit 0 when the chain is intact; 1 naming the first altered or missing entry."""
+    """Exit 0 when the chain is intact and every anchor agrees with it (warnings say what
+    could not be checked); 1 naming the first altered or missing entry, or each anchor that
+    disagrees; 2 when the store or an argument cannot be used."""
+    try:
+        config = Config.load(getattr(args, "config", None))
+        quoted = [Anchor.parse_quoted(text) for text in getattr(args, "head", None) or []]
+        key = TimelineKey.from_config(config)
+        local = AnchorFile.default().read(args.incident_id)
+    except (AnchorError, ConfigError) as exc:
+        print(f"irtui verify: {exc}", file=sys.stderr)
+        return 2
     try:
         entries, pending = asyncio.run(_entries(_store_url(args), args.incident_id))
     except Exception as exc:  # unreachable store, bad URL: one line, no traceback
         print(f"irtui verify: cannot read the store: {exc}", file=sys.stderr)
         return 2
-    result = verify_chain(entries)
     if not entries:
         print(f"{args.incident_id}: no such incident in this store")
         return 1
+    result = verify_chain(entries)
     print(f"{args.incident_id}: {result}")
-    if result.ok:
-        # Entries removed from the end leave no gap; quoting the head hash elsewhere (an
-        # update, a ticket) anchors it, and a later verify shows whether it moved back.
-        print(f"{args.incident_id}: head #{entries[-1].seq} {entries[-1].hash}")
+    if not result.ok:
+        return 1
+    findings = check_anchors(entries, key, [*([local] if local else []), *quoted],
+                             key_source=f"${key_env_name(config)}")
+    for finding in findings:
+        print(f"{args.incident_id}: {finding.line}")
+    print(f"{args.incident_id}: head #{entries[-1].seq} {entries[-1].hash}")
     if pending:
         print(f"{args.incident_id}: {len(pending)} entries still waiting in the local outbox")
-    return 0 if result.ok else 1
+    return 0 if all(f.ok for f in findings) else 1
 
 
 def report(args) -> int:

@@ -8,12 +8,14 @@ store first: listeners hear of an entry only once it is durable.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from irtui.incident.anchor import CHECKPOINT_EVERY, AnchorFile, TimelineKey, checkpoint, checkpoint_id
 from irtui.incident.journal import Journal
 from irtui.safety import Guard
 from irtui.incident.model import Actor, Entry, format_ts, utcnow
@@ -35,7 +37,9 @@ class NoIncident(StoreError):
 
 class IncidentSession:
     def __init__(self, store: Store, actor: Actor, *, journal: Journal | None = None,
-                 now: Callable[[], datetime] = utcnow, guard: Guard | None = None) -> None:
+                 now: Callable[[], datetime] = utcnow, guard: Guard | None = None,
+                 key: TimelineKey | None = None, anchors: AnchorFile | None = None,
+                 checkpoint_every: int = CHECKPOINT_EVERY) -> None:
         self.store = store
         # A read-only terminal (shared screen) writes nothing, not even a note: the guard
         # refuses here, below every key, as the guarded clients do.
@@ -53,6 +57,13 @@ class IncidentSession:
         self._attaching: str | None = None
         self._early: list[Entry] = []
         self._observer_task = None
+        # Anchoring (irtui.incident.anchor): sign a checkpoint with `key` and remember the
+        # head in `anchors` every `checkpoint_every` entries and at close.
+        self.key = key
+        self.anchors = anchors
+        self.checkpoint_every = checkpoint_every
+        self._covered = 0  # highest seq already checkpointed
+        self._checkpointing: asyncio.Task | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self, incident_id: str | None = None) -> None:
@@ -93,6 +104,7 @@ class IncidentSession:
                 last = early.seq
         self.incident_id = incident_id
         self.entries = entries
+        self._covered = max((e.details.get("seq") or 0 for e in entries if e.kind == "checkpoint"), default=0)
         placed = {e.entry_id for e in entries}
         self.pending = {e.entry_id: e for e in [*pending, *(x for x in self._early if x.pending)]
                         if e.entry_id not in placed}
@@ -134,8 +146,6 @@ class IncidentSession:
         if entry.incident_id != self.incident_id:
             # Another responder declared an incident and we have none open: join it.
             if entry.kind == "declared" and not self.is_open:
-                import asyncio
-
                 asyncio.ensure_future(self.attach(entry.incident_id))
             return
         if entry.pending:
@@ -154,7 +164,36 @@ class IncidentSession:
                 from irtui.incident.state import apply
 
                 apply(self.state, entry)
+            self._anchor(entry)
         self._tell(entry)
+
+    def _anchor(self, entry: Entry) -> None:
+        """At a checkpoint boundary (every `checkpoint_every` entries, and at close), remember
+        the head locally and, with a key, sign it into the timeline. Every attached session
+        does this for every entry it sees, whoever wrote it; the checkpoint's entry id is
+        derived from the head it signs, so the timeline gets it once."""
+        if entry.kind == "checkpoint":
+            self._covered = max(self._covered, entry.details.get("seq") or 0)
+            return
+        if self.guard.read_only or entry.seq <= self._covered:
+            return
+        if entry.kind != "closed" and entry.seq - self._covered < self.checkpoint_every:
+            return
+        self._covered = entry.seq
+        if self.anchors is not None:
+            try:
+                self.anchors.remember(entry, self.now())
+            except Exception:  # a full disk must not stop the war room; verify will say unanchored
+                log.exception("local anchor not written for %s #%s", entry.incident_id, entry.seq)
+        if self.key is not None:
+            self._checkpointing = asyncio.ensure_future(self._checkpoint(entry))
+
+    async def _checkpoint(self, head: Entry) -> None:
+        text, details = checkpoint(self.key, head, str(self.actor), self.now())
+        try:
+            await self.append("checkpoint", text, details, entry_id=checkpoint_id(head.incident_id, head.seq))
+        except Exception:
+            log.exception("checkpoint not written for %s #%s", head.incident_id, head.seq)
 
     def _refold(self) -> None:
         self.state = fold(self.incident_id, self.timeline)
@@ -265,7 +304,11 @@ class IncidentSession:
         return await self.append("pin", f"{'pinned' if pinned else 'unpinned'} #{seq}", {"seq": seq, "pinned": pinned})
 
     async def close(self, text: str = "incident closed") -> Entry:
-        return await self.append("closed", text)
+        """Close the incident; returns once its final checkpoint (if any) is durable too."""
+        closed = await self.append("closed", text)
+        if self._checkpointing is not None:
+            await self._checkpointing
+        return closed
 
     # -- cluster observations --------------------------------------------------------------
     async def observe(self, key: str, text: str, details: dict[str, Any] | None = None) -> Entry | None:
@@ -282,8 +325,6 @@ class IncidentSession:
         """A plain (sync) callback for a producer such as `ClusterState.add_observer`: queues
         `observe(key, text, details)` on the event loop, in arrival order. Must be called on
         the loop's thread (post a message from worker threads instead)."""
-        import asyncio
-
         self._observations.append((key, text, details))
         if self._observer_task is None or self._observer_task.done():
             self._observer_task = asyncio.ensure_future(self._drain_observations())

@@ -50,6 +50,7 @@ class IncidentState:
     severity_changed_at: datetime | None = None
     entries: int = 0
     last_seq: int = 0
+    head: str = ""  # hash of the entry at last_seq: what a responder quotes to anchor the record
 
     @property
     def is_open(self) -> bool:
@@ -72,8 +73,8 @@ def apply(state: IncidentState, entry: Entry) -> None:
     d = entry.details
     kind = entry.kind
     state.entries += 1
-    if entry.seq:
-        state.last_seq = max(state.last_seq, entry.seq)
+    if entry.seq and entry.seq >= state.last_seq:
+        state.last_seq, state.head = entry.seq, entry.hash or ""
     if kind == "declared":
         state.title = d.get("title", entry.text)
         state.severity = d.get("severity", state.severity)
