@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from irtui.config import Config
+from irtui.incident.anchor import short_hash
 from irtui.incident.state import IncidentState
 
 
@@ -28,7 +29,8 @@ def contacts_from_config(config: Config) -> dict[str, Any]:
 
 
 def fill_update(runbook: Any, state: IncidentState, now: datetime, *, current_actions: str = "") -> str:
-    """The runbook's "Update Template" with time, severity, status, impact and next update."""
+    """The runbook's "Update Template" with time, severity, status, impact and next update,
+    followed by the timeline's head hash."""
     rule = runbook.communication.rule(state.severity)
     next_update = (now + rule.interval).strftime("%H:%M UTC") if rule else "-"
     impact = ", ".join(f"{k}: {v}" for k, v in state.impact.items()) or ", ".join(state.services) or "<description>"
@@ -43,7 +45,13 @@ def fill_update(runbook: Any, state: IncidentState, now: datetime, *, current_ac
     text = runbook.templates["update"].text
     for placeholder, value in values.items():
         text = text.replace(placeholder, value)
-    return text.strip("\n")
+    text = text.strip("\n")
+    if state.head:
+        # Quoted outside the store (Slack, Statuspage, email), the head anchors the record:
+        # anyone can later check it is still there with the command it names.
+        quoted = f"{state.last_seq}:{short_hash(state.head)}"
+        text += f"\nTimeline head: #{state.last_seq} {short_hash(state.head)} (irtui verify {state.incident_id} --head {quoted})"
+    return text
 
 
 def update_channels(runbook: Any, state: IncidentState) -> list[str]:

@@ -108,7 +108,9 @@ def test_update_template_is_filled_from_the_state():
     runbook = load_runbook()
     state = state_of(declared("P0"), (2, "status", {"status": "Fixing"}), (3, "impact", {"users": "100%"}))
     text = fill_update(runbook, state, T0 + timedelta(minutes=5), current_actions="rolling back")
+    head = state.head[:12]
     assert text.splitlines() == [
         "Incident Update - 2025-11-11 14:28 UTC", "Severity: P0", "Status: Fixing", "Impact: users: 100%",
-        "Current Actions: rolling back", "Next Update: 14:43 UTC"]
+        "Current Actions: rolling back", "Next Update: 14:43 UTC",
+        f"Timeline head: #3 {head} (irtui verify I --head 3:{head})"]
     assert update_channels(runbook, state) == ["#incidents", "#incident-<timestamp>", "#oncall", "status_page"]

@@ -108,10 +108,13 @@ async def test_clock_bar_fits_80_columns_and_turns_red(sqlite_store, actor, runb
         bar.update_clock()
         text = bar.text(78).plain
         assert "resp 10m left" in text and len(text) <= 78 and not bar.has_class("-breached")
+        head = f"#1 {session.state.head[:8]}"  # 80 columns: the short form
+        assert text.endswith(head)
         clock["now"] += timedelta(minutes=30)
         bar.update_clock()
         await pilot.pause()
         assert bar.has_class("-breached") and "BREACHED" in bar.text(78).plain
+        assert bar.text(120).plain.endswith(f"#1 {session.state.head[:12]}")
         assert bar.region.width == 80 and bar.region.height == 1
 
 
@@ -163,6 +166,8 @@ async def test_update_status_severity_escalation_keys(sqlite_store, actor, runbo
         await wait_for(lambda: session.state.last_update_at is not None)
         posted = [e for e in session.entries if e.kind == "update_posted"][-1]
         assert posted.details["channels"] == ["#incidents", "status_page"] and "Incident Update" in posted.text
+        before = session.entries[posted.seq - 2]
+        assert f"Timeline head: #{before.seq} {before.hash[:12]}" in posted.text
         await pilot.press("z")
         await wait_for(lambda: session.state.snoozed_until is not None)
         await pilot.press("s")

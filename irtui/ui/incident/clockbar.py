@@ -9,6 +9,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from irtui.incident.anchor import SHORT
 from irtui.incident.clocks import ClockPolicy, clock_segments, compute
 from irtui.incident.model import utcnow
 from irtui.incident.session import IncidentSession
@@ -64,12 +65,21 @@ class ClockBar(Static):
             [(state.severity, False), *clocks, *([contact] if contact else [])],
             [(state.severity, False), *clocks],
         ]
-        chosen = next((c for c in candidates if len(" | ".join(s for s, _ in c)) <= width), candidates[-1])
+        # The timeline's head, so that anyone in the room can quote it (see incident.anchor),
+        # shortened to 8 hex digits before it goes; only breached clocks filling a narrow
+        # line push it out, since they are what the room must act on first.
+        heads = [f"#{state.last_seq} {state.head[:n]}" for n in (SHORT, 8)] if state.head else []
+        fits = [(c, h) for h in [*heads, ""] for c in candidates
+                if len(" | ".join(s for s, _ in c)) + (len(h) + 3 if h else 0) <= width]
+        chosen, head = fits[0] if fits else (candidates[-1], "")
         out = Text(no_wrap=True, overflow="ellipsis")
         for n, (segment, alarming) in enumerate(chosen):
             if n:
                 out.append(" | ", style="dim")
             out.append(segment, style="bold reverse" if alarming else ("bold" if n == 0 else ""))
+        if head:
+            out.append(" | ", style="dim")
+            out.append(head, style="dim")
         out.truncate(max(10, width), overflow="ellipsis")
         return out
 
