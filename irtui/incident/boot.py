@@ -4,6 +4,8 @@ the actor from the OS and the Kubernetes identity, the audit journal, the read-o
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from irtui.config import Config
@@ -19,19 +21,27 @@ from irtui.safety import Guard
 async def start_session(*, store: str | None = None, config: Config | None = None, kube_identity: str | None = None,
                         guard: Guard | None = None, incident_id: str | None = None,
                         journal: Journal | None = None, name: str | None = None,
-                        kube_user: str | None = None) -> IncidentSession:
+                        kube_review: Callable[[], str | None] | None = None) -> IncidentSession:
     """Open the store (`--store` > $IRTUI_STORE > `[incident] store` > the SQLite default),
     start a session attached to `incident_id` or the open incident. The caller closes it
     with `await session.stop(); await session.store.close()`.
 
-    `name` is what the responder called themselves (`--as`), `kube_user` who the API server
-    says they are (a SelfSubjectReview); the timeline key and local anchors come from the
-    config and the data dir (see irtui.incident.anchor)."""
+    `name` is what the responder called themselves (`--as`); `kube_review` asks the API
+    server who they are (`irtui.kube.identity.authenticated_user`), in a thread while the
+    store opens. The timeline key and local anchors come from the config and the data dir
+    (see irtui.incident.anchor)."""
     config = config or Config.empty()
     guard = guard or Guard()
     key = TimelineKey.from_config(config)  # a bad key is refused before anything is opened
+    review = asyncio.ensure_future(asyncio.to_thread(kube_review)) if kube_review else None
     opened = open_store(store_url(store, config), guard=guard)
-    await opened.open()
+    try:
+        await opened.open()
+    except BaseException:
+        if review:
+            review.cancel()
+        raise
+    kube_user = await review if review else None
     session = IncidentSession(opened, Actor.local(kube_identity, name=name, kube_user=kube_user),
                               journal=journal or Journal(), guard=guard, key=key,
                               anchors=AnchorFile.default())

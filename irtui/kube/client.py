@@ -23,7 +23,7 @@ from kubernetes.client import rest  # noqa: E402 - after the import above, on pu
 
 DEFAULT_NAMESPACE = "emrtask-prod"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_REVIEW_SUFFIXES = ("/selfsubjectaccessreviews", "/selfsubjectrulesreviews")
+_REVIEW_SUFFIXES = ("/selfsubjectaccessreviews", "/selfsubjectrulesreviews", "/selfsubjectreviews")
 _SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 # A watch through a load balancer or NAT that forgets the connection goes silent, with no
 # FIN or RST: without keepalive probes the pane would show old data as live until the read

@@ -1,5 +1,7 @@
 """Authentication (bearer token -> user) and authorization (RBAC rules from rbac.toml).
 
+`user_info` is what the server says a user is (a SelfSubjectReview's answer: who am I?).
+
 One function, `allowed`, answers both the enforcement check and SelfSubjectAccessReview, so
 what `kubectl auth can-i` says is what the server then does.
 """
@@ -13,7 +15,8 @@ from pathlib import Path
 POLICY_FILE = Path(__file__).with_name("rbac.toml")
 
 # Granted to every authenticated user, as Kubernetes' default cluster roles do.
-_ALWAYS = {("authorization.k8s.io", "selfsubjectaccessreviews"), ("authorization.k8s.io", "selfsubjectrulesreviews")}
+_ALWAYS = {("authorization.k8s.io", "selfsubjectaccessreviews"), ("authorization.k8s.io", "selfsubjectrulesreviews"),
+           ("authentication.k8s.io", "selfsubjectreviews")}
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,9 @@ class Policy:
         if (group, resource) in _ALWAYS and verb == "create":
             return True
         return any(rule.matches(verb, group, resource, subresource, name) for rule in user.rules)
+
+    def user_info(self, user: User) -> dict:
+        return {"username": user.name, "groups": ["system:authenticated"]}
 
     def rules_review(self, user: User) -> list[dict]:
         out = [{"verbs": ["create"], "apiGroups": ["authorization.k8s.io"],

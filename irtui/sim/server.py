@@ -302,6 +302,8 @@ class ApiServer:
             return self._metrics(request, info, res)
         if info.group == "authorization.k8s.io":
             return await self._access_review(request, info, res, user)
+        if info.group == "authentication.k8s.io":
+            return await self._self_subject_review(request, info, res, user)
         if info.subresource and info.subresource not in res.subresources:
             raise ApiError(404, "the server could not find the requested resource", "NotFound")
         if info.verb not in res.verbs and not info.subresource and info.verb != "watch":
@@ -1098,6 +1100,15 @@ class ApiServer:
             status["denied"] = False
         return _json_response({"kind": res.kind, "apiVersion": res.api_version,
                                "metadata": {"creationTimestamp": None}, "spec": spec, "status": status}, status=201)
+
+    async def _self_subject_review(self, request: web.Request, info: RequestInfo, res: Resource,
+                                   user: User) -> web.Response:
+        """Who am I: the user the bearer token authenticated (what `kubectl auth whoami` asks)."""
+        if request.method != "POST" or info.name:
+            raise ApiError(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
+        return _json_response({"kind": res.kind, "apiVersion": res.api_version,
+                               "metadata": {"creationTimestamp": None},
+                               "status": {"userInfo": self.policy.user_info(user)}}, status=201)
 
     # --- the /sim/ control API -----------------------------------------------------------
 

@@ -48,6 +48,7 @@ aside on modal screens and in text fields. A user moves any binding with the con
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,7 @@ from irtui.incident.clocks import ClockPolicy
 from irtui.incident.journal import Journal
 from irtui.incident.session import IncidentSession
 from irtui.kube.client import KubeConnection
+from irtui.kube.identity import authenticated_user
 from irtui.runbook import RunbookErrors, load_runbook, runbook_path
 from irtui.runbook.model import Runbook
 from irtui.ui.app import IrtuiApp
@@ -403,7 +405,8 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
         journal = Journal(Path(workdir) / "journal.sqlite")
     try:
         session = await start_session(store=store, config=config, kube_identity=connection.user,
-                                      guard=connection.guard, journal=journal)
+                                      guard=connection.guard, journal=journal, name=getattr(args, "as_name", None),
+                                      kube_review=functools.partial(authenticated_user, connection.api_client))
     except Exception as exc:  # unreachable PostgreSQL, unwritable file, bad URL: all one line
         raise WarRoomError(f"cannot open the incident store ({_masked(store)}): {_one_line(exc)}") from None
     contacts = config_contacts(config)
