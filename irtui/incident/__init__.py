@@ -44,7 +44,12 @@ Every write returns only when durable: SQLite committed with fsync, PostgreSQL c
 (PostgreSQL unreachable) committed to the local outbox, in which case `entry.pending` is
 True until it is replayed. Text and details are redacted (`redact.redact`) before storing.
 Clocks: `clocks.compute(state, ClockPolicy.from_runbook(rb), now, contacts)`.
-Verification: `model.verify_chain(await store.entries(incident_id))`.
+Verification: `model.verify_chain(await store.entries(incident_id))`, then
+`anchor.check_anchors(entries, key, anchors)` for what the chain alone cannot show.
+Anchoring: `IncidentSession(..., key=TimelineKey.from_config(config), anchors=AnchorFile.default())`
+signs a `checkpoint` entry every 10 entries and at close, and keeps the head in a local file
+(see `irtui.incident.anchor`). Authors: `Actor.local(kube, name=..., kube_user=...)`; the
+shared store adds the PostgreSQL role (`db_role`), which a trigger checks.
 """
 
 from irtui.incident.model import Actor, Entry, verify_chain
