@@ -131,6 +131,12 @@ def checkpoint(key: TimelineKey, head: Entry, signer: str, now: datetime) -> tup
     return f"checkpoint: #{head.seq} {short_hash(head.hash or '')} signed", details
 
 
+def signed_seq(entry: Entry) -> int:
+    """The seq a checkpoint entry signs (0 when its details do not say, e.g. forged ones)."""
+    seq = entry.details.get("seq")
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else 0
+
+
 def signature_ok(key: TimelineKey, entry: Entry) -> bool:
     expected = key.sign(_signed_fields(entry.incident_id, entry.details))
     return hmac.compare_digest(expected, str(entry.details.get("mac", "")))
@@ -149,7 +155,7 @@ class Anchor:
     def parse_quoted(cls, text: str) -> Anchor:
         """`SEQ:HASH` (a head quoted in a status update: the hash may be its first 6+ hex)."""
         match = _QUOTED_HEAD.match(text.strip())
-        if not match:
+        if not match or int(match.group(1)) < 1:
             raise AnchorError(f"--head {text!r}: expected SEQ:HASH, e.g. 12:ab12cd34ef56")
         return cls(int(match.group(1)), match.group(2).lower(), "the quoted head")
 
@@ -203,9 +209,10 @@ class AnchorFile:
 # -- verification --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Finding:
+    """One line of verify's report; `ok` False fails the verification."""
+
     ok: bool
     line: str
-    warning: bool = False
 
 
 def check_anchors(entries: list[Entry], key: TimelineKey | None, anchors: list[Anchor], *,
@@ -217,10 +224,8 @@ def check_anchors(entries: list[Entry], key: TimelineKey | None, anchors: list[A
     last = entries[-1] if entries else None
     checkpoints = [e for e in entries if e.kind == "checkpoint"]
     verified = 0
-    for cp in checkpoints:
-        seq, head = cp.details.get("seq"), str(cp.details.get("head", ""))
-        if key is None:
-            continue
+    for cp in checkpoints if key is not None else []:
+        seq, head = signed_seq(cp), str(cp.details.get("head", ""))
         if not signature_ok(key, cp):
             other = cp.details.get("signed_with")
             why = (f"signed with another key ({other}, not {key.fingerprint} from {key_source})"
@@ -250,11 +255,11 @@ def check_anchors(entries: list[Entry], key: TimelineKey | None, anchors: list[A
     if key is None:
         findings.append(Finding(True, f"WARNING: unanchored: no timeline key ({key_source} is not set), so "
                                       f"{len(checkpoints)} checkpoint(s) were not checked; a rewrite that "
-                                      f"recomputed later hashes would pass the chain alone", warning=True))
+                                      f"recomputed later hashes would pass the chain alone"))
     elif not checkpoints:
-        findings.append(Finding(True, "WARNING: unanchored: no signed checkpoint in this timeline", warning=True))
+        findings.append(Finding(True, "WARNING: unanchored: no signed checkpoint in this timeline"))
     elif verified == len(checkpoints):
-        covered = max(cp.details.get("seq") or 0 for cp in checkpoints)
+        covered = max(signed_seq(cp) for cp in checkpoints)
         after = (last.seq or 0) - covered if last else 0
         findings.append(Finding(True, f"anchored: {verified} signed checkpoint(s) verified, up to #{covered}"
                                       + (f"; {after} {'entry' if after == 1 else 'entries'} after it" if after else "")))

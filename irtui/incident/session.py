@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from irtui.incident.anchor import CHECKPOINT_EVERY, AnchorFile, TimelineKey, checkpoint, checkpoint_id
+from irtui.incident.anchor import CHECKPOINT_EVERY, AnchorFile, TimelineKey, checkpoint, checkpoint_id, signed_seq
 from irtui.incident.journal import Journal
 from irtui.safety import Guard
 from irtui.incident.model import Actor, Entry, format_ts, utcnow
@@ -104,7 +104,7 @@ class IncidentSession:
                 last = early.seq
         self.incident_id = incident_id
         self.entries = entries
-        self._covered = max((e.details.get("seq") or 0 for e in entries if e.kind == "checkpoint"), default=0)
+        self._covered = max((signed_seq(e) for e in entries if e.kind == "checkpoint"), default=0)
         placed = {e.entry_id for e in entries}
         self.pending = {e.entry_id: e for e in [*pending, *(x for x in self._early if x.pending)]
                         if e.entry_id not in placed}
@@ -173,7 +173,7 @@ class IncidentSession:
         does this for every entry it sees, whoever wrote it; the checkpoint's entry id is
         derived from the head it signs, so the timeline gets it once."""
         if entry.kind == "checkpoint":
-            self._covered = max(self._covered, entry.details.get("seq") or 0)
+            self._covered = max(self._covered, signed_seq(entry))
             return
         if self.guard.read_only or entry.seq <= self._covered:
             return

@@ -61,7 +61,7 @@ async def await_for(condition, what: str, timeout: float = 90.0):
 
 def mutations(records: list[dict], user: str | None = None) -> list[dict]:
     return [r for r in records if r.get("verb") in MUTATING_VERBS and r.get("resource") not in
-            ("selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews") and (user is None or r.get("user") == user)]
+            ("selfsubjectaccessreviews", "selfsubjectrulesreviews") and (user is None or r.get("user") == user)]
 
 
 def assert_dry_run_then_real(records: list[dict], method: str, path_end: str) -> None:

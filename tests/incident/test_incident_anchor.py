@@ -141,6 +141,7 @@ def test_bad_arguments_are_one_line(tmp_path):
     bad_head = run_verify("INC-20261128-1", str(tmp_path / "none.sqlite"), tmp_path, "--head", "twelve")
     assert bad_head.returncode == 2
     assert bad_head.stderr.strip() == "irtui verify: --head 'twelve': expected SEQ:HASH, e.g. 12:ab12cd34ef56"
+    assert run_verify("INC-20261128-1", str(tmp_path / "none.sqlite"), tmp_path, "--head", "0:ab12cd").returncode == 2
     short_key = run_verify("INC-20261128-1", str(tmp_path / "none.sqlite"), tmp_path, key="tiny")
     assert short_key.returncode == 2 and "Traceback" not in short_key.stderr
     assert "$IRTUI_TIMELINE_KEY is too short to sign the timeline (4 bytes)" in short_key.stderr
