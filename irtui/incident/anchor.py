@@ -34,7 +34,7 @@ Signed checkpoints
     One is written after every `CHECKPOINT_EVERY` entries and when the incident closes.
 
 The local anchor
-    `<data dir>/anchors/<incident>.json` (0600 in a 0700 directory) holds the highest head
+    `<data dir>/anchors/<store>/<incident>.json` (0600 in 0700 directories) holds the highest head
     this responder has seen at a checkpoint boundary, signed or not. A truncation that also
     removed the checkpoints leaves a chain that verifies and no signature to check; the
     local anchor still knows how far the record went and what its head was.
@@ -161,16 +161,19 @@ class Anchor:
 
 
 class AnchorFile:
-    """This responder's anchors, one small JSON file per incident under `directory`."""
+    """This responder's anchors for one store, one small JSON file per incident.
+
+    Kept per store (`Store.anchor_scope`), because incident ids are only unique within a
+    store: the demo's INC-20261128-1 must not vouch for, or accuse, the real one."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
 
     @classmethod
-    def default(cls) -> AnchorFile:
+    def default(cls, scope: str) -> AnchorFile:
         from irtui.config import data_dir
 
-        return cls(data_dir() / "anchors")
+        return cls(data_dir() / "anchors" / hashlib.sha256(scope.encode("utf-8")).hexdigest()[:16])
 
     def path(self, incident_id: str) -> Path:
         if not _INCIDENT_FILE.match(incident_id):

@@ -8,11 +8,11 @@ import sys
 from irtui.config import Config, ConfigError
 from irtui.incident.anchor import Anchor, AnchorError, AnchorFile, TimelineKey, check_anchors, key_env_name
 from irtui.incident.model import verify_chain
+from irtui.incident.store import Store, StoreError, open_store, store_url
+from irtui.safety import Guard
 
 
 def _store_url(args) -> str | None:
-    from irtui.incident.store import store_url
-
     if getattr(args, "store", None):
         return args.store
     try:
@@ -22,12 +22,16 @@ def _store_url(args) -> str | None:
         raise SystemExit(2)
 
 
-async def _entries(url: str | None, incident_id: str):
-    from irtui.incident.store import open_store
-    from irtui.safety import Guard
-
+def _reader(url: str | None) -> Store:
     # verify and report only read: no migration, no outbox replay, nothing written.
-    store = open_store(url, guard=Guard(read_only=True))
+    return open_store(url, guard=Guard(read_only=True))
+
+
+async def _entries(url: str | None, incident_id: str):
+    return await _read(_reader(url), incident_id)
+
+
+async def _read(store: Store, incident_id: str):
     await store.open()
     try:
         return await store.entries(incident_id), await store.pending(incident_id)
@@ -43,13 +47,14 @@ def verify(args) -> int:
         config = Config.load(getattr(args, "config", None))
         quoted = [Anchor.parse_quoted(text) for text in getattr(args, "head", None) or []]
         key = TimelineKey.from_config(config)
-        local = AnchorFile.default().read(args.incident_id)
-    except (AnchorError, ConfigError) as exc:
+        store = _reader(_store_url(args))
+        local = AnchorFile.default(store.anchor_scope()).read(args.incident_id)
+    except (AnchorError, ConfigError, StoreError) as exc:
         print(f"irtui verify: {exc}", file=sys.stderr)
         return 2
     try:
-        entries, pending = asyncio.run(_entries(_store_url(args), args.incident_id))
-    except Exception as exc:  # unreachable store, bad URL: one line, no traceback
+        entries, pending = asyncio.run(_read(store, args.incident_id))
+    except Exception as exc:  # unreachable store: one line, no traceback
         print(f"irtui verify: cannot read the store: {exc}", file=sys.stderr)
         return 2
     if not entries:

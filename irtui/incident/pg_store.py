@@ -88,6 +88,11 @@ class PostgresStore(Store):
         self.online = False
         self.role: str | None = None  # the role PostgreSQL authenticated, once connected
 
+    def anchor_scope(self) -> str:
+        parts = urlsplit(self.dsn)
+        host = parts.hostname or ""
+        return f"postgresql://{parts.username or ''}@{host}:{parts.port or 5432}{parts.path}|{self.schema}"
+
     # -- lifecycle -------------------------------------------------------------------------
     def _settings(self) -> dict[str, str]:
         return {"search_path": self.schema, "application_name": "irtui"}

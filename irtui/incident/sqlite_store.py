@@ -69,6 +69,9 @@ class SQLiteStore(Store):
         self._conn: sqlite3.Connection | None = None
         self._poller: asyncio.Task | None = None
 
+    def anchor_scope(self) -> str:
+        return f"sqlite:{self.path.resolve()}"
+
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 

@@ -88,6 +88,11 @@ class Store(ABC):
         """Entries durable locally but not yet in the shared order (outbox); none for SQLite."""
         return []
 
+    def anchor_scope(self) -> str:
+        """What names this store for local anchors (`irtui.incident.anchor`): the same on
+        every open of the same store, and without credentials."""
+        return self.url
+
     # -- convenience ---------------------------------------------------------------------
     async def open_incident(self) -> str | None:
         """The most recent incident that is still open, if any."""

@@ -42,9 +42,11 @@ def run_verify(incident: str, store: str, data_home: Path, *extra: str, key: str
                           capture_output=True, text=True, timeout=60, env=env)
 
 
-async def write_incident(store, anchors: AnchorFile, notes: int = 24) -> tuple[str, list[Entry]]:
-    """An incident with `notes` notes, closed: checkpoints every 10 entries and at close."""
-    session = IncidentSession(store, ALICE, key=TimelineKey(KEY.encode(), "test"), anchors=anchors)
+async def write_incident(store, notes: int = 24) -> tuple[str, list[Entry]]:
+    """An incident with `notes` notes, closed: checkpoints every 10 entries and at close,
+    and this machine's anchor where `irtui verify` looks for it (XDG_DATA_HOME=tmp/xdg-data)."""
+    session = IncidentSession(store, ALICE, key=TimelineKey(KEY.encode(), "test"),
+                              anchors=AnchorFile.default(store.anchor_scope()))
     await session.start()
     incident = await session.declare("Task service crash-looping", "P1", ["task-service"])
     for i in range(notes):
@@ -79,13 +81,8 @@ def replace_sqlite_entries(path: Path, incident: str, entries: list[Entry]) -> N
         conn.executemany(sql.load("sqlite", "insert_entry"), [entry_row(e) for e in entries])
 
 
-@pytest.fixture
-def anchors(tmp_path) -> AnchorFile:
-    return AnchorFile(tmp_path / "xdg-data" / "irtui" / "anchors")
-
-
-async def test_rewritten_and_rehashed_entry_fails_verify_sqlite(tmp_path, sqlite_store, anchors):
-    incident, entries = await write_incident(sqlite_store, anchors)
+async def test_rewritten_and_rehashed_entry_fails_verify_sqlite(tmp_path, sqlite_store):
+    incident, entries = await write_incident(sqlite_store)
     store = str(sqlite_store.path)
     intact = run_verify(incident, store, tmp_path / "xdg-data")
     assert intact.returncode == 0, intact.stdout + intact.stderr
@@ -109,8 +106,8 @@ async def test_rewritten_and_rehashed_entry_fails_verify_sqlite(tmp_path, sqlite
     assert "the signature does not match: forged or altered after signing" in elsewhere.stdout
 
 
-async def test_truncated_tail_fails_verify_even_without_its_checkpoints(tmp_path, sqlite_store, anchors):
-    incident, entries = await write_incident(sqlite_store, anchors)
+async def test_truncated_tail_fails_verify_even_without_its_checkpoints(tmp_path, sqlite_store):
+    incident, entries = await write_incident(sqlite_store)
     last = next(e for e in entries if e.kind == "closed")  # the last head checkpointed
     with sqlite3.connect(sqlite_store.path) as conn:
         conn.execute("DELETE FROM entries WHERE incident_id = ? AND seq > 9", (incident,))
@@ -128,8 +125,8 @@ async def test_truncated_tail_fails_verify_even_without_its_checkpoints(tmp_path
     assert ok.returncode == 0 and "#9 matches the quoted head" in ok.stdout
 
 
-async def test_without_a_key_verify_warns_that_the_chain_is_unanchored(tmp_path, sqlite_store, anchors):
-    incident, _ = await write_incident(sqlite_store, anchors, notes=3)
+async def test_without_a_key_verify_warns_that_the_chain_is_unanchored(tmp_path, sqlite_store):
+    incident, _ = await write_incident(sqlite_store, notes=3)
     out = run_verify(incident, str(sqlite_store.path), tmp_path / "other-machine", key=None)
     assert out.returncode == 0
     assert "WARNING: unanchored: no timeline key ($IRTUI_TIMELINE_KEY is not set)" in out.stdout
@@ -165,11 +162,11 @@ def test_a_chain_written_before_anchors_still_verifies(tmp_path):
     assert "ok: 6 entries, hash chain intact" in out.stdout and "WARNING: unanchored" in out.stdout
 
 
-async def test_rewritten_and_rehashed_entry_fails_verify_postgres(tmp_path, pg_dsn, pg_url, pg_schema, anchors):
+async def test_rewritten_and_rehashed_entry_fails_verify_postgres(tmp_path, pg_dsn, pg_url, pg_schema):
     store = open_store(pg_url, outbox=tmp_path / "o.sqlite")
     await store.open()
     try:
-        incident, entries = await write_incident(store, anchors, notes=12)
+        incident, entries = await write_incident(store, notes=12)
     finally:
         await store.close()
     assert run_verify(incident, pg_url, tmp_path / "xdg-data").returncode == 0
@@ -204,14 +201,14 @@ async def test_logname_does_not_name_the_author(tmp_path, monkeypatch):
     assert [e.actor.user for e in entries] == [me, me]
 
 
-async def test_checkpoints_are_written_once_by_two_sessions(tmp_path, pg_url, anchors):
+async def test_checkpoints_are_written_once_by_two_sessions(tmp_path, pg_url):
     """Two responders see the same boundary; the checkpoint's id is the head it signs."""
     key = TimelineKey(KEY.encode(), "test")
     a_store, b_store = open_store(pg_url, outbox=tmp_path / "a.sqlite"), open_store(pg_url, outbox=tmp_path / "b.sqlite")
     await a_store.open()
     await b_store.open()
     try:
-        a = IncidentSession(a_store, ALICE, key=key, anchors=anchors)
+        a = IncidentSession(a_store, ALICE, key=key, anchors=AnchorFile(tmp_path / "alice" / "anchors"))
         b = IncidentSession(b_store, Actor("bob", "laptop-b"), key=key,
                             anchors=AnchorFile(tmp_path / "bob" / "anchors"))
         await a.start()
@@ -229,3 +226,22 @@ async def test_checkpoints_are_written_once_by_two_sessions(tmp_path, pg_url, an
     finally:
         await a_store.close()
         await b_store.close()
+
+
+async def test_local_anchors_are_private_and_kept_per_store(tmp_path):
+    """Incident ids are unique only within a store: a drill's INC-...-1 neither vouches for
+    nor accuses the real INC-...-1."""
+    drill, real = open_store(tmp_path / "drill.sqlite"), open_store(tmp_path / "real.sqlite")
+    await drill.open()
+    await real.open()
+    try:
+        drill_incident, _ = await write_incident(drill, notes=24)
+        real_incident, _ = await write_incident(real, notes=3)
+    finally:
+        await drill.close()
+        await real.close()
+    assert drill_incident == real_incident
+    out = run_verify(real_incident, str(real.path), tmp_path / "xdg-data")
+    assert out.returncode == 0, out.stdout
+    anchor = AnchorFile.default(drill.anchor_scope()).path(drill_incident)
+    assert anchor.stat().st_mode & 0o777 == 0o600 and anchor.parent.stat().st_mode & 0o777 == 0o700
