@@ -171,9 +171,11 @@ class AnchorFile:
 
     @classmethod
     def default(cls, scope: str) -> AnchorFile:
-        from irtui.config import data_dir
+        """Under irtui's data dir; nothing is created until an anchor is written (a read-only
+        terminal writes none)."""
+        from irtui.config import xdg_data_home
 
-        return cls(data_dir() / "anchors" / hashlib.sha256(scope.encode("utf-8")).hexdigest()[:16])
+        return cls(xdg_data_home() / "irtui" / "anchors" / hashlib.sha256(scope.encode("utf-8")).hexdigest()[:16])
 
     def path(self, incident_id: str) -> Path:
         if not _INCIDENT_FILE.match(incident_id):
