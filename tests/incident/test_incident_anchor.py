@@ -245,3 +245,26 @@ async def test_local_anchors_are_private_and_kept_per_store(tmp_path):
     assert out.returncode == 0, out.stdout
     anchor = AnchorFile.default(drill.anchor_scope()).path(drill_incident)
     assert anchor.stat().st_mode & 0o777 == 0o600 and anchor.parent.stat().st_mode & 0o777 == 0o700
+
+
+async def test_a_read_only_terminal_signs_and_writes_nothing(tmp_path, sqlite_store):
+    from irtui.safety import Guard
+
+    key = TimelineKey(KEY.encode(), "test")
+    writer = IncidentSession(sqlite_store, ALICE, key=key, anchors=AnchorFile(tmp_path / "writer"))
+    viewer_store = open_store(sqlite_store.path, guard=Guard(read_only=True))
+    await viewer_store.open()
+    try:
+        await writer.start()
+        viewer = IncidentSession(viewer_store, Actor("bob", "wall"), guard=Guard(read_only=True), key=key,
+                                 anchors=AnchorFile(tmp_path / "viewer"))
+        await viewer.start()
+        incident = await writer.declare("on the wall", "P1")
+        await wait_for(lambda: viewer.incident_id == incident)
+        for i in range(9):
+            await writer.note(f"n{i}")
+        await wait_for(lambda: any(e.kind == "checkpoint" for e in viewer.entries))
+        assert [e.actor.user for e in await sqlite_store.entries(incident) if e.kind == "checkpoint"] == ["alice"]
+        assert (tmp_path / "writer").exists() and not (tmp_path / "viewer").exists()
+    finally:
+        await viewer_store.close()
