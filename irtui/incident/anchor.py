@@ -27,15 +27,17 @@ Signed checkpoints
     table: they then travel wherever the timeline goes (both stores, LISTEN/NOTIFY, the
     outbox, the report) with no second replication path, and they sit in the chain, so
     removing one breaks the chain unless everything after it is rehashed, which their
-    signatures then expose. A checkpoint signs the entry before it; its entry id is derived
-    from the incident and that seq, so two responders checkpointing the same head write it
-    once.
+    signatures then expose. A checkpoint signs a head already in the chain (usually the
+    entry just before it); its entry id is derived from the incident and that seq, so two
+    responders checkpointing the same head write it once. It names the key by a
+    fingerprint (`signed_with`), so a verify under a rotated key says so instead of
+    calling the checkpoint forged.
 
     One is written after every `CHECKPOINT_EVERY` entries and when the incident closes.
 
 The local anchor
-    `<data dir>/anchors/<store>/<incident>.json` (0600 in 0700 directories) holds the highest head
-    this responder has seen at a checkpoint boundary, signed or not. A truncation that also
+    `<data dir>/anchors/<store>/<incident>.json` (0600, in a 0700 directory per store) holds
+    the highest head this responder has seen at a checkpoint boundary, signed or not. A truncation that also
     removed the checkpoints leaves a chain that verifies and no signature to check; the
     local anchor still knows how far the record went and what its head was.
 
