@@ -102,8 +102,9 @@ class Actor:
         text = f"{self.user}@{self.host}"
         if self.kube:
             text += f" ({self.kube})"
-        proven = [f"{label}:{getattr(self, key)}" for key, label in _AUTHENTICATED.items() if getattr(self, key)]
-        return f"{text} [{' '.join(proven)}]" if proven else text
+        # Square brackets would read as markup to anything that forgets this is data.
+        proven = [f" · {label}:{getattr(self, key)}" for key, label in _AUTHENTICATED.items() if getattr(self, key)]
+        return text + "".join(proven)
 
     @property
     def short(self) -> str:

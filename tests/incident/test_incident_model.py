@@ -119,3 +119,12 @@ def test_store_urls(tmp_path, monkeypatch):
         open_store("mysql://db/x")
     monkeypatch.setenv("IRTUI_STORE", "sqlite:///env.sqlite")
     assert store_url("flag.sqlite") == "flag.sqlite" and store_url() == "sqlite:///env.sqlite"
+
+
+def test_an_actor_names_its_authenticated_identities_beside_the_given_name():
+    actor = Actor("pat", "bastion", "cto-jane", kube_user="sre", db_role="irtui_app")
+    assert str(actor) == "pat@bastion (cto-jane) · k8s:sre · pg:irtui_app"
+    assert Actor.from_dict(actor.to_dict()) == actor
+    # Fields that were not there before enter the hashed form only when present.
+    assert ACTOR.to_dict() == {"user": "alice", "host": "bastion", "kube": "system:admin"}
+    assert replace(ACTOR, db_role="x").to_dict()["db_role"] == "x"
