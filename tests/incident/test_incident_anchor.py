@@ -268,3 +268,23 @@ async def test_a_read_only_terminal_signs_and_writes_nothing(tmp_path, sqlite_st
         assert (tmp_path / "writer").exists() and not (tmp_path / "viewer").exists()
     finally:
         await viewer_store.close()
+
+
+async def test_truncated_tail_fails_verify_postgres(tmp_path, pg_dsn, pg_url, pg_schema):
+    store = open_store(pg_url, outbox=tmp_path / "o.sqlite")
+    await store.open()
+    try:
+        incident, entries = await write_incident(store, notes=12)
+    finally:
+        await store.close()
+    closed = next(e for e in entries if e.kind == "closed")
+    conn = await asyncpg.connect(pg_dsn, server_settings={"search_path": pg_schema,
+                                                          "session_replication_role": "replica"})
+    try:
+        await conn.execute("DELETE FROM entries WHERE incident_id = $1 AND seq > 9", incident)
+    finally:
+        await conn.close()
+    out = run_verify(incident, pg_url, tmp_path / "xdg-data")
+    assert out.returncode == 1 and "hash chain intact" in out.stdout
+    assert f"store ends at #9, the local anchor (seen " in out.stdout
+    assert f"says #{closed.seq} with head {closed.hash[:12]}: entries were removed" in out.stdout
