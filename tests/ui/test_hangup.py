@@ -4,6 +4,7 @@ under load; SIGTERM ends it through Textual's exit, which restores the terminal.
 import os
 import pty
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -79,14 +80,18 @@ def _read_for(fd, seconds: float) -> None:
                 return
 
 
-def _exited_within(pid: int, seconds: float) -> int | None:
-    """The wait status if `pid` ended within `seconds`; None (and it is killed) if not."""
+def _exited_within(pid: int, seconds: float, fd: int | None = None) -> int | None:
+    """The wait status if `pid` ended within `seconds`; None (and it is killed) if not.
+    With `fd`, the terminal is read meanwhile, so the app never waits on writing to it."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             return status
-        time.sleep(0.02)
+        if fd is None:
+            time.sleep(0.02)
+        else:
+            _read_for(fd, 0.02)
     _kill(pid)
     return None
 
@@ -166,6 +171,39 @@ def _is_zombie(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+@pytest.fixture
+def silent_cluster(tmp_path):
+    """A kubeconfig whose API server accepts connections and never answers a request."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)  # connections complete in the backlog; nothing is ever read
+    port = listener.getsockname()[1]
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: silent\n"
+        f"clusters: [{{name: silent, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
+        "users: [{name: u, user: {}}]\n"
+        "contexts: [{name: silent, context: {cluster: silent, user: u, namespace: emrtask-prod}}]\n")
+    yield str(kubeconfig)
+    listener.close()
+
+
+def test_quit_does_not_wait_for_a_request_that_never_returns(silent_cluster):
+    pid, fd = _spawn_in_pty([sys.executable, "-m", "irtui", "--kubeconfig", silent_cluster])
+    try:
+        screen = _drain_until(fd, b"Namespace", 60)
+        assert b"Namespace" in screen, screen[-500:]
+        os.write(fd, b"n")  # the namespace list: a thread worker now waits on the silent server
+        _read_for(fd, 0.5)
+        os.write(fd, b"q")
+        status = _exited_within(pid, 2.0, fd)
+        assert status is not None, "irtui was still running 2 s after q"
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    finally:
+        os.close(fd)
+        _kill(pid)
 
 
 # Moments (seconds after start) at which the terminal is dropped: during imports and
