@@ -52,6 +52,7 @@ class ExecPlugin:
         self.argv = [self.name, *(str(a) for a in spec.get("args") or ())]
         self.api_version = str(spec.get("apiVersion") or "client.authentication.k8s.io/v1")
         self.env = {str(e.get("name")): str(e.get("value", "")) for e in spec.get("env") or () if isinstance(e, dict)}
+        self.install_hint = str(spec.get("installHint") or "")  # what kubectl shows when it is missing
         self.cwd = cwd
         self.cluster = cluster if spec.get("provideClusterInfo") else None
         self._status: dict[str, Any] | None = None
@@ -81,7 +82,8 @@ class ExecPlugin:
             proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, cwd=self.cwd, env=env, start_new_session=True)
         except OSError as exc:
-            raise ExecPluginError(f"exec plugin {self.name}: cannot run it: {exc.strerror or exc}") from None
+            hint = f" ({_first_line(self.install_hint.encode())})" if self.install_hint else ""
+            raise ExecPluginError(f"exec plugin {self.name}: cannot run it: {exc.strerror or exc}{hint}") from None
         try:
             stdout, stderr = proc.communicate(timeout=EXEC_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -91,7 +93,7 @@ class ExecPlugin:
             _kill_group(proc)
             raise
         if proc.returncode != 0:
-            said = _first_line(stderr) or _first_line(stdout)
+            said = _first_line(stderr)  # not stdout: that is where a credential would be
             detail = f": {redact_text(said)}" if said else f" exited with code {proc.returncode}"
             raise ExecPluginError(f"exec plugin {self.name}{detail}")
         try:
