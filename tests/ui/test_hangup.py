@@ -3,6 +3,7 @@ under load; SIGTERM ends it through Textual's exit, which restores the terminal.
 
 import os
 import pty
+import select
 import signal
 import socket
 import subprocess
@@ -12,23 +13,29 @@ import time
 import pytest
 
 
-def _spawn_in_pty(argv):
+def _spawn_in_pty(argv, env=None):
     pid, fd = pty.fork()
     if pid == 0:  # the child: ignore SIGHUP, as nohup or a careless job runner would
-        os.environ["TERM"] = "xterm-256color"
+        os.environ.update(env or {}, TERM="xterm-256color")
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         os.execvp(argv[0], argv)
     return pid, fd
 
 
-def _spawn_on_foreign_pty(argv):
+def _spawn_on_foreign_pty(argv, env=None):
     """On a pty that is not the process's controlling terminal (its own session, as under
     `setsid`): closing the pty sends no SIGHUP, the terminal only reads end-of-file."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
-                            env={**os.environ, "TERM": "xterm-256color"})
+                            env={**os.environ, **(env or {}), "TERM": "xterm-256color"})
     os.close(slave)
     return proc.pid, master
+
+
+@pytest.fixture
+def home(tmp_path) -> dict[str, str]:
+    """Environment that keeps each run's config, incidents and journal in the test's directory."""
+    return {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
 
 
 def _irtui(sim):
@@ -48,8 +55,6 @@ def _drain_until(fd, needle: bytes, timeout: float) -> bytes:
 
 def _read_to_eof(fd, timeout: float) -> bytes:
     """Everything the process writes until it closes the terminal (EIO once it has exited)."""
-    import select
-
     seen = b""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -68,8 +73,6 @@ def _read_to_eof(fd, timeout: float) -> bytes:
 
 def _read_for(fd, seconds: float) -> None:
     """Play a terminal for `seconds`: read what the app draws, so it never blocks on writing."""
-    import select
-
     deadline = time.monotonic() + seconds
     while (left := deadline - time.monotonic()) > 0:
         ready, _, _ = select.select([fd], [], [], left)
@@ -104,8 +107,8 @@ def _kill(pid: int) -> None:
         pass
 
 
-def test_hangup_ends_the_app(sim):
-    pid, fd = _spawn_in_pty(_irtui(sim))
+def test_hangup_ends_the_app(sim, home):
+    pid, fd = _spawn_in_pty(_irtui(sim), home)
     try:
         screen = _drain_until(fd, b"task-service", 60)
         assert b"task-service" in screen, screen[-500:]
@@ -117,8 +120,8 @@ def test_hangup_ends_the_app(sim):
         _kill(pid)
 
 
-def test_sigterm_restores_the_terminal(sim):
-    pid, fd = _spawn_in_pty(_irtui(sim))
+def test_sigterm_restores_the_terminal(sim, home):
+    pid, fd = _spawn_in_pty(_irtui(sim), home)
     try:
         screen = _drain_until(fd, b"task-service", 60)
         assert b"task-service" in screen, screen[-500:]
@@ -135,11 +138,10 @@ def test_sigterm_restores_the_terminal(sim):
         _kill(pid)
 
 
-def test_demo_sigterm_stops_its_simulator(tmp_path):
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+def test_demo_sigterm_stops_its_simulator(home):
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "irtui", "demo"], stdin=slave, stdout=slave, stderr=slave,
-                            start_new_session=True, env={**env, "TERM": "xterm-256color"})
+                            start_new_session=True, env={**os.environ, **home, "TERM": "xterm-256color"})
     os.close(slave)
     try:
         screen = _drain_until(master, b"task-service", 60)
@@ -190,8 +192,8 @@ def silent_cluster(tmp_path):
     listener.close()
 
 
-def test_quit_does_not_wait_for_a_request_that_never_returns(silent_cluster):
-    pid, fd = _spawn_in_pty([sys.executable, "-m", "irtui", "--kubeconfig", silent_cluster])
+def test_quit_does_not_wait_for_a_request_that_never_returns(silent_cluster, home):
+    pid, fd = _spawn_in_pty([sys.executable, "-m", "irtui", "--kubeconfig", silent_cluster], home)
     try:
         screen = _drain_until(fd, b"Namespace", 60)
         assert b"Namespace" in screen, screen[-500:]
@@ -220,14 +222,14 @@ def cpu_hog():
     hog.wait()
 
 
-def test_dropped_terminal_ends_the_process_at_any_moment(sim_factory, cpu_hog):
+def test_dropped_terminal_ends_the_process_at_any_moment(sim_factory, cpu_hog, home):
     sim = sim_factory("--scenario", "crashloop-task-service", "--speed", "20", "--pods", "300")
     left_alive = []
     for i, at in enumerate(DROP_AT):
         # Half the runs get SIGHUP with the hangup (a controlling terminal), half only see
         # the terminal read end-of-file (no controlling terminal, as under setsid).
         spawn = _spawn_in_pty if i % 2 == 0 else _spawn_on_foreign_pty
-        pid, fd = spawn(_irtui(sim))
+        pid, fd = spawn(_irtui(sim), home)
         try:
             _read_for(fd, at)
         finally:
