@@ -200,6 +200,6 @@ def run(args: Any) -> int:
         from irtui.ui.wiring import run_war_room
 
         return hangup.run(run_war_room(args, connection, config, app_class=DemoApp, workdir=sim.workdir,
-                                        sim_url=sim.url))
+                                       sim_url=sim.url))
     finally:
         sim.stop()
