@@ -260,10 +260,10 @@ class RawApi:
         return json_loads(data)
 
 
-def iter_lines(response, limit: int = 0) -> Iterator[bytes]:
+def iter_lines(response, limit: int = WATCH_LINE_MAX) -> Iterator[bytes]:
     """Lines of a streaming body as they arrive (a watch sends one JSON object per line);
-    `LineTooLong` as soon as a line passes `limit` bytes (default: WATCH_LINE_MAX)."""
-    splitter = LineSplitter(limit or WATCH_LINE_MAX, cut=False)
+    `LineTooLong` as soon as a line passes `limit` bytes."""
+    splitter = LineSplitter(limit, cut=False)
     if response.chunked:
         chunks = response.read_chunked(decode_content=True)
     else:
