@@ -35,6 +35,7 @@ from irtui.incident.redact import redact_text
 # server is reported while the responder is still looking at the screen.
 EXEC_TIMEOUT = 30.0
 REFRESH_BEFORE = 60.0  # seconds before a token's expiry when it is fetched again
+RETRY_AFTER = 10.0  # seconds a failed run is the answer before the plugin is run again
 
 
 class ExecPluginError(Exception):
@@ -57,13 +58,24 @@ class ExecPlugin:
         self.cluster = cluster if spec.get("provideClusterInfo") else None
         self._status: dict[str, Any] | None = None
         self._expires: float | None = None
+        self._failure: tuple[float, ExecPluginError] | None = None  # (when, what) of the last failed run
         self._lock = threading.Lock()
 
     def credential(self) -> dict[str, Any]:
         with self._lock:
             if self._status is None or (self._expires is not None and time.time() >= self._expires - REFRESH_BEFORE):
-                self._status = self._run()
-                self._expires = _expiry(self._status.get("expirationTimestamp"))
+                if self._failure is not None and time.monotonic() < self._failure[0] + RETRY_AFTER:
+                    raise self._failure[1]
+                try:
+                    status = self._run()
+                except ExecPluginError as exc:
+                    # Every source thread asks at once; one run (up to EXEC_TIMEOUT) answers
+                    # them all, instead of each running the plugin again in turn.
+                    self._failure = (time.monotonic(), exc)
+                    raise
+                self._failure = None
+                self._status = status
+                self._expires = _expiry(status.get("expirationTimestamp"))
             return self._status
 
     def token(self) -> str | None:

@@ -17,7 +17,7 @@ import yaml
 
 from irtui.kube import exec_plugin
 from irtui.kube.client import KubeConfigError, connect
-from irtui.kube.sources import RawApi
+from irtui.kube.sources import ApiError, RawApi
 
 SIM_TOKEN = "irtui-sim-sre"  # the simulator's token for its "sre" user (irtui/sim/rbac.toml)
 
@@ -79,20 +79,28 @@ def test_a_plugin_that_never_answers_is_given_up_on_and_killed(sim, tmp_path, mo
 
 def test_a_working_plugin_authenticates_and_is_asked_again_when_its_token_expires(sim, tmp_path):
     runs = tmp_path / "runs"
-    # Expiring in 30 s: inside the refresh margin, so every request asks the plugin again.
+    # Expiring in 30 s: inside the refresh margin, so every request asks the plugin again;
+    # from its fifth run on, the plugin's session has ended and it says so.
     expires = datetime.now(timezone.utc) + timedelta(seconds=30)
-    plugin = _plugin(tmp_path, "token", f"echo run >> {runs}\n"
-                                        f"test \"$CLUSTER_NAME\" = prod || exit 3\n"
-                                        f"cat <<'EOF'\n{_credential(SIM_TOKEN, expires)}\nEOF\n")
+    _plugin(tmp_path, "token", f"echo run >> {runs}\n"
+                               f"test \"$CLUSTER_NAME\" = prod || exit 3\n"
+                               f"if [ $(wc -l < {runs}) -ge 5 ]; then echo 'error: SSO session expired' >&2; exit 1; fi\n"
+                               f"cat <<'EOF'\n{_credential(SIM_TOKEN, expires)}\nEOF\n")
     kubeconfig = _kubeconfig(sim, tmp_path, "./token", env=[{"name": "CLUSTER_NAME", "value": "prod"}])
     connection = connect(kubeconfig=kubeconfig)
     api = RawApi(connection.api_client)
     api.get_json("/api/v1/namespaces/emrtask-prod/pods")
     api.get_json("/api/v1/nodes")
-    assert len(runs.read_text().splitlines()) >= 3  # at connect, then before each request
+    assert len(runs.read_text().splitlines()) == 4  # at connect (and its first use), then per request
     seen = [r for r in sim.audit() if r["path"] in ("/api/v1/namespaces/emrtask-prod/pods", "/api/v1/nodes")]
     assert [r["user"] for r in seen] == ["sre", "sre"]
-    assert plugin.exists()
+    # The refresh fails: the request is not sent, and its error is the plugin's own words.
+    with pytest.raises(ApiError, match="exec plugin ./token: error: SSO session expired"):
+        api.get_json("/api/v1/nodes")
+    with pytest.raises(ApiError, match="SSO session expired"):  # the same answer, not a new run
+        api.get_json("/api/v1/nodes")
+    assert len(runs.read_text().splitlines()) == 5
+    assert len(sim.audit()) == len(seen)
 
 
 def _alive(pid: int) -> bool:
