@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 from kubernetes.client.exceptions import ApiException
 
 from irtui.actions.kubeapi import Kube, api_message, resource_path
+from irtui.kube.lines import LineSplitter
 from irtui.kube.printers import age, node_roles, node_status, pod_summary
 
 ERROR_LINE = re.compile(
@@ -33,6 +34,13 @@ def is_error_line(line: str) -> bool:
 
 
 # --- logs -----------------------------------------------------------------------------------
+
+# The longest piece of a log line shown as one line. A container can write megabytes without
+# a newline (a minified blob, binary output, a hostile pod); held back until the newline,
+# that costs memory without bound and shows nothing. 64 KiB is far more than a screen row
+# shows, and still whole for any JSON log line a person would read.
+LOG_LINE_MAX = 64 << 10
+
 
 class LogStream:
     """One log request. `lines()` yields batches of lines as they arrive; `close()` (from any
@@ -58,7 +66,8 @@ class LogStream:
                 ("limitBytes", self.limit_bytes)]
 
     def lines(self, batch_lines: int = 2000) -> Iterator[list[str]]:
-        """Batches of complete lines; a partial last line is yielded when the stream ends."""
+        """Batches of complete lines; a partial last line is yielded when the stream ends.
+        A line longer than LOG_LINE_MAX comes in pieces of at most that, as it arrives."""
         response = self.kube.request("GET", resource_path("pod", self.namespace, self.pod, "log"),
                                      query=self.query(), accept="text/plain, */*", stream=True,
                                      timeout=(10, None) if self.follow else 60)
@@ -66,7 +75,7 @@ class LogStream:
         if self._closed.is_set():
             response.release_conn()
             return
-        pending = b""
+        splitter = LineSplitter(LOG_LINE_MAX, cut=True)
         read = getattr(response, "read1", None) or response.read
         try:
             while not self._closed.is_set():
@@ -78,15 +87,15 @@ class LogStream:
                     raise
                 if not chunk:
                     break
-                pending += chunk
-                if b"\n" not in chunk and len(pending) < 1 << 20:
+                complete = splitter.feed(chunk)
+                if not complete:
                     continue
-                *complete, pending = pending.split(b"\n")
                 text = [line.decode("utf-8", "replace").rstrip("\r") for line in complete]
                 for i in range(0, len(text), batch_lines):
                     yield text[i:i + batch_lines]
-            if pending and not self._closed.is_set():
-                yield [pending.decode("utf-8", "replace").rstrip("\r")]
+            rest = splitter.end()
+            if rest and not self._closed.is_set():
+                yield [rest[0].decode("utf-8", "replace").rstrip("\r")]
         finally:
             try:
                 response.release_conn()

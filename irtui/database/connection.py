@@ -2,7 +2,10 @@
 
 - `MonitorConnection` only looks: the server itself enforces it
   (`default_transaction_read_only=on`), every statement has a `statement_timeout`, and the
-  session is named `application_name=irtui` so the activity list can leave it out.
+  session is named `application_name=irtui`, so a DBA sees who it is.
+- `own_pids(dsn)`: the server pids of this process's open sessions, which the activity list
+  leaves out and no remediation targets. By pid, not by name: anyone can name a session
+  `irtui`, and a runaway query hidden that way would be neither seen nor terminated.
 - `RemediationConnection` is separate, so a kill is never queued behind a slow monitoring
   query; it consults the session's `Guard` before it connects or sends anything that acts,
   so read-only mode is enforced here and not by hiding keys.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import weakref
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -62,8 +66,17 @@ def describe_error(exc: BaseException, dsn: str = "") -> str:
     return line
 
 
+_sessions: weakref.WeakSet[_Base] = weakref.WeakSet()
+
+
+def own_pids(dsn: str) -> list[int]:
+    """Server pids of irtui's open sessions (this process's) to the server `dsn` names."""
+    return sorted(pid for session in list(_sessions) if session.dsn == dsn and (pid := session.pid) is not None)
+
+
 class _Base:
     def __init__(self, dsn: str, settings: DatabaseSettings) -> None:
+        _sessions.add(self)
         self.dsn = dsn
         self.settings = settings
         self._conn: asyncpg.Connection | None = None

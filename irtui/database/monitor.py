@@ -18,7 +18,7 @@ from datetime import datetime
 
 import asyncpg
 
-from irtui.database.connection import CONNECTION_ERRORS, MonitorConnection, describe_error, mask_dsn
+from irtui.database.connection import CONNECTION_ERRORS, MonitorConnection, describe_error, mask_dsn, own_pids
 from irtui.database.settings import DatabaseSettings
 
 
@@ -126,15 +126,15 @@ class DatabaseMonitor:
     async def poll(self) -> DbSnapshot:
         at = self.clock()
         s = self.settings
-        app = s.application_name
         try:
             started = time.perf_counter()
             info = (await self.conn.fetch("server_info"))[0]
             latency_ms = (time.perf_counter() - started) * 1000
-            counts = dict((await self.conn.fetch("activity_counts", app))[0])
+            own = own_pids(s.dsn)  # after the first query: this session is open by now
+            counts = dict((await self.conn.fetch("activity_counts", own))[0])
             long_running = [Backend(**dict(r)) for r in await self.conn.fetch(
-                "long_running", app, float(self.threshold_seconds), s.query_chars, s.max_rows)]
-            blocked = [BlockedPair(**dict(r)) for r in await self.conn.fetch("blocking", app, s.query_chars, s.max_rows)]
+                "long_running", own, float(self.threshold_seconds), s.query_chars, s.max_rows)]
+            blocked = [BlockedPair(**dict(r)) for r in await self.conn.fetch("blocking", own, s.query_chars, s.max_rows)]
             replication = [dict(r) for r in await self.conn.fetch("replication_primary")]
             if self._sizes is None or at - self._sizes_at >= s.sizes_interval:
                 self._sizes = [(r["name"], r["bytes"]) for r in await self.conn.fetch("database_sizes", 10)]

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from irtui.database.connection import RemediationConnection, mask_dsn
+from irtui.database.connection import RemediationConnection, mask_dsn, own_pids
 from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard
 
@@ -223,7 +223,7 @@ class TerminateLongRunning(DbRemediation):
                                        f"AND query_start < now() - interval '{self._interval()}' {narrow}".rstrip() + ";")
 
     async def describe(self) -> Description:
-        rows = await self.conn.read("long_running_targets", self.seconds, self.settings.application_name,
+        rows = await self.conn.read("long_running_targets", self.seconds, own_pids(self.settings.dsn),
                                     self.settings.query_chars, self.application)
         targets = tuple(BackendTarget(**dict(r)) for r in rows)
         summary = (f"{len(targets)} active quer{'y' if len(targets) == 1 else 'ies'} running longer than "

@@ -127,7 +127,7 @@ def connect(
             raise KubeConfigError(f"context {context!r} not found in kubeconfig (have: {names})")
         chosen = kubeconfig_module.choose(config, context)
         if not kubeconfig_module.configure(config, chosen, configuration):
-            # Exec plugins and auth providers: the official loader runs and refreshes them.
+            # Auth providers: the official loader runs and refreshes them.
             from kubernetes import config as k8s_config
 
             k8s_config.load_kube_config(config_file=kubeconfig, context=chosen,

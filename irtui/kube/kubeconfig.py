@@ -12,8 +12,9 @@ request. The client itself (`kubernetes.client`) needs none of it. This module o
   (the first file to define a name wins), and the chosen context's cluster and user;
 - `configure()`: the client `Configuration` for a context whose user authenticates with a
   token, a token file, a client certificate or a username and password, set exactly as the
-  official loader sets it. Exec plugins and auth providers return False: the caller hands
-  those to `kubernetes.config`, which refreshes their credentials.
+  official loader sets it, or with an exec plugin, run by `irtui.kube.exec_plugin` (with a
+  deadline, and its own error as the connection error). Auth providers (deprecated since
+  Kubernetes 1.22) return False: the caller hands those to `kubernetes.config`.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ def configure(config: Kubeconfig, context: str, configuration) -> bool:
         raise KubeconfigProblem(f"context {context!r} names cluster {cluster_name!r}, which is not defined")
     cluster = config.clusters[cluster_name]
     user = config.users.get(user_name) or {}  # as the official loader: no such user, no credentials
-    if "exec" in user or "auth-provider" in user:
+    if "auth-provider" in user:
         return False
     if "server" not in cluster:
         raise KubeconfigProblem(f"cluster {cluster_name!r} has no server")
@@ -145,7 +146,7 @@ def configure(config: Kubeconfig, context: str, configuration) -> bool:
     user_base = os.path.abspath(os.path.dirname(user_file)) if user_file else cluster_base
 
     # The same fields, in the same forms, as kubernetes.config.kube_config sets them.
-    token = _data(user, "tokenFile", "token", user_base)
+    token = None if "exec" in user else _data(user, "tokenFile", "token", user_base)
     if token:
         configuration.api_key["BearerToken"] = f"Bearer {token.decode().strip()}"
     elif "username" in user and "password" in user:
@@ -163,7 +164,34 @@ def configure(config: Kubeconfig, context: str, configuration) -> bool:
         configuration.tls_server_name = cluster["tls-server-name"]
     if "proxy-url" in cluster:
         configuration.proxy = cluster["proxy-url"]
+    if "exec" in user:
+        _use_exec_plugin(user["exec"], user_base, cluster, configuration)
     return True
+
+
+def _use_exec_plugin(spec: Any, base: str, cluster: dict, configuration) -> None:
+    """Credentials from the user's exec plugin, run now (so its failure is the connection
+    error) and again, through the client's refresh hook, whenever its token expires."""
+    from irtui.kube.exec_plugin import ExecPlugin, ExecPluginError, cluster_info
+
+    if not isinstance(spec, dict):
+        raise KubeconfigProblem("the user's exec entry is not a mapping")
+    try:
+        plugin = ExecPlugin(spec, base, cluster_info(cluster, configuration.ssl_ca_cert))
+        status = plugin.credential()
+    except ExecPluginError as exc:
+        raise KubeconfigProblem(str(exc)) from None
+    if status.get("clientCertificateData") and status.get("clientKeyData"):
+        configuration.cert_file = _temp_file(str(status["clientCertificateData"]).encode())
+        configuration.key_file = _temp_file(str(status["clientKeyData"]).encode())
+    if status.get("token"):
+        def refresh(config) -> None:
+            # Called before every request; the plugin runs only when the token is due. Its
+            # error fails that request, and the pane shows the plugin's words.
+            config.api_key["BearerToken"] = f"Bearer {plugin.token()}"
+
+        refresh(configuration)
+        configuration.refresh_api_key_hook = refresh
 
 
 def _data(node: dict, file_key: str, data_key: str, base: str) -> bytes | None:

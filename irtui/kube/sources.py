@@ -37,6 +37,7 @@ try:  # ~4x faster than json on a 15 MB pod list; the stdlib is the fallback
 except ImportError:  # pragma: no cover - depends on the environment
     json_loads = json.loads
 
+from irtui.kube.lines import LineSplitter, LineTooLong
 from irtui.kube.model import PROJECTIONS, object_key, project_node_metrics, project_pod_metrics
 from irtui.kube.prelist import ForkedList, PrelistLost
 from irtui.kube.state import (
@@ -49,6 +50,11 @@ CONNECT_TIMEOUT = 5.0
 LIST_TIMEOUT = 60.0
 PROGRESS_AFTER = 1.5  # seconds into a first list before the rows so far are shown
 PROGRESS_EVERY = 0.5  # and then between such updates
+# The longest watch line (one event, one object) read before giving up on it. etcd stores
+# no value over 1.5 MiB by default and the API server takes no request body over 3 MB, so
+# no object of a real cluster comes near; past this the stream is broken or hostile, and
+# waiting for its newline would only grow memory.
+WATCH_LINE_MAX = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -254,25 +260,21 @@ class RawApi:
         return json_loads(data)
 
 
-def iter_lines(response) -> Iterator[bytes]:
-    """Lines of a streaming body as they arrive (a watch sends one JSON object per line)."""
-    pending = b""
+def iter_lines(response, limit: int = WATCH_LINE_MAX) -> Iterator[bytes]:
+    """Lines of a streaming body as they arrive (a watch sends one JSON object per line);
+    `LineTooLong` as soon as a line passes `limit` bytes."""
+    splitter = LineSplitter(limit, cut=False)
     if response.chunked:
         chunks = response.read_chunked(decode_content=True)
     else:
         chunks = iter(lambda: response.read1(65536), b"")
     for chunk in chunks:
-        if not chunk:
-            continue
-        pending += chunk
-        if b"\n" not in chunk:
-            continue
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
+        for line in splitter.feed(chunk):
             if line.strip():
                 yield line
-    if pending.strip():
-        yield pending
+    for line in splitter.end():
+        if line.strip():
+            yield line
 
 
 _CONTINUE = re.compile(rb'"continue"\s*:\s*"([^"]+)"')
@@ -332,6 +334,7 @@ class ListWatch:
         self.first_list_done = threading.Event()  # set after the first list, or its first failure
         self.prelist: ForkedList | None = None  # a helper already listing, for the first list
         self.listed_by = ""  # who made the last list: "helper" (forked) or "loop"
+        self.dropped_lines = 0  # watch lines over WATCH_LINE_MAX, each followed by a relist
 
     # -- control ------------------------------------------------------------------------
 
@@ -557,6 +560,13 @@ class ListWatch:
                 self._last_ok = time.time()
         except (Gone, Stopped, ApiError):
             raise
+        except LineTooLong as exc:
+            # An event was lost, so the rows can no longer be trusted: list afresh. The
+            # rest of that line is not read: the connection goes, not back to the pool.
+            self.dropped_lines += 1
+            response.close()
+            raise ApiError(STALE, f"dropped a watch event over {exc.limit >> 20} MiB "
+                                  f"({self.dropped_lines} so far); listing again") from exc
         except Exception as exc:
             if self._stop.is_set():
                 raise Stopped from exc

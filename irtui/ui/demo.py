@@ -27,7 +27,7 @@ from irtui.config import Config, ConfigError
 from irtui.kube.client import KubeConfigError
 from irtui.sim.ready import parse_ready
 from irtui.ui.app import IrtuiApp
-from irtui.ui.hangup import exit_on_hangup
+from irtui.ui.hangup import end_with_app, exit_on_hangup
 from irtui.ui.main import open_connection, quiet_client_logs
 
 SCENARIOS = (
@@ -182,6 +182,7 @@ def run(args: Any) -> int:
     config.root.data.setdefault("metrics", {}).setdefault("source", "scrape")
     sim_args = ["--scenario", args.scenario] if getattr(args, "scenario", None) else []
     sim = SimProcess(*sim_args)
+    end_with_app(sim.proc)
     try:
         try:
             sim.wait_ready()
@@ -195,11 +196,10 @@ def run(args: Any) -> int:
         except (KubeConfigError, ConfigError) as exc:
             print(f"irtui demo: {exc}", file=sys.stderr)
             return 2
-        import asyncio
-
+        from irtui.ui import hangup
         from irtui.ui.wiring import run_war_room
 
-        return asyncio.run(run_war_room(args, connection, config, app_class=DemoApp, workdir=sim.workdir,
-                                        sim_url=sim.url))
+        return hangup.run(run_war_room(args, connection, config, app_class=DemoApp, workdir=sim.workdir,
+                                       sim_url=sim.url))
     finally:
         sim.stop()

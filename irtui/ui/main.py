@@ -75,8 +75,7 @@ def run(args: Any) -> int:
     # The pods list (28 MB of JSON at 10,000 pods) is parsed by a forked helper on the
     # other core while this process loads the UI; no thread has been started yet.
     feed = ClusterFeed(connection.api_client, connection.namespace or None).start(fork_first_list=("pods",))
-    import asyncio
-
+    from irtui.ui import hangup
     from irtui.ui.wiring import run_war_room
 
-    return asyncio.run(run_war_room(args, connection, config, feed))
+    return hangup.run(run_war_room(args, connection, config, feed))

@@ -11,7 +11,9 @@ import pytest
 from irtui.config import Config, ConfigError
 from irtui.database.connection import mask_dsn
 from irtui.database.monitor import DatabaseMonitor, backoff_delay
+from irtui.database.remediate import DatabaseClients, TerminateLongRunning
 from irtui.database.settings import DatabaseSettings
+from irtui.safety import Guard
 
 from db_helpers import SLEEP
 from polling import wait_for
@@ -47,28 +49,44 @@ async def test_monitoring_session_is_read_only_at_the_server_and_named(pg_dsn):
 async def test_long_running_statement_appears_and_irtuis_own_are_hidden(pg_dsn, sessions):
     sleeper = await sessions.open("-sleeper")
     sessions.run(sleeper, SLEEP)
-    own = await asyncpg.connect(pg_dsn, server_settings={"application_name": "irtui"})
-    sessions.conns.append(own)
+    # A stranger that calls itself irtui is still listed and still a target; what irtui
+    # hides is its own sessions, by pid: here its remediation session, busy with a statement.
+    impostor = await asyncpg.connect(pg_dsn, server_settings={"application_name": "irtui"})
+    sessions.conns.append(impostor)
+    sessions.run(impostor, SLEEP)
+    clients = DatabaseClients(settings(pg_dsn), Guard())
+    own = await clients.primary._connection()
     sessions.run(own, SLEEP)
-    pid, own_pid = sleeper.get_server_pid(), own.get_server_pid()
+    pid, impostor_pid, own_pid = sleeper.get_server_pid(), impostor.get_server_pid(), own.get_server_pid()
     monitor = DatabaseMonitor(settings(pg_dsn))
+    terminate = DatabaseClients(settings(pg_dsn), Guard())
     try:
         async def listed():
             snap = await monitor.poll()
-            return snap if any(b.pid == pid for b in snap.long_running) else None
+            return snap if {pid, impostor_pid} <= {b.pid for b in snap.long_running} else None
 
-        snap = await wait_for(listed, what="the pg_sleep backend to be listed")
+        snap = await wait_for(listed, what="the pg_sleep backends to be listed")
         backend = next(b for b in snap.long_running if b.pid == pid)
         assert backend.application == f"{sessions.tag}-sleeper"
         assert backend.state == "active" and backend.seconds >= 1
         assert backend.query == SLEEP and backend.wait_event == "Timeout:PgSleep"
         pids = {b.pid for b in snap.long_running}
         assert own_pid not in pids and monitor.conn.pid not in pids
-        assert snap.counts["own"] >= 2 and snap.counts["total"] >= 3 and snap.counts["active"] >= 2
+        assert snap.counts["own"] == 2 and snap.counts["total"] >= 4 and snap.counts["active"] >= 3
         assert snap.sizes and any(name == "test" for name, _ in snap.sizes)
         assert snap.uptime_seconds > 0
+        targets = {t.pid for t in await TerminateLongRunning(terminate, 1 / 60).preview()}
+        assert {pid, impostor_pid} <= targets and own_pid not in targets
     finally:
         await monitor.close()
+        await terminate.close()
+        await clients.close()
+        admin = await asyncpg.connect(pg_dsn)  # the fixture ends only sessions named by the test
+        try:
+            await admin.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid",
+                                [impostor_pid, own_pid])
+        finally:
+            await admin.close()
 
 
 async def test_blocked_pair_is_shown_with_pg_blocking_pids(pg_dsn, sessions):

@@ -1,5 +1,6 @@
--- Who waits on whose lock. pg_blocking_pids() takes the lock manager's locks, so it is only
--- asked of backends that are actually waiting on a lock.
+-- Who waits on whose lock, without irtui's own sessions waiting ($1, their pids).
+-- pg_blocking_pids() takes the lock manager's locks, so it is only asked of backends that
+-- are actually waiting on a lock.
 SELECT blocked.pid AS blocked_pid,
        blocked.usename AS blocked_user,
        blocked.application_name AS blocked_application,
@@ -15,6 +16,6 @@ FROM pg_stat_activity AS blocked
 CROSS JOIN LATERAL unnest(pg_blocking_pids(blocked.pid)) AS b(pid)
 JOIN pg_stat_activity AS blocker ON blocker.pid = b.pid
 WHERE blocked.wait_event_type = 'Lock'
-  AND blocked.application_name IS DISTINCT FROM $1
+  AND blocked.pid <> ALL($1::int[])
 ORDER BY blocked.query_start, blocker.pid
 LIMIT $3

@@ -1,5 +1,5 @@
 -- Statements running longer than $2 seconds, oldest first, without irtui's own backends
--- ($1 is irtui's application_name). $3 truncates the query text.
+-- ($1, their pids: a name can be borrowed by anyone). $3 truncates the query text.
 SELECT pid,
        usename AS "user",
        application_name AS application,
@@ -14,7 +14,7 @@ SELECT pid,
 FROM pg_stat_activity
 WHERE backend_type = 'client backend'
   AND pid <> pg_backend_pid()
-  AND application_name IS DISTINCT FROM $1
+  AND pid <> ALL($1::int[])
   AND state IS DISTINCT FROM 'idle'
   AND query_start < now() - make_interval(secs => $2)
 ORDER BY query_start
