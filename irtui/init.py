@@ -20,6 +20,8 @@ TEMPLATE = '''\
 # Refuse every mutating request (Kubernetes, PostgreSQL, HTTP) from this terminal.
 # Also --read-only and IRTUI_READ_ONLY=1. Per context: [contexts."prod".cluster].
 read_only = false
+# The namespace shown at start (default: the kubeconfig context's, else emrtask-prod); -n wins.
+# namespace = "emrtask-prod"
 
 [incident]
 # Where the timeline lives: a SQLite path (default: $XDG_DATA_HOME/irtui/incidents.db) or a
