@@ -25,7 +25,7 @@ async def start_session(*, store: str | None = None, config: Config | None = Non
     guard = guard or Guard()
     opened = open_store(store_url(store, config), guard=guard)
     await opened.open()
-    session = IncidentSession(opened, Actor.local(kube_identity), journal=journal or Journal(), guard=guard)
+    session = IncidentSession(opened, Actor.local(kube_identity), journal=journal or Journal(guard=guard), guard=guard)
     await session.start(incident_id)
     return session
 

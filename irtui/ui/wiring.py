@@ -400,10 +400,14 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
     journal = None
     if workdir is not None:
         store = store or str(Path(workdir) / "incidents.sqlite")
-        journal = Journal(Path(workdir) / "journal.sqlite")
+        journal = Journal(Path(workdir) / "journal.sqlite", guard=connection.guard)
     try:
         session = await start_session(store=store, config=config, kube_identity=connection.user,
                                       guard=connection.guard, journal=journal)
+        override = connection.extra.get("write_override")
+        if override:
+            # Changes allowed against the configuration's wish are on the record before any is made.
+            await session.record("write_override", override, {"context": connection.context})
     except Exception as exc:  # unreachable PostgreSQL, unwritable file, bad URL: all one line
         raise WarRoomError(f"cannot open the incident store ({_masked(store)}): {_one_line(exc)}") from None
     contacts = config_contacts(config)
