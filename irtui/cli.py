@@ -162,9 +162,14 @@ def merge_shared(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line as one namespace; `UsageError` when it cannot mean one thing."""
+    return merge_shared(build_parser().parse_args(argv))
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = merge_shared(build_parser().parse_args(argv))
+        args = parse_args(argv)
     except UsageError as exc:
         print(f"irtui: {exc}", file=sys.stderr)
         return 2
