@@ -110,12 +110,29 @@ def parse_toml(raw: bytes | str, path: str | os.PathLike) -> tuple[dict[str, Any
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(path, int(match.group(1)) if match else None, None, f"invalid TOML: {exc}") from None
+        line = int(match.group(1)) if match else text.count("\n") + 1  # "at end of document"
+        raise ConfigError(path, line, None, f"invalid TOML: {exc}") from None
     except RecursionError:
         # tomllib parses nested arrays and inline tables recursively.
-        raise ConfigError(path, None, None, "invalid TOML: nested too deeply") from None
+        raise ConfigError(path, _deep_line(text), None, "invalid TOML: nested too deeply") from None
     except ValueError as exc:  # tomllib's own checks outside TOMLDecodeError (e.g. lone surrogates)
         raise ConfigError(path, None, None, f"invalid TOML: {exc}") from None
+
+
+def _deep_line(text: str, limit: int = 100) -> int | None:
+    """The line where brackets first nest `limit` deep (strings are not told apart: this
+    only points at the place, after tomllib has already refused the file)."""
+    depth, line = 0, 1
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif char in "[{":
+            depth += 1
+            if depth >= limit:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return None
 
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
