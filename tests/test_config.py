@@ -171,7 +171,7 @@ def test_the_annotated_config_passes_its_own_checks(tmp_path):
     (b"\xff\xfe[\x00c\x00", 1, "not UTF-8 text"),
     (b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n", 1, "nested too deeply"),
     (b"[cluster]\nx = " + b"{a = " * 3000 + b"1" + b"}" * 3000 + b"\n", 2, "nested too deeply"),
-])
+], ids=["latin-1", "utf-16", "nested-arrays", "nested-tables"])
 def test_a_file_that_is_not_a_config_is_one_line(tmp_path, raw, line, says):
     path = config_file(tmp_path, raw)
     with pytest.raises(ConfigError) as err:
