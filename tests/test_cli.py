@@ -115,3 +115,24 @@ def test_read_only_demo_refuses_its_scenario_before_the_app_starts(tmp_path, arg
 def test_a_missing_config_file_is_one_line(tmp_path):
     err = one_line_error(irtui("--config", str(tmp_path / "nope.toml"), home=tmp_path))
     assert "nope.toml" in err and "cannot read" in err
+
+
+async def test_report_to_a_missing_directory_or_with_a_bad_runbook_is_one_line(tmp_path):
+    from irtui.incident.boot import start_session
+    from irtui.safety import Guard
+
+    store = tmp_path / "incidents.sqlite"
+    session = await start_session(store=str(store), guard=Guard())
+    incident_id = await session.declare("task-service errors", "P1", ["task-service"])
+    await session.stop()
+    await session.store.close()
+    missing = tmp_path / "missing" / "dir" / "x.md"
+    err = one_line_error(irtui("report", incident_id, "--store", str(store), "-o", str(missing), home=tmp_path))
+    assert f"cannot write {missing}" in err and not missing.parent.exists()
+    bad = tmp_path / "runbook.toml"
+    bad.write_bytes(b"[runbook]\nname = \"caf\xe9\"\n")
+    err = one_line_error(irtui("report", incident_id, "--store", str(store), "--runbook", str(bad), home=tmp_path))
+    assert f"{bad}:2: not UTF-8 text" in err
+    written = tmp_path / "report.md"
+    done = irtui("--store", str(store), "report", incident_id, "-o", str(written), home=tmp_path)
+    assert done.returncode == 0 and written.read_text().startswith("# Incident Report: task-service errors")
