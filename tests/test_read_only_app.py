@@ -254,3 +254,55 @@ def contextlib_suppress():
     import contextlib
 
     return contextlib.suppress(Exception)
+
+
+async def test_read_only_war_room_writes_no_file_in_the_data_directory(sim, isolated):
+    """`irtui --read-only` with the default store: the data directory is not even created,
+    whatever is pressed, and nothing mutating reaches the cluster."""
+    from irtui.cli import parse_args
+
+    data_home = isolated / "data-home"
+    args = parse_args(["--read-only", "--kubeconfig", sim.kubeconfig, "--context", "sim-sre"])
+    config = Config.load(args.config)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            for key in ("I", "N", "X", "R", "F", "E", "t", "N", "space"):
+                await pilot.press(key)
+                await pilot.pause()
+                await _close_modals(pilot)
+            await until(pilot, lambda: not app.action_controller.busy, "the last action to finish")
+            await pilot.press("q")
+    assert not data_home.exists(), sorted(str(p) for p in data_home.rglob("*"))
+    assert mutations(sim.audit()) == []
+
+
+async def test_read_only_demo_says_read_only_and_starts_no_scenario(sim, isolated):
+    """In a read-only demo the scenario key says so instead of opening the picker, and the
+    palette's scenario entries are refused by the guarded client: the simulator runs none."""
+    from irtui.cli import parse_args
+    from irtui.ui.demo import DemoApp
+    from war_room_help import control, screen_text
+
+    args = parse_args(["--read-only", "demo"])
+    config = Config.empty()
+    connection = open_connection(args, config, kubeconfig=sim.kubeconfig, context="sim-sre")
+    workdir = isolated / "demo-work"
+    workdir.mkdir()
+    async with war_room(args, connection, config, app_class=DemoApp, workdir=workdir, sim_url=sim.url) as app:
+        async with app.run_test(size=(140, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            await until(pilot, lambda: app.scenario_help, "the scenario list")
+            await pilot.press("x")
+            await until(pilot, lambda: "does not start or stop scenarios" in screen_text(app), "the read-only notice")
+            assert len(app.screen_stack) == 1
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda: len(app.screen_stack) > 1, "the command palette")
+            await pilot.press(*"start scenario node-notready")
+            await until(pilot, lambda: "(read-only: refused)" in screen_text(app), "the palette's read-only entry")
+            await pilot.press("enter")
+            await until(pilot, lambda: "not started: read-only mode" in screen_text(app), "the refusal")
+    doc = (await control(sim, "GET", "/sim/scenarios")).json()
+    assert not doc.get("active") and not doc.get("running"), doc
+    assert mutations(sim.audit()) == []
