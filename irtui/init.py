@@ -19,6 +19,7 @@ TEMPLATE = '''\
 [cluster]
 # Refuse every mutating request (Kubernetes, PostgreSQL, HTTP) from this terminal.
 # Also --read-only and IRTUI_READ_ONLY=1. Per context: [contexts."prod".cluster].
+# Any of these turns it on; only --write on the command line turns it off (recorded).
 read_only = false
 # The namespace shown at start (default: the kubeconfig context's, else emrtask-prod); -n wins.
 # namespace = "emrtask-prod"

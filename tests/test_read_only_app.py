@@ -306,3 +306,24 @@ async def test_read_only_demo_says_read_only_and_starts_no_scenario(sim, isolate
     doc = (await control(sim, "GET", "/sim/scenarios")).json()
     assert not doc.get("active") and not doc.get("running"), doc
     assert mutations(sim.audit()) == []
+
+
+async def test_write_over_a_read_only_context_is_shown_and_recorded(sim, isolated):
+    from irtui.cli import parse_args
+    from irtui.incident.journal import Journal
+    from war_room_help import screen_text
+
+    config_file = isolated / "config.toml"
+    config_file.write_text('[contexts."sim-sre".cluster]\nread_only = true\n')
+    args = parse_args(["--config", str(config_file), "--kubeconfig", sim.kubeconfig, "--context", "sim-sre",
+                       "--write"])
+    config = Config.load(args.config)
+    connection = open_connection(args, config)
+    assert not connection.guard.read_only
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await until(pilot, lambda: screen_text(app).startswith(" WRITE "), "the WRITE badge")
+            await pilot.press("q")
+    recorded = Journal(isolated / "data-home" / "irtui" / "journal.sqlite").unattached()
+    assert [(e.kind, e.text) for e in recorded] == [
+        ("write_override", '--write overrides [contexts."sim-sre".cluster] read_only')]

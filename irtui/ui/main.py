@@ -1,7 +1,7 @@
 """`irtui`: connect to the cluster the kubeconfig names and run the app against it.
 
 This module owns turning the command line and config into a guarded `KubeConnection` and
-an `IrtuiApp`. Errors a user can fix (no kubeconfig, unknown context, bad config) are one
+an `IrtuiApp`, including the read-only rule: any layer turns it on, only `--write` off. Errors a user can fix (no kubeconfig, unknown context, bad config) are one
 line on stderr and exit code 2, never a traceback. `build_app` is the one place where the
 other parts of the product (incident sidebar, clock bar, metrics/health/database panes,
 action providers) are attached to the shell.

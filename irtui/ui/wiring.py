@@ -11,9 +11,11 @@ yields with `run_test`). `irtui demo` passes its app class and `workdir=`, so a 
 incidents and audit journal stay in the demo's own directory.
 
 One Guard decides read-only for the whole session: the connection's
-(`irtui.ui.main.open_connection`: flag > $IRTUI_READ_ONLY > [contexts."CTX".cluster] >
-[cluster] read_only). The incident session and store, the action environment, the database
-clients and the metrics/health HTTP clients are all given that same object.
+(`irtui.ui.main.open_connection`: any of --read-only, $IRTUI_READ_ONLY,
+[contexts."CTX".cluster] and [cluster] read_only turns it on; only --write turns it off,
+and that override is recorded at start). The incident session and store, the action
+environment, the database clients and the metrics/health HTTP clients are all given that
+same object.
 
 Key map (a pane's keys work while it has focus; app keys work everywhere unless the focused
 pane binds the same key, which this map avoids except where noted as an alias):
