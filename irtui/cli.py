@@ -26,8 +26,8 @@ _COMMANDS = {
 
 
 # The options a client of the cluster takes: (flags, dest, argparse keywords). Declared once
-# and added both to the top level and to each subcommand they apply to, so that
-# `irtui --read-only demo` and `irtui demo --read-only` mean the same.
+# and added to the top level and to every subcommand, so that `irtui --read-only demo` and
+# `irtui demo --read-only` mean the same, and one a subcommand ignores can be refused by name.
 _SHARED: tuple[tuple[tuple[str, ...], str, dict], ...] = (
     (("--kubeconfig",), "kubeconfig", dict(metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")),
     (("--context",), "context", dict(metavar="CTX", help="kubeconfig context (default: the current one)")),

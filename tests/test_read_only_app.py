@@ -327,3 +327,23 @@ async def test_write_over_a_read_only_context_is_shown_and_recorded(sim, isolate
     recorded = Journal(isolated / "data-home" / "irtui" / "journal.sqlite").unattached()
     assert [(e.kind, e.text) for e in recorded] == [
         ("write_override", '--write overrides [contexts."sim-sre".cluster] read_only')]
+
+
+async def test_theme_before_or_after_demo_is_applied_and_an_unknown_one_is_one_line(sim, isolated, capsys):
+    from irtui.cli import parse_args
+    from irtui.ui.demo import DemoApp
+    from irtui.ui.wiring import run_war_room
+
+    config = Config.empty()
+    for argv in (["--theme", "nord", "demo"], ["demo", "--theme", "nord"]):
+        args = parse_args(argv)
+        connection = open_connection(args, config, kubeconfig=sim.kubeconfig, context="sim-sre")
+        workdir = isolated / f"demo-{len(argv[0])}"
+        workdir.mkdir()
+        async with war_room(args, connection, config, app_class=DemoApp, workdir=workdir, sim_url=sim.url) as app:
+            assert app.theme == "nord"
+    args = parse_args(["--theme", "no-such-theme", "--kubeconfig", sim.kubeconfig, "--context", "sim-sre"])
+    args.store = str(isolated / "incidents.sqlite")
+    assert await run_war_room(args, open_connection(args, config), config) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "unknown theme 'no-such-theme'" in err, err

@@ -76,7 +76,15 @@ def build_app(connection: KubeConnection, config: Config, args: Any, app_class=N
     from irtui.ui.app import IrtuiApp
 
     app_class = app_class or IrtuiApp
-    return app_class(connection, **extra)
+    app = app_class(connection, **extra)
+    theme = getattr(args, "theme", None)
+    if theme:
+        if theme not in app.available_themes:
+            from irtui.ui.wiring import WarRoomError
+
+            raise WarRoomError(f"unknown theme {theme!r} (available: {', '.join(sorted(app.available_themes))})")
+        app.theme = theme
+    return app
 
 
 def quiet_client_logs() -> None:
