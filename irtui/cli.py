@@ -25,36 +25,90 @@ _COMMANDS = {
 }
 
 
-def _app_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    parser.add_argument("--context", metavar="CTX", help="kubeconfig context (default: the current one)")
-    parser.add_argument("-n", "--namespace", metavar="NAMESPACE", help="namespace (default: the context's, or emrtask-prod)")
-    parser.add_argument("--read-only", action="store_true", default=None, help="refuse every mutating request, whatever asks")
-    parser.add_argument("--theme", metavar="NAME", help="colour theme")
-    parser.add_argument("--config", metavar="FILE", help="config file (default: $XDG_CONFIG_HOME/irtui/config.toml)")
-    parser.add_argument("--store", metavar="URL", help="incident store: sqlite path or postgresql:// URL for a shared war room")
-    parser.add_argument("--runbook", metavar="FILE", help="runbook TOML file (default: the built-in EMR platform runbook)")
-    parser.add_argument("--db-dsn", metavar="DSN", help="PostgreSQL to monitor (password from PGPASSWORD or ~/.pgpass)")
+# The options a client of the cluster takes: (flags, dest, argparse keywords). Declared once
+# and added to the top level and to every subcommand, so that `irtui --read-only demo` and
+# `irtui demo --read-only` mean the same, and one a subcommand ignores can be refused by name.
+_SHARED: tuple[tuple[tuple[str, ...], str, dict], ...] = (
+    (("--kubeconfig",), "kubeconfig", dict(metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")),
+    (("--context",), "context", dict(metavar="CTX", help="kubeconfig context (default: the current one)")),
+    (("-n", "--namespace"), "namespace", dict(metavar="NAMESPACE", help="namespace (default: the context's, or emrtask-prod)")),
+    (("--read-only",), "read_only", dict(action="store_true", default=None,
+                                         help="refuse every mutating request, whatever asks")),
+    (("--write",), "write", dict(action="store_true", default=None,
+                                 help="allow changes on a context the config or $IRTUI_READ_ONLY makes read-only")),
+    (("--as",), "as_name", dict(metavar="NAME", help="the responder's name for the timeline (default: the login name)")),
+    (("--theme",), "theme", dict(metavar="NAME", help="colour theme")),
+    (("--config",), "config", dict(metavar="FILE", help="config file (default: $XDG_CONFIG_HOME/irtui/config.toml)")),
+    (("--store",), "store", dict(metavar="URL", help="incident store: sqlite path or postgresql:// URL for a shared war room")),
+    (("--runbook",), "runbook", dict(metavar="FILE", help="runbook TOML file (default: the built-in EMR platform runbook)")),
+    (("--db-dsn",), "db_dsn", dict(metavar="DSN", help="PostgreSQL to monitor (password from PGPASSWORD or ~/.pgpass)")),
+)
+_FLAG = {dest: flags[-1] for flags, dest, _ in _SHARED}
+_AFTER = "after_subcommand__"  # dest prefix of a shared option given after the subcommand
+
+_ALL = frozenset(_FLAG)
+# Which shared options each command honours; any other is an error, not silently dropped.
+# The demo runs against its own simulator, so a kubeconfig or context would be ignored.
+# report and verify never write, so --read-only holds for them as it is.
+_APPLIES: dict[str, frozenset[str]] = {
+    "app": _ALL,
+    "demo": _ALL - {"kubeconfig", "context"},
+    "sim": frozenset(),
+    "init": frozenset({"config"}),
+    "report": frozenset({"store", "config", "runbook", "read_only"}),
+    "verify": frozenset({"store", "config", "read_only"}),
+    "runbook": frozenset(),
+}
+_WHY_NOT = {
+    "sim": " (the simulator is not a client of a cluster)",
+    "demo": " (the demo runs its own simulated cluster)",
+}
+
+
+class UsageError(Exception):
+    """A command line that cannot mean one thing; printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # type: ignore[override]
+        # One line, like every other input error, instead of argparse's usage block.
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _shared_options(parser: argparse.ArgumentParser, command: str, prefix: str = "") -> None:
+    """All shared options; those `command` does not honour are parsed (so that the error can
+    say why they do not apply) but left out of its help."""
+    exclusive = parser.add_mutually_exclusive_group()
+    for flags, dest, kwargs in _SHARED:
+        if dest not in _APPLIES[command]:
+            kwargs = {**kwargs, "help": argparse.SUPPRESS}
+        target = exclusive if dest in ("read_only", "write") else parser
+        target.add_argument(*flags, dest=prefix + dest, **kwargs)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is out of range (0-65535; 0 picks a free port)")
+    return port
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="irtui", description="A terminal war room for incident response on Kubernetes.")
+    parser = _Parser(prog="irtui", description="A terminal war room for incident response on Kubernetes.")
     parser.add_argument("--version", action="version", version=f"irtui {__version__}")
-    _app_options(parser)
+    _shared_options(parser, "app")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run the app against a built-in simulated cluster")
     demo.add_argument("--scenario", metavar="NAME", help="start this fault scenario")
-    demo.add_argument("--read-only", action="store_true", default=None, help="refuse every mutating request")
-    demo.add_argument("--theme", metavar="NAME")
-    demo.add_argument("--config", metavar="FILE")
-    demo.add_argument("--store", metavar="URL")
-    demo.add_argument("--runbook", metavar="FILE")
-    demo.add_argument("--db-dsn", metavar="DSN")
+    _shared_options(demo, "demo", _AFTER)
 
     sim = sub.add_parser("sim", help="run the simulated cluster alone, headless")
     sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    sim.add_argument("--port", type=_port, default=0, help="0 picks a free port")
     sim.add_argument("--kubeconfig-out", metavar="FILE", help="write a kubeconfig for the simulator here")
     sim.add_argument("--scenario", metavar="NAME", help="start this fault scenario")
     sim.add_argument("--pods", type=int, default=0, metavar="N", help="add filler pods for scale")
@@ -62,24 +116,23 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--audit-log", metavar="FILE", help="one JSON line per request")
     sim.add_argument("--speed", type=float, default=1.0, metavar="X", help="clock speed multiplier")
     sim.add_argument("--seed", type=int, default=0, help="random seed for reproducible worlds")
+    _shared_options(sim, "sim", _AFTER)
 
     init = sub.add_parser("init", help="write an annotated config file")
-    init.add_argument("--config", metavar="FILE", help="where to write it")
+    _shared_options(init, "init", _AFTER)
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     report = sub.add_parser("report", help="write the post-incident report")
     report.add_argument("incident_id", metavar="INCIDENT_ID")
     report.add_argument("-o", "--output", metavar="FILE")
     report.add_argument("--format", choices=("md", "json"), default="md")
-    report.add_argument("--store", metavar="URL")
-    report.add_argument("--config", metavar="FILE")
+    _shared_options(report, "report", _AFTER)
 
     verify = sub.add_parser("verify", help="check an incident timeline's hash chain and its anchors")
     verify.add_argument("incident_id", metavar="INCIDENT_ID")
     verify.add_argument("--head", metavar="SEQ:HASH", action="append", default=[],
                         help="a head hash quoted elsewhere (a status update, a ticket) that must still be in the chain")
-    verify.add_argument("--store", metavar="URL")
-    verify.add_argument("--config", metavar="FILE")
+    _shared_options(verify, "verify", _AFTER)
 
     runbook = sub.add_parser("runbook", help="runbook tools")
     runbook_sub = runbook.add_subparsers(dest="runbook_command", metavar="SUBCOMMAND", required=True)
@@ -88,8 +141,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def merge_shared(args: argparse.Namespace) -> argparse.Namespace:
+    """Fold each shared option given before and after the subcommand into one value.
+
+    A value given on either side counts; the same option with two different values, or
+    `--read-only` with `--write`, is a `UsageError`, as is an option the command ignores.
+    """
+    command = args.command or "app"
+    for dest, flag in _FLAG.items():
+        before = getattr(args, dest, None)
+        after = getattr(args, _AFTER + dest, None)
+        if hasattr(args, _AFTER + dest):
+            delattr(args, _AFTER + dest)
+        if before is not None and after is not None and before != after:
+            raise UsageError(f"{flag} is given twice, as {before!r} before {command} and {after!r} after it")
+        value = after if after is not None else before
+        if value is not None and dest not in _APPLIES[command]:
+            raise UsageError(f"{flag} does not apply to `irtui {command}`{_WHY_NOT.get(command, '')}")
+        setattr(args, dest, value)
+    if args.read_only and args.write:
+        raise UsageError("--read-only and --write contradict each other")
+    return args
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line as one namespace; `UsageError` when it cannot mean one thing."""
+    return merge_shared(build_parser().parse_args(argv))
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = parse_args(argv)
+    except UsageError as exc:
+        print(f"irtui: {exc}", file=sys.stderr)
+        return 2
     module_name, func_name = _COMMANDS[args.command or "app"]
     func = getattr(importlib.import_module(module_name), func_name)
     try:

@@ -43,10 +43,9 @@ def default_config_path() -> Path:
 
 
 def data_dir() -> Path:
-    """`$XDG_DATA_HOME/irtui`, created on first use."""
-    path = xdg_data_home() / "irtui"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """`$XDG_DATA_HOME/irtui`. Not created here: whoever writes a file there creates it, so
+    a read-only terminal, which writes nothing, leaves no directory behind either."""
+    return xdg_data_home() / "irtui"
 
 
 def locate_key(text: str, dotted: str | tuple[str, ...] | list[str]) -> int | None:
@@ -88,17 +87,71 @@ def _key_re(part: str) -> str:
 
 
 def load_toml(path: str | os.PathLike) -> tuple[dict[str, Any], str]:
-    """Parse a TOML file; a syntax error becomes a `ConfigError` with its line."""
+    """Parse a TOML file; whatever is wrong with it becomes a `ConfigError` with its line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(path, None, None, f"cannot read: {exc.strerror or exc}") from exc
+    return parse_toml(raw, path)
+
+
+def parse_toml(raw: bytes | str, path: str | os.PathLike) -> tuple[dict[str, Any], str]:
+    """TOML from bytes or text; `path` names it in errors. Returns the data and the text."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[:exc.start].count(b"\n") + 1
+            raise ConfigError(path, line, None, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
+    else:
+        text = raw
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(path, int(match.group(1)) if match else None, None, f"invalid TOML: {exc}") from exc
+        line = int(match.group(1)) if match else text.count("\n") + 1  # "at end of document"
+        raise ConfigError(path, line, None, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively.
+        raise ConfigError(path, _deep_line(text), None, "invalid TOML: nested too deeply") from None
+    except ValueError as exc:  # tomllib's own checks outside TOMLDecodeError (e.g. lone surrogates)
+        raise ConfigError(path, None, None, f"invalid TOML: {exc}") from None
+
+
+def _deep_line(text: str, limit: int = 100) -> int | None:
+    """The line where brackets first nest `limit` deep (strings are not told apart: this
+    only points at the place, after tomllib has already refused the file)."""
+    depth, line = 0, 1
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif char in "[{":
+            depth += 1
+            if depth >= limit:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return None
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def env_bool(name: str) -> bool | None:
+    """A yes/no environment variable: None when unset, a `ConfigError` for any spelling
+    other than 1/true/yes/on and 0/false/no/off (an empty value too): a typo in a safety
+    switch must not read as "no"."""
+    if name not in os.environ:
+        return None
+    word = os.environ[name].strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ConfigError(f"${name}", None, None,
+                      f"must be one of 1, true, yes, on, 0, false, no, off; not {os.environ[name]!r}")
 
 
 @dataclass
@@ -157,7 +210,18 @@ class Section:
         """Typos in a config are errors, not silently ignored settings."""
         for key in self.data:
             if key not in allowed:
-                raise self.error(key, f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+                raise self.error(key, f"unknown key {key} (expected one of: {', '.join(sorted(allowed))})")
+
+
+# Every table a config file may hold. Sections with a settings module (actions, metrics,
+# health, database, contacts, keys) check their own keys when they load; the small ones that
+# have no such module are checked here, on load, so that a typo such as `[cluster] readonly`
+# is an error rather than a setting quietly not set.
+SECTIONS = frozenset({"cluster", "incident", "runbook", "contacts", "actions", "metrics", "health", "database",
+                      "keys", "contexts"})
+PER_CONTEXT = frozenset({"cluster", "actions", "database"})  # [contexts."CTX".<section>]
+_SMALL_SECTIONS = {"cluster": frozenset({"read_only", "namespace"}), "incident": frozenset({"store", "timeline_key_env"}),
+                   "runbook": frozenset({"file"})}
 
 
 class Config:
@@ -179,7 +243,24 @@ class Config:
             if not path.exists():
                 return cls.empty()
         data, text = load_toml(path)
-        return cls(data, str(path), text)
+        config = cls(data, str(path), text)
+        config.check_layout()
+        return config
+
+    def check_layout(self) -> None:
+        """Unknown tables, unknown per-context tables and unknown keys of the small sections
+        are `ConfigError`s with file:line."""
+        self.root.reject_unknown(SECTIONS)
+        for name, keys in _SMALL_SECTIONS.items():
+            self.section(name).reject_unknown(keys)
+        contexts = self.root.section("contexts")
+        for context in contexts.keys():
+            per = contexts.section(context)
+            per.reject_unknown(PER_CONTEXT)
+            for name in per.keys():
+                table = per.section(name)
+                if name in _SMALL_SECTIONS:
+                    table.reject_unknown(_SMALL_SECTIONS[name])
 
     def section(self, name: str) -> Section:
         return self.root.section(name)
@@ -199,14 +280,21 @@ class Config:
         if flag is not None:
             return flag
         if env and env in os.environ:
-            raw = os.environ[env]
             if kind is bool or (isinstance(kind, tuple) and bool in kind):
-                return raw.strip().lower() in {"1", "true", "yes", "on"}  # type: ignore[return-value]
-            return raw  # type: ignore[return-value]
-        if context is not None:
-            contexts = self.root.section("contexts")
-            if context in contexts.data:
-                per = contexts.section(context).section(section)
-                if key in per.data:
-                    return per.get(key, kind)
+                return env_bool(env)  # type: ignore[return-value]
+            return os.environ[env]  # type: ignore[return-value]
+        per = self.context_value(section, key, kind, context)
+        if per is not None:
+            return per
         return self.section(section).get(key, kind, default)
+
+    def context_value(self, section: str, key: str, kind: type[T] | tuple[type, ...],
+                      context: str | None) -> T | None:
+        """`[contexts."CTX".section] key`, or None when the context does not set it."""
+        if context is None:
+            return None
+        contexts = self.root.section("contexts")
+        if context not in contexts.data:
+            return None
+        per = contexts.section(context).section(section)
+        return per.get(key, kind) if key in per.data else None

@@ -19,7 +19,10 @@ TEMPLATE = '''\
 [cluster]
 # Refuse every mutating request (Kubernetes, PostgreSQL, HTTP) from this terminal.
 # Also --read-only and IRTUI_READ_ONLY=1. Per context: [contexts."prod".cluster].
+# Any of these turns it on; only --write on the command line turns it off (recorded).
 read_only = false
+# The namespace shown at start (default: the kubeconfig context's, else emrtask-prod); -n wins.
+# namespace = "emrtask-prod"
 
 [incident]
 # Where the timeline lives: a SQLite path (default: $XDG_DATA_HOME/irtui/incidents.db) or a
@@ -95,7 +98,11 @@ def run(args: Any) -> int:
     if path.exists() and not getattr(args, "force", False):
         print(f"irtui: {path} exists; use --force to overwrite it", file=sys.stderr)
         return 2
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(TEMPLATE, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(TEMPLATE, encoding="utf-8")
+    except OSError as exc:
+        print(f"irtui: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(f"wrote {path}")
     return 0

@@ -34,3 +34,12 @@ def test_init_refuses_to_overwrite(tmp_path):
     result = _init(path)
     assert result.returncode == 2 and "--force" in result.stderr
     assert path.read_text() == "# mine\n"
+
+
+def test_init_where_it_cannot_write_is_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = _init(blocker / "config.toml")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    err = result.stderr.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"irtui: cannot write {blocker / 'config.toml'}: "), err

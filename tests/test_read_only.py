@@ -147,3 +147,42 @@ async def test_database_remediations_are_refused_before_postgres_is_touched(pg_d
         sleeper.cancel()
         victim.terminate()
         await clients.close()
+
+
+def test_guard_exempts_review_paths_exactly_not_by_suffix(sim):
+    """A pod named like an access-review resource is deleted through the same transport as any
+    other: read-only refuses it, and only the review endpoints themselves are let through."""
+    from irtui.actions.kubeapi import Kube
+    from irtui.kube.client import connect
+    from irtui.safety import Guard
+
+    connection = connect(kubeconfig=sim.kubeconfig, context="sim-sre", guard=Guard(read_only=True))
+    kube = Kube(connection.api_client)
+    baseline = len(sim.audit())
+    for name in ("selfsubjectaccessreviews", "selfsubjectrulesreviews"):
+        with pytest.raises(ReadOnlyError):
+            kube.request("DELETE", f"/api/v1/namespaces/{NS}/pods/{name}")
+    with pytest.raises(ReadOnlyError):
+        kube.request("PATCH", f"/api/v1/namespaces/{NS}/pods/selfsubjectaccessreviews", body={},
+                     content_type="application/merge-patch+json")
+    with pytest.raises(ReadOnlyError):  # the right path, the wrong method
+        kube.request("DELETE", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+    assert sim.audit()[baseline:] == []
+    review = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+              "spec": {"resourceAttributes": {"verb": "delete", "resource": "pods", "namespace": NS}}}
+    kube.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body=review)
+    asked = sim.audit()[baseline:]
+    assert [r["path"] for r in asked] == ["/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"]
+    assert mutations(asked) == []
+
+
+def test_is_mutating_compares_paths_below_the_server_prefix():
+    from irtui.kube.client import is_mutating
+
+    server = "https://rancher.example/k8s/clusters/c-1"
+    review = f"{server}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+    assert not is_mutating("POST", review, server)
+    assert is_mutating("POST", review)  # without knowing the prefix, it is not the review path
+    assert is_mutating("DELETE", review, server)
+    assert is_mutating("DELETE", f"{server}/api/v1/namespaces/a/pods/selfsubjectaccessreviews", server)
+    assert not is_mutating("POST", "https://x/apis/authentication.k8s.io/v1/selfsubjectreviews")

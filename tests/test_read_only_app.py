@@ -254,3 +254,96 @@ def contextlib_suppress():
     import contextlib
 
     return contextlib.suppress(Exception)
+
+
+async def test_read_only_war_room_writes_no_file_in_the_data_directory(sim, isolated):
+    """`irtui --read-only` with the default store: the data directory is not even created,
+    whatever is pressed, and nothing mutating reaches the cluster."""
+    from irtui.cli import parse_args
+
+    data_home = isolated / "data-home"
+    args = parse_args(["--read-only", "--kubeconfig", sim.kubeconfig, "--context", "sim-sre"])
+    config = Config.load(args.config)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            for key in ("I", "N", "X", "R", "F", "E", "t", "N", "space"):
+                await pilot.press(key)
+                await pilot.pause()
+                await _close_modals(pilot)
+            await until(pilot, lambda: not app.action_controller.busy, "the last action to finish")
+            await pilot.press("q")
+    assert not data_home.exists(), sorted(str(p) for p in data_home.rglob("*"))
+    assert mutations(sim.audit()) == []
+
+
+async def test_read_only_demo_says_read_only_and_starts_no_scenario(sim, isolated):
+    """In a read-only demo the scenario key says so instead of opening the picker, and the
+    palette's scenario entries are refused by the guarded client: the simulator runs none."""
+    from irtui.cli import parse_args
+    from irtui.ui.demo import DemoApp
+    from war_room_help import control, screen_text
+
+    args = parse_args(["--read-only", "demo"])
+    config = Config.empty()
+    connection = open_connection(args, config, kubeconfig=sim.kubeconfig, context="sim-sre")
+    workdir = isolated / "demo-work"
+    workdir.mkdir()
+    async with war_room(args, connection, config, app_class=DemoApp, workdir=workdir, sim_url=sim.url) as app:
+        async with app.run_test(size=(140, 40), notifications=True) as pilot:
+            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            await until(pilot, lambda: app.scenario_help, "the scenario list")
+            await pilot.press("x")
+            await until(pilot, lambda: "does not start or stop scenarios" in screen_text(app), "the read-only notice")
+            assert len(app.screen_stack) == 1
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda: len(app.screen_stack) > 1, "the command palette")
+            await pilot.press(*"start scenario node-notready")
+            await until(pilot, lambda: "(read-only: refused)" in screen_text(app), "the palette's read-only entry")
+            await pilot.press("enter")
+            await until(pilot, lambda: "not started: read-only mode" in screen_text(app), "the refusal")
+    doc = (await control(sim, "GET", "/sim/scenarios")).json()
+    assert not doc.get("active") and not doc.get("running"), doc
+    assert mutations(sim.audit()) == []
+
+
+async def test_write_over_a_read_only_context_is_shown_and_recorded(sim, isolated):
+    from irtui.cli import parse_args
+    from irtui.incident.journal import Journal
+    from war_room_help import screen_text
+
+    config_file = isolated / "config.toml"
+    config_file.write_text('[contexts."sim-sre".cluster]\nread_only = true\n')
+    args = parse_args(["--config", str(config_file), "--kubeconfig", sim.kubeconfig, "--context", "sim-sre",
+                       "--write"])
+    config = Config.load(args.config)
+    connection = open_connection(args, config)
+    assert not connection.guard.read_only
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await until(pilot, lambda: screen_text(app).startswith(" WRITE "), "the WRITE badge")
+            await pilot.press("q")
+    recorded = Journal(isolated / "data-home" / "irtui" / "journal.sqlite").unattached()
+    assert [(e.kind, e.text) for e in recorded] == [
+        ("write_override", '--write overrides [contexts."sim-sre".cluster] read_only')]
+
+
+async def test_theme_before_or_after_demo_is_applied_and_an_unknown_one_is_one_line(sim, isolated, capsys):
+    from irtui.cli import parse_args
+    from irtui.ui.demo import DemoApp
+    from irtui.ui.wiring import run_war_room
+
+    config = Config.empty()
+    for argv in (["--theme", "nord", "demo"], ["demo", "--theme", "nord"]):
+        args = parse_args(argv)
+        connection = open_connection(args, config, kubeconfig=sim.kubeconfig, context="sim-sre")
+        workdir = isolated / f"demo-{len(argv[0])}"
+        workdir.mkdir()
+        async with war_room(args, connection, config, app_class=DemoApp, workdir=workdir, sim_url=sim.url) as app:
+            assert app.theme == "nord"
+    args = parse_args(["--theme", "no-such-theme", "--kubeconfig", sim.kubeconfig, "--context", "sim-sre"])
+    args.store = str(isolated / "incidents.sqlite")
+    assert await run_war_room(args, open_connection(args, config), config) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "unknown theme 'no-such-theme'" in err, err

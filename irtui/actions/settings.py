@@ -69,7 +69,9 @@ class ActionSettings:
         contexts = config.section("contexts")
         for name, table in contexts.data.items():
             if isinstance(table, dict):
-                _reject_read_only(contexts.section(name).section(SECTION))
+                per = contexts.section(name).section(SECTION)
+                _reject_read_only(per)
+                per.reject_unknown(KEYS)
         section.reject_unknown(KEYS)
         d = cls()
 

@@ -53,6 +53,11 @@ class DatabaseSettings:
     @classmethod
     def from_config(cls, config: Config, *, flag_dsn: str | None = None, context: str | None = None) -> DatabaseSettings:
         settings = cls.from_section(config.section("database"))
+        contexts = config.section("contexts")
+        for name, table in contexts.data.items():
+            if isinstance(table, dict):
+                # Only the DSN is read per context; anything else there would be ignored.
+                contexts.section(name).section("database").reject_unknown({"dsn"})
         dsn = config.setting("database", "dsn", str, settings.dsn, context=context, flag=flag_dsn, env="IRTUI_DB_DSN")
         return replace(settings, dsn=dsn)
 

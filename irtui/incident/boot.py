@@ -43,7 +43,7 @@ async def start_session(*, store: str | None = None, config: Config | None = Non
         raise
     kube_user = await review if review else None
     session = IncidentSession(opened, Actor.local(kube_identity, name=name, kube_user=kube_user),
-                              journal=journal or Journal(), guard=guard, key=key,
+                              journal=journal or Journal(guard=guard), guard=guard, key=key,
                               anchors=AnchorFile.default(opened.anchor_scope()))
     await session.start(incident_id)
     return session

@@ -86,10 +86,19 @@ def report(args) -> int:
     if not entries:
         print(f"irtui report: no incident {args.incident_id} in this store", file=sys.stderr)
         return 1
-    text = render_report(load_runbook(getattr(args, "runbook", None)), entries, fmt=args.format)
+    try:
+        runbook = load_runbook(getattr(args, "runbook", None))
+    except ConfigError as exc:
+        print(f"irtui report: {exc}", file=sys.stderr)
+        return 2
+    text = render_report(runbook, entries, fmt=args.format)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as out:
-            out.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8") as out:
+                out.write(text)
+        except OSError as exc:
+            print(f"irtui report: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     else:
         sys.stdout.write(text)
     return 0

@@ -163,7 +163,8 @@ class IrtuiApp(App):
     def compose(self) -> ComposeResult:
         c = self.connection
         yield ClusterHeader(context=c.context, cluster_url=c.cluster_url, user=c.user,
-                            actor=c.actor, read_only=c.guard.read_only)
+                            actor=c.actor, read_only=c.guard.read_only,
+                            write_override=c.extra.get("write_override", ""))
         if self._clock_bar_factory is not None:
             bar = self._clock_bar_factory()
             if bar.id is None:

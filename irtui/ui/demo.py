@@ -6,6 +6,10 @@ writes (the same code path as a real cluster), stopping it when the app quits, a
 `DemoApp`: the app plus a key (`x`) and command-palette entries that start or stop a fault
 scenario through the simulator's `/sim` control API. Nothing outside this module knows
 the cluster is simulated.
+
+Scenario control is a change like any other: it goes through the session's guarded HTTP
+client, so a read-only demo refuses it below the UI (and `--scenario` with read-only is
+an error before the app starts).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider, SimpleCommand
 
 from irtui.config import Config, ConfigError
 from irtui.kube.client import KubeConfigError
+from irtui.safety import Guard, ReadOnlyError, guarded_http_client
 from irtui.sim.ready import parse_ready
 from irtui.ui.app import IrtuiApp
 from irtui.ui.hangup import end_with_app, exit_on_hangup
@@ -64,12 +69,6 @@ class SimProcess:
         self.stop()
         raise RuntimeError("the simulator did not start" + (f": {tail[0]}" if tail else ""))
 
-    def control(self, method: str, path: str, **kwargs) -> httpx.Response:
-        with httpx.Client(base_url=self.url, timeout=10) as http:
-            response = http.request(method, path, **kwargs)
-        response.raise_for_status()
-        return response
-
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -83,15 +82,27 @@ class SimProcess:
             self._tmp = None
 
 
+async def sim_control(guard: Guard, url: str, method: str, path: str) -> dict:
+    """One `/sim` control request through a guarded client; raises `ReadOnlyError` for a
+    change in read-only, `httpx.HTTPError` when the simulator says no or is gone."""
+    async with guarded_http_client(guard, base_url=url, timeout=10) as http:
+        response = await http.request(method, path)
+    response.raise_for_status()
+    doc = response.json()
+    return doc if isinstance(doc, dict) else {}
+
+
 class ScenarioProvider(Provider):
     """Palette entries "Demo: start scenario <name>" and "Demo: stop scenario <name>"."""
 
     def _commands(self):
         app: DemoApp = self.app  # type: ignore[assignment]
+        # Listed all the same in read-only, so that one looking for them learns why not.
+        note = " (read-only: refused)" if app.connection.guard.read_only else ""
         for name in app.scenario_names:
-            yield f"Demo: start scenario {name}", partial(app.start_scenario, name)
+            yield f"Demo: start scenario {name}{note}", partial(app.start_scenario, name)
         for name in sorted(app.running_scenarios):
-            yield f"Demo: stop scenario {name}", partial(app.stop_scenario, name)
+            yield f"Demo: stop scenario {name}{note}", partial(app.stop_scenario, name)
 
     async def discover(self) -> Hits:
         for text, callback in self._commands():
@@ -120,31 +131,35 @@ class DemoApp(IrtuiApp):
 
     def on_mount(self) -> None:
         self.header.extra = "DEMO"
-        self.run_worker(self._load_scenarios, thread=True, group="demo")
-        self.notify("Simulated cluster. Press x (or ctrl+p, \"Demo\") to start a fault scenario.",
-                    title="irtui demo", timeout=10)
+        self.run_worker(self._load_scenarios(), group="demo", exit_on_error=False)
+        if self.connection.guard.read_only:
+            self.notify("Simulated cluster, read-only: fault scenarios are not started from this terminal.",
+                        title="irtui demo", timeout=10)
+        else:
+            self.notify("Simulated cluster. Press x (or ctrl+p, \"Demo\") to start a fault scenario.",
+                        title="irtui demo", timeout=10)
 
-    def _control(self, method: str, path: str, **kwargs) -> httpx.Response:
-        with httpx.Client(base_url=self.sim_url, timeout=10) as http:
-            response = http.request(method, path, **kwargs)
-        response.raise_for_status()
-        return response
+    async def _control(self, method: str, path: str) -> dict:
+        return await sim_control(self.connection.guard, self.sim_url, method, path)
 
-    def _load_scenarios(self) -> None:
+    async def _load_scenarios(self) -> None:
         try:
-            doc = self._control("GET", "/sim/scenarios").json()
+            doc = await self._control("GET", "/sim/scenarios")
         except (httpx.HTTPError, json.JSONDecodeError):
             return
-        available = doc.get("available") if isinstance(doc, dict) else None
-        running = doc.get("running") or doc.get("active") if isinstance(doc, dict) else None
+        available = doc.get("available")
+        running = doc.get("running") or doc.get("active")
         if available:
             self.scenario_names = [s if isinstance(s, str) else s.get("name", "") for s in available]
-        if isinstance(doc, dict) and isinstance(doc.get("descriptions"), dict):
+        if isinstance(doc.get("descriptions"), dict):
             self.scenario_help = {str(k): str(v) for k, v in doc["descriptions"].items()}
         if running:
             self.running_scenarios = {s if isinstance(s, str) else s.get("name", "") for s in running}
 
     def action_choose_scenario(self) -> None:
+        if self.connection.guard.read_only:
+            self.notify("read-only: this terminal does not start or stop scenarios", severity="warning")
+            return
         commands = [SimpleCommand(f"start {name}", partial(self.start_scenario, name),
                                   self.scenario_help.get(name, "fault scenario on the simulator"))
                     for name in self.scenario_names]
@@ -153,20 +168,54 @@ class DemoApp(IrtuiApp):
         self.search_commands(commands, placeholder="Demo scenario…")
 
     def start_scenario(self, name: str) -> None:
-        self.run_worker(partial(self._scenario, "POST", name), thread=True, group="demo")
+        self.run_worker(self._scenario("POST", name), group="demo")
 
     def stop_scenario(self, name: str) -> None:
-        self.run_worker(partial(self._scenario, "DELETE", name), thread=True, group="demo")
+        self.run_worker(self._scenario("DELETE", name), group="demo")
 
-    def _scenario(self, method: str, name: str) -> None:
+    async def _scenario(self, method: str, name: str) -> None:
         verb = "started" if method == "POST" else "stopped"
         try:
-            self._control(method, f"/sim/scenarios/{name}")
+            await self._control(method, f"/sim/scenarios/{name}")
+        except ReadOnlyError as exc:
+            self.notify(f"scenario {name} not {verb}: {exc}", severity="warning")
+            return
         except httpx.HTTPError as exc:
-            self.call_from_thread(self.notify, f"scenario {name}: {exc}", severity="error")
+            self.notify(f"scenario {name}: {exc}", severity="error")
             return
         (self.running_scenarios.add if method == "POST" else self.running_scenarios.discard)(name)
-        self.call_from_thread(self.notify, f"demo scenario {name} {verb}", timeout=4)
+        self.notify(f"demo scenario {name} {verb}", timeout=4)
+
+
+async def _start_scenario(guard: Guard, url: str, name: str) -> str | None:
+    """`--scenario NAME` on the running simulator; a one-line reason when it cannot be."""
+    try:
+        await sim_control(guard, url, "POST", f"/sim/scenarios/{name}")
+    except ReadOnlyError:
+        return f"--scenario {name}: not started, this session is read-only (a scenario changes the cluster)"
+    except httpx.HTTPStatusError as exc:
+        if exc.response.status_code == 404:
+            try:
+                available = (await sim_control(guard, url, "GET", "/sim/scenarios")).get("available") or SCENARIOS
+            except httpx.HTTPError:
+                available = SCENARIOS
+            return f"unknown scenario {name!r} (available: {', '.join(map(str, available))})"
+        return f"--scenario {name}: {exc}"
+    except httpx.HTTPError as exc:
+        return f"--scenario {name}: {exc}"
+    return None
+
+
+async def _drill(args: Any, connection, config: Config, sim: SimProcess) -> int:
+    scenario = getattr(args, "scenario", None)
+    if scenario:
+        problem = await _start_scenario(connection.guard, sim.url, scenario)
+        if problem:
+            print(f"irtui demo: {problem}", file=sys.stderr)
+            return 2
+    from irtui.ui.wiring import run_war_room
+
+    return await run_war_room(args, connection, config, app_class=DemoApp, workdir=sim.workdir, sim_url=sim.url)
 
 
 def run(args: Any) -> int:
@@ -180,8 +229,7 @@ def run(args: Any) -> int:
     # A drill has no Prometheus: unless the config says otherwise, read each service's
     # /metrics through the simulator's service proxy and compute the rates here.
     config.root.data.setdefault("metrics", {}).setdefault("source", "scrape")
-    sim_args = ["--scenario", args.scenario] if getattr(args, "scenario", None) else []
-    sim = SimProcess(*sim_args)
+    sim = SimProcess()
     end_with_app(sim.proc)
     try:
         try:
@@ -191,15 +239,13 @@ def run(args: Any) -> int:
             return 2
         try:
             # The generated kubeconfig, not the user's: a demo never touches a real cluster.
-            args.kubeconfig, args.context, args.namespace = sim.kubeconfig, None, None
+            args.kubeconfig, args.context = sim.kubeconfig, None
             connection = open_connection(args, config, kubeconfig=sim.kubeconfig)
         except (KubeConfigError, ConfigError) as exc:
             print(f"irtui demo: {exc}", file=sys.stderr)
             return 2
         from irtui.ui import hangup
-        from irtui.ui.wiring import run_war_room
 
-        return hangup.run(run_war_room(args, connection, config, app_class=DemoApp, workdir=sim.workdir,
-                                       sim_url=sim.url))
+        return hangup.run(_drill(args, connection, config, sim))
     finally:
         sim.stop()

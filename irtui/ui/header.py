@@ -2,7 +2,8 @@
 
 This module owns the one-line `ClusterHeader`. It shows context, cluster URL, namespace,
 the identity actions run as, the connection state with its reason ("unreachable: connection
-refused · retry in 4s"), and a red "RO" badge when the session's guard is read-only. It is
+refused · retry in 4s"), and a red "RO" badge when the session's guard is read-only (a
+"WRITE" badge when `--write` overrode a context configured read-only). It is
 redrawn only when one of those words changes.
 """
 
@@ -23,13 +24,14 @@ class ClusterHeader(Widget):
     """
 
     def __init__(self, *, context: str, cluster_url: str, user: str, actor: str, read_only: bool,
-                 id: str | None = "header") -> None:
+                 write_override: str = "", id: str | None = "header") -> None:
         super().__init__(id=id)
         self.context = context
         self.cluster_url = cluster_url
         self.user = user
         self.actor = actor
         self.read_only = read_only
+        self.write_override = write_override
         self.namespace: str | None = None
         self.state = "connecting"
         self.reason = ""
@@ -70,6 +72,9 @@ class ClusterHeader(Widget):
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.read_only:
             text.append(" RO ", "bold white on red")
+            text.append(" ")
+        elif self.write_override:
+            text.append(" WRITE ", "bold black on dark_orange")
             text.append(" ")
         if self.extra:
             text.append(f" {self.extra} ", "bold black on yellow")

@@ -1,7 +1,7 @@
 """`irtui`: connect to the cluster the kubeconfig names and run the app against it.
 
 This module owns turning the command line and config into a guarded `KubeConnection` and
-an `IrtuiApp`. Errors a user can fix (no kubeconfig, unknown context, bad config) are one
+an `IrtuiApp`, including the read-only rule: any layer turns it on, only `--write` off. Errors a user can fix (no kubeconfig, unknown context, bad config) are one
 line on stderr and exit code 2, never a traceback. `build_app` is the one place where the
 other parts of the product (incident sidebar, clock bar, metrics/health/database panes,
 action providers) are attached to the shell.
@@ -12,22 +12,45 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from irtui.config import Config, ConfigError
+from irtui.config import Config, ConfigError, env_bool
 from irtui.kube.client import KubeConfigError, KubeConnection, connect
 from irtui.safety import Guard
 from irtui.ui.hangup import exit_on_hangup
 from irtui.ui.startup import pause_collector
 
 
+def read_only_layers(args: Any, config: Config, context: str | None) -> list[str]:
+    """The layers that ask for read-only: `--read-only`, $IRTUI_READ_ONLY,
+    `[contexts."CTX".cluster] read_only`, `[cluster] read_only`. A bad $IRTUI_READ_ONLY or
+    config value raises `ConfigError`; a layer saying "no" never outweighs one saying "yes"."""
+    layers = []
+    if getattr(args, "read_only", None):
+        layers.append("--read-only")
+    if env_bool("IRTUI_READ_ONLY"):
+        layers.append("$IRTUI_READ_ONLY")
+    if config.context_value("cluster", "read_only", bool, context):
+        layers.append(f'[contexts."{context}".cluster] read_only')
+    if config.section("cluster").get("read_only", bool, False):
+        layers.append("[cluster] read_only")
+    return layers
+
+
 def read_only_setting(args: Any, config: Config, context: str | None) -> bool:
-    """flag > IRTUI_READ_ONLY > [contexts."CTX".cluster] > [cluster] read_only."""
-    return bool(config.setting("cluster", "read_only", bool, False, context=context,
-                               flag=getattr(args, "read_only", None) or None, env="IRTUI_READ_ONLY"))
+    """Any layer turns read-only on; only `--write` on the command line turns it off, and
+    never against `--read-only` given with it."""
+    layers = read_only_layers(args, config, context)
+    if getattr(args, "write", None) and "--read-only" not in layers:
+        return False
+    return bool(layers)
 
 
 def open_connection(args: Any, config: Config, *, kubeconfig: str | None = None,
                     context: str | None = None) -> KubeConnection:
-    """A guarded connection; read-only is applied before any request can be made."""
+    """A guarded connection; read-only is applied before any request can be made.
+
+    When `--write` overrides layers that ask for read-only, the connection's
+    `extra["write_override"]` says which, for the header and the record."""
+    env_bool("IRTUI_READ_ONLY")  # a misspelt value stops here, before anything connects
     guard = Guard(read_only=bool(getattr(args, "read_only", None)))
     connection = connect(
         kubeconfig=kubeconfig if kubeconfig is not None else getattr(args, "kubeconfig", None),
@@ -35,8 +58,16 @@ def open_connection(args: Any, config: Config, *, kubeconfig: str | None = None,
         namespace=getattr(args, "namespace", None),
         guard=guard,
     )
+    if getattr(args, "namespace", None) is None:
+        # flag > [contexts."CTX".cluster] namespace > [cluster] namespace > the kubeconfig's
+        connection.namespace = config.setting("cluster", "namespace", str, connection.namespace,
+                                              context=connection.context)
     if read_only_setting(args, config, connection.context):
         guard.make_read_only()
+    elif getattr(args, "write", None):
+        overridden = read_only_layers(args, config, connection.context)
+        if overridden:
+            connection.extra["write_override"] = f"--write overrides {', '.join(overridden)}"
     return connection
 
 
@@ -45,7 +76,15 @@ def build_app(connection: KubeConnection, config: Config, args: Any, app_class=N
     from irtui.ui.app import IrtuiApp
 
     app_class = app_class or IrtuiApp
-    return app_class(connection, **extra)
+    app = app_class(connection, **extra)
+    theme = getattr(args, "theme", None)
+    if theme:
+        if theme not in app.available_themes:
+            from irtui.ui.wiring import WarRoomError
+
+            raise WarRoomError(f"unknown theme {theme!r} (available: {', '.join(sorted(app.available_themes))})")
+        app.theme = theme
+    return app
 
 
 def quiet_client_logs() -> None:

@@ -11,9 +11,11 @@ yields with `run_test`). `irtui demo` passes its app class and `workdir=`, so a 
 incidents and audit journal stay in the demo's own directory.
 
 One Guard decides read-only for the whole session: the connection's
-(`irtui.ui.main.open_connection`: flag > $IRTUI_READ_ONLY > [contexts."CTX".cluster] >
-[cluster] read_only). The incident session and store, the action environment, the database
-clients and the metrics/health HTTP clients are all given that same object.
+(`irtui.ui.main.open_connection`: any of --read-only, $IRTUI_READ_ONLY,
+[contexts."CTX".cluster] and [cluster] read_only turns it on; only --write turns it off,
+and that override is recorded at start). The incident session and store, the action
+environment, the database clients and the metrics/health HTTP clients are all given that
+same object.
 
 Key map (a pane's keys work while it has focus; app keys work everywhere unless the focused
 pane binds the same key, which this map avoids except where noted as an alias):
@@ -402,11 +404,15 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
     journal = None
     if workdir is not None:
         store = store or str(Path(workdir) / "incidents.sqlite")
-        journal = Journal(Path(workdir) / "journal.sqlite")
+        journal = Journal(Path(workdir) / "journal.sqlite", guard=connection.guard)
     try:
         session = await start_session(store=store, config=config, kube_identity=connection.user,
                                       guard=connection.guard, journal=journal, name=getattr(args, "as_name", None),
                                       kube_review=functools.partial(authenticated_user, connection.api_client))
+        override = connection.extra.get("write_override")
+        if override:
+            # Changes allowed against the configuration's wish are on the record before any is made.
+            await session.record("write_override", override, {"context": connection.context})
     except Exception as exc:  # unreachable PostgreSQL, unwritable file, bad URL: all one line
         raise WarRoomError(f"cannot open the incident store ({_masked(store)}): {_one_line(exc)}") from None
     contacts = config_contacts(config)

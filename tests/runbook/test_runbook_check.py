@@ -76,3 +76,62 @@ def test_syntax_errors_and_missing_sections(tmp_path):
     _, errors = check_runbook(empty)
     assert {"runbook", "severities", "phases", "escalation"} <= {e.key for e in errors}
     assert check(str(tmp_path / "absent.toml")).returncode == 1
+
+
+@pytest.mark.parametrize("raw, says", [
+    (b'[runbook]\nname = "caf\xe9"\n', ":2: not UTF-8 text"),
+    (b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n", ":1: invalid TOML: nested too deeply"),
+], ids=["latin-1", "nested"])
+def test_a_file_that_is_not_a_runbook_is_one_line(tmp_path, raw, says):
+    path = tmp_path / "team.toml"
+    path.write_bytes(raw)
+    done = check(str(path))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stdout.splitlines()) == 1 and done.stdout.startswith(f"{path}{says}"), done.stdout
+    with pytest.raises(RunbookErrors):
+        load_runbook(path)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _only_config_errors(path) -> None:
+    runbook, errors = check_runbook(path)
+    assert (runbook is None) == bool(errors)
+    for error in errors:
+        assert isinstance(error, ConfigError) and error.file == str(path)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.binary(max_size=400) | st.text(max_size=400).map(str.encode))
+def test_any_bytes_give_a_runbook_or_config_errors(tmp_path, raw):
+    path = tmp_path / "fuzz.toml"
+    path.write_bytes(raw)
+    _only_config_errors(path)
+
+
+_DEFAULT_LINES = DEFAULT_RUNBOOK.read_text(encoding="utf-8").splitlines()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_edited_runbooks_give_a_runbook_or_config_errors(tmp_path, data):
+    """The default runbook with lines dropped, duplicated or replaced by any value: valid TOML
+    of many near-miss shapes, each either a runbook or errors with file and line."""
+    lines = list(_DEFAULT_LINES)
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        edit = data.draw(st.sampled_from(["drop", "dup", "value"]))
+        if edit == "drop":
+            del lines[i]
+        elif edit == "dup":
+            lines.insert(i, lines[i])
+        elif "=" in lines[i] and not lines[i].lstrip().startswith("#"):
+            key = lines[i].split("=", 1)[0]
+            value = data.draw(st.sampled_from(['""', "0", "-1", "true", "[]", "{}", '["x"]', '[{}]', '"[/x]"',
+                                               '"0m"', '"99999999999d"', "1.5", '{ id = 1 }']))
+            lines[i] = f"{key}= {value}"
+    path = tmp_path / "edited.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _only_config_errors(path)
