@@ -43,10 +43,10 @@ def default_config_path() -> Path:
 
 
 def data_dir() -> Path:
-    """`$XDG_DATA_HOME/irtui`, created on first use."""
-    path = xdg_data_home() / "irtui"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """`$XDG_DATA_HOME/irtui`, created on first use, readable by this user only (0700)."""
+    from irtui.files import private_dir
+
+    return private_dir(xdg_data_home() / "irtui")
 
 
 def locate_key(text: str, dotted: str | tuple[str, ...] | list[str]) -> int | None:

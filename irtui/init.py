@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from irtui.config import default_config_path
+from irtui.files import private_dir, write_private
 
 TEMPLATE = '''\
 # irtui configuration. Precedence for a value: command-line flag > environment variable >
@@ -95,7 +96,7 @@ def run(args: Any) -> int:
     if path.exists() and not getattr(args, "force", False):
         print(f"irtui: {path} exists; use --force to overwrite it", file=sys.stderr)
         return 2
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(TEMPLATE, encoding="utf-8")
+    private_dir(path.parent, tighten=False)
+    write_private(path, TEMPLATE.encode("utf-8"))
     print(f"wrote {path}")
     return 0
