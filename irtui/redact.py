@@ -38,20 +38,15 @@ _NOT_SECRET = frozenset({"pwd", "oldpwd"})
 # Dict keys that are structure, not values: an observation's "key", a ConfigMap key's name.
 _STRUCTURAL = frozenset({"key", "keys"})
 
-_NAME_CHARS = r"[A-Za-z0-9_.-]"
-_TRIGGER = (r"pass|pwd|secret|token|key|credential|cookie|authori[sz]ation|auth[_-]?header|session[_-]?id")
-# NAME=value, NAME: value, "NAME": "value"; the name must hold a trigger word.
-_PAIR = re.compile(
-    rf"(?P<key>(?<![A-Za-z0-9_.-]){_NAME_CHARS}*(?:{_TRIGGER}){_NAME_CHARS}*)(?P<q>[\"']?)(?P<sep>[ \t]*[=:][ \t]*)"
-    r"(?P<value>\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^\s&\"',;}\])]+)",
-    re.IGNORECASE,
-)
-# --password x, --token=x handled by _PAIR; this is the space-separated form.
-_FLAG = re.compile(
-    rf"(?P<flag>(?<!\S)--?[A-Za-z0-9-]*(?:{_TRIGGER})[A-Za-z0-9-]*)(?P<sep>[ \t]+)"
-    r"(?P<value>\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^\s\"'-][^\s\"']*)",
-    re.IGNORECASE,
-)
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Searched in an ASCII-lowercased copy: re.IGNORECASE costs ten times more on every line.
+_TRIGGER = re.compile(r"pass|pwd|secret|token|key|credential|cookie|authori[sz]ation|auth[_-]?header|session[_-]?id")
+_VALUE = r"(?P<value>\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^\s&\"',;}\])]+)"
+# After a name holding a trigger: NAME=value, NAME: value, "NAME": "value"...
+_AFTER_PAIR = re.compile(r"[\"']?[ \t]*[=:][ \t]*" + _VALUE)
+# ...or, after --a-flag, its space-separated value (--password=x is a pair).
+_AFTER_FLAG = re.compile(r"[ \t]+(?P<value>\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^\s\"'-][^\s\"']*)")
 # -p is a password only for these tools (psql's -p is a port): mysql -pSECRET, sshpass -p SECRET.
 _MYSQL_P = re.compile(r"(?P<cmd>\b(?:mysql\w*|mariadb\w*)\b[^\n|;&]*?(?<!\S)-p)(?P<value>[^\s\"']+|\"[^\"\n]*\"|'[^'\n]*')")
 _SSHPASS_P = re.compile(r"(?P<cmd>\bsshpass\s+-p[ \t]*)(?P<value>[^\s\"']+|\"[^\"\n]*\"|'[^'\n]*')")
@@ -64,8 +59,8 @@ _PEM = re.compile(
     r"-----BEGIN (?P<type>[A-Z0-9 ]*(?:PRIVATE KEY|SECRET)[A-Z0-9 ]*)-----"
     r"(?:[\s\S]*?-----END (?P=type)-----|[A-Za-z0-9+/=\s\\:,-]*)",
 )
-# One scan decides whether any rule above can apply.
-_ANY = re.compile(rf"{_TRIGGER}|://|-----BEGIN|bearer|basic|mysql|mariadb|redis-cli|(?<!\S)(?:-u|--user)\b", re.IGNORECASE)
+# One scan (of the lowercased copy) decides whether any rule can apply at all.
+_ANY = re.compile(_TRIGGER.pattern + r"|://|-----begin|bearer|basic|mysql|mariadb|redis-cli|-u|--user")
 
 
 def _normal(name: str) -> str:
@@ -106,24 +101,28 @@ class Policy:
     def text(self, text: str) -> str:
         if not text:
             return text
-        if _ANY.search(text):
-            text = self._builtin(text)
+        low = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+        if _ANY.search(low):
+            text = self._builtin(text, low)
         for pattern in self.extra:
             text = pattern.sub(_extra_replacement, text)
         return text
 
     @staticmethod
-    def _builtin(text: str) -> str:
-        text = _PEM.sub(lambda m: f"-----BEGIN {m['type']}-----{REDACTED}"
-                        + (f"-----END {m['type']}-----" if "-----END" in m.group(0) else ""), text)
-        text = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", text)
-        text = _AUTH_SCHEME.sub(lambda m: f"{m['scheme']}{m['sep']}{REDACTED}" if _is_credential(m["value"])
-                                else m.group(0), text)
-        for rule in (_MYSQL_P, _SSHPASS_P, _REDIS_A, _CURL_USER):
-            text = rule.sub(lambda m: f"{m['cmd']}{_quoted(m['value'])}", text)
-        text = _PAIR.sub(_pair_replacement, text)
-        return _FLAG.sub(lambda m: m.group(0) if _is_reference(m["value"]) or not is_secret_name(m["flag"])
-                         else f"{m['flag']}{m['sep']}{_quoted(m['value'])}", text)
+    def _builtin(text: str, low: str) -> str:
+        if "-----begin" in low:
+            text = _PEM.sub(lambda m: f"-----BEGIN {m['type']}-----{REDACTED}"
+                            + (f"-----END {m['type']}-----" if "-----END" in m.group(0) else ""), text)
+        if "://" in low:
+            text = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", text)
+        if "bearer" in low or "basic" in low:
+            text = _AUTH_SCHEME.sub(lambda m: f"{m['scheme']}{m['sep']}{REDACTED}" if _is_credential(m["value"])
+                                    else m.group(0), text)
+        for rule, word in ((_MYSQL_P, "mysql"), (_MYSQL_P, "mariadb"), (_SSHPASS_P, "sshpass"),
+                           (_REDIS_A, "redis-cli"), (_CURL_USER, "-u"), (_CURL_USER, "--user")):
+            if word in low:
+                text = rule.sub(lambda m: f"{m['cmd']}{_quoted(m['value'])}", text)
+        return _names_and_flags(text)
 
     def value(self, value: Any, key: str | None = None) -> Any:
         """A copy of `value` with secrets replaced: names decide for values under them, and
@@ -149,10 +148,32 @@ class Policy:
         return REDACTED
 
 
-def _pair_replacement(m: re.Match[str]) -> str:
-    if _is_reference(m["value"]) or m["key"].lower() in _STRUCTURAL or not is_secret_name(m["key"]):
-        return m.group(0)
-    return f"{m['key']}{m['q']}{m['sep']}{_quoted(m['value'])}"
+def _names_and_flags(text: str) -> str:
+    """`NAME=value`, `NAME: value` and `--flag value` where the name holds a trigger word and
+    is a secret name: found from the trigger words outwards, not by scanning every pair."""
+    low = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+    out: list[str] = []
+    done = 0  # text before this index is settled
+    for word in _TRIGGER.finditer(low):
+        if word.start() < done:
+            continue
+        start, end = word.start(), word.end()
+        while start > done and text[start - 1] in _NAME_CHARS:
+            start -= 1
+        while end < len(text) and text[end] in _NAME_CHARS:
+            end += 1
+        name = text[start:end]
+        after = _AFTER_PAIR.match(text, end)
+        if after is None and name.startswith("-") and (start == 0 or text[start - 1].isspace()):
+            after = _AFTER_FLAG.match(text, end)
+        if after is None:
+            continue
+        value = after["value"]
+        if _is_reference(value) or name.lower() in _STRUCTURAL or not is_secret_name(name):
+            continue
+        out += [text[done:after.start("value")], _quoted(value)]
+        done = after.end()
+    return "".join(out) + text[done:] if out else text
 
 
 def _extra_replacement(m: re.Match[str]) -> str:

@@ -45,6 +45,9 @@ def test_what_stays_around_a_secret_is_kept():
     assert redact_text("kubectl set env deployment/x DB_PASS=hunter2 -n p") == \
         f"kubectl set env deployment/x DB_PASS={REDACTED} -n p"
     assert redact_text("mysql -u root -pS3cret db") == f"mysql -u root -p{REDACTED} db"
+    assert redact_text("redis-cli -h cache -a r3dis ping") == f"redis-cli -h cache -a {REDACTED} ping"
+    # Text whose lowercase is longer (İ) still has the right span replaced.
+    assert redact_text("İstanbul DB_PASS=x1 ok") == f"İstanbul DB_PASS={REDACTED} ok"
     assert redact_text('{"password": "x", "user": "app"}') == f'{{"password": "{REDACTED}", "user": "app"}}'
     pem = "a\n-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\nb"
     assert redact_text(pem) == f"a\n-----BEGIN EC PRIVATE KEY-----{REDACTED}-----END EC PRIVATE KEY-----\nb"
