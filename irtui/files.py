@@ -43,14 +43,21 @@ def private_dir(path: str | os.PathLike, *, tighten: bool = True) -> Path:
     return path
 
 
+def _tighten(fd: int) -> None:
+    """0600 for a file of ours; another user's file (a store shared through a group
+    directory on purpose) keeps the mode its owner gave it."""
+    info = os.fstat(fd)
+    if stat.S_IMODE(info.st_mode) != FILE_MODE and info.st_uid == os.geteuid():
+        os.fchmod(fd, FILE_MODE)
+
+
 def private_file(path: str | os.PathLike) -> Path:
     """`path` as an existing 0600 file (created empty if absent, tightened if looser): open
     it afterwards with anything (sqlite3 included) and it stays private."""
     path = Path(path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
     try:
-        if stat.S_IMODE(os.fstat(fd).st_mode) != FILE_MODE:
-            os.fchmod(fd, FILE_MODE)
+        _tighten(fd)
     finally:
         os.close(fd)
     return path
@@ -62,8 +69,7 @@ def write_private(path: str | os.PathLike, data: bytes, *, exclusive: bool = Fal
     flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_EXCL if exclusive else os.O_TRUNC)
     fd = os.open(path, flags, FILE_MODE)
     try:
-        if stat.S_IMODE(os.fstat(fd).st_mode) != FILE_MODE:
-            os.fchmod(fd, FILE_MODE)
+        _tighten(fd)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
