@@ -22,7 +22,7 @@ import asyncpg
 import pytest
 import yaml
 from secrets_corpus import CASES, CONFIG, leaks
-from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
+from war_room_help import isolated, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui import redact as redaction
 from irtui.actions.base import ActionEnv
@@ -146,8 +146,6 @@ async def test_env_action_sends_the_real_value_records_redacted_and_undo_restore
     # The store holds the actions, redacted: not in a row, not in the file's bytes (WAL included).
     data = _files_bytes(*(p for p in isolated.rglob("*") if p.name.startswith(("incidents.sqlite", "journal.sqlite"))))
     assert first.encode() not in data and second.encode() not in data
-    from war_room_help import store_rows
-
     rows = [r for r in store_rows(store_file, incident_id) if r["details"].get("action") == "kube.set_env"]
     assert len(rows) == 6 and all(REDACTED in r["text"] + json.dumps(r["details"]) for r in rows)
 
