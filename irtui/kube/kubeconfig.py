@@ -181,8 +181,9 @@ _CREDENTIALS = (("token", "a token"), ("tokenFile", "a token"), ("password", "a 
 
 
 def refuse_plain_http(server: str, user: dict, user_name: Any) -> None:
-    """Credentials over plain HTTP are readable by anyone on the path: refuse, as kubectl
-    (which silently drops them) should."""
+    """Credentials over plain HTTP are readable by anyone on the path. kubectl never sends
+    them there (it drops them silently, and the server answers 401); irtui refuses at
+    connect, saying why."""
     if not server.lower().startswith("http://"):
         return
     what = next((label for key, label in _CREDENTIALS if user.get(key)), None)
@@ -206,7 +207,7 @@ def _data(node: dict, file_key: str, data_key: str, base: str) -> bytes | None:
 
 
 def _file(node: dict, key: str, base: str) -> str | None:
-    """The path of the file `key` names, or of a private temporary file holding `key`-data."""
+    """The path of the file `key` names, or of an in-memory file holding `key`-data."""
     data_key = f"{key}-data"
     if data_key in node:
         if not node[data_key]:
