@@ -22,6 +22,7 @@ import asyncpg
 import pytest
 import yaml
 from secrets_corpus import CASES, CONFIG, leaks
+from polling import wait_for
 from war_room_help import isolated, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui import redact as redaction
@@ -250,23 +251,35 @@ def test_forensics_bundle_holds_no_corpus_secret_and_is_private(sim, tmp_path, c
     assert stat.S_IMODE((tmp_path / "forensics").stat().st_mode) == 0o700
 
 
+def _planted_template_hash(sim, deployment: str) -> str | None:
+    """The pod-template-hash of the ReplicaSet whose pods carry the planted env, once the
+    deployment controller has made it."""
+    items = json.loads(sim.kubectl("get", "replicasets", "-n", NS, "-l", f"app={deployment}", "-o", "json").stdout)
+    for rs in items["items"]:
+        containers = rs["spec"]["template"]["spec"]["containers"]
+        if any(e["name"] == "CASE_0" for c in containers for e in c.get("env") or []):
+            return rs["metadata"]["labels"]["pod-template-hash"]
+    return None
+
+
 async def test_describe_on_a_read_only_screen_shows_no_corpus_secret(sim, isolated, configured):
     from irtui.ui.main import open_connection
     from irtui.ui.screens.describe import DescribeScreen
     from irtui.ui.wiring import war_room
 
     await asyncio.to_thread(_plant_corpus, sim, "sync-service")
+    template_hash = await wait_for(lambda: asyncio.to_thread(_planted_template_hash, sim, "sync-service"),
+                                   what="the ReplicaSet of the planted template")
+    pods_of_new_template = f"sync-service-{template_hash}"
     args = war_args(sim, isolated, read_only=True)
     connection = open_connection(args, configured)
     async with war_room(args, connection, configured) as app:
         async with app.run_test(size=(160, 50)) as pilot:
             pods = app.pods_pane
             await until(pilot, lambda: pods.selected() is not None, "the pods pane to fill")
-            await pilot.press("slash", *"sync-service", "enter")
-            # A pod of the new template: the one carrying the planted env.
-            await until(pilot, lambda: any(r.name.startswith("sync-service") for r in pods.rows.values())
-                        and (pods.selected() or None) and pods.selected().name.startswith("sync-service"),
-                        "a sync-service pod under the cursor")
+            await pilot.press("slash", *pods_of_new_template, "enter")
+            await until(pilot, lambda: (pods.selected() or None) and pods.selected().name.startswith(pods_of_new_template),
+                        "a pod of the new template under the cursor")
             await pilot.press("d")
             screen = await until(pilot, lambda: isinstance(app.screen, DescribeScreen) and app.screen.loaded and app.screen,
                                  "the describe screen")
