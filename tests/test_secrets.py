@@ -151,6 +151,44 @@ async def test_env_action_sends_the_real_value_records_redacted_and_undo_restore
     assert len(rows) == 6 and all(REDACTED in r["text"] + json.dumps(r["details"]) for r in rows)
 
 
+async def test_configmap_connection_string_is_sent_whole_and_shown_redacted(sim, tmp_path, monkeypatch):
+    """The database playbook's "update connection strings": the ConfigMap gets the real
+    DSN; the confirmation, the outcome and the timeline do not."""
+    from irtui.actions.executor import ActionRunner
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    dsn, password = "postgres://emr:cm-url-4410@postgres-replica:5432/emrtask", "cm-pw-5567"
+    store = open_store(tmp_path / "incidents.sqlite")
+    await store.open()
+    session = IncidentSession(store, Actor.local("sre"))
+    await session.start()
+    await session.declare("primary database down", "P1", ["task-service"])
+    connection = connect(kubeconfig=sim.kubeconfig, context="sim-sre", namespace=NS)
+    shown: list = []
+
+    async def confirm(request) -> bool:
+        shown.append(request)
+        return True
+
+    runner = ActionRunner(ActionEnv.from_connection(connection, ActionSettings(forensics_dir=tmp_path / "f")),
+                          session, confirm=confirm)
+    target = Target("configmap", "postgres-config", NS)
+    try:
+        outcomes = [await runner.run("kube.edit_configmap", target, {"key": f"DATABASE_URL={dsn}"}),
+                    await runner.run("kube.edit_configmap", target, {"key": "DB_PASSWORD", "value": password}),
+                    await runner.run("kube.edit_configmap", target, {"key": "DB_PASSWORD", "value": password})]
+    finally:
+        await session.stop()
+        await store.close()
+    assert [o.status for o in outcomes] == ["done", "done", "noop"], outcomes
+    data = json.loads(sim.kubectl("get", "configmap", "postgres-config", "-n", NS, "-o", "json").stdout)["data"]
+    assert data["DATABASE_URL"] == dsn and data["DB_PASSWORD"] == password
+    seen = " ".join([o.message for o in outcomes] + [r.command + " ".join(r.summary) for r in shown])
+    assert "cm-url-4410" not in seen and password not in seen and REDACTED in seen
+    stored = _files_bytes(*tmp_path.glob("incidents.sqlite*"))
+    assert b"cm-url-4410" not in stored and password.encode() not in stored
+
+
 # --- the store, PostgreSQL and the report ----------------------------------------------------
 
 async def _record_corpus(session: IncidentSession) -> None:
