@@ -417,3 +417,15 @@ def test_an_http_server_without_credentials_still_connects(sim, tmp_path):
     assert connection.cluster_url == sim.url
     assert "Authorization" not in connection.api_client.configuration.api_key
 
+
+
+def test_without_memfd_key_data_goes_to_a_private_directory(monkeypatch, tmp_path):
+    from irtui.kube import kubeconfig
+
+    monkeypatch.delattr(os, "memfd_create")
+    monkeypatch.setattr(kubeconfig, "_private_dir", None)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    path = Path(kubeconfig.in_memory_file(b"key material"))
+    assert path.read_bytes() == b"key material" and path.parent.parent == tmp_path
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
