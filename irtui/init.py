@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from irtui.config import default_config_path
+from irtui.files import private_dir, write_private
 
 TEMPLATE = '''\
 # irtui configuration. Precedence for a value: command-line flag > environment variable >
@@ -99,8 +100,8 @@ def run(args: Any) -> int:
         print(f"irtui: {path} exists; use --force to overwrite it", file=sys.stderr)
         return 2
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(TEMPLATE, encoding="utf-8")
+        private_dir(path.parent, tighten=False)
+        write_private(path, TEMPLATE.encode("utf-8"))
     except OSError as exc:
         print(f"irtui: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -5,15 +5,14 @@ This module owns what is collected and how it is written: the logs of every cont
 objects involved, into a new timestamped folder (mode 0700) with a `SHA256SUMS` file
 (`sha256sum -c` checks it) and a `MANIFEST.json` saying who collected what, from where,
 when. Secret *values* never reach the disk: Secret `data`/`stringData` are replaced by
-the size of the value, and literal env values whose names look like credentials are
-redacted. It only reads from the cluster.
+the size of the value, and everything else written (objects, describe text, events, logs)
+passes through the redaction policy (`irtui.redact`). It only reads from the cluster.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,9 +23,11 @@ from kubernetes.client.exceptions import ApiException
 from irtui.actions.base import ActionEnv, Impl, ns_of
 from irtui.actions.kubeapi import api_message, resource_path
 from irtui.actions.model import AccessCheck, Prepared, Target
+from irtui.files import private_dir, write_private
 from irtui.kube.printers import age
+from irtui.redact import REDACTED, redact, redact_text
 
-from irtui.actions.investigate import REDACTED, SECRETISH as _SECRETISH, describe_pod, describe_workload
+from irtui.actions.investigate import describe_pod, describe_workload
 
 
 def redact_secret(secret: dict) -> dict:
@@ -43,17 +44,6 @@ def redact_secret(secret: dict) -> dict:
     return out
 
 
-def redact_env(obj: Any) -> Any:
-    """Literal env values of credential-looking variables, anywhere in a pod template."""
-    if isinstance(obj, dict):
-        if "name" in obj and "value" in obj and isinstance(obj.get("name"), str) and _SECRETISH.search(obj["name"]):
-            return {**obj, "value": REDACTED}
-        return {k: redact_env(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [redact_env(v) for v in obj]
-    return obj
-
-
 def _clean(obj: dict) -> dict:
     obj = dict(obj)
     meta = dict(obj.get("metadata") or {})
@@ -61,7 +51,7 @@ def _clean(obj: dict) -> dict:
     obj["metadata"] = meta
     if obj.get("kind") == "Secret" or ("data" in obj and "type" in obj and "spec" not in obj):
         return redact_secret(obj)
-    return redact_env(obj)
+    return redact(obj)
 
 
 def _safe(name: str) -> str:
@@ -92,16 +82,11 @@ class Collector:
         self.errors: list[str] = []
         self.files: dict[str, str] = {}
 
-    def _write(self, folder: Path, rel: str, data: str | bytes) -> None:
+    def _write(self, folder: Path, rel: str, text: str) -> None:
+        raw = redact_text(text).encode("utf-8")
         path = folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        raw = data.encode("utf-8") if isinstance(data, str) else data
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, raw)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        private_dir(path.parent)
+        write_private(path, raw, exclusive=True)
         self.files[rel] = hashlib.sha256(raw).hexdigest()
 
     def _get(self, path: str, **query) -> Any:
@@ -142,13 +127,13 @@ class Collector:
         ns = ns_of(self.env, target) if target.kind != "namespace" else target.name
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         parts = [stamp, self.env.context or "cluster", ns] + ([target.name] if target.kind != "namespace" else [])
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.root)
         folder = self.root / _safe("-".join(parts))
         n = 1
         while folder.exists():
             n += 1
             folder = self.root / _safe("-".join(parts) + f"-{n}")
-        folder.mkdir(mode=0o700)
+        private_dir(folder)
 
         pods, objects = self.pods_for(target, ns)
         pods = [{**p, "kind": "Pod"} for p in pods]
@@ -193,7 +178,7 @@ class Collector:
             prefixes = {n for _, n in names if n}
             events = [e for e in events if ((e.get("involvedObject") or e.get("regarding") or {}).get("name") in prefixes)]
         self._write(folder, "events.txt", events_table(events))
-        self._write(folder, "events.json", json.dumps(events, indent=2, sort_keys=True))
+        self._write(folder, "events.json", json.dumps(redact(events), indent=2, sort_keys=True))
 
         manifest = {
             "collected_at": datetime.now(timezone.utc).isoformat(),

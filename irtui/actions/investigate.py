@@ -18,15 +18,11 @@ from kubernetes.client.exceptions import ApiException
 from irtui.actions.kubeapi import Kube, api_message, resource_path
 from irtui.kube.lines import LineSplitter
 from irtui.kube.printers import age, node_roles, node_status, pod_summary
+from irtui.redact import REDACTED, is_secret_name
 
 ERROR_LINE = re.compile(
     r"\b(ERROR|ERR|FATAL|PANIC|CRITICAL|SEVERE|Exception|Traceback)\b|\blevel=(error|fatal)\b|\"level\"\s*:\s*\"(error|fatal)\"",
 )
-
-
-# Literal env values under these names are credentials: never on screen or on disk.
-SECRETISH = re.compile(r"pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential", re.IGNORECASE)
-REDACTED = "[REDACTED]"
 
 
 def is_error_line(line: str) -> bool:
@@ -211,7 +207,7 @@ def describe_pod(pod: dict, events: list[dict], now: datetime | None = None) -> 
                 lines.append("    Environment:")
                 for item in env:
                     value = item.get("value") if "value" in item else "<set from " + ", ".join((item.get("valueFrom") or {}).keys()) + ">"
-                    if "value" in item and SECRETISH.search(item.get("name") or ""):
+                    if "value" in item and is_secret_name(item.get("name") or ""):
                         value = REDACTED
                     lines.append(f"      {item.get('name')}: {value}")
     lines += ["Conditions:", *_conditions(status.get("conditions"))]
@@ -240,7 +236,7 @@ def describe_workload(obj: dict, replicasets: list[dict], events: list[dict], no
         lines.append(f"    {c.get('name')}: {c.get('image')}")
         for item in c.get("env") or []:
             value = item.get("value", "<from ref>")
-            if "value" in item and SECRETISH.search(item.get("name") or ""):
+            if "value" in item and is_secret_name(item.get("name") or ""):
                 value = REDACTED
             lines.append(f"      {item.get('name')}={value}")
     lines += ["Conditions:", *_conditions(status.get("conditions"))]

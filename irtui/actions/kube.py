@@ -22,6 +22,7 @@ from kubernetes.client.exceptions import ApiException
 from irtui.actions.base import ActionEnv, Impl, ns_of
 from irtui.actions.kubeapi import JSON_PATCH, MERGE, RBAC_RESOURCE, STRATEGIC, resource_path
 from irtui.actions.model import AccessCheck, ActionError, NothingToDo, Prepared, Target, UndoPlan
+from irtui.redact import shown
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 REVISION = "deployment.kubernetes.io/revision"
@@ -379,6 +380,12 @@ def _containers(workload: dict) -> list[dict]:
     return ((((workload.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or [])
 
 
+def _quoted(name: str, value: str) -> str:
+    """`repr(value)`, or what the redaction policy lets the screen and the record show."""
+    visible = shown(name, value)
+    return repr(value) if visible == value else str(visible)
+
+
 def _env_value(container: dict, name: str) -> tuple[bool, Any]:
     for item in container.get("env") or []:
         if item.get("name") == name:
@@ -389,7 +396,11 @@ def _env_value(container: dict, name: str) -> tuple[bool, Any]:
 
 
 class SetEnv(Impl):
-    """`kubectl set env deployment/NAME NAME=VALUE`: every container of the template."""
+    """`kubectl set env deployment/NAME NAME=VALUE`: every container of the template.
+
+    A credential's value (by the redaction policy) is sent to the cluster and kept in
+    memory for the undo, but the command, the summary, the undo's description and the
+    outcome show `[REDACTED]` in its place."""
 
     unset = False
 
@@ -419,7 +430,7 @@ class SetEnv(Impl):
         if not patch_containers:
             if self.unset:
                 raise NothingToDo(f"{name} is not set on {target.label}")
-            raise NothingToDo(f"{name} is already {value!r} on every container of {target.label}")
+            raise NothingToDo(f"{name} is already {_quoted(name, value)} on every container of {target.label}")
         patch = {"spec": {"template": {"spec": {"containers": patch_containers}}}}
         rv = (workload.get("metadata") or {}).get("resourceVersion")
         if rv:
@@ -430,7 +441,7 @@ class SetEnv(Impl):
         if self.unset:
             if len(olds) == 1 and all(isinstance(v, str) for p, v in before.values() if p):
                 old = next(iter(olds))
-                undo = UndoPlan("kube.set_env", target, {"name": name, "value": old}, f"set {name}={old} again")
+                undo = UndoPlan("kube.set_env", target, {"name": name, "value": old}, f"set {name}={shown(name, old)} again")
             command = env.kubectl("set", "env", f"{target.kind}/{target.name}", f"{name}-", namespace=ns)
             summary = [f"remove {name} from {', '.join(c['name'] for c in patch_containers)}"]
         else:
@@ -438,12 +449,13 @@ class SetEnv(Impl):
                 undo = UndoPlan("kube.unset_env", target, {"name": name}, f"remove {name} again")
             elif len(olds) == 1 and all(isinstance(v, str) for p, v in before.values() if p) and all(p for p, _ in before.values()):
                 old = next(iter(olds))
-                undo = UndoPlan("kube.set_env", target, {"name": name, "value": old}, f"set {name} back to {old!r}")
-            command = env.kubectl("set", "env", f"{target.kind}/{target.name}", f"{name}={value}", namespace=ns)
-            summary = [f"{name}={value} on {', '.join(c['name'] for c in patch_containers)}"]
+                undo = UndoPlan("kube.set_env", target, {"name": name, "value": old},
+                                f"set {name} back to {_quoted(name, old)}")
+            command = env.kubectl("set", "env", f"{target.kind}/{target.name}", f"{name}={shown(name, value)}", namespace=ns)
+            summary = [f"{name}={shown(name, value)} on {', '.join(c['name'] for c in patch_containers)}"]
             for cname, (present, old) in before.items():
                 if present:
-                    summary.append(f"  {cname}: was {old!r}")
+                    summary.append(f"  {cname}: was {_quoted(name, old) if isinstance(old, str) else old!r}")
         summary.append("changing the pod template rolls every pod")
         return Prepared(command=command, summary=summary, targets=[target.label],
                         state={"path": path, "patch": patch, "name": name, "value": value}, undo=undo)
@@ -457,7 +469,7 @@ class SetEnv(Impl):
         name, value = prepared.state["name"], prepared.state["value"]
         if self.unset:
             return f"{name} removed from {target.label}"
-        return f"{name}={value} set on {target.label}"
+        return f"{name}={shown(name, value)} set on {target.label}"
 
 
 class UnsetEnv(SetEnv):
@@ -640,14 +652,15 @@ class SetConfigMapKey(Impl):
         cm = env.kube.get(path)
         data = cm.get("data") or {}
         if data.get(key) == value:
-            raise NothingToDo(f"{key} is already {value!r} in configmap/{target.name}")
+            raise NothingToDo(f"{key} is already {_quoted(key, str(value))} in configmap/{target.name}")
         patch = {"data": {key: str(value)}, "metadata": {"resourceVersion": cm["metadata"].get("resourceVersion")}}
-        undo = (UndoPlan("kube.edit_configmap", target, {"key": key, "value": data[key]}, f"set {key} back to {data[key]!r}")
-                if key in data else None)
+        undo = (UndoPlan("kube.edit_configmap", target, {"key": key, "value": data[key]},
+                         f"set {key} back to {_quoted(key, data[key])}") if key in data else None)
+        before = _quoted(key, data[key]) if key in data else "<unset>"
         return Prepared(
             command=env.kubectl("patch", "configmap", target.name, "--type=merge", "-p",
-                                f'{{"data":{{"{key}":"{value}"}}}}', namespace=ns),
-            summary=[f"configmap/{target.name}: {key}: {data.get(key, '<unset>')!r} -> {value!r}",
+                                f'{{"data":{{"{key}":"{shown(key, str(value))}"}}}}', namespace=ns),
+            summary=[f"configmap/{target.name}: {key}: {before} -> {_quoted(key, str(value))}",
                      "pods read a ConfigMap at start: restart the workloads that use it"],
             targets=[target.label], state={"path": path, "patch": patch, "key": key}, undo=undo,
         )

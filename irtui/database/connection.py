@@ -11,20 +11,21 @@
   so read-only mode is enforced here and not by hiding keys.
 
 Passwords come from the DSN, `PGPASSWORD` or `~/.pgpass` (asyncpg follows libpq's rules)
-and are never shown: everything displayed or logged goes through `mask_dsn`.
+and are never shown: everything displayed or logged goes through `mask_dsn`, which is the
+redaction policy (`irtui.redact`) applied to a DSN.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import weakref
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 
 from irtui.database import sql
 from irtui.database.settings import DatabaseSettings
+from irtui.redact import REDACTED, redact_text
 from irtui.safety import Guard
 
 # Failures that mean "the server is not there", as opposed to an error in one query.
@@ -37,21 +38,8 @@ CONNECTION_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.InterfaceError,
 
 
 def mask_dsn(dsn: str) -> str:
-    """The DSN with any password replaced by `***` (userinfo and `password=` parameters)."""
-    if not dsn:
-        return ""
-    try:
-        parts = urlsplit(dsn)
-    except ValueError:
-        return "<unparseable DSN>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        if ":" in userinfo:
-            userinfo = userinfo.split(":", 1)[0] + ":***"
-        netloc = f"{userinfo}@{host}"
-    query = re.sub(r"(?i)(^|&)(password)=[^&]*", r"\1\2=***", parts.query)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    """The DSN with any password (userinfo, `password=` parameters) redacted."""
+    return redact_text(dsn) if dsn else ""
 
 
 def describe_error(exc: BaseException, dsn: str = "") -> str:
@@ -60,9 +48,12 @@ def describe_error(exc: BaseException, dsn: str = "") -> str:
     line = f"{type(exc).__name__}: {text[0]}" if text and text[0] else type(exc).__name__
     if dsn:
         line = line.replace(dsn, mask_dsn(dsn))
-        password = urlsplit(dsn).password
+        try:
+            password = urlsplit(dsn).password
+        except ValueError:
+            password = None
         if password:
-            line = line.replace(password, "***")
+            line = line.replace(password, REDACTED)
     return line
 
 

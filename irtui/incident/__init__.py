@@ -42,7 +42,7 @@ Public API (everything async runs on the caller's event loop)::
 
 Every write returns only when durable: SQLite committed with fsync, PostgreSQL committed, or
 (PostgreSQL unreachable) committed to the local outbox, in which case `entry.pending` is
-True until it is replayed. Text and details are redacted (`redact.redact`) before storing.
+True until it is replayed. Text and details are redacted (`irtui.redact.redact`) before storing.
 Clocks: `clocks.compute(state, ClockPolicy.from_runbook(rb), now, contacts)`.
 Verification: `model.verify_chain(await store.entries(incident_id))`, then
 `anchor.check_anchors(entries, key, anchors)` for what the chain alone cannot show.

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from irtui.files import private_dir, private_file
 from irtui.incident import sql
 from irtui.incident.model import GENESIS_HASH, Entry, details_json, entry_from_row, canonical_json, format_ts
 from irtui.incident.store import Store, UnknownIncident, incident_id_for
@@ -29,8 +30,10 @@ POLL_SECONDS = 0.5
 
 
 def connect_durable(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (we issue BEGIN ourselves), WAL, fsync at commit."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """A connection in autocommit mode (we issue BEGIN ourselves), WAL, fsync at commit.
+    The file is 0600 before SQLite opens it, and SQLite gives its WAL the same mode."""
+    private_dir(path.parent, tighten=False)
+    private_file(path)
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")

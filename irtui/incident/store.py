@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from irtui.incident.model import Actor, Entry, new_entry_id, utcnow
-from irtui.incident.redact import redact, redact_text
+from irtui.redact import redact, redact_text
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from irtui.incident.redact import redact_text
+from irtui.redact import redact_text
 
 # Long enough for a plugin that refreshes through a cloud's token endpoint on a slow link
 # (seconds), short enough that a plugin stuck on a browser login or an unreachable metadata

@@ -15,6 +15,14 @@ request. The client itself (`kubernetes.client`) needs none of it. This module o
   official loader sets it, or with an exec plugin, run by `irtui.kube.exec_plugin` (with a
   deadline, and its own error as the connection error). Auth providers (deprecated since
   Kubernetes 1.22) return False: the caller hands those to `kubernetes.config`.
+
+Credentials never travel in clear and key material never stays on disk. A user with a
+token, a password, an exec plugin or an auth provider on an `http://` server is refused
+(kubectl never sends them there either). Inline `*-data` (a client key) is handed to
+urllib3, which accepts only paths and re-reads them at every new connection, as an
+anonymous in-memory file (`memfd_create`) named `/proc/self/fd/N`: it has no directory
+entry, and it vanishes with the process however the process ends, SIGKILL included. Where
+there is no memfd, a 0600 file in a 0700 private directory stands in, removed at exit.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import atexit
 import base64
 import importlib.util
 import os
+import shutil
 import sys
 import tempfile
 import types
@@ -137,10 +146,11 @@ def configure(config: Kubeconfig, context: str, configuration) -> bool:
         raise KubeconfigProblem(f"context {context!r} names cluster {cluster_name!r}, which is not defined")
     cluster = config.clusters[cluster_name]
     user = config.users.get(user_name) or {}  # as the official loader: no such user, no credentials
-    if "auth-provider" in user:
-        return False
     if "server" not in cluster:
         raise KubeconfigProblem(f"cluster {cluster_name!r} has no server")
+    refuse_plain_http(str(cluster["server"]), user, user_name)
+    if "auth-provider" in user:
+        return False
     cluster_base = os.path.abspath(os.path.dirname(config.origin[("clusters", cluster_name)]))
     user_file = config.origin.get(("users", user_name))
     user_base = os.path.abspath(os.path.dirname(user_file)) if user_file else cluster_base
@@ -182,8 +192,8 @@ def _use_exec_plugin(spec: Any, base: str, cluster: dict, configuration) -> None
     except ExecPluginError as exc:
         raise KubeconfigProblem(str(exc)) from None
     if status.get("clientCertificateData") and status.get("clientKeyData"):
-        configuration.cert_file = _temp_file(str(status["clientCertificateData"]).encode())
-        configuration.key_file = _temp_file(str(status["clientKeyData"]).encode())
+        configuration.cert_file = in_memory_file(str(status["clientCertificateData"]).encode())
+        configuration.key_file = in_memory_file(str(status["clientKeyData"]).encode())
     if status.get("token"):
         def refresh(config) -> None:
             # Called before every request; the plugin runs only when the token is due. Its
@@ -192,6 +202,22 @@ def _use_exec_plugin(spec: Any, base: str, cluster: dict, configuration) -> None
 
         refresh(configuration)
         configuration.refresh_api_key_hook = refresh
+
+
+_CREDENTIALS = (("token", "a token"), ("tokenFile", "a token"), ("password", "a password"),
+                ("exec", "an exec plugin's token"), ("auth-provider", "an auth provider's token"))
+
+
+def refuse_plain_http(server: str, user: dict, user_name: Any) -> None:
+    """Credentials over plain HTTP are readable by anyone on the path. kubectl never sends
+    them there (it drops them silently, and the server answers 401); irtui refuses at
+    connect, saying why."""
+    if not server.lower().startswith("http://"):
+        return
+    what = next((label for key, label in _CREDENTIALS if user.get(key)), None)
+    if what:
+        raise KubeconfigProblem(f"server {server} is plain http:// and user {user_name!r} has {what}: "
+                                "refusing to send a credential unencrypted (use https://)")
 
 
 def _data(node: dict, file_key: str, data_key: str, base: str) -> bytes | None:
@@ -209,7 +235,7 @@ def _data(node: dict, file_key: str, data_key: str, base: str) -> bytes | None:
 
 
 def _file(node: dict, key: str, base: str) -> str | None:
-    """The path of the file `key` names, or of a private temporary file holding `key`-data."""
+    """The path of the file `key` names, or of an in-memory file holding `key`-data."""
     data_key = f"{key}-data"
     if data_key in node:
         if not node[data_key]:
@@ -218,7 +244,7 @@ def _file(node: dict, key: str, base: str) -> str | None:
             content = base64.standard_b64decode(str(node[data_key]))
         except ValueError:
             raise KubeconfigProblem(f"{data_key} is not valid base64") from None
-        return _temp_file(content)
+        return in_memory_file(content)
     if node.get(key):
         path = _path(base, node[key])
         if not os.path.isfile(path):
@@ -231,22 +257,30 @@ def _path(base: str, value: Any) -> str:
     return os.path.normpath(os.path.join(base, os.path.expanduser(str(value))))
 
 
-_temp_files: list[str] = []
+_memory_fds: list[int] = []  # open for the life of the process: their paths stay valid
+_private_dir: str | None = None
 
 
-def _temp_file(content: bytes) -> str:
-    fd, name = tempfile.mkstemp(prefix="irtui-kube-")  # mode 0600: it may hold a private key
-    with os.fdopen(fd, "wb") as out:
-        out.write(content)
-    if not _temp_files:
-        atexit.register(_remove_temp_files)
-    _temp_files.append(name)
+def in_memory_file(content: bytes) -> str:
+    """A path that reads as `content` for as long as this process lives, and no longer."""
+    if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+        fd = os.memfd_create("irtui-kube", os.MFD_CLOEXEC)
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view):]
+        _memory_fds.append(fd)
+        return f"/proc/self/fd/{fd}"
+    return _private_temp_file(content)
+
+
+def _private_temp_file(content: bytes) -> str:
+    global _private_dir
+    from irtui.files import write_private
+
+    if _private_dir is None:
+        _private_dir = tempfile.mkdtemp(prefix="irtui-kube-")  # 0700
+        atexit.register(shutil.rmtree, _private_dir, True)
+    fd, name = tempfile.mkstemp(dir=_private_dir)
+    os.close(fd)
+    write_private(name, content)
     return name
-
-
-def _remove_temp_files() -> None:
-    for name in _temp_files:
-        try:
-            os.unlink(name)
-        except OSError:
-            pass

@@ -95,6 +95,9 @@ def quiet_client_logs() -> None:
 
     logging.getLogger("urllib3").setLevel(logging.ERROR)
     logging.getLogger("kubernetes").setLevel(logging.ERROR)
+    from irtui.redact import install_log_filter
+
+    install_log_filter()
 
 
 def run(args: Any) -> int:

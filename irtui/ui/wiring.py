@@ -58,6 +58,7 @@ from typing import Any, AsyncIterator
 
 from textual.binding import Binding
 
+from irtui import redact as redaction
 from irtui.actions import registry
 from irtui.actions.base import ActionEnv
 from irtui.actions.model import Target
@@ -367,6 +368,7 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
     try:
         settings = ActionSettings.load(config, connection.context)
         user_keymap(config)  # a bad [keys] entry stops here, as one line, not in the UI
+        redaction.configure(config)  # so does a bad [redaction] pattern
         panes = [
             PaneSpec("metrics", "Metrics", _once(MetricsPane.from_config(
                 config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL)), key="m"),

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 
 from irtui.actions import registry
-from irtui.actions.forensics import events_table, redact_env, redact_secret
+from irtui.actions.forensics import events_table, redact_secret
 from irtui.actions.helm import HelmRunner
 from irtui.actions.investigate import describe_pod, is_error_line
 from irtui.actions.kube import env_params, previous_revision
 from irtui.actions.model import ActionError, Danger
 from irtui.actions.settings import ActionSettings
 from irtui.config import Config, ConfigError
+from irtui.redact import redact
 from irtui.safety import Guard, ReadOnlyError
 
 RUNBOOK_IDS = {
@@ -143,7 +144,7 @@ def test_secret_values_never_survive_redaction():
     text = str(redact_secret(secret))
     assert "aHVudGVyMg==" not in text and "s3cr3t" not in text and "password" in text
     pod = {"spec": {"containers": [{"env": [{"name": "DB_PASSWORD", "value": "hunter2"}, {"name": "LOG_LEVEL", "value": "info"}]}]}}
-    text = str(redact_env(pod))
+    text = str(redact(pod))
     assert "hunter2" not in text and "info" in text
 
 

@@ -97,7 +97,7 @@ async def test_pane_survives_the_server_going_away_and_recovers(pg_dsn, pg_proxy
         await wait_for(lambda: pane.last_good is not None, what="the first good poll")
         first_good = pane.last_good
         await pilot.pause()
-        assert "postgres:***@127.0.0.1" in status_text(pane)
+        assert "postgres:[REDACTED]@127.0.0.1" in status_text(pane)
         assert "hunter2" not in pilot.app.export_screenshot()
 
         await pg_proxy.cut()

@@ -134,7 +134,7 @@ async def test_unreachable_server_backs_off_with_jitter_and_a_cap():
 
 def test_dsn_password_is_masked_and_config_errors_name_the_line(tmp_path):
     assert mask_dsn("postgresql://app:s3cret@db:5432/x?sslmode=require&password=s3cret") == \
-        "postgresql://app:***@db:5432/x?sslmode=require&password=***"
+        "postgresql://app:[REDACTED]@db:5432/x?sslmode=require&password=[REDACTED]"
     path = tmp_path / "config.toml"
     path.write_text('[database]\ndsn = "postgresql://postgres@db/x"\n\nstatement_timeout_ms = "fast"\n')
     with pytest.raises(ConfigError) as err:

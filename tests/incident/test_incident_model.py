@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from irtui.incident.model import GENESIS_HASH, Actor, verify_chain
-from irtui.incident.redact import REDACTED, redact, redact_text
+from irtui.redact import REDACTED, redact, redact_text
 from irtui.incident.state import fold
 from irtui.incident.store import make_entry
 

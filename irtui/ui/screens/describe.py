@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from irtui.actions.investigate import describe
+from irtui.redact import redact_text
 
 
 class DescribeScreen(Screen):
@@ -56,7 +57,8 @@ class DescribeScreen(Screen):
 
     @work(thread=True, exclusive=True, group="describe")
     def _load(self) -> None:
-        text = describe(self.kube, self.kind, self.namespace, self.name_)
+        # Shared and read-only screens show it too: no credential from the spec or its events.
+        text = redact_text(describe(self.kube, self.kind, self.namespace, self.name_))
         self.app.call_from_thread(self._show, text)
 
     def _show(self, text: str) -> None:
