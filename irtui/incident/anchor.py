@@ -56,6 +56,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from irtui.files import private_dir
 from irtui.incident.model import Entry, canonical_json, format_ts
 
 CHECKPOINT_EVERY = 10
@@ -198,7 +199,7 @@ class AnchorFile:
         known = self.read(head.incident_id)
         if known is not None and known.seq >= (head.seq or 0):
             return
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(self.directory)
         os.chmod(self.directory, 0o700)
         target = self.path(head.incident_id)
         temporary = target.with_suffix(".tmp")

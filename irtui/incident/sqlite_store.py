@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from irtui.config import data_dir
 from irtui.files import private_dir, private_file
 from irtui.incident import sql
 from irtui.incident.model import GENESIS_HASH, Entry, details_json, entry_from_row, canonical_json, format_ts
@@ -32,7 +33,9 @@ POLL_SECONDS = 0.5
 def connect_durable(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode (we issue BEGIN ourselves), WAL, fsync at commit.
     The file is 0600 before SQLite opens it, and SQLite gives its WAL the same mode."""
-    private_dir(path.parent, tighten=False)
+    # irtui's own data directory is tightened if an earlier version left it 0755; a folder
+    # the user chose for `--store` keeps the mode they gave it.
+    private_dir(path.parent, tighten=path.parent == data_dir())
     private_file(path)
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
     conn.execute("PRAGMA journal_mode=WAL")
