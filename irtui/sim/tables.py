@@ -1,8 +1,9 @@
 """Server-side `Table` responses: the rows `kubectl get` prints.
 
 kubectl asks for `as=Table;v=v1;g=meta.k8s.io` and prints the cells it is given, so the
-words here must be kubectl's: they come from `irtui.kube.printers`, which the application's
-panes use too. Columns with priority 1 are the ones `-o wide` adds.
+words here must be the API server's: pods and nodes are printed by `irtui.sim.printing`,
+written from the Kubernetes printers, and every AGE is its `since`. Columns with priority 1
+are the ones `-o wide` adds.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from irtui.kube.printers import age, node_roles, node_status, pod_summary, restarts_text
+from irtui.sim.printing import PodWords, node_cells, pod_cells, pod_words, since
 
 Column = tuple[str, str, int, str]  # name, type, priority, format
 
@@ -33,54 +34,28 @@ def _selector_text(selector: dict | None) -> str:
     return selector_from_match_labels(selector) or "<none>"
 
 
-# uid -> (resourceVersion, PodSummary): a pod's summary changes only when the pod does, and
-# deriving it is most of the cost of a 10,000-row table.
-_SUMMARIES: dict[str, tuple[str, Any]] = {}
-_SUMMARY_CACHE_LIMIT = 100_000
+# uid -> (resourceVersion, PodWords): a pod's words change only when the pod does, and
+# deriving them is most of the cost of a 10,000-row table.
+_WORDS: dict[str, tuple[str, PodWords]] = {}
+_WORDS_CACHE_LIMIT = 100_000
 
 
-def _summary(pod: dict):
+def _words(pod: dict) -> PodWords:
     meta = pod["metadata"]
     uid, rv = meta.get("uid"), meta.get("resourceVersion")
-    cached = _SUMMARIES.get(uid) if uid else None
+    cached = _WORDS.get(uid) if uid else None
     if cached is not None and cached[0] == rv:
         return cached[1]
-    summary = pod_summary(pod)
+    words = pod_words(pod)
     if uid and rv:
-        if len(_SUMMARIES) >= _SUMMARY_CACHE_LIMIT:
-            _SUMMARIES.clear()
-        _SUMMARIES[uid] = (rv, summary)
-    return summary
+        if len(_WORDS) >= _WORDS_CACHE_LIMIT:
+            _WORDS.clear()
+        _WORDS[uid] = (rv, words)
+    return words
 
 
 def _pod_row(pod: dict, now: datetime) -> list:
-    summary = _summary(pod)
-    spec, status = pod.get("spec") or {}, pod.get("status") or {}
-    gates = spec.get("readinessGates") or []
-    if gates:
-        conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
-        ready_gates = sum(1 for g in gates if conditions.get(g.get("conditionType")) == "True")
-        gates_text = f"{ready_gates}/{len(gates)}"
-    else:
-        gates_text = "<none>"
-    return [
-        pod["metadata"]["name"], summary.ready, summary.status, restarts_text(summary, now),
-        age(pod["metadata"].get("creationTimestamp"), now),
-        _none(status.get("podIP")), _none(spec.get("nodeName")), _none(status.get("nominatedNodeName")), gates_text,
-    ]
-
-
-def _node_row(node: dict, now: datetime) -> list:
-    status = node.get("status") or {}
-    addresses = {a.get("type"): a.get("address") for a in status.get("addresses") or []}
-    info = status.get("nodeInfo") or {}
-    return [
-        node["metadata"]["name"], node_status(node), node_roles(node),
-        age(node["metadata"].get("creationTimestamp"), now), info.get("kubeletVersion", ""),
-        _none(addresses.get("InternalIP")), _none(addresses.get("ExternalIP")),
-        info.get("osImage", "<unknown>"), info.get("kernelVersion", "<unknown>"),
-        info.get("containerRuntimeVersion", "<unknown>"),
-    ]
+    return pod_cells(pod, now, _words(pod))
 
 
 def _deployment_row(d: dict, now: datetime) -> list:
@@ -89,7 +64,7 @@ def _deployment_row(d: dict, now: datetime) -> list:
     return [
         d["metadata"]["name"], f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
         status.get("updatedReplicas", 0), status.get("availableReplicas", 0),
-        age(d["metadata"].get("creationTimestamp"), now), names, images, _selector_text(spec.get("selector")),
+        since(d["metadata"].get("creationTimestamp"), now), names, images, _selector_text(spec.get("selector")),
     ]
 
 
@@ -98,7 +73,7 @@ def _replicaset_row(rs: dict, now: datetime) -> list:
     names, images = _containers(((spec.get("template") or {}).get("spec")) or {})
     return [
         rs["metadata"]["name"], spec.get("replicas", 1), status.get("replicas", 0), status.get("readyReplicas", 0),
-        age(rs["metadata"].get("creationTimestamp"), now), names, images, _selector_text(spec.get("selector")),
+        since(rs["metadata"].get("creationTimestamp"), now), names, images, _selector_text(spec.get("selector")),
     ]
 
 
@@ -107,7 +82,7 @@ def _statefulset_row(s: dict, now: datetime) -> list:
     names, images = _containers(((spec.get("template") or {}).get("spec")) or {})
     return [
         s["metadata"]["name"], f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
-        age(s["metadata"].get("creationTimestamp"), now), names, images,
+        since(s["metadata"].get("creationTimestamp"), now), names, images,
     ]
 
 
@@ -137,7 +112,7 @@ def _service_row(svc: dict, now: datetime) -> list:
     selector = spec.get("selector") or {}
     return [
         svc["metadata"]["name"], svc_type, _none(spec.get("clusterIP")), external_text, _service_ports(spec),
-        age(svc["metadata"].get("creationTimestamp"), now),
+        since(svc["metadata"].get("creationTimestamp"), now),
         ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or "<none>",
     ]
 
@@ -154,29 +129,29 @@ def _event_row(ev: dict, now: datetime) -> list:
     if source.get("host"):
         source_text += f", {source['host']}"
     return [
-        age(last, now), ev.get("type", ""), ev.get("reason", ""),
+        since(last, now), ev.get("type", ""), ev.get("reason", ""),
         f"{(obj.get('kind') or '').lower()}/{obj.get('name', '')}", obj.get("fieldPath", ""),
-        source_text, ev.get("message", ""), age(first, now), count, ev["metadata"]["name"],
+        source_text, ev.get("message", ""), since(first, now), count, ev["metadata"]["name"],
     ]
 
 
 def _namespace_row(ns: dict, now: datetime) -> list:
     return [ns["metadata"]["name"], (ns.get("status") or {}).get("phase", "Active"),
-            age(ns["metadata"].get("creationTimestamp"), now)]
+            since(ns["metadata"].get("creationTimestamp"), now)]
 
 
 def _secret_row(s: dict, now: datetime) -> list:
     return [s["metadata"]["name"], s.get("type", "Opaque"), len(s.get("data") or {}) + len(s.get("stringData") or {}),
-            age(s["metadata"].get("creationTimestamp"), now)]
+            since(s["metadata"].get("creationTimestamp"), now)]
 
 
 def _configmap_row(c: dict, now: datetime) -> list:
     return [c["metadata"]["name"], len(c.get("data") or {}) + len(c.get("binaryData") or {}),
-            age(c["metadata"].get("creationTimestamp"), now)]
+            since(c["metadata"].get("creationTimestamp"), now)]
 
 
 def _default_row(obj: dict, now: datetime) -> list:
-    return [obj["metadata"]["name"], age(obj["metadata"].get("creationTimestamp"), now)]
+    return [obj["metadata"]["name"], since(obj["metadata"].get("creationTimestamp"), now)]
 
 
 _NAME = _col("Name", fmt="name")
@@ -187,7 +162,7 @@ PRINTERS: dict[str, tuple[list[Column], Callable[[dict, datetime], list]]] = {
               _col("Node", priority=1), _col("Nominated Node", priority=1), _col("Readiness Gates", priority=1)], _pod_row),
     "nodes": ([_NAME, _col("Status"), _col("Roles"), _AGE, _col("Version"), _col("Internal-IP", priority=1),
                _col("External-IP", priority=1), _col("OS-Image", priority=1), _col("Kernel-Version", priority=1),
-               _col("Container-Runtime", priority=1)], _node_row),
+               _col("Container-Runtime", priority=1)], node_cells),
     "deployments": ([_NAME, _col("Ready"), _col("Up-to-date", "integer"), _col("Available", "integer"), _AGE,
                      _col("Containers", priority=1), _col("Images", priority=1), _col("Selector", priority=1)],
                     _deployment_row),
