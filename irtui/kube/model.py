@@ -161,14 +161,16 @@ def _owner(meta: dict[str, Any]) -> tuple[str, str]:
 
 
 def _plain_pod_summary(spec: dict[str, Any], status: dict[str, Any], meta: dict[str, Any]) -> PodSummary | None:
-    """`pod_summary` for the common pod (no init containers, not being deleted, no container
-    waiting with a reason or terminated), or None for any other pod.
+    """`pod_summary` for the common pod (no init containers, not gated, not being deleted, no
+    container waiting with a reason or terminated), or None for any other pod.
 
     At launch this runs for every pod of a large namespace, so the usual case skips the
     general walk. Anything unusual goes to `pod_summary`, which stays the one definition
     of what kubectl prints.
     """
     if status.get("initContainerStatuses") or meta.get("deletionTimestamp"):
+        return None
+    if any(c.get("reason") == "SchedulingGated" for c in status.get("conditions") or ()):
         return None
     ready = restarts = 0
     last_restart = None
@@ -190,7 +192,8 @@ def _plain_pod_summary(spec: dict[str, Any], status: dict[str, Any], meta: dict[
     reason = status.get("reason") or status.get("phase") or ""
     if reason == "Completed" and ready:
         return None
-    return PodSummary(f"{ready}/{len(spec.get('containers') or ())}", reason, restarts, last_restart)
+    return PodSummary(f"{ready}/{len(spec.get('containers') or ())}", reason, restarts,
+                      last_restart if restarts else None)
 
 
 def project_pod(obj: dict[str, Any]) -> PodRow:

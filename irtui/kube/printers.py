@@ -63,7 +63,7 @@ class PodSummary(NamedTuple):
     ready: str  # "1/2"
     status: str  # Running, CrashLoopBackOff, Init:0/1, Terminating ...
     restarts: int
-    last_restart: datetime | None  # when the most recent restart's container finished
+    last_restart: datetime | None  # when the most recent counted restart's container finished
 
 
 def _terminated_reason(state: dict[str, Any], prefix: str = "") -> str:
@@ -81,26 +81,53 @@ def _later(a: datetime | None, b: str | None) -> datetime | None:
     return t if a is None or t > a else a
 
 
+def _finished(cs: dict[str, Any]) -> str | None:
+    return ((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt")
+
+
+def _is_sidecar(container: dict[str, Any] | None) -> bool:
+    """A restartable init container: it runs beside the main containers, like one of them."""
+    return container is not None and container.get("restartPolicy") == "Always"
+
+
+def _condition_true(conditions: list[dict[str, Any]], kind: str) -> bool:
+    return any(c.get("type") == kind and c.get("status") == "True" for c in conditions)
+
+
 def pod_summary(pod: dict[str, Any]) -> PodSummary:
     """READY, STATUS and RESTARTS exactly as `kubectl get pods` derives them."""
     spec = pod.get("spec") or {}
     status = pod.get("status") or {}
     meta = pod.get("metadata") or {}
-    containers = spec.get("containers") or []
-    total = len(containers)
+    conditions = status.get("conditions") or []
+    phase = status.get("phase") or ""
+    init_specs = spec.get("initContainers") or []
+    init_by_name = {c.get("name", ""): c for c in init_specs}
+    total = len(spec.get("containers") or []) + sum(1 for c in init_specs if _is_sidecar(c))
     ready = 0
     restarts = 0
     last_restart: datetime | None = None
-    reason = status.get("reason") or status.get("phase") or ""
+    # After initialization, of the init containers only the sidecars' restarts still count.
+    sidecar_restarts = 0
+    sidecar_last_restart: datetime | None = None
+    reason = status.get("reason") or phase
+    if any(c.get("type") == "PodScheduled" and c.get("reason") == "SchedulingGated" for c in conditions):
+        reason = "SchedulingGated"
 
     initializing = False
-    init_specs = spec.get("initContainers") or []
     for i, cs in enumerate(status.get("initContainerStatuses") or []):
         restarts += cs.get("restartCount", 0)
-        last_restart = _later(last_restart, ((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
+        last_restart = _later(last_restart, _finished(cs))
+        sidecar = _is_sidecar(init_by_name.get(cs.get("name", "")))
+        if sidecar:
+            sidecar_restarts += cs.get("restartCount", 0)
+            sidecar_last_restart = _later(sidecar_last_restart, _finished(cs))
         state = cs.get("state") or {}
         terminated, waiting = state.get("terminated"), state.get("waiting")
         if terminated is not None and terminated.get("exitCode", 0) == 0:
+            continue
+        if sidecar and cs.get("started") is True:
+            ready += 1 if cs.get("ready") else 0
             continue
         if terminated is not None:
             reason = _terminated_reason(terminated, "Init:")
@@ -111,12 +138,12 @@ def pod_summary(pod: dict[str, Any]) -> PodSummary:
         initializing = True
         break
 
-    if not initializing:
-        restarts = 0
+    if not initializing or _condition_true(conditions, "Initialized"):
+        restarts, last_restart = sidecar_restarts, sidecar_last_restart
         has_running = False
         for cs in reversed(status.get("containerStatuses") or []):
             restarts += cs.get("restartCount", 0)
-            last_restart = _later(last_restart, ((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
+            last_restart = _later(last_restart, _finished(cs))
             state = cs.get("state") or {}
             waiting, terminated = state.get("waiting"), state.get("terminated")
             if waiting and waiting.get("reason"):
@@ -129,21 +156,20 @@ def pod_summary(pod: dict[str, Any]) -> PodSummary:
                 has_running = True
                 ready += 1
         if reason == "Completed" and has_running:
-            pod_ready = any(
-                c.get("type") == "Ready" and c.get("status") == "True"
-                for c in status.get("conditions") or []
-            )
-            reason = "Running" if pod_ready else "NotReady"
+            reason = "Running" if _condition_true(conditions, "Ready") else "NotReady"
 
     if meta.get("deletionTimestamp"):
-        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
+        if status.get("reason") == "NodeLost":
+            reason = "Unknown"
+        elif phase not in ("Succeeded", "Failed"):
+            reason = "Terminating"
 
-    return PodSummary(f"{ready}/{total}", reason, restarts, last_restart)
+    return PodSummary(f"{ready}/{total}", reason, restarts, last_restart if restarts else None)
 
 
 def restarts_text(summary: PodSummary, now: datetime | None = None) -> str:
     """RESTARTS as kubectl prints it: `4 (37s ago)`."""
-    if summary.last_restart is None:
+    if not summary.restarts or summary.last_restart is None:
         return str(summary.restarts)
     return f"{summary.restarts} ({age(summary.last_restart, now)} ago)"
 
@@ -151,12 +177,11 @@ def restarts_text(summary: PodSummary, now: datetime | None = None) -> str:
 def node_status(node: dict[str, Any]) -> str:
     """STATUS of `kubectl get nodes`: Ready, NotReady, Unknown, plus SchedulingDisabled."""
     conditions = (node.get("status") or {}).get("conditions") or []
-    words = []
+    ready = None
     for c in conditions:
         if c.get("type") == "Ready":
-            words.append("Ready" if c.get("status") == "True" else "NotReady")
-    if not words:
-        words.append("Unknown")
+            ready = c  # a repeated Ready condition is one word: the last one listed
+    words = ["Unknown" if ready is None else "Ready" if ready.get("status") == "True" else "NotReady"]
     if (node.get("spec") or {}).get("unschedulable"):
         words.append("SchedulingDisabled")
     return ",".join(words)
