@@ -57,12 +57,18 @@ def cases(kind: str) -> list[Case]:
     """The cases of printers/<kind>.json: pods, nodes or durations."""
     doc = json.loads((PRINTERS / f"{kind}.json").read_text())
     field = {"pods": "pod", "nodes": "node", "durations": "time"}[kind]
-    out = []
-    for i, raw in enumerate(doc["cases"]):
+    out, seen = [], set()
+    for raw in doc["cases"]:
         source = raw["source"]
-        where = source.get("test") or source.get("function")
         cells = raw["cells"] if "cells" in raw else [raw["text"]]
-        out.append(Case(f"{where}-{i}-{cells[0]}", source, raw.get("wide", False), raw[field], cells))
+        # Upstream reuses object names within a test; a repeat gets a counter: test1, test1-2.
+        base = f"{source.get('test') or source.get('function')}-{cells[0] or 'unnamed'}"
+        case_id, n = base, 1
+        while case_id in seen:
+            n += 1
+            case_id = f"{base}-{n}"
+        seen.add(case_id)
+        out.append(Case(case_id, source, raw.get("wide", False), raw[field], cells))
     return out
 
 
