@@ -170,8 +170,8 @@ def _plain_pod_summary(spec: dict[str, Any], status: dict[str, Any], meta: dict[
     """
     if status.get("initContainerStatuses") or meta.get("deletionTimestamp"):
         return None
-    if any(c.get("reason") == "SchedulingGated" for c in status.get("conditions") or ()):
-        return None
+    if not spec.get("nodeName") and any(c.get("reason") == "SchedulingGated" for c in status.get("conditions") or ()):
+        return None  # only an unbound pod can be gated: bound ones skip the walk
     ready = restarts = 0
     last_restart = None
     for cs in status.get("containerStatuses") or ():

@@ -72,7 +72,10 @@ class PodWords(NamedTuple):
 
 
 def _later(current: datetime | None, status: dict[str, Any]) -> datetime | None:
-    finished = parse_time((((status.get("lastState") or {}).get("terminated")) or {}).get("finishedAt"))
+    last = status.get("lastState")
+    if not last:
+        return current
+    finished = parse_time((last.get("terminated") or {}).get("finishedAt"))
     if finished is None or (current is not None and finished <= current):
         return current
     return finished
@@ -101,12 +104,19 @@ def pod_words(pod: dict[str, Any]) -> PodWords:
     conditions = status.get("conditions") or []
     phase = status.get("phase") or ""
     reason = status.get("reason") or phase
-    if any(c.get("type") == "PodScheduled" and c.get("reason") == SCHEDULING_GATED for c in conditions):
-        reason = SCHEDULING_GATED
+    # Only a pod not yet bound can be gated (a pod with scheduling gates may not name a node,
+    # and binding makes PodScheduled true), so bound pods, nearly all of them, skip the walk.
+    if not spec.get("nodeName"):
+        for c in conditions:
+            if c.get("reason") == SCHEDULING_GATED and c.get("type") == "PodScheduled":
+                reason = SCHEDULING_GATED
 
-    init_specs = spec.get("initContainers") or []
-    by_name = {c.get("name", ""): c for c in init_specs}
-    total = len(spec.get("containers") or []) + sum(1 for c in init_specs if _is_sidecar(c))
+    total = len(spec.get("containers") or ())
+    init_specs = spec.get("initContainers") or ()
+    by_name: dict[str, dict[str, Any]] = {}
+    if init_specs:  # most pods have none, and a 10,000-row table prints every pod
+        by_name = {c.get("name", ""): c for c in init_specs}
+        total += sum(1 for c in init_specs if _is_sidecar(c))
     ready = 0
     restarts, last_restart = 0, None
     # Once the pod is initialized only sidecars' restarts still count among the init containers'.
@@ -171,10 +181,7 @@ def restarts_cell(words: PodWords, now: datetime) -> str:
     return str(words.restarts)
 
 
-def _readiness_gates(spec: dict[str, Any], status: dict[str, Any]) -> str:
-    gates = spec.get("readinessGates") or []
-    if not gates:
-        return NONE
+def _readiness_gates(gates: list[dict[str, Any]], status: dict[str, Any]) -> str:
     # The first condition of a type is the one that counts.
     first: dict[str, Any] = {}
     for c in status.get("conditions") or []:
@@ -185,15 +192,17 @@ def _readiness_gates(spec: dict[str, Any], status: dict[str, Any]) -> str:
 
 def pod_cells(pod: dict[str, Any], now: datetime, words: PodWords | None = None) -> list[str]:
     """A pod's row, wide columns included: NAME READY STATUS RESTARTS AGE IP NODE NOMINATED-NODE GATES."""
-    words = words or pod_words(pod)
-    meta, spec, status = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
-    # v1's podIP is podIPs[0] once the API server has converted the status.
-    pod_ips = status.get("podIPs") or []
-    ip = (pod_ips[0].get("ip") if pod_ips else status.get("podIP")) or NONE
+    if words is None:
+        words = pod_words(pod)
+    meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
+    # The printer reads podIPs[0]; in v1 the API server keeps podIP equal to it.
+    ip = status.get("podIP") or next((p.get("ip") for p in status.get("podIPs") or ()), None) or NONE
+    gates = spec.get("readinessGates")
     return [
         meta.get("name", ""), words.ready, words.status, restarts_cell(words, now),
         since(meta.get("creationTimestamp"), now),
-        ip, spec.get("nodeName") or NONE, status.get("nominatedNodeName") or NONE, _readiness_gates(spec, status),
+        ip, spec.get("nodeName") or NONE, status.get("nominatedNodeName") or NONE,
+        _readiness_gates(gates, status) if gates else NONE,
     ]
 
 
