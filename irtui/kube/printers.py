@@ -1,8 +1,9 @@
 """kubectl's way of summarising objects, from raw JSON dicts.
 
 These follow kubectl's printers (`printPod`, `printNode`, `HumanDuration`) so that what a
-pane shows and what `kubectl get` prints are the same words. The simulator uses the same
-functions for its server-side `Table` responses.
+pane shows and what `kubectl get` prints are the same words. The simulator prints its
+server-side Tables with its own code; both are checked against the Kubernetes project's
+printer test cases in tests/golden/printers.
 """
 
 from __future__ import annotations

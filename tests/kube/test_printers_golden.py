@@ -23,7 +23,8 @@ DURATIONS = cases("durations")
 def test_pod_summary_prints_as_kubernetes(case):
     pod = case.at(NOW)
     summary = pod_summary(pod)
-    printed = [summary.ready, summary.status, restarts_text(summary, NOW), age(pod["metadata"].get("creationTimestamp"), NOW)]
+    created = pod["metadata"].get("creationTimestamp")
+    printed = [summary.ready, summary.status, restarts_text(summary, NOW), age(created, NOW)]
     assert printed == case.cells[1:5], case.source
 
 
