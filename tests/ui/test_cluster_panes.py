@@ -11,6 +11,8 @@ import re
 import socket
 from pathlib import Path
 
+import pytest
+
 from ui_helpers import control, make_app, screen_text, shown_rows, wait_for
 
 NS = "emrtask-prod"
@@ -97,6 +99,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 async def test_simulator_restart_goes_stale_then_recovers_without_ghosts(sim_factory, tmp_path):
     port = _free_port()
     first = sim_factory(name="first", port=port)
