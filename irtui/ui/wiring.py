@@ -229,11 +229,7 @@ class WarRoom:
                 self.notify(f"{incident_id} declared. The clock bar counts from detection; "
                             f"t shows the timeline, N adds a note, {checklist}.", title="Incident", timeout=8)
 
-        screen = DeclareIncidentScreen(self.session, self.runbook)
-        self.push_screen(screen, declared)
-        # The title is what the responder types first; without this the first keystrokes
-        # would go nowhere.
-        self.call_after_refresh(lambda: screen.query("#declare-title").focus())
+        self.push_screen(DeclareIncidentScreen(self.session, self.runbook), declared)
 
     def action_add_note(self) -> None:
         def written(text: str | None) -> None:
