@@ -8,6 +8,7 @@ store first: listeners hear of an entry only once it is durable.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
@@ -82,9 +83,9 @@ class IncidentSession:
             pending = await self.store.pending(incident_id)
         finally:
             self._attaching = None
-        if not entries:
+        if not entries and not any(e.kind == "declared" for e in pending):
             raise StoreError(f"no incident {incident_id}")
-        last = entries[-1].seq
+        last = entries[-1].seq if entries else 0
         for early in self._early:
             if early.pending:
                 continue
@@ -128,14 +129,17 @@ class IncidentSession:
 
     # -- incoming --------------------------------------------------------------------------
     def _on_entry(self, entry: Entry) -> None:
+        if entry.kind == "reconciled" and entry.details.get("provisional_id") == self.incident_id:
+            # Declared here while the shared store was unreachable: the incident now has its
+            # number in the shared sequence, and this session follows it there.
+            asyncio.ensure_future(self.attach(entry.incident_id))
+            return
         if entry.incident_id == self._attaching:
             self._early.append(entry)
             return
         if entry.incident_id != self.incident_id:
             # Another responder declared an incident and we have none open: join it.
             if entry.kind == "declared" and not self.is_open:
-                import asyncio
-
                 asyncio.ensure_future(self.attach(entry.incident_id))
             return
         if entry.pending:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime
@@ -44,6 +45,17 @@ def make_entry(incident_id: str, kind: str, text: str, details: dict[str, Any] |
 
 def incident_id_for(day: datetime, n: int) -> str:
     return f"INC-{day.strftime('%Y%m%d')}-{n}"
+
+
+def provisional_incident_id(day: datetime) -> str:
+    """An id for an incident declared while the shared store is unreachable (`INC-YYYYMMDD-Pxxxx`):
+    unique enough among a war room's machines, and never mistaken for a number of the shared
+    sequence, which replaces it when the store returns."""
+    return f"INC-{day.strftime('%Y%m%d')}-P{secrets.token_hex(2)}"
+
+
+def is_provisional(incident_id: str | None) -> bool:
+    return bool(incident_id) and incident_id.rsplit("-", 1)[-1].startswith("P")
 
 
 class Store(ABC):
