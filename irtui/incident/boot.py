@@ -23,7 +23,8 @@ async def start_session(*, store: str | None = None, config: Config | None = Non
     with `await session.stop(); await session.store.close()`."""
     config = config or Config.empty()
     guard = guard or Guard()
-    opened = open_store(store_url(store, config), guard=guard)
+    # The shared store may be down when the war room starts: it opens anyway and catches up.
+    opened = open_store(store_url(store, config), guard=guard, start_offline=True)
     await opened.open()
     session = IncidentSession(opened, Actor.local(kube_identity), journal=journal or Journal(), guard=guard)
     await session.start(incident_id)

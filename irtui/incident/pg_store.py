@@ -9,7 +9,8 @@ same transaction, so it is delivered only if the entry committed.
 No double entries: `entry_id` is UNIQUE and is the idempotency key; an outbox replay of an
 entry that did commit (the connection dropped before the reply) finds it and stops.
 
-Unreachable at start: the store opens anyway (`online` False) and keeps reconnecting with
+Unreachable at start (`start_offline=True`, as the app opens it): the store opens anyway
+(`online` False) and keeps reconnecting with
 capped, jittered backoff. Entries wait in the outbox; an incident declared meanwhile gets a
 provisional id (`INC-YYYYMMDD-Pxxxx`). When the database answers, the outbox is replayed in
 order: the provisional declaration takes the next number of the shared sequence, a
@@ -81,8 +82,12 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 class PostgresStore(Store):
-    def __init__(self, url: str, *, outbox: Path | str | None = None, guard: Guard | None = None) -> None:
+    def __init__(self, url: str, *, outbox: Path | str | None = None, guard: Guard | None = None,
+                 start_offline: bool = False) -> None:
         super().__init__()
+        # The app opens with `start_offline`: a war room must not depend on the database
+        # being up when it starts. One-shot readers (`irtui verify`) want the error instead.
+        self.start_offline = start_offline
         # Read-only: no migration DDL, no INSERT, no NOTIFY leaves this process.
         self.guard = guard or Guard()
         self.url = url
@@ -111,8 +116,10 @@ class PostgresStore(Store):
         try:
             self._pool = await self._connect()
         except OFFLINE_ERRORS as exc:
-            # A war room must not depend on the database being up when it starts: entries
-            # wait in the outbox and the replayer keeps trying to connect.
+            if not self.start_offline:
+                self._outbox.close()
+                raise StoreError(f"shared incident store unreachable: {exc}") from exc
+            # Entries wait in the outbox; the replayer keeps trying to connect.
             log.warning("shared incident store unreachable at start (%s); entries kept locally", exc)
             self._kick_replay()
             return

@@ -19,7 +19,7 @@ from irtui.incident.journal import Journal
 from irtui.safety import Guard
 from irtui.incident.model import Actor, Entry, format_ts, utcnow
 from irtui.incident.state import IncidentState, fold
-from irtui.incident.store import Store, StoreError, make_entry
+from irtui.incident.store import Store, StoreError, is_provisional, make_entry
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,12 @@ class IncidentSession:
     @property
     def timeline(self) -> list[Entry]:
         return [*self.entries, *self.pending.values()]
+
+    @property
+    def provisional(self) -> bool:
+        """The incident was declared while the shared store was unreachable and has no
+        number in the shared sequence yet."""
+        return is_provisional(self.incident_id)
 
     @property
     def is_open(self) -> bool:

@@ -62,6 +62,7 @@ class Store(ABC):
     """Incidents and timelines. Subclasses implement the storage; this class delivers."""
 
     url: str = ""
+    online: bool = True  # False while a shared store cannot be reached (writes wait locally)
 
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
@@ -193,7 +194,8 @@ def open_store(url: str | Path | None = None, **options: Any) -> Store:
     store.open()` (or use `async with`) before use.
 
     PostgreSQL URLs may carry `?schema=NAME` (default `irtui`); `outbox=PATH` (keyword)
-    overrides where unsent entries wait while the database is unreachable. `guard=` (an
+    overrides where unsent entries wait while the database is unreachable;
+    `start_offline=True` opens it even when the database cannot be reached yet. `guard=` (an
     `irtui.safety.Guard`): a read-only store refuses every write and runs no migration.
     """
     from irtui.config import data_dir

@@ -2,7 +2,8 @@
 
 This module owns the one-line `ClusterHeader`. It shows context, cluster URL, namespace,
 the identity actions run as, the connection state with its reason ("unreachable: connection
-refused · retry in 4s"), and a red "RO" badge when the session's guard is read-only. It is
+refused · retry in 4s"), a red "RO" badge when the session's guard is read-only, and a badge
+while the shared incident store is unreachable or still replaying (`store_badge`). It is
 redrawn only when one of those words changes.
 """
 
@@ -15,6 +16,18 @@ from textual.widget import Widget
 
 from irtui.kube.printers import human_duration
 from irtui.kube.state import ClusterState
+
+
+def store_badge(online: bool, waiting: int, incident_id: str | None, provisional: bool) -> str:
+    """What the header says about the shared incident store; "" while all is written there."""
+    parts = []
+    if not online:
+        parts.append(f"shared store unreachable: entries kept locally ({waiting} waiting)")
+    elif waiting:
+        parts.append(f"shared store: replaying {waiting} entries")
+    if provisional and incident_id:
+        parts.append(f"{incident_id} is provisional")
+    return " · ".join(parts)
 
 
 class ClusterHeader(Widget):
@@ -34,6 +47,7 @@ class ClusterHeader(Widget):
         self.state = "connecting"
         self.reason = ""
         self.extra = ""  # e.g. "DEMO" from the demo app
+        self.store = ""  # the shared incident store's badge (`store_badge`)
         self._text = Text()
         self._plain = ""
 
@@ -59,6 +73,11 @@ class ClusterHeader(Widget):
         self.reason = reason
         self._rebuild()
 
+    def set_store(self, badge: str) -> None:
+        if badge != self.store:
+            self.store = badge
+            self._rebuild()
+
     def _rebuild(self) -> None:
         styles = {
             "connected": ("● connected", "bold green"),
@@ -73,6 +92,9 @@ class ClusterHeader(Widget):
             text.append(" ")
         if self.extra:
             text.append(f" {self.extra} ", "bold black on yellow")
+            text.append(" ")
+        if self.store:
+            text.append(f" {self.store} ", "bold white on dark_orange3")
             text.append(" ")
         text.append(word, style)
         if self.reason:

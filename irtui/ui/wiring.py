@@ -69,12 +69,14 @@ from irtui.kube.client import KubeConnection
 from irtui.runbook import RunbookErrors, load_runbook, runbook_path
 from irtui.runbook.model import Runbook
 from irtui.ui.app import IrtuiApp
+from irtui.ui.header import store_badge
 from irtui.ui.incident import ChecklistSidebar, ClockBar, DeclareIncidentScreen, IncidentCommands, NoteScreen, TimelinePane
 from irtui.ui.panes import PaneSpec
 from irtui.ui.panes.database import DatabasePane
 from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
+from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
 
 # Remaps of widget keys that would otherwise collide (see the module docstring).
@@ -180,6 +182,13 @@ class WarRoom:
         # incident is open or the terminal is read-only.
         self.cluster.add_observer(self.session.observer)
         self._unlisten = self.session.listen(self._incident_changed)
+        every_second(self.header, self._show_store)
+        self._show_store()
+
+    def _show_store(self) -> None:
+        session = self.session
+        self.header.set_store(store_badge(session.store.online, len(session.pending), session.incident_id,
+                                          session.provisional))
 
     def on_unmount(self) -> None:
         self.cluster.remove_observer(self.session.observer)

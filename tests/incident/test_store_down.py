@@ -1,0 +1,95 @@
+"""The shared PostgreSQL store down when irtui starts: the war room opens anyway, says so,
+declares with a provisional id and keeps entries locally; when the store returns, the
+incident is numbered in the shared sequence and its entries land there in order, once.
+
+The outage is a cut TCP proxy in front of the real PostgreSQL (other tests keep using the
+server directly). The app is driven by keys from its start; what is asserted is what
+reached PostgreSQL, what `irtui verify` says, and what the screen shows.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from incident_helpers import via_proxy
+from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+
+from irtui.config import Config
+from irtui.incident.model import Actor, verify_chain
+from irtui.incident.session import IncidentSession
+from irtui.incident.store import is_provisional, open_store
+from irtui.ui.incident import ClockBar
+from irtui.ui.main import open_connection
+from irtui.ui.wiring import war_room
+
+TITLE = "Gateway 502s"
+NOTE = "pool exhausted on task-service"
+
+
+def clock_bar(app) -> str:
+    return str(app.query_one(ClockBar).render())
+
+
+async def test_start_with_the_store_down_declare_note_then_reconcile(sim, isolated, pg_dsn, pg_url, pg_schema,
+                                                                    proxy, tmp_path):
+    await proxy.cut()  # PostgreSQL unreachable from this machine before irtui starts
+    # Another responder's irtui, on a working connection, all along.
+    other_store = open_store(pg_url, outbox=tmp_path / "other-outbox.sqlite")
+    await other_store.open()
+    other = IncidentSession(other_store, Actor("bob", "laptop-b"))
+    await other.start()
+
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    args.store = via_proxy(pg_dsn, pg_schema, proxy)
+    connection = open_connection(args, config)
+    try:
+        async with war_room(args, connection, config) as app:
+            async with app.run_test(size=(160, 50)) as pilot:
+                await until(pilot, lambda: "shared store unreachable" in screen_text(app), "the store badge")
+
+                # Declare by keys: the title, the first impact question (users cannot
+                # access: P0), then tab by tab to the Declare button.
+                await pilot.press("I", *TITLE, "tab", "enter", *["tab"] * 6, "enter")
+                await until(pilot, lambda: app.session.is_open, "the incident to be declared")
+                provisional = app.session.incident_id
+                assert is_provisional(provisional), provisional
+                await until(pilot, lambda: f"{provisional} is provisional" in screen_text(app), "the provisional id")
+                assert provisional in clock_bar(app)
+
+                await pilot.press("N", *NOTE, "enter")
+                await until(pilot, lambda: any(e.kind == "note" for e in app.session.timeline), "the note")
+                assert all(e.pending for e in app.session.timeline)
+
+                await proxy.restore()
+                await until(pilot, lambda: not app.session.provisional and not app.session.pending,
+                            "the incident to be numbered and its entries replayed")
+                real = app.session.incident_id
+                await until(pilot, lambda: real in clock_bar(app), "the real id in the clock bar")
+                await until(pilot, lambda: "kept locally" not in screen_text(app), "the badge to go")
+                assert provisional not in clock_bar(app)
+    finally:
+        await other.stop()
+
+    check = open_store(pg_url, outbox=tmp_path / "check-outbox.sqlite")
+    await check.open()
+    try:
+        entries = await check.entries(real)
+    finally:
+        await check.close()
+    assert [(e.kind, e.text) for e in entries if e.kind != "observation"][:3] == [
+        ("declared", f"[P0] {TITLE}"),
+        ("reconciled", f"declared as {provisional} while the shared store was unreachable; numbered {real}"),
+        ("note", NOTE),
+    ]
+    assert entries[1].details == {"provisional_id": provisional, "incident_id": real}
+    assert [e.seq for e in entries] == list(range(1, len(entries) + 1)) and verify_chain(entries).ok
+    verify = subprocess.run([sys.executable, "-m", "irtui", "verify", real, "--store", pg_url],
+                            capture_output=True, text=True, timeout=120)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+    # The other responder joined the numbered incident and saw each entry once.
+    assert other.incident_id == real
+    assert [e.entry_id for e in other.entries] == [e.entry_id for e in entries]
+    await other_store.close()
