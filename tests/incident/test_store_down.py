@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from incident_helpers import via_proxy
+from incident_helpers import via_proxy, wait_for
 from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui.config import Config
@@ -93,3 +93,50 @@ async def test_start_with_the_store_down_declare_note_then_reconcile(sim, isolat
     assert other.incident_id == real
     assert [e.entry_id for e in other.entries] == [e.entry_id for e in entries]
     await other_store.close()
+
+
+async def test_provisional_incident_survives_a_restart_and_is_numbered_once(pg_dsn, pg_url, pg_schema, proxy,
+                                                                            tmp_path):
+    await proxy.cut()
+    outbox = tmp_path / "outbox.sqlite"
+    url = via_proxy(pg_dsn, pg_schema, proxy)
+    store = open_store(url, outbox=outbox, start_offline=True)
+    await store.open()
+    session = IncidentSession(store, Actor("alice", "laptop-a"))
+    await session.start()
+    provisional = await session.declare("laptop lid closed", "P2")
+    await session.note("written offline")
+    await store.close()  # irtui quits with everything still in the outbox
+
+    again = open_store(url, outbox=outbox, start_offline=True)
+    await again.open()
+    session = IncidentSession(again, Actor("alice", "laptop-a"))
+    await session.start()  # still down: the provisional incident is reattached from the outbox
+    try:
+        assert session.incident_id == provisional and [e.text for e in session.timeline][1:] == ["written offline"]
+        await proxy.restore()
+        await again.flush()
+        await wait_for(lambda: not session.provisional)  # the session follows the incident
+        real = session.incident_id
+        entries = await again.entries(real)
+        assert [e.kind for e in entries] == ["declared", "reconciled", "note"] and verify_chain(entries).ok
+        assert await again.pending() == []
+    finally:
+        await again.close()
+    assert [i for i, _ in await _incidents(pg_url, tmp_path)] == [real]
+
+
+async def test_verify_still_says_an_unreachable_store_is_unreachable(pg_dsn, pg_schema, proxy):
+    await proxy.cut()
+    result = subprocess.run([sys.executable, "-m", "irtui", "verify", "INC-20261128-1", "--store",
+                             via_proxy(pg_dsn, pg_schema, proxy)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "unreachable" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+async def _incidents(url, tmp_path):
+    store = open_store(url, outbox=tmp_path / "list-outbox.sqlite")
+    await store.open()
+    try:
+        return await store.incidents()
+    finally:
+        await store.close()
