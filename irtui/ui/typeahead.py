@@ -15,6 +15,12 @@ happens between the push and the moment the dialog has mounted and focused its f
 - from a push until the pushed screen has mounted (its `AUTO_FOCUS` or `on_mount` has
   placed the focus), new keys and pastes are held, then dispatched in the order typed.
 
+A dialog opened by work the key started (an action's worker asks the cluster before it
+shows its parameters) opens later still. The key's handler calls `hold_keys_for_dialog()`:
+until the work's dialogs have been answered, what is typed while the screen of the key is
+on top is held for the next dialog; what is still held when the work ends without one
+was typed for a dialog that never came, and is dropped.
+
 A screen that asks for a deliberate answer (a confirmation) sets `TYPE_AHEAD = False`:
 what was typed before it could be seen is dropped instead of answering it.
 """
@@ -25,7 +31,7 @@ import asyncio
 import bisect
 import logging
 import weakref
-from typing import Any
+from typing import Any, Callable
 
 from textual import events
 from textual.app import App
@@ -51,6 +57,7 @@ class KeysToTopScreen(App):
         self._typed_order: weakref.WeakKeyDictionary[events.Event, int] = weakref.WeakKeyDictionary()
         self._typed = 0
         self._opening: set[Screen] = set()
+        self._awaited: dict[Screen, int] = {}  # screen -> works that will open a dialog over it
         self._held: list[tuple[int, events.Event]] = []
         self._mount_waits: set[asyncio.Task] = set()
 
@@ -63,6 +70,31 @@ class KeysToTopScreen(App):
             self._mount_waits.add(task)
             task.add_done_callback(self._mount_waits.discard)
         return pushed
+
+    def hold_keys_for_dialog(self) -> Callable[[], None]:
+        """Keys typed on this screen from now on are kept for the dialog the calling key's
+        work will open. Call the returned function once its dialogs are answered, or it
+        ended without one (idempotent)."""
+        base = self.screen
+        self._awaited[base] = self._awaited.get(base, 0) + 1
+        finished = False
+
+        def done() -> None:
+            nonlocal finished
+            if finished:
+                return
+            finished = True
+            left = self._awaited.pop(base, 1) - 1
+            if left:
+                self._awaited[base] = left
+            elif self.screen is base and not self._opening and self._held:
+                log.info("%d keys typed for a dialog that did not open were dropped", len(self._held))
+                self._held.clear()
+
+        return done
+
+    def _holding(self) -> bool:
+        return bool(self._opening) or self.screen in self._awaited
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, (events.Key, events.Paste)):
@@ -84,15 +116,16 @@ class KeysToTopScreen(App):
         if event not in self._typed_order:
             self._typed += 1
             self._typed_order[event] = self._typed
-        if self._opening:
+        if self._holding():
             bisect.insort(self._held, (self._typed_order[event], event), key=lambda held: held[0])
         else:
             self._typed_for[event] = self.screen
             await super().on_event(event)
 
     def _overtaken(self, event: events.Key) -> bool:
+        """Typed for a screen that is no longer on top, or on which a dialog is awaited."""
         typed_for = self._typed_for.get(event)
-        return typed_for is not None and typed_for is not self.screen
+        return typed_for is not None and (typed_for is not self.screen or typed_for in self._awaited)
 
     async def _wait_mounted(self, screen: Screen) -> None:
         try:
@@ -105,9 +138,9 @@ class KeysToTopScreen(App):
 
     async def _release(self, screen: Screen) -> None:
         self._opening.discard(screen)
-        if self._opening:
+        if self._holding():
             return
         if not accepts_type_ahead(self.screen):
             self._held.clear()
-        while self._held and not self._opening:
+        while self._held and not self._holding():
             await self._typed_in(self._held.pop(0)[1])

@@ -227,8 +227,10 @@ class WarRoom:
 
     async def action_run_irtui_action(self, action_id: str) -> None:
         # A worker, not an await: the flow waits on a confirmation screen, which needs this
-        # handler to return so the screen can receive keys.
-        self.run_worker(self.action_controller.trigger(action_id), group="irtui-action")
+        # handler to return so the screen can receive keys. What is typed until the flow's
+        # dialog shows is kept for it, not given to the panes.
+        keys_done = self.hold_keys_for_dialog()
+        self.run_worker(self.action_controller.trigger(action_id, keys_done), group="irtui-action")
 
     def action_declare_incident(self) -> None:
         def declared(incident_id: str | None) -> None:

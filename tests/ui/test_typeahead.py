@@ -13,8 +13,8 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Label
-from war_room_help import isolated, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+from textual.widgets import Input, Label
+from war_room_help import isolated, mutations, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui.config import Config
 from irtui.incident.model import Actor
@@ -22,6 +22,7 @@ from irtui.incident.session import IncidentSession
 from irtui.incident.store import open_store
 from irtui.ui.incident import DeclareIncidentScreen, NoteScreen
 from irtui.ui.main import open_connection
+from irtui.ui.screens.confirm import ParamsScreen
 from irtui.ui.typeahead import KeysToTopScreen
 from irtui.ui.wiring import war_room
 
@@ -145,3 +146,24 @@ async def test_a_yes_typed_before_the_confirmation_showed_answers_nothing():
         assert app.answers == [] and isinstance(app.screen, Confirm)
         await pilot.press("y")  # once it is on screen, a yes is a yes
         await until(pilot, lambda: app.answers == [True], "the answer")
+
+
+async def test_parameters_typed_while_an_action_asks_the_cluster_go_to_its_dialog(sim, isolated):
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    connection = open_connection(args, config)
+    typed = "LOG_LEVEL=debug 2 t"
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await until(pilot, lambda: app.pods_pane.selected(), "a pod under the cursor")
+            # E asks the cluster (access review, the pod's deployment) before it shows its
+            # parameters; the responder types on meanwhile.
+            burst(app, ("E", "E"), *keys_of(typed))
+            params = await until(pilot, lambda: isinstance(app.screen, ParamsScreen) and app.screen,
+                                 "the parameters dialog", timeout=120)
+            field = params.query_one("#param-name", Input)
+            await until(pilot, lambda: field.value.endswith(typed), f"{typed!r} in the dialog ({field.value!r})")
+            assert app.active_pane == "pods"  # neither 2 nor t switched panes below
+            await pilot.press("escape")
+            await until(pilot, lambda: app.action_controller.outcomes, "the cancelled outcome")
+    assert not mutations(sim.audit())
