@@ -111,7 +111,7 @@ class ViewsProvider(Provider):
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
-class IrtuiApp(KeysToTopScreen, App):
+class IrtuiApp(KeysToTopScreen):
     """The war room. Small on purpose: panes render, sources fetch, actions act.
 
     Every dialog opens through `push_screen`; what is typed while it opens goes to it,

@@ -49,7 +49,7 @@ def accepts_type_ahead(screen: Screen) -> bool:
 
 
 class KeysToTopScreen(App):
-    """App mixin: typed-ahead keys reach only the screen on top (see the module docstring)."""
+    """An App whose typed-ahead keys reach only the screen on top (see the module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -61,7 +61,8 @@ class KeysToTopScreen(App):
         self._held: list[tuple[int, events.Event]] = []
         self._mount_waits: set[asyncio.Task] = set()
 
-    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
+    def push_screen(self, screen: Screen | str, callback: Callable[[Any], Any] | None = None,  # type: ignore[override]
+                    wait_for_dismiss: bool = False, *, mode: str | None = None) -> Any:
         pushed = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
         if (mode is None or mode == self.current_mode) and not self.screen.is_mounted:
             opening = self.screen
@@ -94,7 +95,7 @@ class KeysToTopScreen(App):
         return done
 
     def _holding(self) -> bool:
-        return bool(self._opening) or self.screen in self._awaited
+        return bool(self._opening) or (bool(self._awaited) and self.screen in self._awaited)
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, (events.Key, events.Paste)):

@@ -4,7 +4,8 @@ A terminal delivers what a responder types as fast as it was typed; over SSH a w
 arrives in one read. `burst` sends keys that way: all of them queued for the app before it
 has handled the first (Pilot's `press` instead waits for the app to settle after each key,
 which no person does). The war room is driven from its start by keys only; what is asserted
-is what the incident store holds afterwards.
+is what the incident store and the simulator's audit log hold afterwards, and where the
+typed text landed. A confirmation is the exception: a yes typed before it showed is dropped.
 """
 
 from __future__ import annotations
