@@ -100,9 +100,9 @@ class PostgresStore(Store):
         self._write_lock = asyncio.Lock()
         self._replayer: asyncio.Task | None = None
         self._watchdog: asyncio.Task | None = None
+        self._reconciled: dict[str, str] = {}  # provisional incident id -> its id in the shared sequence
         self._closed = False
         self.online = False
-        self._reconciled: dict[str, str] = {}  # provisional incident id -> its id in the shared sequence
 
     # -- lifecycle -------------------------------------------------------------------------
     def _settings(self) -> dict[str, str]:

@@ -2,9 +2,11 @@
 
 This module owns the one-line `ClusterHeader`. It shows context, cluster URL, namespace,
 the identity actions run as, the connection state with its reason ("unreachable: connection
-refused · retry in 4s"), a red "RO" badge when the session's guard is read-only, and a badge
-while the shared incident store is unreachable or still replaying (`store_badge`). It is
+refused · retry in 4s"), and a red "RO" badge when the session's guard is read-only. It is
 redrawn only when one of those words changes.
+
+While the shared incident store is unreachable or replaying, a badge says so and names a
+provisional incident id as provisional (`store_badge`).
 """
 
 from __future__ import annotations
