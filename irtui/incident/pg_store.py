@@ -142,14 +142,16 @@ class PostgresStore(Store):
         return pool
 
     async def _connected_late(self) -> None:
-        """The database answered for the first time since open. Subscribers hear of other
-        processes' entries from the current heads on (history is not news), so the heads
-        are read before the pool is published to the readers."""
+        """The database answered for the first time since open. Subscribers hear of closed
+        incidents' entries from their current heads on (history is not news) and of open
+        ones from their declaration (one may have been declared while this machine could
+        not see it), so both are read before the pool is published to the readers."""
         pool = await self._connect()
         try:
             if self._delivered is not None:
+                is_open = {row[0]: bool(row[1]) for row in await pool.fetch(_q("incidents"))}
                 for row in await pool.fetch(_q("heads")):
-                    self._delivered.setdefault(row[0], row[1])
+                    self._delivered.setdefault(row[0], 0 if is_open.get(row[0]) else row[1])
         except BaseException:
             pool.terminate()
             raise

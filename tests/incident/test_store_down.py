@@ -140,3 +140,29 @@ async def _incidents(url, tmp_path):
         return await store.incidents()
     finally:
         await store.close()
+
+
+async def test_an_incident_declared_elsewhere_during_the_outage_is_joined_when_it_ends(pg_dsn, pg_url, pg_schema,
+                                                                                       proxy, tmp_path):
+    await proxy.cut()
+    store = open_store(via_proxy(pg_dsn, pg_schema, proxy), outbox=tmp_path / "a.sqlite", start_offline=True)
+    await store.open()
+    alice = IncidentSession(store, Actor("alice", "laptop-a"))
+    await alice.start()
+    other = open_store(pg_url, outbox=tmp_path / "b.sqlite")
+    await other.open()
+    try:
+        bob = IncidentSession(other, Actor("bob", "laptop-b"))
+        await bob.start()
+        closed = await bob.declare("yesterday's", "P3")
+        await bob.close()
+        incident = await bob.declare("declared while alice was cut off", "P1")
+        await bob.note("bob's first note")
+        assert alice.incident_id is None
+        await proxy.restore()
+        await wait_for(lambda: alice.incident_id == incident and len(alice.entries) == 2, timeout=60)
+        assert [e.text for e in alice.entries][1:] == ["bob's first note"]
+        assert closed != incident
+    finally:
+        await store.close()
+        await other.close()
