@@ -318,6 +318,9 @@ class PostgresStore(Store):
                 continue
             except OFFLINE_ERRORS:
                 self.online = False
+            except Exception as exc:  # e.g. a read-only screen before any writer made the schema
+                log.warning("shared incident store not usable yet (%s); retrying", exc)
+                self.online = False
             attempt += 1
             await asyncio.sleep(_backoff(attempt))
 

@@ -20,11 +20,13 @@ from irtui.kube.printers import human_duration
 from irtui.kube.state import ClusterState
 
 
-def store_badge(online: bool, waiting: int, incident_id: str | None, provisional: bool) -> str:
+def store_badge(online: bool, waiting: int, incident_id: str | None, provisional: bool, read_only: bool = False) -> str:
     """What the header says about the shared incident store; "" while all is written there."""
     parts = []
     if not online:
-        parts.append(f"shared store unreachable: entries kept locally ({waiting} waiting)")
+        # A read-only screen writes nothing to keep; it only waits to show the timeline.
+        parts.append("shared store unreachable: retrying" if read_only
+                     else f"shared store unreachable: entries kept locally ({waiting} waiting)")
     elif waiting:
         parts.append(f"shared store: replaying {waiting} entries")
     if provisional and incident_id:

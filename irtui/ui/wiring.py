@@ -188,7 +188,7 @@ class WarRoom:
     def _show_store(self) -> None:
         session = self.session
         self.header.set_store(store_badge(session.store.online, len(session.pending), session.incident_id,
-                                          session.provisional))
+                                          session.provisional, session.guard.read_only))
 
     def on_unmount(self) -> None:
         self.cluster.remove_observer(self.session.observer)

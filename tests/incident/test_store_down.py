@@ -166,3 +166,31 @@ async def test_an_incident_declared_elsewhere_during_the_outage_is_joined_when_i
     finally:
         await store.close()
         await other.close()
+
+
+async def test_a_read_only_screen_starts_with_the_store_down_and_writes_nothing(sim, isolated, pg_dsn, pg_url,
+                                                                                pg_schema, proxy, tmp_path):
+    await proxy.cut()
+    config = Config.empty()
+    args = war_args(sim, isolated, read_only=True)
+    args.store = via_proxy(pg_dsn, pg_schema, proxy)
+    connection = open_connection(args, config)
+    writer_store = open_store(pg_url, outbox=tmp_path / "writer-outbox.sqlite")
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await until(pilot, lambda: "shared store unreachable: retrying" in screen_text(app), "the store badge")
+            await pilot.press("I", "N")  # declare and note: not offered on a read-only screen
+            await pilot.pause()
+            assert not app.session.is_open and len(app.screen_stack) == 1
+            # A responder declares from a writable terminal; the store comes back.
+            await writer_store.open()
+            writer = IncidentSession(writer_store, Actor("bob", "laptop-b"))
+            incident = await writer.declare("seen from the wall screen", "P1")
+            await proxy.restore()
+            await until(pilot, lambda: app.session.incident_id == incident, "the wall screen to join")
+            await until(pilot, lambda: "shared store unreachable" not in screen_text(app), "the badge to go")
+    try:
+        entries = await writer_store.entries(incident)
+    finally:
+        await writer_store.close()
+    assert [e.actor.user for e in entries] == ["bob"]
