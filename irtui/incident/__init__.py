@@ -16,6 +16,8 @@ Public API (everything async runs on the caller's event loop)::
                                    # callback(None) when the session attaches to an incident
     incident_id = await session.declare("API Gateway Down", "P0", ["api-gateway"],
                                         incident_kind="outage")   # -> "INC-YYYYMMDD-N"
+    # (PostgreSQL unreachable, store opened with start_offline=True: "INC-YYYYMMDD-Pxxxx",
+    # numbered when it returns; the session follows it, `session.provisional` until then)
     await session.note("TODO: add query timeout")   # TODO: notes become action items
     await session.tick("confirm_real")              # runbook item id
     await session.set_severity("P1"); await session.set_status("Identified")

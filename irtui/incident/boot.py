@@ -34,7 +34,8 @@ async def start_session(*, store: str | None = None, config: Config | None = Non
     guard = guard or Guard()
     key = TimelineKey.from_config(config)  # a bad key is refused before anything is opened
     review = asyncio.ensure_future(asyncio.to_thread(kube_review)) if kube_review else None
-    opened = open_store(store_url(store, config), guard=guard)
+    # The shared store may be down when the war room starts: it opens anyway and catches up.
+    opened = open_store(store_url(store, config), guard=guard, start_offline=True)
     try:
         await opened.open()
     except BaseException:

@@ -20,7 +20,7 @@ from irtui.incident.journal import Journal
 from irtui.safety import Guard
 from irtui.incident.model import Actor, Entry, format_ts, utcnow
 from irtui.incident.state import IncidentState, fold
-from irtui.incident.store import Store, StoreError, make_entry
+from irtui.incident.store import Store, StoreError, is_provisional, make_entry
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +93,9 @@ class IncidentSession:
             pending = await self.store.pending(incident_id)
         finally:
             self._attaching = None
-        if not entries:
+        if not entries and not any(e.kind == "declared" for e in pending):
             raise StoreError(f"no incident {incident_id}")
-        last = entries[-1].seq
+        last = entries[-1].seq if entries else 0
         for early in self._early:
             if early.pending:
                 continue
@@ -130,6 +130,12 @@ class IncidentSession:
         return [*self.entries, *self.pending.values()]
 
     @property
+    def provisional(self) -> bool:
+        """The incident was declared while the shared store was unreachable and has no
+        number in the shared sequence yet."""
+        return is_provisional(self.incident_id)
+
+    @property
     def is_open(self) -> bool:
         return self.state is not None and self.state.is_open
 
@@ -140,6 +146,11 @@ class IncidentSession:
 
     # -- incoming --------------------------------------------------------------------------
     def _on_entry(self, entry: Entry) -> None:
+        if entry.kind == "reconciled" and entry.details.get("provisional_id") == self.incident_id:
+            # Declared here while the shared store was unreachable: the incident now has its
+            # number in the shared sequence, and this session follows it there.
+            asyncio.ensure_future(self.attach(entry.incident_id))
+            return
         if entry.incident_id == self._attaching:
             self._early.append(entry)
             return

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime
@@ -46,10 +47,22 @@ def incident_id_for(day: datetime, n: int) -> str:
     return f"INC-{day.strftime('%Y%m%d')}-{n}"
 
 
+def provisional_incident_id(day: datetime) -> str:
+    """An id for an incident declared while the shared store is unreachable (`INC-YYYYMMDD-Pxxxx`):
+    unique enough among a war room's machines, and never mistaken for a number of the shared
+    sequence, which replaces it when the store returns."""
+    return f"INC-{day.strftime('%Y%m%d')}-P{secrets.token_hex(2)}"
+
+
+def is_provisional(incident_id: str | None) -> bool:
+    return bool(incident_id) and incident_id.rsplit("-", 1)[-1].startswith("P")
+
+
 class Store(ABC):
     """Incidents and timelines. Subclasses implement the storage; this class delivers."""
 
     url: str = ""
+    online: bool = True  # False while a shared store cannot be reached (writes wait locally)
 
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
@@ -186,7 +199,8 @@ def open_store(url: str | Path | None = None, **options: Any) -> Store:
     store.open()` (or use `async with`) before use.
 
     PostgreSQL URLs may carry `?schema=NAME` (default `irtui`); `outbox=PATH` (keyword)
-    overrides where unsent entries wait while the database is unreachable. `guard=` (an
+    overrides where unsent entries wait while the database is unreachable;
+    `start_offline=True` opens it even when the database cannot be reached yet. `guard=` (an
     `irtui.safety.Guard`): a read-only store refuses every write and runs no migration.
     """
     from irtui.config import data_dir

@@ -60,6 +60,7 @@ from irtui.ui.panes.events import EventsPane
 from irtui.ui.panes.nodes import NodesPane
 from irtui.ui.panes.pods import PodsPane
 from irtui.ui.timers import after
+from irtui.ui.typeahead import KeysToTopScreen
 
 FRAME = 1 / 60  # at most one application of cluster changes per frame
 WIDE_MIN_WIDTH = 160  # from here on the main area is a grid of panes, not tabs
@@ -110,8 +111,11 @@ class ViewsProvider(Provider):
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
-class IrtuiApp(App):
-    """The war room. Small on purpose: panes render, sources fetch, actions act."""
+class IrtuiApp(KeysToTopScreen):
+    """The war room. Small on purpose: panes render, sources fetch, actions act.
+
+    Every dialog opens through `push_screen`; what is typed while it opens goes to it,
+    never to the screen below (`KeysToTopScreen`)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "irtui"

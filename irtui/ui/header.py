@@ -5,6 +5,9 @@ the identity actions run as, the connection state with its reason ("unreachable:
 refused · retry in 4s"), and a red "RO" badge when the session's guard is read-only (a
 "WRITE" badge when `--write` overrode a context configured read-only). It is
 redrawn only when one of those words changes.
+
+While the shared incident store is unreachable or replaying, a badge says so and names a
+provisional incident id as provisional (`store_badge`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,20 @@ from textual.widget import Widget
 
 from irtui.kube.printers import human_duration
 from irtui.kube.state import ClusterState
+
+
+def store_badge(online: bool, waiting: int, incident_id: str | None, provisional: bool, read_only: bool = False) -> str:
+    """What the header says about the shared incident store; "" while all is written there."""
+    parts = []
+    if not online:
+        # A read-only screen writes nothing to keep; it only waits to show the timeline.
+        parts.append("shared store unreachable: retrying" if read_only
+                     else f"shared store unreachable: entries kept locally ({waiting} waiting)")
+    elif waiting:
+        parts.append(f"shared store: replaying {waiting} entries")
+    if provisional and incident_id:
+        parts.append(f"{incident_id} is provisional")
+    return " · ".join(parts)
 
 
 class ClusterHeader(Widget):
@@ -36,6 +53,7 @@ class ClusterHeader(Widget):
         self.state = "connecting"
         self.reason = ""
         self.extra = ""  # e.g. "DEMO" from the demo app
+        self.store = ""  # the shared incident store's badge (`store_badge`)
         self._text = Text()
         self._plain = ""
 
@@ -61,6 +79,11 @@ class ClusterHeader(Widget):
         self.reason = reason
         self._rebuild()
 
+    def set_store(self, badge: str) -> None:
+        if badge != self.store:
+            self.store = badge
+            self._rebuild()
+
     def _rebuild(self) -> None:
         styles = {
             "connected": ("● connected", "bold green"),
@@ -78,6 +101,9 @@ class ClusterHeader(Widget):
             text.append(" ")
         if self.extra:
             text.append(f" {self.extra} ", "bold black on yellow")
+            text.append(" ")
+        if self.store:
+            text.append(f" {self.store} ", "bold white on dark_orange3")
             text.append(" ")
         text.append(word, style)
         if self.reason:

@@ -74,12 +74,14 @@ from irtui.kube.identity import authenticated_user
 from irtui.runbook import RunbookErrors, load_runbook, runbook_path
 from irtui.runbook.model import Runbook
 from irtui.ui.app import IrtuiApp
+from irtui.ui.header import store_badge
 from irtui.ui.incident import ChecklistSidebar, ClockBar, DeclareIncidentScreen, IncidentCommands, NoteScreen, TimelinePane
 from irtui.ui.panes import PaneSpec
 from irtui.ui.panes.database import DatabasePane
 from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
+from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
 
 # Remaps of widget keys that would otherwise collide (see the module docstring).
@@ -185,6 +187,13 @@ class WarRoom:
         # incident is open or the terminal is read-only.
         self.cluster.add_observer(self.session.observer)
         self._unlisten = self.session.listen(self._incident_changed)
+        every_second(self.header, self._show_store)
+        self._show_store()
+
+    def _show_store(self) -> None:
+        session = self.session
+        self.header.set_store(store_badge(session.store.online, len(session.pending), session.incident_id,
+                                          session.provisional, session.guard.read_only))
 
     def on_unmount(self) -> None:
         self.cluster.remove_observer(self.session.observer)
@@ -223,8 +232,10 @@ class WarRoom:
 
     async def action_run_irtui_action(self, action_id: str) -> None:
         # A worker, not an await: the flow waits on a confirmation screen, which needs this
-        # handler to return so the screen can receive keys.
-        self.run_worker(self.action_controller.trigger(action_id), group="irtui-action")
+        # handler to return so the screen can receive keys. What is typed until the flow's
+        # dialog shows is kept for it, not given to the panes.
+        keys_done = self.hold_keys_for_dialog()
+        self.run_worker(self.action_controller.trigger(action_id, keys_done), group="irtui-action")
 
     def action_declare_incident(self) -> None:
         def declared(incident_id: str | None) -> None:
@@ -234,11 +245,7 @@ class WarRoom:
                 self.notify(f"{incident_id} declared. The clock bar counts from detection; "
                             f"t shows the timeline, N adds a note, {checklist}.", title="Incident", timeout=8)
 
-        screen = DeclareIncidentScreen(self.session, self.runbook)
-        self.push_screen(screen, declared)
-        # The title is what the responder types first; without this the first keystrokes
-        # would go nowhere.
-        self.call_after_refresh(lambda: screen.query("#declare-title").focus())
+        self.push_screen(DeclareIncidentScreen(self.session, self.runbook), declared)
 
     def action_add_note(self) -> None:
         def written(text: str | None) -> None:

@@ -201,7 +201,7 @@ async def test_demo_app_is_the_war_room_with_its_scenario_key(sim, isolated):
     assert not (isolated / "data-home" / "irtui" / "incidents.sqlite").exists()
 
 
-async def test_bad_runbook_and_bad_store_are_one_line_and_exit_2(sim, isolated, capsys):
+async def test_bad_runbook_and_bad_store_are_one_line_and_exit_2(sim, isolated, capsys, pg_dsn):
     config = Config.empty()
     bad = isolated / "runbook.toml"
     bad.write_text('[runbook]\nname = "x"\n\n[[severities]]\nid = 3\n')
@@ -213,7 +213,9 @@ async def test_bad_runbook_and_bad_store_are_one_line_and_exit_2(sim, isolated, 
     assert len(err.splitlines()) == 1 and str(bad) in err and ":" in err.split(str(bad), 1)[1], err
 
     args = war_args(sim, isolated)
-    args.store = "postgresql://nobody:secret@127.0.0.1:1/none"
+    # A server that answers and refuses (an unknown role): unusable, unlike one that is down.
+    server = pg_dsn.split("@", 1)[1].split("/", 1)[0]
+    args.store = f"postgresql://nobody:secret@{server}/none"
     assert await run_war_room(args, connection, config) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "incident store" in err and "secret" not in err, err

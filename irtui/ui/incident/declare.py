@@ -31,6 +31,9 @@ class DeclareIncidentScreen(ModalScreen[str | None]):
     DeclareIncidentScreen Horizontal { height: auto; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="incident.declare.cancel")]
+    # The title is what the responder types first (the scroll container would take focus
+    # otherwise), and keys typed ahead are given to whatever holds focus once mounted.
+    AUTO_FOCUS = "#declare-title"
 
     def __init__(self, session: IncidentSession, runbook: Runbook) -> None:
         super().__init__()

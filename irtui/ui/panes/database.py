@@ -64,6 +64,8 @@ def fmt_duration(seconds: float | None) -> str:
 class ConfirmRemediation(ModalScreen[bool]):
     """Names the action, the server and the exact target(s) with the equivalent psql command."""
 
+    TYPE_AHEAD = False  # a yes typed before this was on screen is no answer (irtui.ui.typeahead)
+
     DEFAULT_CSS = """
     ConfirmRemediation { align: center middle; }
     ConfirmRemediation > VerticalScroll { width: 90%; max-width: 140; height: auto; max-height: 80%;

@@ -8,7 +8,8 @@ This module owns `ActionController` (one per app). The app shell wires it like t
     self.action_controller = ActionController(self, ActionEnv.from_connection(conn, settings, db=...),
                                               recorder, selection=..., freeze=..., thaw=...)
     async def action_run_irtui_action(self, action_id):   # must not await the flow itself:
-        self.run_worker(self.action_controller.trigger(action_id), group="irtui-action")
+        keys_done = self.hold_keys_for_dialog()           # typed-ahead keys wait for its dialog
+        self.run_worker(self.action_controller.trigger(action_id, keys_done), group="irtui-action")
     def check_action(self, action, parameters):
         if action == registry.APP_ACTION: return self.action_controller.check(parameters[0])
 
@@ -20,6 +21,7 @@ target cannot shift.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from functools import partial
 from typing import Any, Callable
 
@@ -36,6 +38,7 @@ from irtui.actions.model import ActionSpec, ConfirmRequest, Outcome, Target
 from irtui.ui.screens.confirm import ConfirmActionScreen, ParamsScreen, ResultScreen
 
 Selection = Callable[[], "Target | None"]
+_KEYS_DONE: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar("keys_done", default=None)
 VIEW_IDS = frozenset(view.id for view in registry.VIEWS)
 
 
@@ -74,6 +77,13 @@ class ActionController:
         finally:
             if self._thaw:
                 self._thaw()
+            self._dialogs_answered()  # the last dialog of a flow: keys are the screen's again
+
+    @staticmethod
+    def _dialogs_answered() -> None:
+        done = _KEYS_DONE.get()
+        if done is not None:
+            done()
 
     async def ask(self, spec: ActionSpec, target: Target, defaults: dict[str, Any]) -> dict[str, Any] | None:
         return await self._push(ParamsScreen(spec, target, defaults))
@@ -103,7 +113,16 @@ class ActionController:
             await self.runner.refresh_access(target)
 
     # --- triggering ----------------------------------------------------------------------
-    async def trigger(self, action_id: str) -> Outcome | None:
+    async def trigger(self, action_id: str, keys_done: Callable[[], None] | None = None) -> Outcome | None:
+        """Run an action's flow. `keys_done` (from the app's `hold_keys_for_dialog`, taken
+        by the key's handler) is called once its last dialog is answered or it ends."""
+        _KEYS_DONE.set(keys_done)  # per flow: each worker runs in a copy of the context
+        try:
+            return await self._trigger(action_id)
+        finally:
+            self._dialogs_answered()
+
+    async def _trigger(self, action_id: str) -> Outcome | None:
         if action_id == "kube.logs":
             return await self.open_logs()
         if action_id == "kube.describe":

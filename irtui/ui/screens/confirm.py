@@ -29,6 +29,8 @@ def _esc(text: Any) -> str:
 class ConfirmActionScreen(ModalScreen[bool]):
     """Dismisses with True only on an explicit yes (and the typed name, when asked)."""
 
+    TYPE_AHEAD = False  # a yes typed before this was on screen is no answer (irtui.ui.typeahead)
+
     DEFAULT_CSS = """
     ConfirmActionScreen { align: center middle; }
     ConfirmActionScreen #dialog {
