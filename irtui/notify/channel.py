@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import abc
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from irtui.incident.redact import redact_text
 from irtui.safety import ReadOnlyError
 
-# Transport failures where the request never left: always safe to send again.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+if TYPE_CHECKING:  # httpx costs ~0.3 s to import: not before the first update is sent
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -62,6 +60,14 @@ class Channel(abc.ABC):
     # Whether a request that may have arrived can be sent again without a second copy.
     idempotent: ClassVar[bool] = False
 
+    def remember_secrets(self) -> None:
+        """Register the values of the variables this channel names (its `*_env` fields), so
+        they are scrubbed even from text a responder pasted before anything was sent."""
+        for spec in fields(self):
+            variable = getattr(self, spec.name)
+            if spec.name.endswith("_env") and variable and os.environ.get(variable):
+                register_secret(os.environ[variable])
+
     @abc.abstractmethod
     async def deliver(self, message: Message, client: httpx.AsyncClient, previous: dict[str, Any]) -> dict[str, Any]:
         """Deliver `message`; `previous` holds the remote ids recorded by the last delivery of
@@ -69,11 +75,15 @@ class Channel(abc.ABC):
 
     async def post(self, client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One HTTP request, with its failure classified for this channel."""
+        import httpx
+
+        # Transport failures where the request never left: always safe to send again.
+        not_sent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
         try:
             response = await client.request(method, url, **kwargs)
         except ReadOnlyError:
             raise DeliveryError("read-only terminal: nothing is sent from here", retry=False) from None
-        except _NOT_SENT as exc:
+        except not_sent as exc:
             raise DeliveryError(f"cannot connect: {_one_line(exc)}", retry=True) from None
         except httpx.HTTPError as exc:
             # Sent, and no answer: it may have arrived.

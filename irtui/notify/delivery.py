@@ -91,6 +91,9 @@ class Notifier:
 
     async def send(self, text: str, targets: Iterable[str]) -> list[Outcome]:
         """Send the update to `targets` (runbook channel names); durable before the first try."""
+        self.guard.check("status update")
+        for channel in self.settings.channels.values():
+            channel.remember_secrets()
         state = self.session.state
         message = Message(update_id=uuid.uuid4().hex, incident_id=self.session.incident_id, text=scrub(text),
                           title=state.title, severity=state.severity, status=state.status,

@@ -9,11 +9,12 @@ and setting an incident's status twice is the same as once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from irtui.notify.channel import Channel, DeliveryError, Message, secret_from_env
+
+if TYPE_CHECKING:
+    import httpx
 
 EVENTS_URL = "https://events.pagerduty.com"
 REST_URL = "https://api.pagerduty.com"

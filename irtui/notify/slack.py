@@ -7,11 +7,12 @@ sent again (the responder is told to check the channel instead).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from irtui.notify.channel import Channel, Message, secret_from_env
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass

@@ -14,12 +14,13 @@ import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from irtui.notify.channel import Channel, DeliveryError, Message, scrub, secret_from_env
 from irtui.safety import Guard
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass

@@ -11,11 +11,12 @@ adopted instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from irtui.notify.channel import Channel, DeliveryError, Message, secret_from_env
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_API = "https://api.statuspage.io"
 

@@ -7,11 +7,12 @@ which is what makes resending after an unanswered request safe here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from irtui.notify.channel import Channel, Message, secret_from_env
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass

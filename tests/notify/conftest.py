@@ -67,12 +67,14 @@ def secrets(monkeypatch, receiver) -> dict[str, str]:
     return values
 
 
-def notify_config(tmp_path: Path, receiver: Receiver, extra: str = "", *, attempts: int = 4) -> Config:
+def notify_config(tmp_path: Path, receiver: Receiver, extra: str = "", *, attempts: int = 4,
+                  timeout: float = 10.0) -> Config:
     """A config.toml naming the secrets' variables and pointing every service at `receiver`."""
     path = tmp_path / "config.toml"
     path.write_text(f"""
 [notify]
 attempts = {attempts}
+timeout_seconds = {timeout}
 retry_base_seconds = 0.05
 retry_cap_seconds = 0.2
 

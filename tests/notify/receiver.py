@@ -37,6 +37,7 @@ class Answer:
     body: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     apply: bool = False  # do what the request asks, then answer this (a lost success)
+    delay: float = 0.0   # seconds before answering (longer than the client waits: no answer)
 
 
 class Receiver:
@@ -82,6 +83,8 @@ class Receiver:
         script = self.scripts.get(request.path)
         if script:
             answer = script.popleft()
+            if answer.delay:
+                await asyncio.sleep(answer.delay)
             if answer.apply:
                 self._service(request.method, request.path, body)
             return web.Response(status=answer.status, text=answer.body, headers=answer.headers)
