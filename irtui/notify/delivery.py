@@ -87,7 +87,12 @@ class Notifier:
 
     # -- sending ----------------------------------------------------------------------------
     def targets(self, runbook: Any) -> list[str]:
-        return self.settings.targets(runbook, self.session.state.severity)
+        """Where an update of the open incident goes now; the PagerDuty incident only when
+        one was recorded at declaration."""
+        names = self.settings.targets(runbook, self.session.state.severity)
+        if not _previous(self.session.timeline, "pagerduty_incident").get("pagerduty_incident_id"):
+            names = [n for n in names if n != "pagerduty_incident"]
+        return names
 
     async def send(self, text: str, targets: Iterable[str]) -> list[Outcome]:
         """Send the update to `targets` (runbook channel names); durable before the first try."""

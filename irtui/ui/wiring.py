@@ -66,6 +66,7 @@ from irtui.incident.clocks import ClockPolicy
 from irtui.incident.journal import Journal
 from irtui.incident.session import IncidentSession
 from irtui.kube.client import KubeConnection
+from irtui.notify.delivery import Notifier
 from irtui.runbook import RunbookErrors, load_runbook, runbook_path
 from irtui.runbook.model import Runbook
 from irtui.ui.app import IrtuiApp
@@ -407,7 +408,17 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
     except Exception as exc:  # unreachable PostgreSQL, unwritable file, bad URL: all one line
         raise WarRoomError(f"cannot open the incident store ({_masked(store)}): {_one_line(exc)}") from None
     contacts = config_contacts(config)
-    timeline = PaneSpec("timeline", "Timeline", lambda: TimelinePane(session, runbook, contacts), key="t")
+    try:
+        # A read-only terminal sends nothing, so it keeps no delivery queue either.
+        notifier = None if connection.guard.read_only else Notifier.from_config(config, session, connection.guard,
+                                                                                 workdir=workdir)
+    except ConfigError as exc:
+        with contextlib.suppress(Exception):
+            await session.stop()
+            await session.store.close()
+        raise WarRoomError(str(exc)) from None
+    timeline = PaneSpec("timeline", "Timeline", lambda: TimelinePane(session, runbook, contacts, notifier=notifier),
+                        key="t")
     parts = WarRoomParts(session, runbook, settings, contacts, [timeline, *panes], database, user_keymap(config))
     app = None
     try:
@@ -421,6 +432,9 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
     finally:
         if app is not None:
             app.feed.stop()
+        if notifier is not None:
+            with contextlib.suppress(Exception):
+                await notifier.aclose()
         with contextlib.suppress(Exception):
             await session.stop()
         with contextlib.suppress(Exception):
