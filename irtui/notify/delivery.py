@@ -33,7 +33,7 @@ from irtui.database.monitor import backoff_delay
 from irtui.incident.model import Entry
 from irtui.incident.session import IncidentSession
 from irtui.incident.store import make_entry
-from irtui.notify.channel import DeliveryError, Message, scrub
+from irtui.notify.channel import Channel, DeliveryError, Message, scrub
 from irtui.notify.queue import DeliveryQueue, Pending
 from irtui.notify.settings import NotifySettings
 from irtui.safety import Guard, LazyHttpClient
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 QUEUE_FILE = "notify-queue.sqlite"
 IDLE_WAKE = 30.0  # seconds between looks at the queue when nothing is due sooner
+LONGEST_WAIT_IN_SEND = 30.0  # a longer Retry-After is waited out in the queue, not in the send
 
 
 @dataclass
@@ -115,6 +116,7 @@ class Notifier:
             await self._record(message, "update_failed", f"{outcome.label}: not sent (not configured)",
                                outcome.channel, "not_configured", reason=outcome.reason)
         items = [self.queue.put(t, message, due=self.clock()) for t in ready]
+        self._in_flight.update(item.id for item in items)  # before any await: the retry loop keeps off
         delivered = await asyncio.gather(*(self._deliver(item, self.settings.attempts) for item in items))
         return [*missing, *delivered]
 
@@ -122,17 +124,20 @@ class Notifier:
         """One attempt for every queued delivery whose time has come."""
         now = self.clock()
         due = [item for item in self.queue.all() if item.due <= now and item.id not in self._in_flight]
+        self._in_flight.update(item.id for item in due)
         return list(await asyncio.gather(*(self._deliver(item, 1) for item in due)))
 
     async def run(self) -> None:
         """Retry the queue for as long as the app runs (a worker's body)."""
         while True:
+            floor = 0.05
             try:
                 await self.retry_due()
-            except Exception:  # one bad round must not end the retries
+            except Exception:  # one bad round must not end the retries, nor spin them
                 log.exception("notify queue retry failed")
-            pending = self.queue.all()
-            wait = min([max(0.05, p.due - self.clock()) for p in pending] + [IDLE_WAKE])
+                floor = self.settings.retry_cap
+            waiting = [p for p in self.queue.all() if p.id not in self._in_flight]
+            wait = min([max(floor, p.due - self.clock()) for p in waiting] + [IDLE_WAKE])
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), wait)
@@ -144,12 +149,14 @@ class Notifier:
 
     # -- one delivery ---------------------------------------------------------------------
     async def _deliver(self, item: Pending, attempts: int) -> Outcome:
+        """Up to `attempts` tries of one queued delivery; the caller marked it in flight."""
         label = self.settings.label(item.channel)
         channel = self.settings.channels.get(item.channel)
-        if channel is None:
-            return Outcome(item.channel, label, "queued", "channel no longer configured; kept in the queue")
-        self._in_flight.add(item.id)
         try:
+            if channel is None:  # config changed since it was queued: kept until it names it again
+                item.due = self.clock() + IDLE_WAKE
+                self.queue.reschedule(item)
+                return Outcome(item.channel, label, "queued", "channel no longer configured; kept in the queue")
             history = await self._history(item.message.incident_id)
             if any(_is_delivery(e, item) for e in history):
                 self.queue.delete(item)  # delivered and recorded before a crash: not sent twice
@@ -157,7 +164,7 @@ class Notifier:
             for attempt in range(attempts):
                 previous = _previous(history, item.channel)
                 try:
-                    remote = await channel.deliver(item.message, self.client, previous)
+                    remote = await _attempt(channel, item.message, self.client, previous)
                 except DeliveryError as exc:
                     item.attempts += 1
                     item.last_error = exc.reason
@@ -170,7 +177,7 @@ class Notifier:
                     delay = exc.after if exc.after is not None else backoff_delay(
                         item.attempts, self.settings.retry_base, self.settings.retry_cap, self.rng)
                     item.due = self.clock() + delay
-                    if attempt + 1 < attempts:
+                    if attempt + 1 < attempts and delay <= LONGEST_WAIT_IN_SEND:
                         self.queue.reschedule(item)
                         await asyncio.sleep(delay)
                         continue
@@ -208,6 +215,19 @@ class Notifier:
             self.guard.check(f"timeline entry ({kind})")
             await self.session.store.append(make_entry(message.incident_id, kind, text, body, self.session.actor,
                                                        ts=self.session.now()))
+
+
+async def _attempt(channel: Channel, message: Message, client: Any, previous: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return await channel.deliver(message, client, previous)
+    except DeliveryError:
+        raise
+    except Exception as exc:
+        # A fault of ours, not the service's: whether anything left is unknown, so it is
+        # neither resent nor hidden.
+        log.exception("%s: delivery failed", channel.label)
+        raise DeliveryError(f"internal error ({type(exc).__name__}), check {channel.label}", retry=False,
+                            unknown=True) from None
 
 
 def _is_delivery(entry: Entry, item: Pending) -> bool:

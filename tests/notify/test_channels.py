@@ -64,6 +64,28 @@ async def test_statuspage_creates_once_then_updates_the_same_incident(session, r
     await notifier.aclose()
 
 
+async def test_a_second_responder_updates_the_statuspage_incident_the_first_created(session, store, receiver,
+                                                                                   secrets, tmp_path):
+    from irtui.incident.model import Actor
+    from irtui.incident.session import IncidentSession
+
+    await session.declare("EMR failing", "P1", ["emr-service"])
+    first = make_notifier(session, notify_config(tmp_path, receiver), tmp_path)
+    await first.send("Investigating.", ["status_page"])
+    await first.aclose()
+    bob = IncidentSession(store, Actor("bob", "laptop-2"))
+    await bob.start()
+    # Bob's Statuspage finds nothing to adopt: only the timeline can tell him the id.
+    receiver.statuspage.clear()
+    receiver.statuspage["sp1"] = {"id": "sp1", "status": "investigating"}
+    second = make_notifier(bob, notify_config(tmp_path, receiver), tmp_path / "bob")
+    await second.send("Identified the cause.", ["status_page"])
+    assert [(r.method, r.path) for r in receiver.requests if r.method != "GET"] == [
+        ("POST", "/v1/pages/pg1/incidents"), ("PATCH", "/v1/pages/pg1/incidents/sp1")]
+    await second.aclose()
+    await bob.stop()
+
+
 async def test_statuspage_create_answered_500_after_it_happened_is_not_created_twice(session, receiver, secrets,
                                                                                     tmp_path):
     await session.declare("Outage", "P0", ["api-gateway"])
