@@ -48,6 +48,7 @@ aside on modal screens and in text fields. A user moves any binding with the con
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,7 @@ from irtui.incident.journal import Journal
 from irtui.incident.session import IncidentSession
 from irtui.kube.client import KubeConnection
 from irtui.notify.delivery import Notifier
+from irtui.notify.settings import NotifySettings
 from irtui.runbook import RunbookErrors, load_runbook, runbook_path
 from irtui.runbook.model import Runbook
 from irtui.ui.app import IrtuiApp
@@ -364,6 +366,7 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
     try:
         settings = ActionSettings.load(config, connection.context)
         user_keymap(config)  # a bad [keys] entry stops here, as one line, not in the UI
+        NotifySettings.load(config)  # and so does a bad [notify]
         panes = [
             PaneSpec("metrics", "Metrics", _once(MetricsPane.from_config(
                 config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL)), key="m"),
@@ -412,11 +415,12 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
         # A read-only terminal sends nothing, so it keeps no delivery queue either.
         notifier = None if connection.guard.read_only else Notifier.from_config(config, session, connection.guard,
                                                                                  workdir=workdir)
-    except ConfigError as exc:
+    except (OSError, sqlite3.Error) as exc:  # [notify] itself was checked with the rest of the config
         with contextlib.suppress(Exception):
             await session.stop()
+        with contextlib.suppress(Exception):
             await session.store.close()
-        raise WarRoomError(str(exc)) from None
+        raise WarRoomError(f"cannot open the status-update queue: {_one_line(exc)}") from None
     timeline = PaneSpec("timeline", "Timeline", lambda: TimelinePane(session, runbook, contacts, notifier=notifier),
                         key="t")
     parts = WarRoomParts(session, runbook, settings, contacts, [timeline, *panes], database, user_keymap(config))

@@ -95,3 +95,17 @@ async def test_a_read_only_terminal_says_it_sends_nothing(sim, isolated, receive
                         "the read-only explanation on screen")
             assert not isinstance(app.screen, NoteScreen)
     assert receiver.requests == []
+
+
+async def test_a_bad_notify_section_stops_the_war_room_in_one_line(sim, isolated, capsys):
+    from irtui.config import Config
+    from irtui.ui.wiring import run_war_room
+
+    path = isolated / "config.toml"
+    path.write_text('[notify.slack]\nwebhook_url_env = "https://hooks.slack.com/services/T/B/x"\n')
+    config = Config.load(path)
+    args = war_args(sim, isolated, read_only=True)  # which sends nothing, but still reads its config
+    assert await run_war_room(args, open_connection(args, config), config) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "config.toml:2: notify.slack.webhook_url_env: must name an environment" in err
+    assert "Traceback" not in err

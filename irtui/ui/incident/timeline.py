@@ -1,8 +1,9 @@
 """The timeline pane: every entry, newest at the bottom, coloured by kind; pinned entries
 listed above. Keys: `n` note, `p` pin, `u` send a status update (prefilled from the
-runbook's template, sent to the runbook's channels for the severity), `z` snooze the update clock, `s` next status, `+`/`-` raise/lower
-severity, `e` record the escalation the clocks call for, `a` assign a role, `i` record
-impact, `C` close the incident; `enter` shows an entry's details.
+runbook's template, sent through `irtui.notify` to the runbook's channels for the
+severity), `z` snooze the update clock, `s` next status, `+`/`-` raise/lower severity, `e`
+record the escalation the clocks call for, `a` assign a role, `i` record impact, `C` close
+the incident; `enter` shows an entry's details.
 """
 
 from __future__ import annotations
@@ -184,7 +185,7 @@ class TimelinePane(SessionView):
         await self.session.pin(entry.seq, entry.seq not in self.session.state.pinned)
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # SessionView's on_mount runs too (Textual calls each class's handler).
         if self.notifier is not None and not self.session.guard.read_only:
             self.run_worker(self.notifier.run(), group="notify-queue", exclusive=True, exit_on_error=False)
 
