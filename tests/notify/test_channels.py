@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import notify_config
+from notify_helpers import notify_config
 from receiver import Answer
 from irtui.config import Config, ConfigError
 from irtui.notify.delivery import Notifier

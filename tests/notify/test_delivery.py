@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from conftest import notify_config
+from notify_helpers import notify_config
 from receiver import Answer
 from irtui.incident.report import render_report
 from irtui.notify.delivery import Notifier

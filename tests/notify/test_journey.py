@@ -4,13 +4,14 @@ timeline shows each delivery."""
 
 from __future__ import annotations
 
-from conftest import notify_config
+from notify_helpers import notify_config
 from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
 from irtui.incident.store import open_store
 from irtui.ui.incident import NoteScreen, TimelinePane
+from irtui.ui.incident.timeline import READ_ONLY_UPDATES
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
@@ -90,9 +91,9 @@ async def test_a_read_only_terminal_says_it_sends_nothing(sim, isolated, receive
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50), notifications=True) as pilot:
             await until(pilot, lambda: app.session.is_open, "the app to attach to the incident")
+            await until(pilot, lambda: READ_ONLY_UPDATES in screen_text(app), "the read-only explanation on screen")
             await pilot.press("t", "u")
-            await until(pilot, lambda: "Read-only terminal: status updates" in screen_text(app),
-                        "the read-only explanation on screen")
+            await pilot.pause(0.3)
             assert not isinstance(app.screen, NoteScreen)
     assert receiver.requests == []
 

@@ -23,9 +23,13 @@ from irtui.incident.templates import fill_update, update_channels
 from irtui.incident.session import IncidentSession
 from irtui.ui.incident.messages import IncidentChanged, SessionView
 from irtui.ui.incident.note import NoteScreen
+from irtui.ui.panes import set_pane_title
 
 if TYPE_CHECKING:
     from irtui.notify.delivery import Notifier
+
+# A product decision: a shared, read-only screen sends nothing, and says so.
+READ_ONLY_UPDATES = "read-only terminal: status updates are not sent from here"
 
 KIND_STYLES = {
     "declared": "bold magenta",
@@ -161,8 +165,8 @@ class TimelinePane(SessionView):
         if action in self._WRITES:
             if action in self._NEED_RUNBOOK and self.runbook is None:
                 return False
-            if action == "post_update" and self.session.is_open:
-                return True  # a read-only terminal is told why it cannot send
+            if action == "post_update" and self.session.is_open and self.session.guard.read_only:
+                return None  # shown, dimmed: a read-only terminal cannot send (said in the frame)
             return self.session.writable
         return True
 
@@ -186,14 +190,12 @@ class TimelinePane(SessionView):
 
     def on_mount(self) -> None:
         # SessionView's on_mount runs too (Textual calls each class's handler).
-        if self.notifier is not None and not self.session.guard.read_only:
+        if self.session.guard.read_only:
+            set_pane_title(self, "Timeline", READ_ONLY_UPDATES)
+        elif self.notifier is not None:
             self.run_worker(self.notifier.run(), group="notify-queue", exclusive=True, exit_on_error=False)
 
     def action_post_update(self) -> None:
-        if self.session.guard.read_only:
-            self.notify("Read-only terminal: status updates are not sent from here (a product decision). "
-                        "Send it from a writable terminal.", title="Status update", severity="warning", timeout=8)
-            return
         state = self.session.state
         text = fill_update(self.runbook, state, self.session.now())
         if self.notifier is not None:
