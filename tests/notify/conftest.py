@@ -23,9 +23,19 @@ async def receiver():
 
 
 class Mailbox(MessageHandler):
+    """Keeps what it accepts; `replies` scripts the next answers to DATA (e.g. "451 ...")."""
+
     def __init__(self) -> None:
         super().__init__()
         self.messages: list = []
+        self.replies: list[str] = []
+        self.attempts = 0
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.attempts += 1
+        if self.replies:
+            return self.replies.pop(0)
+        return await super().handle_DATA(server, session, envelope)
 
     def handle_message(self, message) -> None:
         self.messages.append(message)

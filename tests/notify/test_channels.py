@@ -158,6 +158,30 @@ recipients = ["security@example.com", "admins@example.com"]
     await notifier.aclose()
 
 
+@pytest.mark.parametrize(("reply", "status", "attempts", "delivered"), [
+    ("451 4.3.0 try again later", "delivered", 2, 1),
+    ("550 5.7.1 relaying denied", "failed", 1, 0),
+])
+async def test_email_retries_a_4xx_and_not_a_5xx(session, receiver, secrets, smtp_server, tmp_path, reply, status,
+                                                 attempts, delivered):
+    await session.declare("Security breach", "P0", ["api-gateway"])
+    extra = f"""
+[notify.email]
+host = "127.0.0.1"
+port = {smtp_server.port}
+sender = "irtui@example.com"
+recipients = ["security@example.com"]
+"""
+    smtp_server.replies.append(reply)
+    notifier = make_notifier(session, notify_config(tmp_path, receiver, extra), tmp_path)
+    [outcome] = await notifier.send("Containment in progress.", ["email"])
+    assert outcome.status == status, outcome
+    assert (smtp_server.attempts, len(smtp_server.messages)) == (attempts, delivered)
+    if status == "failed":
+        assert outcome.reason == "SMTP 550: 5.7.1 relaying denied"
+    await notifier.aclose()
+
+
 async def test_webhook_posts_json_with_an_idempotency_key(session, receiver, secrets, tmp_path):
     await session.declare("Outage", "P0", ["api-gateway"])
     notifier = make_notifier(session, notify_config(tmp_path, receiver), tmp_path)

@@ -151,3 +151,12 @@ async def test_no_secret_reaches_the_timeline_report_queue_or_log(session, store
             assert token.encode() not in text, (name, where)
         for where, text in (("report", report), ("report json", report_json), ("log", log)):
             assert token not in text, (name, where)
+
+
+async def test_the_queue_file_is_private(session, receiver, secrets, tmp_path):
+    await session.declare("EMR failing", "P2", ["emr-service"])
+    notifier = make_notifier(session, notify_config(tmp_path, receiver), tmp_path)
+    await notifier.send("update", ["#incidents"])
+    await notifier.aclose()
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.glob("queue.sqlite*")}
+    assert modes["queue.sqlite"] == 0o600 and set(modes.values()) == {0o600}, modes
