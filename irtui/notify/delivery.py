@@ -4,8 +4,8 @@ backoff (a 429's `Retry-After` wins), and every outcome recorded on the timeline
 Timeline entries (details never hold a key):
 - `update_posted` for each channel that has the update: channel, `status: delivered`,
   remote ids (a Statuspage incident id, a PagerDuty dedup_key). It resets the next-update
-  clock. When no channel is configured at all the update is recorded as posted by hand
-  (`status: recorded`), as before there was any sending.
+  clock. When no channel is configured at all, the update is recorded as posted by the
+  responder by hand (`status: recorded`), which resets the clock too.
 - `update_queued` when a channel keeps failing in a way worth retrying: the update stays in
   the delivery queue and is retried until delivered.
 - `update_failed` when retrying cannot help (a 400 and its reason; a channel not
@@ -47,6 +47,8 @@ LONGEST_WAIT_IN_SEND = 30.0  # a longer Retry-After is waited out in the queue, 
 
 @dataclass
 class Outcome:
+    """What became of an update on one channel, for the responder's screen."""
+
     channel: str
     label: str
     status: str  # delivered | queued | failed | unknown | not_configured | recorded
@@ -62,6 +64,8 @@ class Outcome:
 
 
 class Notifier:
+    """Sends the open incident's updates through the configured channels; one per terminal."""
+
     def __init__(self, session: IncidentSession, settings: NotifySettings, queue: DeliveryQueue, guard: Guard, *,
                  clock: Callable[[], float] = time.time, rng: random.Random | None = None) -> None:
         self.session = session
@@ -112,11 +116,11 @@ class Notifier:
             # Nothing to send through: the responder posts it by hand, as before.
             await self.session.post_update(message.text, targets, update_id=message.update_id, status="recorded")
             return [*missing, Outcome("", "Update", "recorded")]
+        items = [self.queue.put(t, message, due=self.clock()) for t in ready]
+        self._in_flight.update(item.id for item in items)  # before any await: the retry loop keeps off
         for outcome in missing:
             await self._record(message, "update_failed", f"{outcome.label}: not sent (not configured)",
                                outcome.channel, "not_configured", reason=outcome.reason)
-        items = [self.queue.put(t, message, due=self.clock()) for t in ready]
-        self._in_flight.update(item.id for item in items)  # before any await: the retry loop keeps off
         delivered = await asyncio.gather(*(self._deliver(item, self.settings.attempts) for item in items))
         return [*missing, *delivered]
 
