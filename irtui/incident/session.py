@@ -301,8 +301,10 @@ class IncidentSession:
         text = ", ".join(f"{k}={v}" for k, v in impact.items())
         return await self.append("impact", f"impact: {text}", impact)
 
-    async def post_update(self, text: str, channels: Iterable[str] = ()) -> Entry:
-        return await self.append("update_posted", text, {"channels": list(channels)})
+    async def post_update(self, text: str, channels: Iterable[str] = (), **details: Any) -> Entry:
+        """An update that reached `channels` (or was posted by hand): resets the next-update
+        clock. `details` says how (irtui.notify: channel, delivery status, remote ids)."""
+        return await self.append("update_posted", text, {"channels": list(channels), **details})
 
     async def snooze_update(self, minutes: int) -> Entry:
         return await self.append("update_snoozed", f"status update snoozed {minutes} min", {"minutes": minutes})

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,8 @@ from irtui.incident.journal import Journal
 from irtui.incident.session import IncidentSession
 from irtui.kube.client import KubeConnection
 from irtui.kube.identity import authenticated_user
+from irtui.notify.delivery import Notifier
+from irtui.notify.settings import NotifySettings
 from irtui.runbook import RunbookErrors, load_runbook, runbook_path
 from irtui.runbook.model import Runbook
 from irtui.ui.app import IrtuiApp
@@ -376,6 +379,7 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
         settings = ActionSettings.load(config, connection.context)
         user_keymap(config)  # a bad [keys] entry stops here, as one line, not in the UI
         redaction.configure(config)  # so does a bad [redaction] pattern
+        NotifySettings.load(config)  # and so does a bad [notify]
         panes = [
             PaneSpec("metrics", "Metrics", _once(MetricsPane.from_config(
                 config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL)), key="m"),
@@ -425,7 +429,18 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
     except Exception as exc:  # unreachable PostgreSQL, unwritable file, bad URL: all one line
         raise WarRoomError(f"cannot open the incident store ({_masked(store)}): {_one_line(exc)}") from None
     contacts = config_contacts(config)
-    timeline = PaneSpec("timeline", "Timeline", lambda: TimelinePane(session, runbook, contacts), key="t")
+    try:
+        # A read-only terminal sends nothing, so it keeps no delivery queue either.
+        notifier = None if connection.guard.read_only else Notifier.from_config(config, session, connection.guard,
+                                                                                 workdir=workdir)
+    except (OSError, sqlite3.Error) as exc:  # [notify] itself was checked with the rest of the config
+        with contextlib.suppress(Exception):
+            await session.stop()
+        with contextlib.suppress(Exception):
+            await session.store.close()
+        raise WarRoomError(f"cannot open the status-update queue: {_one_line(exc)}") from None
+    timeline = PaneSpec("timeline", "Timeline", lambda: TimelinePane(session, runbook, contacts, notifier=notifier),
+                        key="t")
     parts = WarRoomParts(session, runbook, settings, contacts, [timeline, *panes], database, user_keymap(config))
     app = None
     try:
@@ -439,6 +454,9 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
     finally:
         if app is not None:
             app.feed.stop()
+        if notifier is not None:
+            with contextlib.suppress(Exception):
+                await notifier.aclose()
         with contextlib.suppress(Exception):
             await session.stop()
         with contextlib.suppress(Exception):

@@ -1,8 +1,9 @@
 """The timeline pane: every entry, newest at the bottom, coloured by kind; pinned entries
-listed above. Keys: `n` note, `p` pin, `u` record a status update (prefilled from the
-runbook's template), `z` snooze the update clock, `s` next status, `+`/`-` raise/lower
-severity, `e` record the escalation the clocks call for, `a` assign a role, `i` record
-impact, `C` close the incident; `enter` shows an entry's details.
+listed above. Keys: `n` note, `p` pin, `u` send a status update (prefilled from the
+runbook's template, sent through `irtui.notify` to the runbook's channels for the
+severity), `z` snooze the update clock, `s` next status, `+`/`-` raise/lower severity, `e`
+record the escalation the clocks call for, `a` assign a role, `i` record impact, `C` close
+the incident; `enter` shows an entry's details.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from irtui.incident.clocks import ClockPolicy, compute
 from irtui.incident.model import Entry
@@ -22,6 +23,13 @@ from irtui.incident.templates import fill_update, update_channels
 from irtui.incident.session import IncidentSession
 from irtui.ui.incident.messages import IncidentChanged, SessionView
 from irtui.ui.incident.note import NoteScreen
+from irtui.ui.panes import set_pane_title
+
+if TYPE_CHECKING:
+    from irtui.notify.delivery import Notifier
+
+# A product decision: a shared, read-only screen sends nothing, and says so.
+READ_ONLY_UPDATES = "read-only terminal: status updates are not sent from here"
 
 KIND_STYLES = {
     "declared": "bold magenta",
@@ -38,6 +46,8 @@ KIND_STYLES = {
     "observation_cleared": "dim green",
     "update_posted": "magenta",
     "update_snoozed": "dim magenta",
+    "update_queued": "bold yellow",
+    "update_failed": "bold red",
     "escalation": "bold red",
     "pin": "dim",
     "closed": "bold green",
@@ -53,6 +63,8 @@ def entry_text(entry: Entry, pinned: bool = False) -> Text:
     text.append(entry.ts.strftime("%H:%M:%S "), style="dim")
     text.append(f"{entry.kind:<13.13} ", style=style or "bold")
     text.append(entry.text, style=style)
+    if entry.kind == "update_posted" and entry.details.get("channel"):
+        text.append(f"  → {entry.details['channel']} ({entry.details.get('status', '')})", style="bold magenta")
     text.append(f"  {entry.actor.user}@{entry.actor.host}", style="dim")
     if entry.pending:
         text.append("  (queued: shared store unreachable)", style="italic dim")
@@ -71,7 +83,7 @@ class TimelinePane(SessionView):
     BINDINGS = [
         Binding("n", "add_note", "Note", id="incident.timeline.note"),
         Binding("p", "toggle_pin", "Pin", id="incident.timeline.pin"),
-        Binding("u", "post_update", "Update posted", id="incident.timeline.update"),
+        Binding("u", "post_update", "Send update", id="incident.timeline.update"),
         Binding("z", "snooze_update", "Snooze update", id="incident.timeline.snooze"),
         Binding("s", "next_status", "Status", id="incident.timeline.status"),
         Binding("plus", "raise_severity", "Sev+", id="incident.timeline.severity_up"),
@@ -84,9 +96,10 @@ class TimelinePane(SessionView):
     SNOOZE_MINUTES = 10
 
     def __init__(self, session: IncidentSession, runbook: Any = None, contacts: dict[str, Any] | None = None, *,
-                 id: str | None = None) -> None:
+                 notifier: Notifier | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.session = session
+        self.notifier = notifier
         self.runbook = runbook
         self.contacts = contacts or {}
         self._unlisten = None
@@ -152,6 +165,8 @@ class TimelinePane(SessionView):
         if action in self._WRITES:
             if action in self._NEED_RUNBOOK and self.runbook is None:
                 return False
+            if action == "post_update" and self.session.is_open and self.session.guard.read_only:
+                return None  # shown, dimmed: a read-only terminal cannot send (said in the frame)
             return self.session.writable
         return True
 
@@ -173,19 +188,39 @@ class TimelinePane(SessionView):
             return
         await self.session.pin(entry.seq, entry.seq not in self.session.state.pinned)
 
+    def on_mount(self) -> None:
+        # SessionView's on_mount runs too (Textual calls each class's handler).
+        if self.session.guard.read_only:
+            set_pane_title(self, "Timeline", READ_ONLY_UPDATES)
+        elif self.notifier is not None:
+            self.run_worker(self.notifier.run(), group="notify-queue", exclusive=True, exit_on_error=False)
+
     def action_post_update(self) -> None:
         state = self.session.state
         text = fill_update(self.runbook, state, self.session.now())
+        if self.notifier is not None:
+            targets = self.notifier.targets(self.runbook)
+            labels = ", ".join(self.notifier.settings.label(t) for t in targets)
+            prompt = f"Status update: sends to {labels}"
+        else:
+            targets = update_channels(self.runbook, state)
+            prompt = "Status update (recorded as posted)"
 
-        def posted(final: str | None) -> None:
+        def confirmed(final: str | None) -> None:
             if final:
-                self._write_update(final, update_channels(self.runbook, state))
+                self._write_update(final, targets)
 
-        self.app.push_screen(NoteScreen("Status update (recorded as posted)", text, multiline=True), posted)
+        self.app.push_screen(NoteScreen(prompt, text, multiline=True), confirmed)
 
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
     async def _write_update(self, text: str, channels: list[str]) -> None:
-        await self.session.post_update(text, channels)
+        if self.notifier is None:
+            await self.session.post_update(text, channels)
+            return
+        outcomes = await self.notifier.send(text, channels)
+        failed = any(o.status not in ("delivered", "recorded") for o in outcomes)
+        self.notify("\n".join(o.line() for o in outcomes), title="Status update",
+                    severity="warning" if failed else "information", timeout=12 if failed else 6, markup=False)
 
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
     async def action_snooze_update(self) -> None:

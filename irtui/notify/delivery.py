@@ -1,0 +1,268 @@
+"""Sending an update to its channels: queue first, then attempts with capped, jittered
+backoff (a 429's `Retry-After` wins), and every outcome recorded on the timeline.
+
+Timeline entries (details never hold a key):
+- `update_posted` for each channel that has the update: channel, `status: delivered`,
+  remote ids (a Statuspage incident id, a PagerDuty dedup_key). It resets the next-update
+  clock. When no channel is configured at all, the update is recorded as posted by the
+  responder by hand (`status: recorded`), which resets the clock too.
+- `update_queued` when a channel keeps failing in a way worth retrying: the update stays in
+  the delivery queue and is retried until delivered.
+- `update_failed` when retrying cannot help (a 400 and its reason; a channel not
+  configured) or could duplicate it (sent, no answer, no idempotency: `status: unknown`).
+
+An outcome is recorded before the queue forgets the delivery, and a queued delivery whose
+`update_posted` is already on the timeline is not sent again: a crash between the two
+costs a duplicate entry at worst, never a duplicate message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from irtui.config import Config, data_dir
+from irtui.database.monitor import backoff_delay
+from irtui.incident.model import Entry
+from irtui.incident.session import IncidentSession
+from irtui.incident.store import make_entry
+from irtui.notify.channel import Channel, DeliveryError, Message, scrub
+from irtui.notify.queue import DeliveryQueue, Pending
+from irtui.notify.settings import NotifySettings
+from irtui.safety import Guard, LazyHttpClient
+
+log = logging.getLogger(__name__)
+
+QUEUE_FILE = "notify-queue.sqlite"
+IDLE_WAKE = 30.0  # seconds between looks at the queue when nothing is due sooner
+LONGEST_WAIT_IN_SEND = 30.0  # a longer Retry-After is waited out in the queue, not in the send
+
+
+@dataclass
+class Outcome:
+    """What became of an update on one channel, for the responder's screen."""
+
+    channel: str
+    label: str
+    status: str  # delivered | queued | failed | unknown | not_configured | recorded
+    reason: str = ""
+    remote: dict[str, Any] = field(default_factory=dict)
+
+    def line(self) -> str:
+        verdict = {"delivered": "delivered", "queued": "queued, will retry", "failed": "not delivered",
+                   "unknown": "unknown", "recorded": "recorded as posted", "not_configured": ""}[self.status]
+        if self.status == "not_configured":
+            return self.reason
+        return f"{self.label}: {verdict}" + (f" — {self.reason}" if self.reason else "")
+
+
+class Notifier:
+    """Sends the open incident's updates through the configured channels; one per terminal."""
+
+    def __init__(self, session: IncidentSession, settings: NotifySettings, queue: DeliveryQueue, guard: Guard, *,
+                 clock: Callable[[], float] = time.time, rng: random.Random | None = None) -> None:
+        self.session = session
+        self.settings = settings
+        self.queue = queue
+        self.guard = guard
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.client = LazyHttpClient(guard, timeout=settings.timeout)
+        self._in_flight: set[str] = set()
+        self._wake = asyncio.Event()
+        _hide_urls_in_httpx_log()
+
+    @classmethod
+    def from_config(cls, config: Config, session: IncidentSession, guard: Guard, *,
+                    workdir: Path | None = None) -> Notifier:
+        """`workdir` (a drill's): the queue lives there, not in the user's data directory."""
+        settings = NotifySettings.load(config, guard)
+        return cls(session, settings, DeliveryQueue(Path(workdir or data_dir()) / QUEUE_FILE), guard)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        self.queue.close()
+
+    # -- sending ----------------------------------------------------------------------------
+    def targets(self, runbook: Any) -> list[str]:
+        """Where an update of the open incident goes now; the PagerDuty incident only when
+        one was recorded at declaration."""
+        names = self.settings.targets(runbook, self.session.state.severity)
+        if not _previous(self.session.timeline, "pagerduty_incident").get("pagerduty_incident_id"):
+            names = [n for n in names if n != "pagerduty_incident"]
+        return names
+
+    async def send(self, text: str, targets: Iterable[str]) -> list[Outcome]:
+        """Send the update to `targets` (runbook channel names); durable before the first try."""
+        self.guard.check("status update")
+        for channel in self.settings.channels.values():
+            channel.remember_secrets()
+        state = self.session.state
+        message = Message(update_id=uuid.uuid4().hex, incident_id=self.session.incident_id, text=scrub(text),
+                          title=state.title, severity=state.severity, status=state.status,
+                          services=tuple(state.services))
+        targets = list(dict.fromkeys(targets))
+        missing = [Outcome(t, self.settings.label(t), "not_configured", self.settings.not_configured(t))
+                   for t in targets if t not in self.settings.channels]
+        ready = [t for t in targets if t in self.settings.channels]
+        if not ready:
+            # Nothing to send through: the responder posts it by hand, as before.
+            await self.session.post_update(message.text, targets, update_id=message.update_id, status="recorded")
+            return [*missing, Outcome("", "Update", "recorded")]
+        items = [self.queue.put(t, message, due=self.clock()) for t in ready]
+        self._in_flight.update(item.id for item in items)  # before any await: the retry loop keeps off
+        for outcome in missing:
+            await self._record(message, "update_failed", f"{outcome.label}: not sent (not configured)",
+                               outcome.channel, "not_configured", reason=outcome.reason)
+        delivered = await asyncio.gather(*(self._deliver(item, self.settings.attempts) for item in items))
+        return [*missing, *delivered]
+
+    async def retry_due(self) -> list[Outcome]:
+        """One attempt for every queued delivery whose time has come."""
+        now = self.clock()
+        due = [item for item in self.queue.all() if item.due <= now and item.id not in self._in_flight]
+        self._in_flight.update(item.id for item in due)
+        return list(await asyncio.gather(*(self._deliver(item, 1) for item in due)))
+
+    async def run(self) -> None:
+        """Retry the queue for as long as the app runs (a worker's body)."""
+        while True:
+            floor = 0.05
+            try:
+                await self.retry_due()
+            except Exception:  # one bad round must not end the retries, nor spin them
+                log.exception("notify queue retry failed")
+                floor = self.settings.retry_cap
+            waiting = [p for p in self.queue.all() if p.id not in self._in_flight]
+            wait = min([max(floor, p.due - self.clock()) for p in waiting] + [IDLE_WAKE])
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), wait)
+            except asyncio.TimeoutError:
+                pass
+
+    def pending(self) -> list[Pending]:
+        return self.queue.all()
+
+    # -- one delivery ---------------------------------------------------------------------
+    async def _deliver(self, item: Pending, attempts: int) -> Outcome:
+        """Up to `attempts` tries of one queued delivery; the caller marked it in flight."""
+        label = self.settings.label(item.channel)
+        channel = self.settings.channels.get(item.channel)
+        try:
+            if channel is None:  # config changed since it was queued: kept until it names it again
+                item.due = self.clock() + IDLE_WAKE
+                self.queue.reschedule(item)
+                return Outcome(item.channel, label, "queued", "channel no longer configured; kept in the queue")
+            history = await self._history(item.message.incident_id)
+            if any(_is_delivery(e, item) for e in history):
+                self.queue.delete(item)  # delivered and recorded before a crash: not sent twice
+                return Outcome(item.channel, label, "delivered")
+            for attempt in range(attempts):
+                previous = _previous(history, item.channel)
+                try:
+                    remote = await _attempt(channel, item.message, self.client, previous)
+                except DeliveryError as exc:
+                    item.attempts += 1
+                    item.last_error = exc.reason
+                    if not exc.retry:
+                        status = "unknown" if exc.unknown else "failed"
+                        await self._record(item.message, "update_failed", f"{label}: not delivered: {exc.reason}",
+                                           item.channel, status, reason=exc.reason, attempts=item.attempts)
+                        self.queue.delete(item)
+                        return Outcome(item.channel, label, status, exc.reason)
+                    delay = exc.after if exc.after is not None else backoff_delay(
+                        item.attempts, self.settings.retry_base, self.settings.retry_cap, self.rng)
+                    item.due = self.clock() + delay
+                    if attempt + 1 < attempts and delay <= LONGEST_WAIT_IN_SEND:
+                        self.queue.reschedule(item)
+                        await asyncio.sleep(delay)
+                        continue
+                    return await self._still_queued(item, label, exc.reason)
+                await self.session.post_update(item.message.text, [item.channel], update_id=item.message.update_id,
+                                               channel=item.channel, status="delivered", remote=remote,
+                                               attempts=item.attempts + 1)
+                self.queue.delete(item)
+                return Outcome(item.channel, label, "delivered", remote=remote)
+            raise ValueError("attempts must be at least 1")
+        finally:
+            self._in_flight.discard(item.id)
+            self._wake.set()
+
+    async def _still_queued(self, item: Pending, label: str, reason: str) -> Outcome:
+        first = not item.queued
+        item.queued = True
+        self.queue.reschedule(item)
+        if first:  # said once on the timeline; the queue keeps trying quietly
+            await self._record(item.message, "update_queued", f"{label}: not yet delivered ({reason}); queued, "
+                               "will retry", item.channel, "queued", reason=reason, attempts=item.attempts)
+        return Outcome(item.channel, label, "queued", reason)
+
+    async def _history(self, incident_id: str) -> list[Entry]:
+        if incident_id == self.session.incident_id:
+            return self.session.timeline
+        return await self.session.store.entries(incident_id)
+
+    async def _record(self, message: Message, kind: str, text: str, channel: str, status: str, **details: Any) -> None:
+        body = {"update_id": message.update_id, "channel": channel, "status": status,
+                **{k: scrub(v) if isinstance(v, str) else v for k, v in details.items()}}
+        if message.incident_id == self.session.incident_id:
+            await self.session.append(kind, text, body)
+        else:  # the queue outlived its incident's turn on screen: record on that incident
+            self.guard.check(f"timeline entry ({kind})")
+            await self.session.store.append(make_entry(message.incident_id, kind, text, body, self.session.actor,
+                                                       ts=self.session.now()))
+
+
+async def _attempt(channel: Channel, message: Message, client: Any, previous: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return await channel.deliver(message, client, previous)
+    except DeliveryError:
+        raise
+    except Exception as exc:
+        # A fault of ours, not the service's: whether anything left is unknown, so it is
+        # neither resent nor hidden.
+        log.exception("%s: delivery failed", channel.label)
+        raise DeliveryError(f"internal error ({type(exc).__name__}), check {channel.label}", retry=False,
+                            unknown=True) from None
+
+
+def _is_delivery(entry: Entry, item: Pending) -> bool:
+    return (entry.kind == "update_posted" and entry.details.get("update_id") == item.message.update_id
+            and entry.details.get("channel") == item.channel)
+
+
+def _previous(history: list[Entry], channel: str) -> dict[str, Any]:
+    """Remote ids from earlier deliveries of this incident to `channel`, and the PagerDuty
+    incident id captured at declaration."""
+    previous: dict[str, Any] = {}
+    for entry in history:
+        if entry.kind == "declared" and entry.details.get("pagerduty_incident_id"):
+            previous["pagerduty_incident_id"] = entry.details["pagerduty_incident_id"]
+        elif entry.kind == "update_posted" and entry.details.get("channel") == channel:
+            previous.update(entry.details.get("remote") or {})
+    return previous
+
+
+class _ScrubSecrets(logging.Filter):
+    """httpx logs each request's full URL at INFO; a Slack webhook URL is itself a secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+def _hide_urls_in_httpx_log() -> None:
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _ScrubSecrets) for f in logger.filters):
+        logger.addFilter(_ScrubSecrets())

@@ -1,0 +1,1 @@
+INSERT OR IGNORE INTO deliveries (id, incident_id, channel, message, due) VALUES (?, ?, ?, ?, ?);

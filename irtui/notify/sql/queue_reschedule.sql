@@ -1,0 +1,1 @@
+UPDATE deliveries SET attempts = ?, due = ?, last_error = ?, queued = ? WHERE id = ?;

@@ -1,0 +1,112 @@
+"""A responder's update from the assembled war room: an incident declared at P1, `t` then
+`u` in the app, ctrl+s to send, and the Slack and Statuspage receivers have it while the
+timeline shows each delivery."""
+
+from __future__ import annotations
+
+from notify_helpers import notify_config
+from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
+
+from irtui.incident.model import Actor
+from irtui.incident.session import IncidentSession
+from irtui.incident.store import open_store
+from irtui.ui.incident import NoteScreen, TimelinePane
+from irtui.ui.incident.timeline import READ_ONLY_UPDATES
+from irtui.ui.main import open_connection
+from irtui.ui.wiring import war_room
+
+SLACK = "/services/T0SECRET/B0SECRET/xoxSlackSecretToken42"
+
+
+async def declare_p1(path) -> str:
+    store = open_store(path)
+    await store.open()
+    try:
+        session = IncidentSession(store, Actor("alice", "bastion-1"))
+        await session.start()
+        return await session.declare("EMR sync failing", "P1", ["emr-service"])
+    finally:
+        await store.close()
+
+
+async def test_u_sends_the_update_to_slack_and_statuspage_and_the_timeline_shows_it(sim, isolated, receiver,
+                                                                                    secrets):
+    args = war_args(sim, isolated)
+    incident = await declare_p1(args.store)
+    config = notify_config(isolated, receiver)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.session.incident_id == incident, "the app to attach to the incident")
+            await pilot.press("t")
+            await until(pilot, lambda: app.active_pane == "timeline", "the timeline pane")
+            await pilot.press("u")
+            screen = await until(pilot, lambda: isinstance(app.screen, NoteScreen) and app.screen, "the update")
+            prompt = str(screen.query_one("Label").render())
+            assert "sends to Slack #incidents, Statuspage" in prompt
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: receiver.to(SLACK) and receiver.to("/v1/pages/pg1/incidents"),
+                        "Slack and Statuspage to receive the update")
+            timeline = app.query_one(TimelinePane)
+            shown = lambda: "\n".join(str(o.prompt) for o in timeline.list.options)  # noqa: E731
+            await until(pilot, lambda: "→ #incidents (delivered)" in shown() and "→ status_page (delivered)" in shown(),
+                        "the deliveries on the timeline")
+    [slack] = receiver.to(SLACK)
+    assert "Severity: P1" in slack.json["text"]
+    [create] = [r for r in receiver.to("/v1/pages/pg1/incidents") if r.method == "POST"]
+    assert create.json["incident"]["status"] == "investigating" and "Severity: P1" in create.json["incident"]["body"]
+
+
+async def test_channels_not_configured_are_named_on_screen_and_the_update_is_recorded(sim, isolated, receiver):
+    from irtui.config import Config
+
+    from war_room_help import screen_text
+
+    args = war_args(sim, isolated)
+    await declare_p1(args.store)
+    config = Config.empty()
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 50), notifications=True) as pilot:
+            await until(pilot, lambda: app.session.is_open, "the app to attach to the incident")
+            await pilot.press("t", "u")
+            await until(pilot, lambda: isinstance(app.screen, NoteScreen), "the update")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: "Slack #incidents: not configured" in screen_text(app)
+                        and "Statuspage: not configured" in screen_text(app), "the not-configured lines on screen")
+            await until(pilot, lambda: app.session.state.last_update_at is not None, "the update recorded")
+            [posted] = [e for e in app.session.timeline if e.kind == "update_posted"]
+            assert posted.details["status"] == "recorded" and posted.details["channels"] == ["#incidents",
+                                                                                           "status_page"]
+    assert receiver.requests == []
+
+
+async def test_a_read_only_terminal_says_it_sends_nothing(sim, isolated, receiver, secrets):
+    from war_room_help import screen_text
+
+    args = war_args(sim, isolated, read_only=True)
+    await declare_p1(args.store)
+    config = notify_config(isolated, receiver)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 50), notifications=True) as pilot:
+            await until(pilot, lambda: app.session.is_open, "the app to attach to the incident")
+            await until(pilot, lambda: READ_ONLY_UPDATES in screen_text(app), "the read-only explanation on screen")
+            await pilot.press("t", "u")
+            await pilot.pause(0.3)
+            assert not isinstance(app.screen, NoteScreen)
+    assert receiver.requests == []
+
+
+async def test_a_bad_notify_section_stops_the_war_room_in_one_line(sim, isolated, capsys):
+    from irtui.config import Config
+    from irtui.ui.wiring import run_war_room
+
+    path = isolated / "config.toml"
+    path.write_text('[notify.slack]\nwebhook_url_env = "https://hooks.slack.com/services/T/B/x"\n')
+    config = Config.load(path)
+    args = war_args(sim, isolated, read_only=True)  # which sends nothing, but still reads its config
+    assert await run_war_room(args, open_connection(args, config), config) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "config.toml:2: notify.slack.webhook_url_env: must name an environment" in err
+    assert "Traceback" not in err
