@@ -37,8 +37,10 @@ REDACTED = "[REDACTED]"
 _SECRET_WORDS = re.compile(r"pass|pwd|secret|token|key|credential|cookie|authorization|authheader|sessionid")
 # ...unless it names where the credential lives rather than the credential itself.
 _POINTER_SUFFIXES = ("name", "names", "ref", "refs", "file", "path", "dir")
-# The shell's working directories, not passwords.
-_NOT_SECRET = frozenset({"pwd", "oldpwd"})
+# The shell's working directories, not passwords; keys that identify a record rather than
+# authenticate anyone (PagerDuty folds events by their dedup_key, which the record must keep).
+_NOT_SECRET = frozenset({"pwd", "oldpwd", "dedupkey", "idempotencykey", "sortkey", "primarykey", "foreignkey",
+                         "partitionkey", "keyid"})
 # Dict keys that are structure, not values: an observation's "key", a ConfigMap key's name.
 _STRUCTURAL = frozenset({"key", "keys"})
 

@@ -55,10 +55,10 @@ def test_what_stays_around_a_secret_is_kept():
 
 def test_names_that_hold_credentials():
     for name in ("DB_PASS", "db_password", "JWT_SECRET", "GITHUB_TOKEN", "SSH_KEY", "apiKey", "AWS_SECRET_ACCESS_KEY",
-                 "Authorization", "cookie", "client-secret", "REDIS_PWD"):
+                 "routing_key", "Authorization", "cookie", "client-secret", "REDIS_PWD"):
         assert is_secret_name(name), name
     for name in ("LOG_LEVEL", "EMR_FALLBACK_MODE", "DB_HOST", "PWD", "DB_PASSWORD_FILE", "secretName",
-                 "secretKeyRef", "tokenPath", "author"):
+                 "secretKeyRef", "tokenPath", "author", "dedup_key", "Idempotency-Key"):
         assert not is_secret_name(name), name
 
 
