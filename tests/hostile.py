@@ -1,0 +1,80 @@
+"""Hostile strings: what someone with a foothold in the cluster (or a tired responder) can
+put in front of irtui, and what must never reach a terminal or a markup parser.
+
+`ESCAPES` are control sequences of every class a terminal acts on; `MARKUP` is every kind of
+tag Textual's and Rich's markup parsers read; `UNICODE` is text that is valid but easy to
+mis-measure (wide, zero-width, right-to-left). `PAYLOADS` are the byte strings that must not
+appear in what irtui writes to its pty: each one is a corpus sequence's own payload, which
+Textual's output (full of its own ESC sequences) never contains.
+"""
+
+from __future__ import annotations
+
+ESCAPES: dict[str, str] = {
+    "csi-clear": "\x1b[2J",
+    "osc52-clipboard": "\x1b]52;c;aGVsbG8=\x07",
+    "osc0-title": "\x1b]0;pwned-title\x07",
+    "osc8-link-st": "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\",
+    "dcs": "\x1bPq#0;2;0;0;0dcs-payload\x1b\\",
+    "apc": "\x1b_apc-payload\x1b\\",
+    "pm": "\x1b^pm-payload\x1b\\",
+    "sos": "\x1bXsos-payload\x1b\\",
+    "c1-csi": "\x9b31mc1-red",
+    "c1-osc": "\x9d0;c1-title\x9c",
+    "bare-esc": "bare\x1bcESC",
+    "bel": "ring\x07bell",
+    "backspace": "secret\x08\x08\x08\x08\x08\x08shown",
+    "cr": "first\rover",
+    "del": "del\x7fete",
+    "nul": "nul\x00byte",
+}
+
+MARKUP: dict[str, str] = {
+    "bold": "[b]bold[/b]",
+    "close-unknown": "BackOff[/x]",
+    "click": "Probe[@click=app.quit]quit[/]",
+    "link": "[link=https://x]link[/link]",
+    "variable": "[$accent]accent",
+    "on-red": "[on red]red background",
+    "bracketed-name": "denied by [require-owner]",
+    "close-all": "[/]",
+}
+
+UNICODE: dict[str, str] = {
+    "cjk": "任务服务不可用",
+    "zero-width": "zero\u200bwidth",
+    "rtl-override": "user\u202egnp.exe",
+    "emoji": "🔥 fire",
+}
+
+# What must never be in irtui's output bytes: each escape's own payload as the terminal
+# would receive it.
+PAYLOADS: dict[str, bytes] = {
+    "csi-clear": b"\x1b[2J",
+    "osc52-clipboard": b"\x1b]52;",
+    "osc0-title": b"\x1b]0;pwned-title",
+    "osc8-link-st": b"\x1b]8;;https://evil.example",
+    "dcs": b"\x1bPq#0",
+    "apc": b"\x1b_apc-payload",
+    "pm": b"\x1b^pm-payload",
+    "sos": b"\x1bXsos-payload",
+    "c1-csi": "\x9b31m".encode(),
+    "c1-osc": "\x9d0;c1-title".encode(),
+    "bare-esc": b"\x1bcESC",
+    "bel": b"ring\x07",
+    "backspace": b"secret\x08",
+    "cr": b"first\r",
+    "del": b"del\x7f",
+    "nul": b"nul\x00",
+}
+
+BIG = "A" * 199_990 + "\x1b]52;c;Zm9v\x07"  # 200k characters, no newline, an escape at the end
+
+
+def one_line(prefix: str = "") -> str:
+    """Every escape, markup tag and tricky Unicode of the corpus in one newline-free string."""
+    return prefix + " ".join([*ESCAPES.values(), *MARKUP.values(), *UNICODE.values()]).replace("\n", " ")
+
+
+def all_strings() -> dict[str, str]:
+    return {**ESCAPES, **MARKUP, **UNICODE, "big": BIG}
