@@ -12,6 +12,7 @@ from textual.widgets import Static
 from irtui.incident.clocks import ClockPolicy, clock_segments, compute
 from irtui.incident.model import utcnow
 from irtui.incident.session import IncidentSession
+from irtui.text import visible
 from irtui.ui.incident.messages import IncidentChanged, follow
 from irtui.ui.ticks import every_second
 
@@ -69,7 +70,8 @@ class ClockBar(Static):
         for n, (segment, alarming) in enumerate(chosen):
             if n:
                 out.append(" | ", style="dim")
-            out.append(segment, style="bold reverse" if alarming else ("bold" if n == 0 else ""))
+            # Ids, severities and contact names come from the store and the config.
+            out.append(visible(segment), style="bold reverse" if alarming else ("bold" if n == 0 else ""))
         out.truncate(max(10, width), overflow="ellipsis")
         return out
 

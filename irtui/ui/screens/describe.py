@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from irtui.actions.investigate import describe
+from irtui.text import visible, visible_lines
 
 
 class DescribeScreen(Screen):
@@ -42,7 +43,7 @@ class DescribeScreen(Screen):
 
     def compose(self) -> ComposeResult:
         where = f" -n {self.namespace}" if self.namespace and self.kind != "node" else ""
-        yield Static(f"describe {self.kind}/{self.name_}{where}", id="title", markup=False)
+        yield Static(visible(f"describe {self.kind}/{self.name_}{where}"), id="title", markup=False)
         with VerticalScroll(id="scroll"):
             yield Static("loading...", id="text", markup=False)
         yield Footer()
@@ -60,9 +61,11 @@ class DescribeScreen(Screen):
         self.app.call_from_thread(self._show, text)
 
     def _show(self, text: str) -> None:
-        self.text = text
+        # Annotations, images, env values and event messages are whatever their authors
+        # wrote: every control character is shown, none is sent to the terminal.
+        self.text = visible_lines(text)
         self.loaded = True
-        self.query_one("#text", Static).update(Text(text))
+        self.query_one("#text", Static).update(Text(self.text))
 
     def action_logs(self) -> None:
         if self.kind != "pod":
