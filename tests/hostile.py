@@ -78,3 +78,36 @@ def one_line(prefix: str = "") -> str:
 
 def all_strings() -> dict[str, str]:
     return {**ESCAPES, **MARKUP, **UNICODE, "big": BIG}
+
+
+# --- putting the corpus into the simulated cluster, as a foothold in it would ---------------
+
+NS = "emrtask-prod"
+
+
+def api(sim, user: str = "sre"):
+    """An HTTP client for the simulator's Kubernetes API, as `user` (bearer token)."""
+    import httpx
+    import yaml
+
+    with open(sim.kubeconfig) as f:
+        users = yaml.safe_load(f)["users"]
+    token = next(u["user"]["token"] for u in users if u["name"] == user)
+    return httpx.Client(base_url=sim.url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def warning_events(sim, pod: str, reason: str, message: str, count: int = 10, name: str = "hostile") -> None:
+    """A burst of Warning events about `pod` (one event object seen `count` times, just now)."""
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body = {
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": name, "namespace": NS},
+        "involvedObject": {"kind": "Pod", "name": pod, "namespace": NS, "apiVersion": "v1"},
+        "reason": reason, "message": message, "type": "Warning", "count": count,
+        "firstTimestamp": now, "lastTimestamp": now, "source": {"component": "kubelet"},
+    }
+    with api(sim) as http:
+        response = http.post(f"/api/v1/namespaces/{NS}/events", json=body)
+    response.raise_for_status()
