@@ -111,3 +111,34 @@ def warning_events(sim, pod: str, reason: str, message: str, count: int = 10, na
     with api(sim) as http:
         response = http.post(f"/api/v1/namespaces/{NS}/events", json=body)
     response.raise_for_status()
+
+
+HOSTILE_POD = "hostile-pod"
+HOSTILE_CONDITION = "HostileCondition"
+
+
+def plant(sim, log_pod: str) -> str:
+    """Put the corpus everywhere a cluster lets it be put; returns the node given a hostile
+    condition. `log_pod` (a running pod) gets the corpus, and BIG, as log lines.
+
+    - a pod whose container image and env value carry every escape and markup kind;
+    - a burst of Warning events about it, the corpus in the reason and message, and one
+      event whose message is BIG;
+    - a node condition whose message is the corpus."""
+    line = one_line()
+    with api(sim) as http:
+        http.post(f"/api/v1/namespaces/{NS}/pods", json={
+            "metadata": {"name": HOSTILE_POD, "labels": {"app": "hostile"}, "annotations": {"note": line}},
+            "spec": {"containers": [{"name": "app", "image": "busybox:1.36" + line,
+                                     "env": [{"name": "HOSTILE", "value": line}]}]},
+        }).raise_for_status()
+        node = http.get("/api/v1/nodes").json()["items"][0]
+        conditions = [*node["status"]["conditions"],
+                      {"type": HOSTILE_CONDITION, "status": "False", "reason": "Hostile\x1b]0;node\x07",
+                       "message": line, "lastHeartbeatTime": None, "lastTransitionTime": None}]
+        http.patch(f"/api/v1/nodes/{node['metadata']['name']}/status", json={"status": {"conditions": conditions}},
+                   headers={"Content-Type": "application/merge-patch+json"}).raise_for_status()
+    warning_events(sim, HOSTILE_POD, "BackOff[/x]\x1b]52;c;aGVsbG8=\x07", line, name="hostile-burst")
+    warning_events(sim, HOSTILE_POD, "Big", BIG, count=1, name="hostile-big")
+    sim.control("POST", f"/sim/logs/{NS}/{log_pod}", json={"lines": [*ESCAPES.values(), line, BIG]})
+    return node["metadata"]["name"]

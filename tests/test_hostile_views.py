@@ -14,7 +14,7 @@ import sys
 from textual.widgets import Select
 from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
 
-from hostile import NS, warning_events
+from hostile import HOSTILE_POD, NS, plant, warning_events
 from irtui.config import Config
 from irtui.runbook import DEFAULT_RUNBOOK
 from irtui.ui.incident import DeclareIncidentScreen, NoteScreen
@@ -171,3 +171,48 @@ async def test_runbook_question_with_markup_is_accepted_and_shown_as_text(sim, i
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, DeclareIncidentScreen), "the screen to close")
             assert app.is_running
+
+
+async def _filter_and_open(pilot, app, pane_key: str, needle: str, key: str, screen_name: str):
+    """Show a pane, filter it to `needle`, and open a screen on the row under the cursor."""
+    await pilot.press(pane_key, "slash", *needle, "enter")
+    await pilot.press(key)
+    return await until(pilot, lambda: type(app.screen).__name__ == screen_name and app.screen,
+                       f"{screen_name} for {needle}", timeout=120)
+
+
+async def test_escape_sequences_from_the_cluster_are_shown_visibly_in_every_view(sim, isolated):
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(200, 60), notifications=True) as pilot:
+            log_pod = await until(pilot, lambda: _task_pod(app), "task-service pods")
+            await _declare(pilot, app, "Hostile cluster")
+            node = plant(sim, log_pod)
+            osc52 = "␛]52;c;aGVsbG8=␇"
+
+            await pilot.press("3")  # events: the reason and the message, made visible
+            await until(pilot, lambda: "BackOff[/x]␛]52" in screen_text(app), "the hostile event reason")
+            await until(pilot, lambda: any(e.kind == "observation" and osc52 in e.text for e in app.session.timeline),
+                        "the burst in the timeline, made visible")
+            await _open_entry(pilot, app, "observation")
+            await until(pilot, lambda: "Timeline entry" in screen_text(app) and osc52 in screen_text(app),
+                        "the observation's details")
+
+            await _filter_and_open(pilot, app, "1", HOSTILE_POD, "d", "DescribeScreen")
+            await until(pilot, lambda: "Image:         busybox:1.36␛[2J " in screen_text(app), "the image")
+            assert "HOSTILE: ␛[2J ␛]52;c;aGVsbG8=␇" in screen_text(app)
+            await pilot.press("escape")
+
+            await _filter_and_open(pilot, app, "1", log_pod, "l", "LogsScreen")
+            await until(pilot, lambda: app.screen.state == "complete", "the log read")
+            await pilot.press("G")
+            await until(pilot, lambda: "secret␈␈␈␈␈␈shown" in screen_text(app), "the log lines")
+            assert "\\x9b31mc1-red" in screen_text(app) and "first␍over" in screen_text(app)
+            await pilot.press("escape")
+
+            await _filter_and_open(pilot, app, "2", node, "d", "DescribeScreen")
+            await until(pilot, lambda: "Hostile␛]0;node␇" in screen_text(app), "the node condition")
+            await pilot.press("escape")
+            assert app.is_running and app.return_code is None
