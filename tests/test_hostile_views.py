@@ -216,3 +216,16 @@ async def test_escape_sequences_from_the_cluster_are_shown_visibly_in_every_view
             await until(pilot, lambda: "Hostile␛]0;node␇" in screen_text(app), "the node condition")
             await pilot.press("escape")
             assert app.is_running and app.return_code is None
+
+
+async def test_a_filter_typed_with_markup_is_shown_in_the_pane_title(sim, isolated):
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 50), notifications=True) as pilot:
+            await until(pilot, lambda: _task_pod(app), "task-service pods")
+            await pilot.press("1", "slash", *"[/x][@click=app.quit]")
+            await until(pilot, lambda: "/[/x][@click=app.quit]: 0 shown" in screen_text(app), "the filter in the title")
+            await until(pilot, lambda: "no pods match “[/x][@click=app.quit]”" in screen_text(app), "the empty text")
+            assert app.is_running
