@@ -79,8 +79,10 @@ class PtyApp:
             if self.proc.poll() is not None:
                 break
             time.sleep(0.05)
-        tail = self.output()[-3000:].decode(errors="replace")
-        raise AssertionError(f"{what}: {needle!r} not written (exit {self.proc.poll()}); last output: {tail!r}")
+        out = self.output()
+        leaked = [name for name, payload in PAYLOADS.items() if payload in out]
+        raise AssertionError(f"{what}: {needle!r} not written (exit {self.proc.poll()}); corpus sequences "
+                             f"written raw: {leaked}; last output: {out[-3000:].decode(errors='replace')!r}")
 
     def keys(self, *keys: str) -> None:
         for key in keys:
