@@ -166,7 +166,7 @@ class IrtuiApp(App):
         """Every toast is plain text, whatever the caller asked: messages carry server
         replies, pod names and typed values (`MY_PATHS=[/srv/a]`, `[require-owner]`), and a
         bracket read as markup either vanishes or ends the app with a MarkupError."""
-        super().notify(visible_lines(message, TOAST_LIMIT), title=visible(title, 200), severity=severity,
+        super().notify(visible_lines(str(message), TOAST_LIMIT), title=visible(str(title), 200), severity=severity,
                        timeout=timeout, markup=False)
 
     # -- layout -------------------------------------------------------------------------
