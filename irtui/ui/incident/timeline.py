@@ -44,7 +44,7 @@ KIND_STYLES = {
     "closed": "bold green",
 }
 
-ENTRY_LIMIT = 500  # characters of an entry's text on its timeline line; enter shows it all
+ENTRY_LIMIT = 500  # characters of an entry's text on its timeline line; enter shows its details
 DETAIL_LIMIT = 4000  # characters of each detail value in the entry's toast
 
 

@@ -30,6 +30,7 @@ def _line(text: Any) -> str:
 
 
 def _block(lines: Any) -> Content:
+    """Several such lines (warnings, a dry run's answer, a result), line breaks kept."""
     return Content(visible_lines("\n".join(str(line) for line in lines)))
 
 
