@@ -257,7 +257,7 @@ def project_node(obj: dict[str, Any]) -> NodeRow:
         version=visible((status.get("nodeInfo") or {}).get("kubeletVersion", "")),
         internal_ip=visible(ip),
         health=health,
-        ready_since=ready_cond.get("lastTransitionTime") or "",
+        ready_since=visible(ready_cond.get("lastTransitionTime")),
         resource_version=meta.get("resourceVersion", ""),
     )
 
