@@ -71,10 +71,10 @@ class PtyApp:
         with self.lock:
             return bytes(self.buffer)
 
-    def wait_for(self, needle: bytes, what: str, timeout: float = 60.0) -> None:
+    def wait_for(self, needle: bytes, what: str, timeout: float = 60.0, since: int = 0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if needle in self.output():
+            if self.output().find(needle, since) >= 0:
                 return
             if self.proc.poll() is not None:
                 break
@@ -88,6 +88,14 @@ class PtyApp:
         for key in keys:
             os.write(self.master, key.encode())
             time.sleep(0.15)  # as typed: one key at a time, so a lone ESC is read as the escape key
+
+    def back(self, marker: str) -> None:
+        """Escape from a full screen (describe, logs), and wait until the main screen, which
+        shows `marker`, is drawn again: a key sent on its heels would be read with the ESC as
+        one alt+key sequence."""
+        since = len(self.output())
+        self.keys("\x1b")
+        self.wait_for(marker.encode(), "the main screen again", since=since)
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -187,13 +195,15 @@ def test_corpus_in_every_view_never_reaches_the_terminal(sim, tmp_path, hostile_
         app.wait_for("pg_sleep(120), $h$␛[2J".encode(), "the long-running query", timeout=90)
         app.keys("1", "/", *HOSTILE_POD, "\r", "d")
         app.wait_for("busybox:1.36␛[2J".encode(), "describe of the pod")
-        app.keys("\x1b", "/", *log_pod, "\r", "l")
+        app.back(incident)
+        app.keys("/", *log_pod, "\r", "l")
         app.wait_for("container task-service".encode(), "the logs screen")
         app.keys("G")
         app.wait_for("secret␈␈␈␈␈␈shown".encode(), "the log lines")
-        app.keys("\x1b", "2", "/", *node, "\r", "d")
+        app.back(incident)
+        app.keys("2", "/", *node, "\r", "d")
         app.wait_for("Hostile␛]0;node␇".encode(), "describe of the node")
-        app.keys("\x1b")
+        app.back(incident)
         time.sleep(1)
         assert app.proc.poll() is None, "irtui ended"
         out = app.output()
