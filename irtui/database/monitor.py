@@ -7,6 +7,8 @@ database sizes. When the server goes away the monitor says since when, retries w
 capped, jittered exponential backoff, and recovers on its own.
 
 No Textual here: the database pane calls `poll()` in its worker and renders the snapshot.
+Text the server returns is made visible here (`irtui.text`): any client sets its own
+`application_name`, and `pg_stat_activity.query` is whatever a client sent.
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ import asyncpg
 
 from irtui.database.connection import CONNECTION_ERRORS, MonitorConnection, describe_error, mask_dsn, own_pids
 from irtui.database.settings import DatabaseSettings
+from irtui.text import visible, visible_lines
+
+_QUERY_FIELDS = frozenset({"query", "blocked_query", "blocking_query"})
+
+
+def _plain(record) -> dict:
+    """A row with every text column made visible (queries keep their line breaks)."""
+    return {key: (visible_lines(value) if key in _QUERY_FIELDS else visible(value)) if isinstance(value, str) else value
+            for key, value in dict(record).items()}
 
 
 @dataclass(frozen=True)
@@ -132,12 +143,12 @@ class DatabaseMonitor:
             latency_ms = (time.perf_counter() - started) * 1000
             own = own_pids(s.dsn)  # after the first query: this session is open by now
             counts = dict((await self.conn.fetch("activity_counts", own))[0])
-            long_running = [Backend(**dict(r)) for r in await self.conn.fetch(
+            long_running = [Backend(**_plain(r)) for r in await self.conn.fetch(
                 "long_running", own, float(self.threshold_seconds), s.query_chars, s.max_rows)]
-            blocked = [BlockedPair(**dict(r)) for r in await self.conn.fetch("blocking", own, s.query_chars, s.max_rows)]
-            replication = [dict(r) for r in await self.conn.fetch("replication_primary")]
+            blocked = [BlockedPair(**_plain(r)) for r in await self.conn.fetch("blocking", own, s.query_chars, s.max_rows)]
+            replication = [_plain(r) for r in await self.conn.fetch("replication_primary")]
             if self._sizes is None or at - self._sizes_at >= s.sizes_interval:
-                self._sizes = [(r["name"], r["bytes"]) for r in await self.conn.fetch("database_sizes", 10)]
+                self._sizes = [(visible(r["name"]), r["bytes"]) for r in await self.conn.fetch("database_sizes", 10)]
                 self._sizes_at = at
         except CONNECTION_ERRORS as exc:
             return self._unreachable(at, exc)
@@ -145,21 +156,22 @@ class DatabaseMonitor:
             # The server answered but a query failed (e.g. statement_timeout on a loaded
             # server): it is up, the numbers are incomplete, and the pane says why.
             self._reachable()
-            self.last_error = describe_error(exc, s.dsn)
+            self.last_error = visible(describe_error(exc, s.dsn))
             return DbSnapshot(at, self.masked_dsn, True, error=self.last_error, threshold_seconds=self.threshold_seconds)
         self._reachable()
         snapshot = DbSnapshot(
             at, self.masked_dsn, True, latency_ms=latency_ms,
-            server_version=info["server_version"], started=info["started"], server_now=info["now"],
-            max_connections=info["max_connections"], in_recovery=info["in_recovery"], database=info["database"],
+            server_version=visible(info["server_version"]), started=info["started"], server_now=info["now"],
+            max_connections=info["max_connections"], in_recovery=info["in_recovery"],
+            database=visible(info["database"]),
             counts=counts, long_running=long_running, blocked=blocked, replication=replication,
             sizes=self._sizes, threshold_seconds=self.threshold_seconds,
         )
         if self.replica_conn is not None:
             try:
-                snapshot.replica = dict((await self.replica_conn.fetch("replication_replica"))[0])
+                snapshot.replica = _plain((await self.replica_conn.fetch("replication_replica"))[0])
             except Exception as exc:  # the replica's trouble is shown, it never hides the primary
-                snapshot.replica_error = describe_error(exc, s.replica_dsn)
+                snapshot.replica_error = visible(describe_error(exc, s.replica_dsn))
         return snapshot
 
     def failed(self, exc: BaseException) -> DbSnapshot:
@@ -175,7 +187,7 @@ class DatabaseMonitor:
         if self.unreachable_since is None:
             self.unreachable_since = at
         self.attempt += 1
-        self.last_error = describe_error(exc, self.settings.dsn)
+        self.last_error = visible(describe_error(exc, self.settings.dsn))
         delay = backoff_delay(self.attempt, self.settings.backoff_base, self.settings.backoff_cap, self.rng)
         return DbSnapshot(at, self.masked_dsn, False, error=self.last_error, unreachable_since=self.unreachable_since,
                           retry_in=delay, attempt=self.attempt, threshold_seconds=self.threshold_seconds)

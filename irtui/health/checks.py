@@ -28,6 +28,9 @@ from irtui.config import Config, Section
 from irtui.health.transport import DirectHttp, ServiceProxy, TransportError
 from irtui.metrics.settings import PLATFORM_SERVICES
 from irtui.safety import Guard
+from irtui.text import visible
+
+DETAIL_LIMIT = 500  # characters of a failing body's first line kept in a result
 
 
 @dataclass(frozen=True)
@@ -118,9 +121,10 @@ class HealthChecker:
             # The transport has its own timeout; this one also bounds a thread stuck in the proxy.
             fetched = await asyncio.wait_for(self.transport.get(service, s.port, s.path), s.timeout + 1)
         except (TransportError, asyncio.TimeoutError) as exc:
-            reason = str(exc) or f"timed out after {s.timeout:g}s"
+            reason = visible(str(exc), DETAIL_LIMIT) or f"timed out after {s.timeout:g}s"
             return HealthResult(service, at, False, None, None, reason, where)
-        detail = "" if fetched.ok else (fetched.first_line() or f"HTTP {fetched.status}")
+        # A body is whatever the service (or whoever controls it) answered.
+        detail = "" if fetched.ok else (visible(fetched.first_line(), DETAIL_LIMIT) or f"HTTP {fetched.status}")
         return HealthResult(service, at, fetched.ok, fetched.status, fetched.elapsed, detail, fetched.where)
 
     async def check_all(self) -> list[HealthResult]:

@@ -2,7 +2,10 @@
 
 This module owns the projection of API objects (plain dicts from `json.loads`) into small
 immutable rows, and the quantity parsing behind CPU/MEM columns. Everything kubectl-visible
-goes through `irtui.kube.printers` so a pane says what `kubectl get` says. Time-dependent
+goes through `irtui.kube.printers` so a pane says what `kubectl get` says. Every text field
+a row shows is made visible here (`irtui.text.visible`): whoever can write an object, an
+event or a status can put escape sequences in it, and rows go on to panes, the incident
+timeline and reports. Keys stay as the API spells them: they address objects. Time-dependent
 text (AGE, "4 (37s ago)") is not stored: rows keep timestamps and the UI formats them when
 it draws, so an idle cluster causes no row changes.
 
@@ -16,6 +19,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from irtui.kube.printers import PodSummary, node_roles, node_status, parse_time, pod_summary
+from irtui.text import first_line, visible
 
 # Health ranks: sort order (unhealthy first) and colour.
 BAD, WARN, OK = 0, 1, 2
@@ -29,6 +33,8 @@ _BAD_REASONS = frozenset({
     "PostStartHookError", "NodeAffinity", "OutOfcpu", "OutOfmemory", "UnexpectedAdmissionError",
 })
 _OK_REASONS = frozenset({"Running", "Completed", "Succeeded"})
+
+MESSAGE_LIMIT = 1000  # characters of an event's message a row keeps (the first line)
 
 # Pod states worth an incident-timeline observation when a pod enters them.
 ALARMING_POD_STATUSES = frozenset({
@@ -206,18 +212,18 @@ def project_pod(obj: dict[str, Any]) -> PodRow:
     return PodRow(
         key=f"{ns}/{name}",
         uid=meta.get("uid", ""),
-        namespace=ns,
-        name=name,
+        namespace=visible(ns),
+        name=visible(name),
         ready=summary.ready,
-        status=summary.status,
+        status=visible(summary.status),
         restarts=summary.restarts,
         last_restart=summary.last_restart,
         created=parse_time(meta.get("creationTimestamp")),
-        node=spec.get("nodeName") or "<none>",
-        ip=status.get("podIP") or "<none>",
-        owner=owner,
-        workload=workload,
-        containers=tuple(c.get("name", "") for c in spec.get("containers") or ()),
+        node=visible(spec.get("nodeName")) or "<none>",
+        ip=visible(status.get("podIP")) or "<none>",
+        owner=visible(owner),
+        workload=visible(workload),
+        containers=tuple(visible(c.get("name", "")) for c in spec.get("containers") or ()),
         health=pod_health(summary.status, summary.ready),
         resource_version=meta.get("resourceVersion", ""),
     )
@@ -242,19 +248,19 @@ def project_node(obj: dict[str, Any]) -> NodeRow:
     return NodeRow(
         key=meta.get("name", ""),
         uid=meta.get("uid", ""),
-        name=meta.get("name", ""),
+        name=visible(meta.get("name", "")),
         status=text,
-        roles=node_roles(obj),
+        roles=visible(node_roles(obj)),
         ready=ready,
         unschedulable=unschedulable,
         pressures=pressures,
         created=parse_time(meta.get("creationTimestamp")),
         cpu_alloc_m=parse_cpu_millis(alloc.get("cpu")),
         mem_alloc_b=parse_bytes(alloc.get("memory")),
-        version=(status.get("nodeInfo") or {}).get("kubeletVersion", ""),
-        internal_ip=ip,
+        version=visible((status.get("nodeInfo") or {}).get("kubeletVersion", "")),
+        internal_ip=visible(ip),
         health=health,
-        ready_since=ready_cond.get("lastTransitionTime") or "",
+        ready_since=visible(ready_cond.get("lastTransitionTime")),
         resource_version=meta.get("resourceVersion", ""),
     )
 
@@ -272,20 +278,19 @@ def project_event(obj: dict[str, Any]) -> EventRow:
     first = parse_time(obj.get("firstTimestamp")) or parse_time(obj.get("eventTime")) or last
     count = obj.get("count") or series.get("count") or 1
     source = obj.get("source") or {}
-    message = (obj.get("message") or obj.get("note") or "").strip().splitlines()
     ns, name = meta.get("namespace", ""), meta.get("name", "")
     return EventRow(
         key=f"{ns}/{name}",
         uid=meta.get("uid", ""),
-        namespace=ns,
-        type=obj.get("type") or "Normal",
-        reason=obj.get("reason") or "",
-        message=message[0] if message else "",
-        object=f"{involved.get('kind', '')}/{involved.get('name', '')}",
+        namespace=visible(ns),
+        type=visible(obj.get("type")) or "Normal",
+        reason=visible(obj.get("reason"), MESSAGE_LIMIT),
+        message=first_line(obj.get("message") or obj.get("note"), MESSAGE_LIMIT),
+        object=visible(f"{involved.get('kind', '')}/{involved.get('name', '')}"),
         count=int(count),
         first=first,
         last=last,
-        source=source.get("component") or obj.get("reportingComponent") or obj.get("reportingController") or "",
+        source=visible(source.get("component") or obj.get("reportingComponent") or obj.get("reportingController")),
         resource_version=meta.get("resourceVersion", ""),
     )
 
@@ -304,8 +309,8 @@ def _project_workload(obj: dict[str, Any], kind: str) -> WorkloadRow:
         key=f"{ns}/{name}",
         uid=meta.get("uid", ""),
         kind=kind,
-        namespace=ns,
-        name=name,
+        namespace=visible(ns),
+        name=visible(name),
         desired=desired,
         ready=ready,
         updated=updated,

@@ -13,10 +13,14 @@ from typing import Any, NamedTuple
 
 
 def parse_time(value: str | None) -> datetime | None:
-    """An RFC 3339 timestamp as the API writes it, or None."""
+    """An RFC 3339 timestamp as the API writes it, or None (also for one that is not: an
+    object's author can write anything there, and one object must not stop a list)."""
     if not value:
         return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def human_duration(seconds: float) -> str:

@@ -167,6 +167,8 @@ class ApiServer:
         self.audit = audit or AuditLog()
         self.server_url = server_url
         self._wakeups: set[asyncio.Event] = set()
+        # Lines a test wrote into a pod's log (`POST /sim/logs/NS/POD`), after what it logs itself.
+        self.written_logs: dict[tuple[str, str], list[str]] = {}
         self.closing = False
         self.app = web.Application(client_max_size=64 * 1024 * 1024)
         self.app.router.add_route("*", "/{tail:.*}", self.handle)
@@ -973,7 +975,8 @@ class ApiServer:
 
         def fetch() -> list[str]:
             try:
-                return list(self.world.pod_logs(info.namespace, info.name, container, previous))
+                return [*self.world.pod_logs(info.namespace, info.name, container, previous),
+                        *([] if previous else self.written_logs.get((info.namespace or "", info.name or ""), []))]
             except KeyError:
                 if previous:
                     raise ApiError(400, f'previous terminated container "{container}" in pod "{info.name}" not found')
@@ -1155,6 +1158,13 @@ class ApiServer:
             rate = float(body.get("events_per_second", 0))
             self.world.set_churn(rate)
             return _json_response({"events_per_second": rate})
+        if len(parts) == 3 and parts[0] == "logs" and method == "POST":
+            # Whatever a container could print, control characters included.
+            lines = body.get("lines")
+            if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+                raise ApiError(422, "lines must be a list of strings")
+            self.written_logs.setdefault((parts[1], parts[2]), []).extend(lines)  # a follow sees them within 0.25 s
+            return _json_response({"lines": len(self.written_logs[(parts[1], parts[2])])})
         if parts == ["audit"] and method == "GET":
             return _json_response(list(self.audit.recent))
         if len(parts) == 2 and parts[0] == "metrics" and method == "GET":

@@ -45,6 +45,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Container, Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.signal import Signal
 from textual.widget import Widget
 from textual.widgets import Footer, Static
@@ -53,6 +54,7 @@ from irtui.kube.client import KubeConnection
 from irtui.kube.feed import ClusterFeed
 from irtui.kube.sources import RawApi
 from irtui.kube.state import CONNECTING, ChangeSet, ClusterState
+from irtui.text import visible, visible_lines
 from irtui.ui import startup
 from irtui.ui.header import ClusterHeader
 from irtui.ui.panes import ClusterPane, PaneFrame, PaneSpec
@@ -62,6 +64,7 @@ from irtui.ui.panes.pods import PodsPane
 from irtui.ui.timers import after
 from irtui.ui.typeahead import KeysToTopScreen
 
+TOAST_LIMIT = 2000  # characters of a notification's message shown; the rest is elided
 FRAME = 1 / 60  # at most one application of cluster changes per frame
 WIDE_MIN_WIDTH = 160  # from here on the main area is a grid of panes, not tabs
 WIDE_MIN_HEIGHT = 36
@@ -161,6 +164,14 @@ class IrtuiApp(KeysToTopScreen):
         self.layout_mode = "tabs"
         self._layout: tuple | None = None  # (mode, grid columns, sidebar shown) last applied
         self._sidebar_forced: bool | None = None
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every toast is plain text, whatever the caller asked: messages carry server
+        replies, pod names and typed values (`MY_PATHS=[/srv/a]`, `[require-owner]`), and a
+        bracket read as markup either vanishes or ends the app with a MarkupError."""
+        super().notify(visible_lines(str(message), TOAST_LIMIT), title=visible(str(title), 200), severity=severity,
+                       timeout=timeout, markup=False)
 
     # -- layout -------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from textual.widget import Widget
 
 from irtui.kube.printers import human_duration
 from irtui.kube.state import ClusterState
+from irtui.text import visible
 
 
 def store_badge(online: bool, waiting: int, incident_id: str | None, provisional: bool, read_only: bool = False) -> str:
@@ -106,19 +107,20 @@ class ClusterHeader(Widget):
             text.append(f" {self.store} ", "bold white on dark_orange3")
             text.append(" ")
         text.append(word, style)
+        # Every word here but the labels comes from a kubeconfig, a server or the OS.
         if self.reason:
-            text.append(f": {self.reason}", "red" if self.state == "unreachable" else "yellow")
+            text.append(f": {visible(self.reason, 300)}", "red" if self.state == "unreachable" else "yellow")
         text.append("  │ ", "dim")
         text.append("ctx ", "dim")
-        text.append(self.context, "bold")
+        text.append(visible(self.context, 100), "bold")
         text.append("  ns ", "dim")
-        text.append(self.namespace or "ALL", "bold cyan")
+        text.append(visible(self.namespace, 100) or "ALL", "bold cyan")
         text.append("  as ", "dim")
-        text.append(self.user, "bold")
+        text.append(visible(self.user, 100), "bold")
         text.append("  │ ", "dim")
-        text.append(self.cluster_url, "dim")
+        text.append(visible(self.cluster_url, 200), "dim")
         text.append("  │ ", "dim")
-        text.append(self.actor.split(" as ", 1)[0], "dim")
+        text.append(visible(self.actor.split(" as ", 1)[0], 100), "dim")
         if text.plain != self._plain:
             self._plain = text.plain
             self._text = text

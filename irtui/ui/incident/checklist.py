@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from irtui.incident.session import IncidentSession
 from irtui.runbook.model import Phase, Playbook, Runbook
+from irtui.text import visible
 from irtui.ui.incident.messages import IncidentChanged, SessionView
 
 
@@ -77,7 +78,7 @@ class ChecklistSidebar(SessionView):
                 text.append(f"[{key}]", style="bold reverse")
                 text.append(" ")
             definition = self.runbook.actions.get(action_id)
-            text.append(definition.title if definition else action_id, style="cyan")
+            text.append(visible(definition.title if definition else action_id), style="cyan")
         return text
 
     def _item_option(self, item_id: str, label: str, actions: tuple[str, ...]) -> Option:
@@ -85,9 +86,9 @@ class ChecklistSidebar(SessionView):
         tick = state.ticks.get(item_id) if state else None
         text = Text()
         text.append("[x] " if tick else "[ ] ", style="bold green" if tick else "bold")
-        text.append(label, style="dim" if tick else "")
+        text.append(visible(label), style="dim" if tick else "")
         if tick:
-            who = tick.actor.split(" ", 1)[0]
+            who = visible(tick.actor.split(" ", 1)[0], 64)
             text.append(f"  {who} {tick.ts.strftime('%H:%M')}", style="dim green")
         if actions:
             text.append("\n")
@@ -101,20 +102,20 @@ class ChecklistSidebar(SessionView):
         for phase in self.runbook.phases:
             done = sum(1 for item in phase.items if state and item.id in state.ticks)
             open_ = phase.id == current.id
-            header = Text(f"{'▾' if open_ else '▸'} {phase.number}. {phase.title}", style="bold" if open_ else "")
+            header = Text(f"{'▾' if open_ else '▸'} {phase.number}. {visible(phase.title)}", style="bold" if open_ else "")
             header.append(f"  {done}/{len(phase.items)}", style="dim")
             options.append(Option(header, id=f"phase:{phase.id}", disabled=True))
             if not open_:
                 continue
             group = None
             if phase.checklist:
-                options.append(Option(Text(f"  {phase.checklist_title}", style="underline"), disabled=True))
+                options.append(Option(Text(f"  {visible(phase.checklist_title)}", style="underline"), disabled=True))
             for item in phase.checklist:
                 options.append(self._item_option(item.id, item.text, item.actions))
             for item in phase.steps:
                 if item.group != group:
                     group = item.group
-                    options.append(Option(Text(f"  {group}", style="underline"), disabled=True))
+                    options.append(Option(Text(f"  {visible(group)}", style="underline"), disabled=True))
                 options.append(self._item_option(item.id, item.text, item.actions))
             for kind, title in (("diagnostic", "Diagnostics"), ("remediation", "Remediations")):
                 ids = [a for a in phase.action_ids if self.runbook.actions.get(a) and self.runbook.actions[a].kind == kind]
@@ -123,8 +124,10 @@ class ChecklistSidebar(SessionView):
                     options.append(Option(self._action_line(ids), disabled=True))
         playbook = self.runbook.playbook_for(state.kind) if state else None
         if playbook:
-            options.append(Option(Text(f"Playbook: {playbook.title}", style="bold red"), id="playbook", disabled=True))
-            options.append(Option(Text("  Symptoms: " + "; ".join(playbook.symptoms), style="dim"), disabled=True))
+            options.append(Option(Text(f"Playbook: {visible(playbook.title)}", style="bold red"), id="playbook",
+                                  disabled=True))
+            options.append(Option(Text("  Symptoms: " + visible("; ".join(playbook.symptoms)), style="dim"),
+                                  disabled=True))
             for step in playbook.steps:
                 label = step.title + (f" (< {int(step.within.total_seconds() // 60)} min)" if step.within else "")
                 actions = tuple(c.action for c in step.commands if c.action)

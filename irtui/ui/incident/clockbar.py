@@ -13,6 +13,7 @@ from irtui.incident.anchor import SHORT
 from irtui.incident.clocks import ClockPolicy, clock_segments, compute
 from irtui.incident.model import utcnow
 from irtui.incident.session import IncidentSession
+from irtui.text import visible
 from irtui.ui.incident.messages import IncidentChanged, follow
 from irtui.ui.ticks import every_second
 
@@ -76,7 +77,8 @@ class ClockBar(Static):
         for n, (segment, alarming) in enumerate(chosen):
             if n:
                 out.append(" | ", style="dim")
-            out.append(segment, style="bold reverse" if alarming else ("bold" if n == 0 else ""))
+            # Ids, severities and contact names come from the store and the config.
+            out.append(visible(segment), style="bold reverse" if alarming else ("bold" if n == 0 else ""))
         if head:
             out.append(" | ", style="dim")
             out.append(head, style="dim")

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
 from irtui.incident.session import IncidentSession
 from irtui.incident.store import StoreError
 from irtui.runbook.model import Runbook
+from irtui.text import visible, visible_lines
 
 
 class DeclareIncidentScreen(ModalScreen[str | None]):
@@ -46,18 +49,20 @@ class DeclareIncidentScreen(ModalScreen[str | None]):
         with VerticalScroll():
             yield Label("[b]Declare an incident[/b]")
             yield Input(placeholder="Title, e.g. API Gateway Down", id="declare-title")
+            # The runbook is a file someone wrote: its words are text, never markup.
             for question in impact.questions.values():
-                yield Label(question.text)
+                yield Label(Content(visible_lines(question.text)))
                 with RadioSet(id=f"q-{question.id}"):
                     for answer in question.answers:
-                        yield RadioButton(answer.answer)
-            yield Static(impact.advice, id="declare-advice")
-            yield Select([(s.label + f" ({s.impact})", s.id) for s in self.runbook.severities],
+                        yield RadioButton(Content(visible(answer.answer)))
+            yield Static(Content(visible_lines(impact.advice)), id="declare-advice")
+            yield Select([(Text(visible(f"{s.label} ({s.impact})")), s.id) for s in self.runbook.severities],
                          prompt="Severity", id="declare-severity")
-            yield Input(value="", placeholder="Affected services, comma separated: " + ", ".join(self.runbook.services),
+            yield Input(value="", placeholder=visible("Affected services, comma separated: "
+                                                      + ", ".join(self.runbook.services)),
                         id="declare-services")
-            yield Select([(p.title, p.kind) for p in self.runbook.playbooks], prompt="Playbook (optional)",
-                         id="declare-kind")
+            yield Select([(Text(visible(p.title)), p.kind) for p in self.runbook.playbooks],
+                         prompt="Playbook (optional)", id="declare-kind")
             yield Input(placeholder="Detected how many minutes ago? (blank: now; the clocks count from detection)",
                         id="declare-detected", type="integer")
             yield Static("", id="declare-error")
@@ -68,7 +73,11 @@ class DeclareIncidentScreen(ModalScreen[str | None]):
     @on(RadioSet.Changed)
     def _answered(self, event: RadioSet.Changed) -> None:
         question_id = (event.radio_set.id or "")[2:]
-        self.answers[question_id] = str(event.pressed.label)
+        question = self.runbook.impact.questions.get(question_id)
+        if question is None or not 0 <= event.index < len(question.answers):
+            return
+        # The runbook's own words, not the label (which shows them made visible).
+        self.answers[question_id] = question.answers[event.index].answer
         severity, _ = self.runbook.impact.suggest(self.answers)
         if severity:
             self.query_one("#declare-severity", Select).value = severity
@@ -100,6 +109,6 @@ class DeclareIncidentScreen(ModalScreen[str | None]):
                 title, str(severity), services, incident_kind=None if kind is Select.BLANK else str(kind),
                 answers=dict(self.answers), phase=self.runbook.phases[0].id, detected_at=detected_at)
         except (StoreError, PermissionError) as exc:  # unreachable shared store, read-only terminal
-            error.update(f"Not declared: {exc}")
+            error.update(Content(f"Not declared: {visible(str(exc))}"))
             return
         self.dismiss(incident_id)

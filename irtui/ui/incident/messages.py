@@ -11,6 +11,7 @@ from textual.worker import Worker, WorkerState
 
 from irtui.incident.model import Entry
 from irtui.incident.session import IncidentSession
+from irtui.text import visible
 
 
 class IncidentChanged(Message):
@@ -30,7 +31,8 @@ def report_failed_write(widget: Widget, event: Worker.StateChanged) -> None:
     """A write that failed (read-only, store unreachable while declaring...) is said on
     screen, in one line; it never takes the app down."""
     if event.state == WorkerState.ERROR and event.worker.group == "incident-writes":
-        widget.notify(f"not recorded: {event.worker.error}", severity="error", timeout=8)
+        widget.notify(f"not recorded: {visible(str(event.worker.error))}", severity="error", timeout=8,
+                      markup=False)
 
 
 class SessionView(Vertical):

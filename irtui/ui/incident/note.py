@@ -6,8 +6,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, TextArea
+
+from irtui.text import visible, visible_lines
 
 
 class NoteScreen(ModalScreen[str | None]):
@@ -24,13 +27,15 @@ class NoteScreen(ModalScreen[str | None]):
     def __init__(self, prompt: str = "Note for the timeline (start with TODO: for an action item)",
                  initial: str = "", *, multiline: bool = False) -> None:
         super().__init__()
-        self.prompt = prompt
-        self.initial = initial
+        # Prompts quote the runbook (open checklist items, roles) and initial text may quote
+        # the incident: shown as text, with control characters visible, never as markup.
+        self.prompt = visible_lines(prompt)
+        self.initial = visible_lines(initial) if multiline else visible(initial)
         self.multiline = multiline
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.prompt + ("  (ctrl+s saves)" if self.multiline else ""))
+            yield Label(Content(self.prompt + ("  (ctrl+s saves)" if self.multiline else "")))
             if self.multiline:
                 yield TextArea(self.initial, id="note-text")
             else:

@@ -21,6 +21,7 @@ from irtui.incident.clocks import ClockPolicy, compute
 from irtui.incident.model import Entry
 from irtui.incident.templates import fill_update, update_channels
 from irtui.incident.session import IncidentSession
+from irtui.text import visible, visible_lines
 from irtui.ui.incident.messages import IncidentChanged, SessionView
 from irtui.ui.incident.note import NoteScreen
 from irtui.ui.panes import set_pane_title
@@ -53,6 +54,9 @@ KIND_STYLES = {
     "closed": "bold green",
 }
 
+ENTRY_LIMIT = 500  # characters of an entry's text on its timeline line; enter shows its details
+DETAIL_LIMIT = 4000  # characters of each detail value in the entry's toast
+
 
 def entry_text(entry: Entry, pinned: bool = False) -> Text:
     style = KIND_STYLES.get(entry.kind, "")
@@ -62,10 +66,13 @@ def entry_text(entry: Entry, pinned: bool = False) -> Text:
     text.append("* " if pinned else "  ", style="bold yellow")
     text.append(entry.ts.strftime("%H:%M:%S "), style="dim")
     text.append(f"{entry.kind:<13.13} ", style=style or "bold")
-    text.append(entry.text, style=style)
+    # Entries quote the cluster (event reasons, pod statuses) and people: text, never markup,
+    # and every control character visible, on every screen that replays the timeline.
+    text.append(visible(entry.text, ENTRY_LIMIT), style=style)
     if entry.kind == "update_posted" and entry.details.get("channel"):
-        text.append(f"  → {entry.details['channel']} ({entry.details.get('status', '')})", style="bold magenta")
-    text.append(f"  {entry.actor.user}@{entry.actor.host}", style="dim")
+        channel, status = visible(str(entry.details["channel"]), 64), visible(str(entry.details.get("status", "")), 32)
+        text.append(f"  → {channel} ({status})", style="bold magenta")
+    text.append(f"  {visible(entry.actor.user, 64)}@{visible(entry.actor.host, 64)}", style="dim")
     if entry.pending:
         text.append("  (queued: shared store unreachable)", style="italic dim")
     return text
@@ -281,9 +288,11 @@ class TimelinePane(SessionView):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         entry = next((e for e in self.session.timeline if e.entry_id == event.option.id), None)
         if entry is not None:
-            lines = [f"#{entry.seq or '-'} {entry.kind} by {entry.actor} at {entry.ts:%Y-%m-%d %H:%M:%S} UTC"]
-            lines += [f"{key}: {value}" for key, value in entry.details.items()]
-            self.notify("\n".join(lines), title="Timeline entry", timeout=10)
+            lines = [f"#{entry.seq or '-'} {visible(entry.kind)} by {visible(str(entry.actor))} "
+                     f"at {entry.ts:%Y-%m-%d %H:%M:%S} UTC"]
+            lines += [f"{visible(str(key))}: {visible_lines(str(value), DETAIL_LIMIT)}"
+                      for key, value in entry.details.items()]
+            self.notify("\n".join(lines), title="Timeline entry", timeout=10, markup=False)
 
     def action_assign_role(self) -> None:
         roles = [role_id for role_id, _ in self.runbook.roles]
@@ -294,7 +303,8 @@ class TimelinePane(SessionView):
                 return
             role, _, person = text.replace("=", " ").partition(" ")
             if role not in roles:
-                self.notify(f"unknown role {role!r}: one of {', '.join(roles)}", severity="error")
+                self.notify(f"unknown role {visible(role)!r}: one of {', '.join(roles)}", severity="error",
+                            markup=False)
                 return
             self._write_role(role, person.strip() or None)
 

@@ -19,12 +19,14 @@ from typing import Any, Callable, Hashable
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input
 
 from irtui.kube.printers import human_duration
 from irtui.kube.state import CONNECTING, FORBIDDEN, LIVE, UNAUTHORIZED, ChangeSet, ClusterState
+from irtui.text import visible
 from irtui.ui.ticks import every_second, shown
 from irtui.ui.widgets.virtual_table import Column, VirtualTable
 
@@ -73,7 +75,11 @@ class PaneFrame(Vertical):
         self.spec = spec
         self.number = number
         self.badge = ""
-        self.border_title = f"{number} {spec.title}" if number <= 9 else spec.title
+        # Titles carry namespaces, server errors and what was typed in a filter: plain text,
+        # never markup (Textual parses a str border title as markup).
+        self.title_text = f"{number} {spec.title}" if number <= 9 else spec.title
+        self.subtitle_text = ""
+        self.border_title = Content(self.title_text)
 
     def compose(self) -> ComposeResult:
         yield self.spec.factory()
@@ -96,11 +102,15 @@ def set_pane_title(widget: Widget, title: str, subtitle: str | None = None, *, a
     for node in widget.ancestors_with_self:
         if isinstance(node, PaneFrame):
             prefix = f"{node.number} " if node.number <= 9 else ""
-            text = prefix + title
-            if node.border_title != text:
-                node.border_title = text
-            if subtitle is not None and node.border_subtitle != subtitle:
-                node.border_subtitle = subtitle
+            text = prefix + visible(title, 300)
+            if node.title_text != text:
+                node.title_text = text
+                node.border_title = Content(text)
+            if subtitle is not None:
+                subtitle = visible(subtitle, 300)
+                if node.subtitle_text != subtitle:
+                    node.subtitle_text = subtitle
+                    node.border_subtitle = Content(subtitle)
             if node.has_class("-alert") != alert or node.badge != badge:
                 node.set_class(alert, "-alert")
                 node.badge = badge
@@ -320,11 +330,11 @@ class ClusterPane(Vertical, can_focus=False):
         if status.state == CONNECTING:
             return f"loading {self.noun}…"
         if status.state in (FORBIDDEN, UNAUTHORIZED):
-            return f"cannot list {self.noun}: {status.reason}"
+            return f"cannot list {self.noun}: {visible(status.reason)}"
         if status.state != LIVE and not self.rows:
-            return f"cannot reach the cluster: {status.reason}"
+            return f"cannot reach the cluster: {visible(status.reason)}"
         if self.needle:
-            return f"no {self.noun} match “{self.needle}”"
+            return f"no {self.noun} match “{visible(self.needle)}”"
         return f"no {self.noun}{self.scope_words()}"
 
     def scope_words(self) -> str:

@@ -33,6 +33,7 @@ from irtui.database.settings import DatabaseSettings
 from irtui.database.remediate import (CancelBackend, DatabaseClients, DbRemediation, Description, Outcome,
                                       PromoteReplica, TerminateBackend, TerminateLongRunning)
 from irtui.safety import Guard
+from irtui.text import visible, visible_lines
 from irtui.ui.panes.metrics import human_age
 from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
@@ -84,7 +85,7 @@ class ConfirmRemediation(ModalScreen[bool]):
         d = self.description
         with VerticalScroll():
             yield Static(Text(f"{d.title}  [danger: {d.danger}]", style="bold"))
-            yield Static(Text(d.text()))
+            yield Static(Text(visible_lines(d.text())))
             if self.read_only:
                 yield Static(Text("read-only session: this will be refused", style="bold red"))
             yield Static(Text("y run it · n / Esc cancel", style="bold"))
@@ -395,15 +396,16 @@ class DatabasePane(Vertical):
                 return
             description = await remediation.describe()
             if description.refusal:
-                self.notify(f"{description.title}: {description.refusal}", severity="warning")
+                self.notify(visible(f"{description.title}: {description.refusal}"), severity="warning", markup=False)
                 return
             if not await self.app.push_screen_wait(ConfirmRemediation(description, self.clients.guard.read_only)):
                 return
             outcome = await remediation.execute()
-            self.notify(outcome.message, severity="information" if outcome.ok else "warning")
+            self.notify(visible(outcome.message), severity="information" if outcome.ok else "warning", markup=False)
         except Exception as exc:  # ReadOnlyError, TargetGone, a server error: shown and recorded
             error = exc
-            self.notify(f"{remediation.title}: {describe_error(exc, self.monitor.settings.dsn)}", severity="error")
+            self.notify(f"{remediation.title}: {visible(describe_error(exc, self.monitor.settings.dsn))}",
+                        severity="error", markup=False)
         finally:
             self.frozen = False
             pending, self._pending = self._pending, None
@@ -420,4 +422,5 @@ class DatabasePane(Vertical):
 
 
 def _one_line(text: str | None) -> str:
-    return " ".join((text or "").split())
+    # The monitor has made the text visible; a table cell also wants it on one line.
+    return visible(" ".join((text or "").split()), 2000)

@@ -21,6 +21,7 @@ from textual.widgets import Static
 from irtui.config import Config
 from irtui.health.checks import HealthChecker, HealthResult, HealthSettings, make_transport
 from irtui.safety import Guard
+from irtui.text import visible
 from irtui.ui.timers import Later, after
 from irtui.ui.widgets.strip_table import StripTable
 
@@ -79,7 +80,7 @@ class HealthPane(Vertical):
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         for service in self.checker.settings.services:
-            table.add_row(Text(service), Text("…", style="dim"), "", "", "", "", "", key=service)
+            table.add_row(Text(visible(service)), Text("…", style="dim"), "", "", "", "", "", key=service)
         if self.autostart:
             if self.first_poll_after:
                 self._timer = after(self, self.first_poll_after, self.run_checks)
@@ -114,7 +115,7 @@ class HealthPane(Vertical):
             for result in results:
                 self.results[result.service] = result
                 if result.service not in table.rows:
-                    table.add_row(Text(result.service), "", "", "", "", "", "", key=result.service)
+                    table.add_row(Text(visible(result.service)), "", "", "", "", "", "", key=result.service)
                 ok = result.ok
                 table.update_cell(result.service, "status",
                                   Text("healthy", style="green") if ok else Text("FAILING", style="bold red"))
@@ -124,7 +125,7 @@ class HealthPane(Vertical):
                 table.update_cell(result.service, "checked", time.strftime("%H:%M:%S", time.localtime(result.at)))
                 table.update_cell(result.service, "detail", Text(result.detail, style="red") if not ok else "")
         failing = [r.service for r in results if not r.ok]
-        summary = (f"{len(results) - len(failing)}/{len(results)} healthy"
+        summary = visible(f"{len(results) - len(failing)}/{len(results)} healthy"
                    + (f" · failing: {', '.join(failing)}" if failing else "")
                    + f" · round {self.rounds} at {time.strftime('%H:%M:%S')} · every {self.interval:g}s · r re-runs")
         self.query_one("#health-status", Static).update(

@@ -25,6 +25,7 @@ from irtui.config import Config
 from irtui.metrics.settings import MetricsSettings
 from irtui.metrics.source import make_source
 from irtui.safety import Guard
+from irtui.text import visible
 from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
 from irtui.ui.widgets.sparkline_chart import sparkline_chart
@@ -119,7 +120,7 @@ class MetricsPane(Vertical):
 
     def _add_row(self, table: StripTable, service: str) -> None:
         empty = Text("no data", style="dim")
-        table.add_row(Text(service), empty, Text(""), empty, Text(""), empty, Text(""), key=service)
+        table.add_row(Text(visible(service)), empty, Text(""), empty, Text(""), empty, Text(""), key=service)
 
     # -- polling ---------------------------------------------------------------------
 
@@ -209,14 +210,17 @@ class MetricsPane(Vertical):
         snap = self.latest
         now = self.clock()
         if snap is None:
-            status.update(f"{getattr(self.source, 'label', 'metrics')}: waiting for the first sample", layout=False)
+            status.update(Text(visible(f"{getattr(self.source, 'label', 'metrics')}: waiting for the first sample")),
+                          layout=False)
             return
         label = snap.source
         if snap.ok:
             status.remove_class("-stale")
             down = "".join(f" · {svc} down: {why}" for svc, why in snap.down.items())
-            status.update(Text(f"{label} · sample {time.strftime('%H:%M:%S', time.localtime(snap.at))} "
-                               f"({human_age(now - snap.at)} ago) · history {self.settings.history_minutes:g}m{down}",
+            # Reasons and service names come from Prometheus and the services themselves.
+            status.update(Text(visible(f"{label} · sample {time.strftime('%H:%M:%S', time.localtime(snap.at))} "
+                                       f"({human_age(now - snap.at)} ago) · history "
+                                       f"{self.settings.history_minutes:g}m{down}", 1000),
                                no_wrap=True, overflow="ellipsis"),
                           layout=False)  # one line, always: no layout pass for a ticking age
             return
@@ -226,7 +230,8 @@ class MetricsPane(Vertical):
                       if since else "")
         shown = (f" · showing data from {time.strftime('%H:%M:%S', time.localtime(self.last_good.at))}"
                  if self.last_good else " · no data yet")
-        status.update(Text(f"{snap.error}{since_text}{shown}", no_wrap=True, overflow="ellipsis"), layout=False)
+        status.update(Text(visible(f"{snap.error}{since_text}{shown}", 1000), no_wrap=True, overflow="ellipsis"),
+                      layout=False)
 
     async def on_unmount(self) -> None:
         close = getattr(self.source, "aclose", None)

@@ -35,6 +35,7 @@ from irtui.actions.base import ActionEnv
 from irtui.actions.executor import ActionRunner
 from irtui.actions.journal import Recorder
 from irtui.actions.model import ActionSpec, ConfirmRequest, Outcome, Target
+from irtui.text import visible
 from irtui.ui.screens.confirm import ConfirmActionScreen, ParamsScreen, ResultScreen
 
 Selection = Callable[[], "Target | None"]
@@ -270,7 +271,8 @@ class ActionsProvider(Provider):
                 found = controller.availability(item.id)
                 if found is not None and not found.available:
                     help_text = f"UNAVAILABLE: {found.reason} - {item.description}"
-            yield item, f"{item.title}  ({key})", escape(help_text)
+            # The palette parses str help as markup; a server's reason is text.
+            yield item, f"{item.title}  ({key})", escape(visible(help_text))
 
     def _command(self, action_id: str):
         return partial(self.app.run_action, f"{registry.APP_ACTION}('{action_id}')")

@@ -15,15 +15,23 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from irtui.actions.model import ActionSpec, ConfirmRequest, Danger, Target
+from irtui.text import visible, visible_lines
 
 
-def _esc(text: Any) -> str:
-    """Text shown as-is: a pod name or command must never be read as Rich markup."""
-    return str(text).replace("[", r"\[")
+def _line(text: Any) -> str:
+    """One line shown as-is: a pod name, a typed value or a command is data, never markup,
+    and its control characters are shown, not sent."""
+    return visible(str(text))
+
+
+def _block(lines: Any) -> Content:
+    """Several such lines (warnings, a dry run's answer, a result), line breaks kept."""
+    return Content(visible_lines("\n".join(str(line) for line in lines)))
 
 
 class ConfirmActionScreen(ModalScreen[bool]):
@@ -67,24 +75,24 @@ class ConfirmActionScreen(ModalScreen[bool]):
             where += f"  ·  namespace {r.namespace}"
         banner = ("PRODUCTION  ·  " if r.production else "") + where
         with Vertical(id="dialog"):
-            yield Static(_esc(banner), id="banner", classes="production" if r.production else "")
+            yield Static(Content(_line(banner)), id="banner", classes="production" if r.production else "")
             yield Static(
-                f"{_esc(r.spec.title)}  [b]{_esc(r.target.label)}[/b]   "
-                f"danger: {r.danger.label}",
+                Content.assemble(_line(r.spec.title), "  ", (_line(r.target.label), "bold"),
+                                 f"   danger: {r.danger.label}"),
                 id="title", classes=f"danger-{r.danger.label}",
             )
             with VerticalScroll(id="body"):
                 if r.warnings:
-                    yield Static("\n".join(f"! {_esc(w)}" for w in r.warnings), id="warnings")
+                    yield Static(_block(f"! {w}" for w in r.warnings), id="warnings")
                 if r.summary:
-                    yield Static("\n".join(_esc(s) for s in r.summary), id="summary")
+                    yield Static(_block(r.summary), id="summary")
                 if r.dry_run:
-                    yield Static("Dry run: " + "\n".join(_esc(s) for s in r.dry_run), id="dry-run")
-                yield Static(f"Undo: {_esc(r.undo)}" if r.undo else "Undo: none", id="undo")
-                yield Static(f"As: {_esc(r.actor)}", id="actor")
-            yield Static(f"$ {_esc(r.command)}", id="command")
+                    yield Static(_block(["Dry run: " + "\n".join(str(s) for s in r.dry_run)]), id="dry-run")
+                yield Static(Content(f"Undo: {_line(r.undo)}" if r.undo else "Undo: none"), id="undo")
+                yield Static(Content(f"As: {_line(r.actor)}"), id="actor")
+            yield Static(Content(f"$ {_line(r.command)}"), id="command")
             if r.typed:
-                yield Label(f"Type [b]{_esc(r.typed)}[/b] to confirm:", id="typed-label")
+                yield Label(Content.assemble("Type ", (_line(r.typed), "bold"), " to confirm:"), id="typed-label")
                 yield Input(placeholder=r.typed, id="typed", compact=True)
             with Horizontal(id="buttons"):
                 yield Button("Copy command (c)", id="copy", compact=True)
@@ -116,7 +124,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
         if self.typed_ok:
             self.dismiss(True)
         else:
-            self.notify(f"type {self.request.typed} exactly to confirm", severity="warning")
+            self.notify(f"type {_line(self.request.typed)} exactly to confirm", severity="warning", markup=False)
 
     @on(Button.Pressed, "#run")
     def _run_pressed(self) -> None:
@@ -134,7 +142,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
         if self.typed_ok:
             self.dismiss(True)
         else:
-            self.notify(f"type {self.request.typed} to confirm", severity="warning")
+            self.notify(f"type {_line(self.request.typed)} to confirm", severity="warning", markup=False)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -164,12 +172,14 @@ class ParamsScreen(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(f"[b]{_esc(self.spec.title)}[/b] {_esc(self.target.label)}")
+            yield Static(Content.assemble((_line(self.spec.title), "bold"), " ", _line(self.target.label)))
             for param in self.spec.params:
-                yield Label(_esc(param.label) + (f"  ({_esc(param.help)})" if param.help else ""))
+                yield Label(Content(_line(param.label) + (f"  ({_line(param.help)})" if param.help else "")))
                 if param.choices:
-                    yield Static("presets: " + "  ".join(f"[b]F{i + 1}[/b] {_esc(c)}" for i, c in enumerate(param.choices)),
-                                 classes="presets")
+                    presets: list[Any] = ["presets: "]
+                    for i, choice in enumerate(param.choices):
+                        presets += [*(["  "] if i else []), (f"F{i + 1}", "bold"), " ", _line(choice)]
+                    yield Static(Content.assemble(*presets), classes="presets")
                 default = self.defaults.get(param.name)
                 yield Input(value="" if default is None else str(default), id=f"param-{param.name}")
             yield Static("", id="error")
@@ -204,7 +214,7 @@ class ParamsScreen(ModalScreen[dict | None]):
         try:
             self.dismiss(self.values())
         except ValueError as exc:
-            self.query_one("#error", Static).update(_esc(exc))
+            self.query_one("#error", Static).update(Content(_line(exc)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -226,9 +236,9 @@ class ResultScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(f"[b]{_esc(self.title_text)}[/b]")
+            yield Static(Content.assemble((_line(self.title_text), "bold")))
             with VerticalScroll():
-                yield Static("\n".join(_esc(line) for line in self.lines) or "(nothing)")
+                yield Static(_block(self.lines) if self.lines else Content("(nothing)"))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static
 
 from irtui.actions.investigate import describe
 from irtui.redact import redact_text
+from irtui.text import visible, visible_lines
 
 
 class DescribeScreen(Screen):
@@ -43,7 +44,7 @@ class DescribeScreen(Screen):
 
     def compose(self) -> ComposeResult:
         where = f" -n {self.namespace}" if self.namespace and self.kind != "node" else ""
-        yield Static(f"describe {self.kind}/{self.name_}{where}", id="title", markup=False)
+        yield Static(visible(f"describe {self.kind}/{self.name_}{where}"), id="title", markup=False)
         with VerticalScroll(id="scroll"):
             yield Static("loading...", id="text", markup=False)
         yield Footer()
@@ -62,9 +63,11 @@ class DescribeScreen(Screen):
         self.app.call_from_thread(self._show, text)
 
     def _show(self, text: str) -> None:
-        self.text = text
+        # Annotations, images, env values and event messages are whatever their authors
+        # wrote: every control character is shown, none is sent to the terminal.
+        self.text = visible_lines(text)
         self.loaded = True
-        self.query_one("#text", Static).update(Text(text))
+        self.query_one("#text", Static).update(Text(self.text))
 
     def action_logs(self) -> None:
         if self.kind != "pod":

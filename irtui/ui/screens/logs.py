@@ -27,10 +27,12 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from irtui.actions.investigate import LogStream, is_error_line, pod_containers
+from irtui.text import visible
 
 _ERROR_STYLE = Style(color="red", bold=True)
 _MATCH_STYLE = Style(bgcolor="yellow", color="black")
 _CURRENT_STYLE = Style(reverse=True)
+LINE_LIMIT = 10_000  # characters kept of one log line (a newline-free stream is one huge line)
 
 
 class LogView(ScrollView, can_focus=True):
@@ -65,9 +67,10 @@ class LogView(ScrollView, can_focus=True):
             return
         base = self.dropped + len(self.lines)
         for i, line in enumerate(lines):
+            # A log is whatever the container wrote: escape sequences are shown, not obeyed.
             if "\t" in line:
                 line = line.expandtabs(8)
-                lines[i] = line
+            line = lines[i] = visible(line, LINE_LIMIT)
             if is_error_line(line):
                 self.errors.append(base + i)
             if len(line) > self._width:
@@ -314,7 +317,7 @@ class LogsScreen(Screen):
         if view.pattern is not None:
             parts.append(f"/{view.pattern.pattern}")
         parts.append(self.state if not self.error else f"error: {self.error}")
-        self.query_one("#status", Static).update(Text("  ·  ".join(parts)))
+        self.query_one("#status", Static).update(Text(visible("  ·  ".join(parts), 1000)))
 
     # --- keys ----------------------------------------------------------------------------
     def action_close(self) -> None:
