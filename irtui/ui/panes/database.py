@@ -163,7 +163,7 @@ class DatabasePane(Vertical):
     # -- layout ----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(f"PostgreSQL {self.monitor.masked_dsn}: connecting…", id="db-status")
+        yield Static(visible(f"PostgreSQL {self.monitor.masked_dsn}: connecting…"), id="db-status", markup=False)
         yield Static(self._long_title(), classes="db-title", id="db-long-title")
         yield StripTable(id="db-long")
         yield Static("Blocked ← blocking (pg_blocking_pids)", classes="db-title")
