@@ -28,7 +28,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PG_DSN
 from hostile import HOSTILE_POD, NS, PAYLOADS, one_line, plant
 
 OSC52_SHOWN = "␛]52;c;aGVsbG8=␇".encode()
@@ -128,7 +127,7 @@ def hostile_health():
 
 
 @pytest.fixture
-def hostile_query():
+def hostile_query(pg_dsn):
     """A backend running longer than a second whose query text is the corpus."""
     script = ("import asyncio, asyncpg, sys\n"
               "async def main():\n"
@@ -136,7 +135,7 @@ def hostile_query():
               "    await conn.execute(sys.argv[2])\n"
               "asyncio.run(main())\n")
     query = "SELECT pg_sleep(120), $h$" + one_line().replace("\x00", "") + "$h$"
-    proc = subprocess.Popen([sys.executable, "-c", script, PG_DSN, query], stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-c", script, pg_dsn, query], stderr=subprocess.DEVNULL)
     yield query
     proc.kill()
     proc.wait()
@@ -166,14 +165,15 @@ def _task_pod(sim) -> str:
     return next(p["metadata"]["name"] for p in pods["items"] if p["status"].get("phase") == "Running")
 
 
-def test_corpus_in_every_view_never_reaches_the_terminal(sim, tmp_path, hostile_health, hostile_query, monkeypatch):
+def test_corpus_in_every_view_never_reaches_the_terminal(sim, tmp_path, hostile_health, hostile_query, pg_dsn,
+                                                         monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
     store = tmp_path / "incidents.sqlite"
     incident = _declare_incident(store)
     config = tmp_path / "config.toml"
     config.write_text(f'[health]\ninterval = 2\n[health.urls]\napi-gateway = "{hostile_health}"\n'
-                      f'[database]\ndsn = "{PG_DSN}"\nlong_running_minutes = 0.01\ninterval = 1\n')
+                      f'[database]\ndsn = "{pg_dsn}"\nlong_running_minutes = 0.01\ninterval = 1\n')
     log_pod = _task_pod(sim)
     node = plant(sim, log_pod)
     # 139 columns: one pane at a time over its companion, wide enough for the health
