@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from actionhelp import NS, Responder, await_for, make_env, runner_for
+from actionhelp import NS, Responder, await_for, make_env, runner_for, wait_for
 
 from irtui.actions import registry
 from irtui.actions.exec import HEAD_BYTES, TAIL_BYTES, OutputDigest, printable
@@ -115,6 +115,22 @@ async def test_rbac_without_create_on_pods_exec_is_unavailable(sim, tmp_path):
     assert outcome.status == "unavailable"
     assert "may not create pods/exec" in outcome.message
     assert _execs(sim) == []
+
+
+def test_a_cancelled_exec_stops_and_reports_no_exit_code(sim, tmp_path):
+    env = make_env(sim, "sim-sre", tmp_path)
+    pod = _pod_of(sim, "task-service")
+    polls = []
+
+    def cancelled() -> bool:
+        polls.append(1)
+        return len(polls) > 3  # the responder pressed escape a moment after it started
+
+    result = run_exec(env.kube.api, env.guard, NS, pod, None, ["sleep", "300"], on_output=lambda c, d: None,
+                      cancelled=cancelled)
+    assert result.cancelled and result.exit_code is None
+    record = wait_for(lambda: [r for r in _execs(sim) if r["name"] == pod], "the exec's audit line")
+    assert record[0]["verb"] == "create"
 
 
 def test_every_exec_step_is_declared_once_with_a_free_key():

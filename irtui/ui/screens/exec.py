@@ -10,6 +10,7 @@ visible), never as markup. Escape cancels a running command; once it has ended, 
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Callable
 
@@ -56,6 +57,8 @@ class ExecScreen(ModalScreen[None]):
         with Vertical(id="dialog"):
             yield Static(Text(self.title_text, style="bold"))
             yield Static(Text(f"pod/{state.get('pod')}  container {state.get('container')}"))
+            # The argv exactly, word boundaries included; then the line a human would type.
+            yield Static(Text(f"argv {json.dumps(state.get('argv') or [])}"))
             yield Static(Text(self.prepared.command), classes="command")
             yield RichLog(id="exec-output", max_lines=MAX_LINES, wrap=True, markup=False, highlight=False)
             yield Static(Text(self.status_text), id="exec-status")
