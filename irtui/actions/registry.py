@@ -50,8 +50,9 @@ EXEC_STEPS: dict[str, ExecStep] = {
                                 workload="deployment/emr-service"),
     # Through the pod's shell so the credentials come from the pod's own environment: they
     # are never typed here, shown, or recorded.
-    "exec.oauth_check": ExecStep(("sh", "-c", f"curl {shlex.join(_STATUS_ONLY)} -X POST {FHIR_BASE}/oauth2/token"
-                                             ' -d "client_id=$CLIENT_ID" -d "client_secret=$CLIENT_SECRET"'),
+    "exec.oauth_check": ExecStep(("sh", "-c", 'curl -fsS -o /dev/null -w "%{http_code}\\n" -X POST '
+                                             f'{FHIR_BASE}/oauth2/token -d "client_id=$CLIENT_ID" '
+                                             '-d "client_secret=$CLIENT_SECRET"'),
                                  workload="deployment/emr-service"),
     "exec.verify_data": ExecStep(("npm", "run", "verify:data"), workload="deployment/task-service"),
     "exec.pg_isready": ExecStep(("pg_isready",), workload="statefulset/postgres"),

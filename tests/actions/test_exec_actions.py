@@ -158,3 +158,19 @@ def test_the_digest_is_bounded_and_hashes_everything():
 
 def test_control_characters_become_visible():
     assert printable("ok\x1b[2J\u202eevil\x07\n") == "ok\\x1b[2J\\u202eevil\\x07\n"
+
+
+def test_the_default_runbook_names_the_exec_steps_as_the_registry_declares_them():
+    import shlex
+
+    from irtui.runbook import load_runbook, runbook_path
+
+    runbook = load_runbook(runbook_path(None, None))
+    referenced = {action for phase in runbook.phases for step in phase.steps for action in step.actions}
+    referenced |= {command.action for playbook in runbook.playbooks for step in playbook.steps
+                   for command in step.commands if command.action}
+    for action_id, step in registry.EXEC_STEPS.items():
+        assert action_id in referenced, action_id
+        declared = runbook.actions[action_id]
+        ours = step.command.replace("<namespace>", NS)
+        assert shlex.split(declared.command) == shlex.split(ours), action_id
