@@ -121,29 +121,44 @@ _VAR = re.compile(r"\$(\w+)|\$\{(\w+)\}")
 
 
 def _shell(proc: Process, argv: list[str]) -> Result:
+    """`sh -c SCRIPT`: simple commands joined by `;`, `&&`, `||` and `| grep`, with `$VAR` and
+    `${VAR}` from the container's environment. No globbing, redirection or subshells."""
     if len(argv) < 3 or argv[1] != "-c":
         # An interactive shell without a terminal reads stdin, which exec here never sends.
         return Result()
-    script = argv[2]
+    script = _VAR.sub(lambda m: _quote(proc.env.get(m.group(1) or m.group(2), "")), argv[2])
+    lexer = shlex.shlex(script, posix=True, punctuation_chars=";&|")
+    lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError as exc:
+        return Result().err(f"sh: 1: Syntax error: {exc}\n").exit(2)
     result = Result()
-    for command in (part for part in script.split(";") if part.strip()):
-        stages = [s for s in command.split("|")]
-        try:
-            words = [shlex.split(_VAR.sub(lambda m: _quote(proc.env.get(m.group(1) or m.group(2), "")), s))
-                     for s in stages]
-        except ValueError as exc:
-            return result.err(f"sh: 1: Syntax error: {exc}\n").exit(2)
-        step = _run(proc, words[0])
-        for filter_words in words[1:]:
-            step = _pipe(step, filter_words)
-        result.chunks += step.chunks
-        result.sleep += step.sleep
-        result.code = step.code
+    pipeline: list[list[str]] = [[]]
+    run_next = True
+    for token in [*tokens, ";"]:
+        if token == "|":
+            pipeline.append([])
+            continue
+        if token not in (";", "&&", "||"):
+            pipeline[-1].append(token)
+            continue
+        if any(not words for words in pipeline) and pipeline != [[]]:
+            return result.err(f'sh: 1: Syntax error: "{token}" unexpected\n').exit(2)
+        if pipeline != [[]] and run_next:
+            step = _run(proc, pipeline[0])
+            for filter_words in pipeline[1:]:
+                step = _pipe(step, filter_words)
+            result.chunks += step.chunks
+            result.sleep += step.sleep
+            result.code = step.code
+        run_next = token == ";" or (token == "&&") == (result.code == 0)
+        pipeline = [[]]
     return result
 
 
 def _quote(value: str) -> str:
-    # The expansion happens inside shlex's view of the line; keep the value one word.
+    # The expansion happens before shlex reads the line; keep the value one word.
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
@@ -231,6 +246,18 @@ def _set(opts: _Curl, attr: str, value: str) -> None:
         setattr(opts, attr, value)
 
 
+@dataclass(frozen=True)
+class _Unreachable:
+    """No HTTP answer at all: curl's own exit code and message."""
+
+    code: int
+    message: str
+
+
+def _refused(host: str, port: int, ms: int = 1) -> _Unreachable:
+    return _Unreachable(7, f"Failed to connect to {host} port {port} after {ms} ms: Couldn't connect to server")
+
+
 _REASON = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
@@ -245,11 +272,10 @@ def _curl(proc: Process, args: list[str]) -> Result:
     method = opts.method or ("POST" if opts.data else "GET")
     result = Result()
     answer = _answer(proc, host, port, path, method, "&".join(opts.data))
-    if isinstance(answer, tuple) and len(answer) == 2:  # (curl exit code, message): no HTTP answer
-        code, message = answer
+    if isinstance(answer, _Unreachable):
         if not opts.silent or opts.show_error:
-            result.err(f"curl: ({code}) {message}\n")
-        return result.exit(code)
+            result.err(f"curl: ({answer.code}) {answer.message}\n")
+        return result.exit(answer.code)
     status, content_type, body = answer
     if opts.verbose:
         result.err(f"*   Trying {host}:{port}...\n* Connected to {host} port {port}\n"
@@ -278,8 +304,9 @@ def _write_out(template: str, status: int) -> str:
         .replace("\\n", "\n").replace("\\t", "\t")
 
 
-def _answer(proc: Process, host: str, port: int, path: str, method: str, data: str):
-    """(status, content type, body) as the server at host:port answers, or (curl code, message)."""
+def _answer(proc: Process, host: str, port: int, path: str, method: str,
+            data: str) -> tuple[int, str, str] | _Unreachable:
+    """(status, content type, body) as the server at host:port answers, or why nothing did."""
     world = proc.world
     ns = proc.pod.namespace
     service = host.split(".", 1)[0] if host.endswith((f".{ns}", f".{ns}.svc", f".{ns}.svc.cluster.local")) else host
@@ -289,20 +316,20 @@ def _answer(proc: Process, host: str, port: int, path: str, method: str, data: s
         return _fhir(proc, port, path, method, data)
     svc = world.store.get("services", ns, service)
     if svc is None:
-        return 6, f"Could not resolve host: {host}"
+        return _Unreachable(6, f"Could not resolve host: {host}")
     ports = [p for p in (svc.get("spec") or {}).get("ports") or [] if p.get("port") == port]
     if not ports:
-        return 7, f"Failed to connect to {host} port {port} after 1 ms: Couldn't connect to server"
+        return _refused(host, port)
     status, content_type, body = world.service_endpoint(ns, service, port, path)
     if status == 503 and "no endpoints available" in body:
-        return 7, f"Failed to connect to {host} port {port} after 3 ms: Couldn't connect to server"
+        return _refused(host, port, 3)
     return status, content_type, body
 
 
-def _local(proc: Process, port: int, path: str):
+def _local(proc: Process, port: int, path: str) -> tuple[int, str, str] | _Unreachable:
     world, app = proc.world, proc.app
     if not proc.is_node_app or port not in (o.HTTP_PORT, o.METRICS_PORT):
-        return 7, f"Failed to connect to localhost port {port} after 0 ms: Couldn't connect to server"
+        return _refused("localhost", port, 0)
     path = path.rstrip("/") or "/"
     if port == o.METRICS_PORT:
         if path != "/metrics":
@@ -318,11 +345,11 @@ def _local(proc: Process, port: int, path: str):
     return 404, "text/plain", f"Cannot GET {path}\n"
 
 
-def _fhir(proc: Process, port: int, path: str, method: str, data: str):
+def _fhir(proc: Process, port: int, path: str, method: str, data: str) -> tuple[int, str, str] | _Unreachable:
     """The EMR vendor's endpoints, as seen from inside the cluster (the only egress allowed)."""
     world = proc.world
     if port != 443:
-        return 7, f"Failed to connect to {FHIR_HOST} port {port} after 2 ms: Couldn't connect to server"
+        return _refused(FHIR_HOST, port, 2)
     if world.faults.active("emr_upstream_down"):
         body = {"error": "temporarily_unavailable"} if path == OAUTH_PATH else {
             "resourceType": "OperationOutcome",

@@ -14,7 +14,7 @@ from actionhelp import NS, Responder, await_for, make_env, runner_for, wait_for
 from irtui.actions import registry
 from irtui.actions.exec import HEAD_BYTES, TAIL_BYTES, OutputDigest, printable
 from irtui.actions.model import Target
-from irtui.kube.exec import run_exec
+from irtui.kube.exec import ExecError, run_exec
 from irtui.safety import ReadOnlyError
 
 
@@ -131,6 +131,12 @@ def test_a_cancelled_exec_stops_and_reports_no_exit_code(sim, tmp_path):
     assert result.cancelled and result.exit_code is None
     record = wait_for(lambda: [r for r in _execs(sim) if r["name"] == pod], "the exec's audit line")
     assert record[0]["verb"] == "create"
+
+
+def test_a_refused_exec_is_one_line_from_the_api_server(sim, tmp_path):
+    env = make_env(sim, "sim-sre", tmp_path)
+    with pytest.raises(ExecError, match=r'^404: pods "no-such-pod" not found$'):
+        run_exec(env.kube.api, env.guard, NS, "no-such-pod", None, ["true"], on_output=lambda c, d: None)
 
 
 def test_every_exec_step_is_declared_once_with_a_free_key():

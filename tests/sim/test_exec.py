@@ -42,6 +42,10 @@ def _exec(sim, target: str, *argv: str, context: str | None = None):
     ("deployment/task-service", ["npm", "run", "verify:data"], 0, "data integrity verified"),
     ("deployment/task-service", ["netstat", "-tn"], 0, ":5432       ESTABLISHED"),
     ("deployment/task-service", ["sh", "-c", "netstat -an | grep 5432"], 0, "ESTABLISHED"),
+    ("deployment/task-service", ["sh", "-c", "pg_isready -h postgres && echo 'db: ok' || echo 'db: down'"],
+     0, "accepting connections\ndb: ok\n"),
+    ("deployment/emr-service", ["sh", "-c", 'curl -fsS -o /dev/null -w "%{http_code}" -X POST ' + OAUTH
+                                + ' -d "client_id=$CLIENT_ID" -d "client_secret=$CLIENT_SECRET"'], 0, "200"),
 ])
 def test_runbook_commands_answer_like_the_healthy_platform(healthy, target, argv, code, needle):
     result = _exec(healthy, target, *argv)
