@@ -180,3 +180,17 @@ def test_the_default_runbook_names_the_exec_steps_as_the_registry_declares_them(
         declared = runbook.actions[action_id]
         ours = step.command.replace("<namespace>", NS)
         assert shlex.split(declared.command) == shlex.split(ours), action_id
+
+
+def test_allow_read_only_exec_is_off_unless_configured(tmp_path):
+    from irtui.actions.settings import ActionSettings
+    from irtui.config import Config, ConfigError
+
+    assert ActionSettings.load(None).allow_read_only_exec is False
+    path = tmp_path / "config.toml"
+    path.write_text('[actions]\nallow_read_only_exec = true\n\n[contexts."prod".actions]\nallow_read_only_exec = false\n')
+    assert ActionSettings.load(Config.load(path), "dev").allow_read_only_exec is True
+    assert ActionSettings.load(Config.load(path), "prod").allow_read_only_exec is False
+    path.write_text('[actions]\nallow_read_only_exec = "sometimes"\n')
+    with pytest.raises(ConfigError, match="allow_read_only_exec"):
+        ActionSettings.load(Config.load(path))
