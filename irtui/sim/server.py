@@ -2,7 +2,8 @@
 
 It owns routing, authentication and RBAC enforcement, the audit log, list/get/watch,
 create/update/patch/delete with dryRun, server-side tables, subresources (log, status,
-scale, service proxy; exec is routed to `irtui.sim.exec`), metrics.k8s.io, SelfSubjectAccessReview, and the `/sim/` control API.
+scale, service proxy; exec is served by `irtui.sim.exec`), metrics.k8s.io,
+SelfSubjectAccessReview, and the `/sim/` control API.
 
 It never advances the world's state itself except as a client would: writes go through the
 store, and the world's controllers react to them. Everything runs on one event loop, so the
