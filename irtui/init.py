@@ -54,6 +54,10 @@ env_presets = ["EMR_FALLBACK_MODE=true", "LOG_LEVEL=debug"]
 helm_release = "emrtask-prod"
 # Lines the logs screen keeps; older lines are dropped, and it says so.
 log_max_lines = 50000
+# Running a command in a pod (kubectl exec) is a create on pods/exec, refused in read-only.
+# true: a read-only terminal may still run the exec checks that only read (health curl,
+# pg_isready, pg_controldata, verify:data, netstat, the EMR checks).
+allow_read_only_exec = false
 
 [metrics]
 source = "prometheus"            # or "scrape": read /metrics directly and compute rates here

@@ -83,8 +83,10 @@ class ActionRunner:
     # --- what may be offered ---------------------------------------------------------------
     def static_availability(self, spec: ActionSpec, target: Target | None) -> Availability:
         """What can be said without a request: read-only, wrong kind, missing tool."""
-        if spec.mutating and self.env.guard.read_only:
-            return Availability.no("read-only")
+        if self.env.guard.read_only:
+            refusal = registry.read_only_refusal(spec, self.env.settings)
+            if refusal:
+                return Availability.no(refusal)
         if target is not None and target.kind not in spec.target_kinds and not (
             target.kind == "pod" and set(spec.target_kinds) & _DERIVABLE
         ):

@@ -10,6 +10,7 @@ change. Implementations are named by dotted path and imported only when first ru
 from __future__ import annotations
 
 import importlib
+import shlex
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -17,6 +18,74 @@ from irtui.actions.model import ActionSpec, Danger, Param
 from irtui.actions.settings import DEFAULT_ENV_PRESETS
 
 _SERVER_DRY_RUN = "server-side dry run (dryRun=All): the API server validates and admits the request without persisting it"
+
+
+@dataclass(frozen=True)
+class ExecStep:
+    """What an exec action runs in a container, and where the runbook runs it."""
+
+    argv: tuple[str, ...]
+    # "statefulset/postgres": the workload whose first ready pod runs it, whatever is
+    # selected; None: the selected pod (or the selected deployment's first ready pod).
+    workload: str | None = None
+    container: str | None = None
+    # Only reads: a read-only session may run it when `[actions] allow_read_only_exec` is on.
+    read_only: bool = True
+
+    @property
+    def command(self) -> str:
+        where = self.workload or "<pod>"
+        container = f" -c {self.container}" if self.container else ""
+        return f"kubectl exec -n <namespace> {where}{container} -- {shlex.join(self.argv)}"
+
+
+FHIR_BASE = "https://fhir.epic.com/interconnect-fhir-oauth"
+# Status codes only (-o /dev/null): a FHIR answer can hold patient data and a token answer a
+# credential, and this output is shown on a shared screen and kept in the timeline.
+_STATUS_ONLY = ("-fsS", "-o", "/dev/null", "-w", "%{http_code}\\n")
+
+EXEC_STEPS: dict[str, ExecStep] = {
+    "exec.health_curl": ExecStep(("curl", "-fsS", "http://localhost:3000/health")),
+    "exec.fhir_check": ExecStep(("curl", *_STATUS_ONLY, f"{FHIR_BASE}/api/FHIR/R4/Patient"),
+                                workload="deployment/emr-service"),
+    # Through the pod's shell so the credentials come from the pod's own environment: they
+    # are never typed here, shown, or recorded.
+    "exec.oauth_check": ExecStep(("sh", "-c", 'curl -fsS -o /dev/null -w "%{http_code}\\n" -X POST '
+                                             f'{FHIR_BASE}/oauth2/token -d "client_id=$CLIENT_ID" '
+                                             '-d "client_secret=$CLIENT_SECRET"'),
+                                 workload="deployment/emr-service"),
+    "exec.verify_data": ExecStep(("npm", "run", "verify:data"), workload="deployment/task-service"),
+    "exec.pg_isready": ExecStep(("pg_isready",), workload="statefulset/postgres"),
+    "exec.pg_controldata": ExecStep(("pg_controldata", "/var/lib/postgresql/data"), workload="statefulset/postgres"),
+    "exec.netstat": ExecStep(("netstat", "-tn"), workload="deployment/task-service"),
+}
+
+_EXEC_DRY_RUN = "none: a command in a container cannot be rehearsed; the exact argv is shown before it runs"
+
+
+def _exec(action_id: str, title: str, key: str, description: str, impl: str) -> ActionSpec:
+    step = EXEC_STEPS[action_id]
+    return ActionSpec(
+        id=action_id, title=title, key=key,
+        target_kinds=("namespace",) if step.workload else ("pod", "deployment"),
+        danger=Danger.LOW if step.read_only else Danger.HIGH,
+        # An exec is a create on pods/exec, whatever the command does.
+        mutating=True, description=description, dry_run=_EXEC_DRY_RUN, undo=None,
+        command=step.command, group="exec", impl=f"irtui.actions.exec:{impl}",
+    )
+
+
+def read_only_refusal(spec: ActionSpec, settings) -> str | None:
+    """Why `spec` may not run in a read-only session, or None when it may."""
+    if not spec.mutating:
+        return None
+    step = EXEC_STEPS.get(spec.id)
+    if step is None:
+        return "read-only"
+    if step.read_only and settings.allow_read_only_exec:
+        return None
+    why = "read-only: running a command in a pod is a create on pods/exec"
+    return f"{why} (a read-only check may run if [actions] allow_read_only_exec = true)" if step.read_only else why
 
 
 def _scale_danger(params) -> Danger:
@@ -224,6 +293,25 @@ ACTIONS: tuple[ActionSpec, ...] = (
         command="kubectl exec -n <namespace> statefulset/postgres-replica -- pg_ctl promote",
         group="database", impl="irtui.actions.db:PromoteReplica",
     ),
+    # --- checks the runbook runs inside pods (kubectl exec) ---
+    _exec("exec.health_curl", "Health from inside the pod", "J",
+          "curl -f http://localhost:3000/health in the selected pod (Classification: check service health).",
+          "HealthCurl"),
+    _exec("exec.fhir_check", "EMR FHIR connectivity", "ctrl+f",
+          "From emr-service, reach the EMR's FHIR Patient endpoint (EMR integration failure step 2).",
+          "FhirCheck"),
+    _exec("exec.oauth_check", "EMR OAuth token", "ctrl+a",
+          "From emr-service, ask the EMR's OAuth endpoint for a token (EMR integration failure step 3).",
+          "OAuthCheck"),
+    _exec("exec.verify_data", "Verify data integrity", "ctrl+y",
+          "npm run verify:data in task-service (Verify: data integrity).", "VerifyData"),
+    _exec("exec.pg_isready", "PostgreSQL ready?", "ctrl+g",
+          "pg_isready in the postgres primary (Resolve: check PostgreSQL status).", "PgIsReady"),
+    _exec("exec.pg_controldata", "PostgreSQL control data", "L",
+          "pg_controldata in the postgres primary: cluster state, checkpoint (database failure step 2).",
+          "PgControlData"),
+    _exec("exec.netstat", "Database connections (netstat)", "ctrl+n",
+          "netstat -tn in task-service: its connections to postgres:5432 (Investigate).", "Netstat"),
 )
 
 

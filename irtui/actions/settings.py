@@ -1,5 +1,5 @@
 """The `[actions]` config section: guardrail thresholds, what counts as production, where
-forensics go, which services the health check visits.
+forensics go, which services the health check visits, whether read-only steps may exec.
 
 This module owns the schema of `[actions]` (and its per-context override
 `[contexts."CTX".actions]`). Precedence is the config loader's: flag > environment >
@@ -24,7 +24,7 @@ SECTION = "actions"
 KEYS = frozenset({
     "bulk_confirm_over", "repeat_window_seconds", "prod_pattern", "log_max_lines",
     "forensics_dir", "helm_release", "env_presets", "health_services", "health_port",
-    "health_path", "long_running_minutes", "conflict_retries",
+    "health_path", "long_running_minutes", "conflict_retries", "allow_read_only_exec",
 })
 
 DEFAULT_ENV_PRESETS = ("EMR_FALLBACK_MODE=true", "LOG_LEVEL=debug")
@@ -50,6 +50,10 @@ class ActionSettings:
     health_path: str = "/health"
     long_running_minutes: int = 5
     conflict_retries: int = 3
+    # A read-only session may run the exec steps the registry declares read-only (health
+    # curl, pg_isready ...). Off by default: an exec is a create on pods/exec, and what a
+    # command does inside a container is the container's business, not the API server's.
+    allow_read_only_exec: bool = False
     _prod: re.Pattern | None = field(default=None, repr=False)
 
     def is_production(self, *names: str | None) -> bool:
@@ -107,6 +111,7 @@ class ActionSettings:
             health_path=setting("health_path", str, d.health_path),
             long_running_minutes=setting("long_running_minutes", int, d.long_running_minutes),
             conflict_retries=setting("conflict_retries", int, d.conflict_retries),
+            allow_read_only_exec=setting("allow_read_only_exec", bool, d.allow_read_only_exec),
         )
 
 

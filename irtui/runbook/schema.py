@@ -21,7 +21,10 @@ def parse_duration(text: str) -> timedelta:
     if not match or not text.strip() or not any(match.groups()):
         raise ValueError(f"bad duration {text!r} (use e.g. 15m, 1h, 1h30m, 1d)")
     d, h, m, s = (int(g or 0) for g in match.groups())
-    return timedelta(days=d, hours=h, minutes=m, seconds=s)
+    try:
+        return timedelta(days=d, hours=h, minutes=m, seconds=s)
+    except OverflowError:
+        raise ValueError(f"duration {text!r} is too long") from None
 
 
 @dataclass(frozen=True)

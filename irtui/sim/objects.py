@@ -283,6 +283,9 @@ def service_env(name: str) -> list[dict]:
     if name == "emr-service":
         env.append({"name": "EMR_FHIR_BASE_URL",
                     "value": "https://fhir.epic.com/interconnect-fhir-oauth/api/FHIR/R4"})
+        # The runbook's OAuth check posts these from inside the pod.
+        env += [{"name": key.upper(), "valueFrom": {"secretKeyRef": {"name": "emr-oauth-client", "key": key}}}
+                for key in ("client_id", "client_secret")]
     return env
 
 

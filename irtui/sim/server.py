@@ -2,7 +2,8 @@
 
 It owns routing, authentication and RBAC enforcement, the audit log, list/get/watch,
 create/update/patch/delete with dryRun, server-side tables, subresources (log, status,
-scale, service proxy), metrics.k8s.io, SelfSubjectAccessReview, and the `/sim/` control API.
+scale, service proxy; exec is served by `irtui.sim.exec`), metrics.k8s.io,
+SelfSubjectAccessReview, and the `/sim/` control API.
 
 It never advances the world's state itself except as a client would: writes go through the
 store, and the world's controllers react to them. Everything runs on one event loop, so the
@@ -24,6 +25,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from irtui.sim import discovery, protobuf, tables
+from irtui.sim import exec as pod_exec
 from irtui.sim.audit import AuditLog
 from irtui.sim.discovery import Resource
 from irtui.sim.errors import ApiError, already_exists, conflict, forbidden, gone, invalid, not_found, status_object
@@ -287,6 +289,10 @@ class ApiServer:
             "PATCH": "patch",
             "DELETE": "delete" if info.name else "deletecollection",
         }.get(method, method.lower())
+        if info.resource == "pods" and info.subresource == "exec":
+            # Over WebSocket the upgrade is a GET, but an exec is a create on pods/exec either
+            # way (the API server authorizes WebSocket execs as create since v1.30).
+            info.verb = "create"
         if info.subresource == "proxy":
             info.verb = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
                          "DELETE": "delete"}.get(method, "get")
@@ -312,6 +318,8 @@ class ApiServer:
             raise ApiError(405, f"the server does not allow this method on the requested resource", "MethodNotAllowed")
         if info.subresource == "log":
             return await self._pod_log(request, info)
+        if info.subresource == "exec" and info.resource == "pods":
+            return await pod_exec.handle(request, self.store, self.world, info.namespace or "", info.name or "")
         if info.subresource == "proxy":
             return await self._service_proxy(request, info)
         if info.subresource == "scale":

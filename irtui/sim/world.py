@@ -77,6 +77,7 @@ class World:
         self.telemetry = Telemetry(self)
         self._active: dict[str, Scenario] = {}
         self.notes: list[str] = []
+        self.replica_promoted = False  # `pg_ctl promote` / `pg_promote()` ran on postgres-replica
         self.errors = 0
         store.subscribe(self._on_change)
 
@@ -184,6 +185,21 @@ class World:
     def note(self, text: str) -> None:
         self.notes.append(f"{o.format_time(self.now())} {text}")
         del self.notes[:-200]
+
+    def promote_replica(self) -> None:
+        """postgres-replica leaves recovery: it and its pods are labelled primary from now on."""
+        self.replica_promoted = True
+        ns, name = o.PLATFORM_NS, "postgres-replica"
+        sts = self.store.get("statefulsets", ns, name)
+        if sts is not None:
+            labels = {**(sts["metadata"].get("labels") or {}), "app.kubernetes.io/component": "primary"}
+            self.write("statefulsets", {**sts, "metadata": {**sts["metadata"], "labels": labels}})
+        for pod_name in sorted(self.app_pods.get((ns, name), ())):
+            pod = self.store.get("pods", ns, pod_name)
+            if pod is not None:
+                labels = {**(pod["metadata"].get("labels") or {}), "app.kubernetes.io/component": "primary"}
+                self.write("pods", {**pod, "metadata": {**pod["metadata"], "labels": labels}})
+        self.note(f"{name} promoted: it accepts writes")
 
     # --- indices, kept by watching the store -------------------------------------------
 

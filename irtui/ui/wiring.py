@@ -29,6 +29,8 @@ pane binds the same key, which this map avoids except where noted as an alias):
              W rollout status · C cordon · O uncordon · D drain · F forensics · H health check
              A cancel query · T terminate backend · ctrl+t terminate long-running
              ctrl+o promote replica · l logs · d describe · U undo
+    exec     J health from inside the pod · ctrl+f FHIR · ctrl+a OAuth · ctrl+y verify:data
+             ctrl+g pg_isready · L pg_controldata · ctrl+n netstat
     cluster panes   / filter · esc clear · j/k g/G enter (table)
     checklist       space tick · [ ] phase · P playbook
     timeline        N note · p pin · u update posted · z snooze · s status · + / - severity
@@ -84,6 +86,7 @@ from irtui.ui.panes.database import DatabasePane
 from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
+from irtui.ui.screens.exec import exec_view_factory
 from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
 
@@ -173,7 +176,8 @@ class WarRoom:
         )
         self.database_pane = parts.database
         env = ActionEnv.from_connection(connection, parts.settings,
-                                        db=parts.database.clients if parts.database is not None else None)
+                                        db=parts.database.clients if parts.database is not None else None,
+                                        extra={"exec_view": exec_view_factory(self)})
         self.action_controller = ActionController(self, env, session, selection=self.selected_target,
                                                   freeze=self.freeze_selection, thaw=self.thaw_selection)
         self._frozen_pane: Any = None

@@ -22,6 +22,8 @@ RUNBOOK_IDS = {
     "kube.unset_env", "kube.delete_secret", "kube.cordon", "kube.uncordon", "kube.drain",
     "forensics.collect", "health.check_all", "db.cancel_backend", "db.terminate_backend",
     "db.terminate_long_running", "db.promote_replica", "kube.edit_configmap", "kube.rollout_status",
+    "exec.health_curl", "exec.fhir_check", "exec.oauth_check", "exec.verify_data", "exec.pg_isready",
+    "exec.pg_controldata", "exec.netstat",
 }
 
 

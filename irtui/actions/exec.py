@@ -1,0 +1,239 @@
+"""Exec steps as actions: a command the runbook runs inside a pod, run through the executor.
+
+The registry declares each step once (`registry.EXEC_STEPS`: argv, the workload the runbook
+runs it in, whether it only reads). This module finds the pod (the selected one, or the
+first ready pod of the workload), says exactly what will run (argv and the equivalent
+`kubectl exec`), runs it through `irtui.kube.exec` (where read-only is enforced), passes the
+output as it arrives to the live view the app provides, and returns what the timeline keeps:
+the command, the exit code and a bounded digest of the output.
+
+The live view is `env.extra["exec_view"]`, a callable `(title, prepared) -> ExecView`; the
+app installs one that opens a screen. Without one (tests of the bare executor, scripts) the
+output is only digested.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+from collections import deque
+from typing import Any, Mapping, Protocol
+
+from irtui.actions import registry
+from irtui.actions.base import ActionEnv, Impl, ns_of
+from irtui.actions.model import AccessCheck, ActionError, Prepared, Target
+from irtui.text import visible_lines
+
+HEAD_BYTES = 1024
+TAIL_BYTES = 1024
+
+
+class OutputDigest:
+    """What the timeline keeps of an output of any size: its first and last lines (about
+    `HEAD_BYTES + TAIL_BYTES`), its size, and the sha256 of all of it, so a copy kept
+    elsewhere can be matched against the record."""
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self._head = bytearray()
+        self._tail: deque[bytes] = deque()
+        self._tail_size = 0
+        self.size = 0
+        self.lines = 0
+
+    def feed(self, data: bytes) -> None:
+        self._sha.update(data)
+        self.size += len(data)
+        self.lines += data.count(b"\n")
+        room = HEAD_BYTES - len(self._head)
+        if room > 0:
+            self._head += data[:room]
+            data = data[room:]
+        if data:
+            self._tail.append(data)
+            self._tail_size += len(data)
+            while self._tail and self._tail_size - len(self._tail[0]) >= TAIL_BYTES:
+                self._tail_size -= len(self._tail.popleft())
+
+    def summary(self) -> dict[str, Any]:
+        head = decode_output(bytes(self._head))
+        tail_bytes = b"".join(self._tail)
+        omitted = self.size - len(self._head) - len(tail_bytes)
+        if len(tail_bytes) > TAIL_BYTES:
+            omitted += len(tail_bytes) - TAIL_BYTES
+            tail_bytes = tail_bytes[-TAIL_BYTES:]
+        tail = decode_output(tail_bytes)
+        if omitted > 0:
+            # Cut at line boundaries so neither part starts or ends mid-line.
+            head = head.rsplit("\n", 1)[0] + "\n" if "\n" in head else head
+            tail = tail.split("\n", 1)[1] if "\n" in tail else tail
+        return {"bytes": self.size, "lines": self.lines, "sha256": self._sha.hexdigest(),
+                "head": head, "tail": tail, "omitted_bytes": max(0, omitted)}
+
+
+def decode_output(data: bytes) -> str:
+    """Bytes from a container as text to show and keep: control characters made visible."""
+    return visible_lines(data.decode("utf-8", "replace"))
+
+
+class ExecView(Protocol):
+    """Where live output goes; called from the worker thread that runs the exec."""
+
+    def output(self, channel: int, data: bytes) -> None: ...
+
+    def finished(self, exit_code: int | None, message: str) -> None: ...
+
+    def cancelled(self) -> bool: ...
+
+
+class _NoView:
+    def output(self, channel: int, data: bytes) -> None:
+        pass
+
+    def finished(self, exit_code: int | None, message: str) -> None:
+        pass
+
+    def cancelled(self) -> bool:
+        return False
+
+
+def _first_ready_pod(env: ActionEnv, kind: str, namespace: str, name: str) -> dict:
+    from irtui.actions.kubeapi import resource_path
+
+    workload = env.kube.get(resource_path(kind, namespace, name))
+    labels = ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    pods = sorted(env.kube.items(resource_path("pod", namespace), labelSelector=selector),
+                  key=lambda p: p["metadata"]["name"])
+    for wanted in (_ready, _running):
+        found = next((pod for pod in pods if wanted(pod)), None)
+        if found is not None:
+            return found
+    raise ActionError(f"{kind}/{name} has no running pod to run the command in")
+
+
+def _ready(pod: dict) -> bool:
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions) and not (
+        pod.get("metadata") or {}).get("deletionTimestamp")
+
+
+def _running(pod: dict) -> bool:
+    return (pod.get("status") or {}).get("phase") == "Running" and not (pod.get("metadata") or {}).get(
+        "deletionTimestamp")
+
+
+class RunInPod(Impl):
+    """One exec step; subclasses name which (`action_id`)."""
+
+    action_id = ""
+
+    @property
+    def step(self) -> registry.ExecStep:
+        return registry.EXEC_STEPS[self.action_id]
+
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
+        ns = target.name if target.kind == "namespace" else ns_of(env, target)
+        return [AccessCheck("create", "pods", "", "exec", ns)]
+
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
+        from irtui.actions.kubeapi import resource_path
+        from irtui.kube.exec import kubectl_command
+
+        step = self.step
+        ns = target.name if target.kind == "namespace" else ns_of(env, target)
+        if step.workload:
+            kind, _, name = step.workload.partition("/")
+            pod = _first_ready_pod(env, kind, ns, name)
+        elif target.kind == "pod":
+            pod = env.kube.get(resource_path("pod", ns, target.name))
+        else:
+            pod = _first_ready_pod(env, target.kind, ns, target.name)
+        pod_name = pod["metadata"]["name"]
+        containers = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
+        container = step.container or (containers[0] if containers else None)
+        argv = list(step.argv)
+        command = kubectl_command(ns, pod_name, container, argv,
+                                  env.context if env.context and not env.in_cluster else None)
+        warnings = []
+        if not _running(pod):
+            warnings.append(f"pod/{pod_name} is {(pod.get('status') or {}).get('phase', 'not running')}: "
+                            "the exec will probably be refused")
+        return Prepared(
+            command=command,
+            summary=[f"runs in pod/{pod_name}, container {container}", f"argv: {shlex.join(argv)}"],
+            targets=[pod_name], warnings=warnings,
+            state={"namespace": ns, "pod": pod_name, "container": container, "argv": argv},
+        )
+
+    def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
+        return ["no dry run for a command in a container: the argv above is exactly what runs"]
+
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared):
+        from irtui.kube.exec import ExecError, run_exec
+
+        state = prepared.state
+        make_view = env.extra.get("exec_view")
+        view: ExecView = make_view(registry.get(self.action_id).title, prepared) if make_view else _NoView()
+        digest = OutputDigest()
+
+        def output(channel: int, data: bytes) -> None:
+            digest.feed(data)
+            view.output(channel, data)
+
+        read_only_ok = self.step.read_only and env.settings.allow_read_only_exec
+        try:
+            result = run_exec(env.kube.api, env.guard, state["namespace"], state["pod"], state["container"],
+                              state["argv"], on_output=output, cancelled=view.cancelled, read_only_ok=read_only_ok)
+        except ExecError as exc:
+            view.finished(None, f"not run: {exc}")
+            raise ActionError(str(exc)) from None
+        except Exception as exc:
+            view.finished(None, f"not run: {exc}")
+            raise
+        if result.cancelled:
+            message = f"cancelled by the responder after {digest.lines} lines; exit status unknown"
+        elif result.exit_code is None:
+            message = f"ended without an exit status: {result.error}"
+        else:
+            message = f"exit {result.exit_code}"
+        view.finished(result.exit_code, message)
+        details = {"pod": state["pod"], "container": state["container"], "argv": state["argv"],
+                   "exit_code": result.exit_code, "cancelled": result.cancelled, "output": digest.summary()}
+        last = _last_line(digest)
+        return (f"{message}: {last}" if last else message), details
+
+
+def _last_line(digest: OutputDigest) -> str:
+    summary = digest.summary()
+    text = (summary["tail"] or summary["head"]).strip()
+    line = text.rsplit("\n", 1)[-1] if text else ""
+    return line[:160]
+
+
+class HealthCurl(RunInPod):
+    action_id = "exec.health_curl"
+
+
+class FhirCheck(RunInPod):
+    action_id = "exec.fhir_check"
+
+
+class OAuthCheck(RunInPod):
+    action_id = "exec.oauth_check"
+
+
+class VerifyData(RunInPod):
+    action_id = "exec.verify_data"
+
+
+class PgIsReady(RunInPod):
+    action_id = "exec.pg_isready"
+
+
+class PgControlData(RunInPod):
+    action_id = "exec.pg_controldata"
+
+
+class Netstat(RunInPod):
+    action_id = "exec.netstat"

@@ -1,0 +1,75 @@
+"""The exec view with a real exec behind it (the simulator's WebSocket): output arrives while
+the command runs, escape cancels a running command and then closes the view, and what a
+container prints is shown as text with its control characters made visible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from actionhelp import NS, make_env
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+from war_room_help import screen_text, until
+
+from irtui.actions.model import Prepared
+from irtui.kube.exec import run_exec
+from irtui.ui.screens.exec import ExecScreen, exec_view_factory
+
+
+class Host(App):
+    def compose(self) -> ComposeResult:
+        yield Static("war room")
+
+
+def _prepared(pod: str, argv: list[str]) -> Prepared:
+    return Prepared(command=f"kubectl exec -n {NS} {pod} -- ...",
+                    state={"namespace": NS, "pod": pod, "container": "task-service", "argv": argv})
+
+
+def _pod(sim) -> str:
+    return sim.kubectl("get", "pods", "-n", NS, "-l", "app=task-service", "-o",
+                       "jsonpath={.items[0].metadata.name}").stdout.strip()
+
+
+async def _run_in_view(app, env, pod: str, argv: list[str]):
+    """What the exec action does: open the view from the worker thread and stream into it."""
+    def work():
+        view = exec_view_factory(app)("test exec", _prepared(pod, argv))
+        result = run_exec(env.kube.api, env.guard, NS, pod, None, argv, on_output=view.output,
+                          cancelled=view.cancelled)
+        view.finished(result.exit_code, "cancelled" if result.cancelled else f"exit {result.exit_code}")
+        return result
+
+    return asyncio.create_task(asyncio.to_thread(work))
+
+
+async def test_escape_cancels_a_running_command_then_closes(sim, tmp_path):
+    env = make_env(sim, "sim-sre", tmp_path)
+    pod = _pod(sim)
+    app = Host()
+    async with app.run_test(size=(140, 40)) as pilot:
+        task = await _run_in_view(app, env, pod, ["sh", "-c", "echo started; sleep 300"])
+        view = await until(pilot, lambda: isinstance(app.screen, ExecScreen) and app.screen, "the exec view")
+        await until(pilot, lambda: "started" in screen_text(app), "the first line, while it runs")
+        assert not view.ended
+        await pilot.press("escape")
+        result = await until(pilot, lambda: task.done() and task.result(), "the exec to stop")
+        assert result.cancelled and result.exit_code is None
+        await until(pilot, lambda: view.ended, "the view to say it ended")
+        assert "cancelled" in screen_text(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ExecScreen), "the view to close")
+
+
+async def test_control_characters_from_a_container_are_shown_escaped(sim, tmp_path):
+    env = make_env(sim, "sim-sre", tmp_path)
+    pod = _pod(sim)
+    app = Host()
+    async with app.run_test(size=(140, 40)) as pilot:
+        task = await _run_in_view(app, env, pod, ["echo", "\x1b[2Jwiped\u202egnp.exe [b]bold[/b]"])
+        view = await until(pilot, lambda: isinstance(app.screen, ExecScreen) and app.screen, "the exec view")
+        await until(pilot, lambda: view.ended and task.done(), "the command to end")
+        text = screen_text(app)
+        assert "␛[2Jwiped\\u202egnp.exe [b]bold[/b]" in text
+        assert "\x1b" not in text and "\u202e" not in text
