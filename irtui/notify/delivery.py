@@ -132,7 +132,10 @@ class Notifier:
         return list(await asyncio.gather(*(self._deliver(item, 1) for item in due)))
 
     async def run(self) -> None:
-        """Retry the queue for as long as the app runs (a worker's body)."""
+        """Retry the queue until it is empty (a worker's body, started by `needs_retries`).
+
+        It ends rather than idling so that nothing runs, and nothing wakes the app, while
+        every update has been delivered."""
         while True:
             floor = 0.05
             try:
@@ -141,6 +144,8 @@ class Notifier:
                 log.exception("notify queue retry failed")
                 floor = self.settings.retry_cap
             waiting = [p for p in self.queue.all() if p.id not in self._in_flight]
+            if not waiting and not self._in_flight:
+                return
             wait = min([max(floor, p.due - self.clock()) for p in waiting] + [IDLE_WAKE])
             self._wake.clear()
             try:
@@ -150,6 +155,10 @@ class Notifier:
 
     def pending(self) -> list[Pending]:
         return self.queue.all()
+
+    def needs_retries(self) -> bool:
+        """Whether anything waits in the queue for `run` to retry."""
+        return bool(self.queue.all())
 
     # -- one delivery ---------------------------------------------------------------------
     async def _deliver(self, item: Pending, attempts: int) -> Outcome:

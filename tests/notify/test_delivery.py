@@ -114,12 +114,15 @@ async def test_the_retry_loop_delivers_what_is_due(session, receiver, secrets, t
     notifier = make_notifier(session, notify_config(tmp_path, receiver, attempts=1), tmp_path)
     [outcome] = await notifier.send("update", ["#incidents"])
     assert outcome.status == "queued"
+    assert notifier.needs_retries()
     loop = asyncio.ensure_future(notifier.run())
     try:
         await wait_for(lambda: kinds(session, "update_posted"), what="the queued update delivered")
+        await asyncio.wait_for(loop, 30)  # an empty queue ends the loop: nothing idles
     finally:
         loop.cancel()
     assert len(receiver.to(SLACK)) == 2
+    assert not notifier.needs_retries()
     await notifier.aclose()
 
 

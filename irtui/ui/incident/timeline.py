@@ -199,8 +199,17 @@ class TimelinePane(SessionView):
         # SessionView's on_mount runs too (Textual calls each class's handler).
         if self.session.guard.read_only:
             set_pane_title(self, "Timeline", READ_ONLY_UPDATES)
-        elif self.notifier is not None:
-            self.run_worker(self.notifier.run(), group="notify-queue", exclusive=True, exit_on_error=False)
+        else:
+            self._retry_queued_updates()  # left queued by an earlier run
+
+    def _retry_queued_updates(self) -> None:
+        """Start the notifier's retry loop when updates wait in its queue and it is not
+        already running; it ends by itself once the queue is empty."""
+        if self.notifier is None or not self.notifier.needs_retries():
+            return
+        if any(w.group == "notify-queue" and not w.is_finished for w in self.workers):
+            return
+        self.run_worker(self.notifier.run(), group="notify-queue", exit_on_error=False)
 
     def action_post_update(self) -> None:
         state = self.session.state
@@ -225,6 +234,7 @@ class TimelinePane(SessionView):
             await self.session.post_update(text, channels)
             return
         outcomes = await self.notifier.send(text, channels)
+        self._retry_queued_updates()
         failed = any(o.status not in ("delivered", "recorded") for o in outcomes)
         self.notify("\n".join(o.line() for o in outcomes), title="Status update",
                     severity="warning" if failed else "information", timeout=12 if failed else 6, markup=False)
