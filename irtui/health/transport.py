@@ -15,11 +15,20 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from irtui.kube.sources import network_reason
 from irtui.safety import Guard, LazyHttpClient
 
 
 class TransportError(Exception):
-    """The service could not be reached at all (refused, timed out, TLS)."""
+    """The service could not be reached at all (refused, timed out, TLS).
+
+    `unknown` is true when what failed was the way to the service, not the service: the API
+    server's proxy did not answer or could not be reached, which says nothing about it.
+    """
+
+    def __init__(self, message: str, *, unknown: bool = False) -> None:
+        super().__init__(message)
+        self.unknown = unknown
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,9 @@ class DirectHttp:
         self.overrides = dict(overrides or {})
         self._http = LazyHttpClient(guard or Guard(), timeout=timeout)
 
+    def proxied(self, service: str) -> bool:
+        return False
+
     def where(self, service: str, port: int, path: str) -> str:
         if service in self.overrides:
             return self.overrides[service]
@@ -91,6 +103,10 @@ class ServiceProxy:
         return (f"/api/v1/namespaces/{quote(self.namespace, safe='')}/services/"
                 f"{quote(service, safe='')}:{port}/proxy{path}")
 
+    def proxied(self, service: str) -> bool:
+        """Whether the check goes through the API server (rather than a direct URL)."""
+        return not (self._direct and service in self._direct.overrides)
+
     def where(self, service: str, port: int, path: str) -> str:
         if self._direct and service in self._direct.overrides:
             return self._direct.where(service, port, path)
@@ -113,7 +129,11 @@ class ServiceProxy:
             response = api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
             body = response.read()
         except Exception as exc:  # urllib3 errors and ApiException(status=0) for TLS
-            raise TransportError(f"{resource}: {_reason(exc)}") from exc
+            reason = network_reason(exc)
+            if reason == "timed out":
+                raise TransportError(f"API server not answering: no reply in {self.timeout:g}s",
+                                     unknown=True) from exc
+            raise TransportError(f"API server unreachable: {reason}", unknown=True) from exc
         return Fetched(response.status, body or b"", time.perf_counter() - started, resource)
 
     async def aclose(self) -> None:

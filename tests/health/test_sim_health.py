@@ -53,3 +53,23 @@ async def test_all_services_checked_through_the_service_proxy(sim_factory):
     finally:
         await checker.aclose()
         kube.api_client.close()
+
+
+async def test_emr_fallback_mode_is_degraded_not_healthy(sim_factory):
+    """The fallback answers 200 with `"status":"degraded"`: the check reads the body."""
+    sim = started_sim(sim_factory)
+    sim.control("POST", "/sim/scenarios/emr-integration-failure")
+    sim.kubectl("set", "env", "deployment/emr-service", "-n", "emrtask-prod", "EMR_FALLBACK_MODE=true")
+    sim.control("POST", "/sim/advance", json={"seconds": 90})
+    kube = connect(kubeconfig=sim.kubeconfig, guard=Guard(read_only=True))
+    settings = HealthSettings(timeout=10, services=("emr-service", "task-service"))
+    checker = HealthChecker(settings, make_transport(settings, kube.guard, kube.api_client))
+    try:
+        results = {r.service: r for r in await checker.check_all()}
+    finally:
+        await checker.aclose()
+        kube.api_client.close()
+    emr = results["emr-service"]
+    assert (emr.state, emr.status) == ("degraded", 200), emr
+    assert "mode fallback" in emr.detail and "serving cached data" in emr.detail
+    assert results["task-service"].state == "healthy"
