@@ -2,7 +2,8 @@
 
 This module owns the one-line `ClusterHeader`. It shows context, cluster URL, namespace,
 the identity actions run as, the connection state with its reason ("unreachable: connection
-refused · retry in 4s"), and a red "RO" badge when the session's guard is read-only. It is
+refused · retry in 4s", or for a server that holds connections open and sends nothing,
+"API server not answering (no reply for 12 s)"), and a red "RO" badge when the session's guard is read-only. It is
 redrawn only when one of those words changes.
 """
 
@@ -65,6 +66,7 @@ class ClusterHeader(Widget):
             "connecting": ("◌ connecting…", "yellow"),
             "degraded": ("◐ degraded", "bold yellow"),
             "unreachable": ("✖ UNREACHABLE", "bold white on red"),
+            "not answering": ("⏸ API server not answering", "bold black on yellow"),
         }
         word, style = styles.get(self.state, (self.state, ""))
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -75,7 +77,9 @@ class ClusterHeader(Widget):
             text.append(f" {self.extra} ", "bold black on yellow")
             text.append(" ")
         text.append(word, style)
-        if self.reason:
+        if self.reason and self.state == "not answering":
+            text.append(f" ({self.reason})", "yellow")
+        elif self.reason:
             text.append(f": {self.reason}", "red" if self.state == "unreachable" else "yellow")
         text.append("  │ ", "dim")
         text.append("ctx ", "dim")
