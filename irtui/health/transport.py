@@ -98,6 +98,10 @@ class ServiceProxy:
         # A service may still be reached by a direct URL (config), e.g. one outside the cluster.
         self._direct = (DirectHttp("{service}", guard, timeout=timeout, overrides=overrides)
                         if overrides else None)
+        # The GET in flight per path. A caller that gives up waiting (a hung API server) does
+        # not end the thread, which the client's read retries can keep for several timeouts;
+        # the next round joins that request instead of stacking another thread behind it.
+        self._in_flight: dict[str, asyncio.Future[Fetched]] = {}
 
     def proxy_path(self, service: str, port: int, path: str) -> str:
         return (f"/api/v1/namespaces/{quote(self.namespace, safe='')}/services/"
@@ -116,7 +120,13 @@ class ServiceProxy:
         if self._direct and service in self._direct.overrides:
             return await self._direct.get(service, port, path)
         resource = self.proxy_path(service, port, path)
-        return await asyncio.to_thread(self._get_blocking, resource)
+        request = self._in_flight.get(resource)
+        if request is None or request.done():
+            request = asyncio.ensure_future(asyncio.to_thread(self._get_blocking, resource))
+            # Read its outcome even when every waiter has given up, so that no error is left unread.
+            request.add_done_callback(lambda done: done.cancelled() or done.exception())
+            self._in_flight[resource] = request
+        return await asyncio.shield(request)
 
     def _get_blocking(self, resource: str) -> Fetched:
         api = self.api_client

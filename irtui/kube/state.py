@@ -1,9 +1,10 @@
 """The cluster as the panes see it: plain rows by key, per-kind freshness, and observations.
 
 This module owns `ClusterState` (rows per kind, keyed like kubectl names them; the status of
-each kind's source; metrics.k8s.io usage), the `ChangeBuffer` through which source threads
-hand over changes so that a burst becomes one application on the UI thread, and the
-producer side of cluster observations for the incident timeline.
+each kind's source, and whether the API server answers at all; metrics.k8s.io usage), the
+`ChangeBuffer` through which source threads hand over changes so that a burst becomes one
+application on the UI thread, and the producer side of cluster observations for the
+incident timeline.
 
 It is plain Python: no Textual, no sockets. Sources put changes into a `ChangeBuffer`;
 whoever owns the state (the app, a test, a benchmark) drains the buffer and calls
