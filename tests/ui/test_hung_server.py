@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import time
 
 from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui.config import Config
+from irtui.kube.client import connect
+from irtui.kube.feed import ClusterFeed
 from irtui.kube.liveness import NOT_ANSWERING_AFTER
+from irtui.kube.state import LIVE, STALE, ClusterState, Silence, SourceStatus, Status
 from irtui.ui.header import ClusterHeader
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
@@ -73,8 +78,6 @@ async def test_a_frozen_api_server_is_not_answering_and_services_are_unknown(sim
 
 
 def test_silence_marks_live_kinds_stale_and_lifts_by_itself():
-    from irtui.kube.state import LIVE, STALE, ClusterState, Silence, SourceStatus, Status
-
     state = ClusterState("emrtask-prod")
     state.apply([Status(kind, SourceStatus(LIVE, last_ok=1000.0)) for kind in ("pods", "nodes", "events")]
                 + [Status("deployments", SourceStatus(STALE, "403 Forbidden", last_ok=900.0))])
@@ -89,3 +92,53 @@ def test_silence_marks_live_kinds_stale_and_lifts_by_itself():
     state.apply([Silence(None)])
     assert state.connection() == ("connected", "")
     assert state.status["pods"] == SourceStatus(LIVE, last_ok=1000.0, since=state.reported["pods"].since)
+
+
+def _kubeconfig(tmp_path, port: int) -> str:
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        f"clusters: [{{name: c, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
+        "users: [{name: u, user: {}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u, namespace: emrtask-prod}}]\n")
+    return str(path)
+
+
+def _settle(feed, until, limit: float):
+    """Apply what the sources hand over until `until(state)` holds or `limit` seconds pass."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        feed.apply_pending()
+        if until(feed.state):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_server_that_accepts_and_never_answers_is_not_answering_and_a_refusing_one_unreachable(tmp_path):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)  # connections complete in the backlog; nothing is ever read
+        (tmp_path / "silent").mkdir()
+        kubeconfig = _kubeconfig(tmp_path / "silent", listener.getsockname()[1])
+        feed = ClusterFeed(connect(kubeconfig=kubeconfig).api_client, "emrtask-prod")
+        try:
+            feed.start()
+            assert _settle(feed, lambda s: s.connection()[0] == "not answering", NOT_ANSWERING_AFTER + 30)
+            assert feed.state.connection()[1].startswith("no reply for ")
+        finally:
+            feed.stop()
+
+    with socket.socket() as closed:  # bound, never listening: every connection is refused
+        closed.bind(("127.0.0.1", 0))
+        (tmp_path / "refused").mkdir()
+        feed = ClusterFeed(connect(kubeconfig=_kubeconfig(tmp_path / "refused", closed.getsockname()[1])).api_client,
+                           "emrtask-prod")
+        try:
+            feed.start()
+            assert _settle(feed, lambda s: s.connection()[0] == "unreachable", 30)
+            # Well past the deadline, refused is still refused: never taken for a hang.
+            assert not _settle(feed, lambda s: s.silent_since is not None, NOT_ANSWERING_AFTER + 5)
+            assert feed.state.connection() == ("unreachable", "connection refused")
+        finally:
+            feed.stop()
