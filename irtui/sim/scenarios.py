@@ -188,7 +188,7 @@ class CrashloopTaskService(Scenario):
     CrashLoopBackOff with back-off 10 s, 20 s ... 300 s and climbing restarts; `logs --previous`
     shows the crash. No task-service pod is ready, so its Service answers 503 (no endpoints);
     api-gateway returns 502/503 for the ~45% of its traffic that goes to task-service, and its
-    error counters rise. postgres logs the long statements and refused connections.
+    error counters rise; handover-service answers /health 200 `degraded` (task-service unavailable). postgres logs the long statements and refused connections.
 
     Does not fix it: `rollout restart` or scaling task-service (new pods crash the same way).
     Fixes it: restarting the primary (`kubectl delete pod postgres-0`) kills the stuck queries;
@@ -255,7 +255,8 @@ class EmrIntegrationFailure(Scenario):
     emr-service stays Running and Ready, but its /health answers 503 `EMR upstream
     unavailable`; ~65% of its requests fail with 502/504 and latency climbs (30 s timeouts);
     logs show FHIR 502s, ETIMEDOUT and `OAuth token refresh failed: invalid_client`. api-gateway
-    passes the failures on for EMR routes, and sync-service errors rise a little.
+    passes the failures on for EMR routes; sync-service errors rise a little and its /health
+    answers 200 `degraded` (`emr: unavailable`).
 
     Does not fix it: restarting emr-service (the upstream is still down).
     Mitigates it: `kubectl set env deployment/emr-service EMR_FALLBACK_MODE=true` — pods of the

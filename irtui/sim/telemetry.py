@@ -252,15 +252,15 @@ class Telemetry:
             hung = faults.active("db_hung")
             error = ("database unavailable: timeout exceeded when trying to connect" if hung
                      else "database unavailable: connect ECONNREFUSED postgres:5432")
-            return 503, {"status": "error", "error": error, **base, "checks": {"database": "down"}}
+            return 503, {"status": "down", "error": error, **base, "checks": {"database": "down"}}
         if name == "task-service" and faults.active("pool_exhausted"):
-            return 503, {"status": "error", "error": "database connection pool exhausted (20/20 in use)", **base,
+            return 503, {"status": "down", "error": "database connection pool exhausted (20/20 in use)", **base,
                          "checks": {"database": "pool exhausted"}}
         if name == "emr-service" and faults.active("emr_upstream_down"):
             if rt.env.get("EMR_FALLBACK_MODE", "").lower() == "true":
                 return 200, {"status": "degraded", "mode": "fallback", **base,
                              "checks": {"database": "ok", "emr": "unavailable (serving cached data)"}}
-            return 503, {"status": "error", "error": "EMR upstream unavailable", **base,
+            return 503, {"status": "down", "error": "EMR upstream unavailable", **base,
                          "checks": {"database": "ok", "emr": "unavailable", "oauth": "token refresh failed"}}
         if name == "api-gateway":
             down = [u for u, (_, _, share) in PROFILE.items() if share and
@@ -270,11 +270,18 @@ class Telemetry:
             if overload > 1.0:
                 checks["load"] = f"overloaded ({overload:.1f}x capacity, shedding requests)"
             if len(down) >= 3:
-                return 503, {"status": "error", "error": f"upstreams unavailable: {', '.join(down)}", **base,
+                return 503, {"status": "down", "error": f"upstreams unavailable: {', '.join(down)}", **base,
                              "checks": checks}
             if down or overload > 1.0:
                 return 200, {"status": "degraded", **base, "checks": checks}
             return 200, {"status": "ok", **base, "checks": checks}
+        # A dependency down without the service itself failing: it still answers, in part.
+        if name == "sync-service" and faults.active("emr_upstream_down"):
+            return 200, {"status": "degraded", **base,
+                         "checks": {"database": "ok", "emr": "unavailable (sync retrying)"}}
+        if name == "handover-service" and self.state["task-service"].ready_pods == 0:
+            return 200, {"status": "degraded", **base,
+                         "checks": {"database": "ok", "task-service": "unavailable (handovers without tasks)"}}
         return 200, {"status": "ok", **base, "checks": {"database": "ok"}}
 
     # -- usage -------------------------------------------------------------------------
