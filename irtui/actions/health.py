@@ -40,7 +40,7 @@ class HealthCheckAll(Impl):
                         targets=list(settings.services), state={"settings": settings})
 
     async def execute(self, env, target, params, prepared):
-        from irtui.health.checks import HealthChecker, make_transport, summarize
+        from irtui.health.checks import HealthChecker, make_transport, naming, summarize
 
         settings = prepared.state["settings"]
         checker = HealthChecker(settings, make_transport(settings, env.guard, env.kube.api if env.kube else None))
@@ -51,7 +51,9 @@ class HealthCheckAll(Impl):
         lines = [f"{r.service}: {r.state} {r.status or '-'}"
                  + (f" {r.latency * 1000:.0f}ms" if r.latency is not None else "")
                  + (f" {r.detail}" if r.detail else "") for r in results]
-        return summarize(results), {"results": [{"service": r.service, "state": r.state, "ok": r.ok,
+        named = naming(results)
+        message = summarize(results) + (f" · {named}" if named else "")
+        return message, {"results": [{"service": r.service, "state": r.state, "ok": r.ok,
                                                  "status": r.status, "latency": r.latency, "detail": r.detail}
                                                 for r in results],
                                     "lines": lines}

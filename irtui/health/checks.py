@@ -167,6 +167,16 @@ def summarize(results: list[HealthResult]) -> str:
     return ", ".join(parts)
 
 
+def naming(results: list[HealthResult]) -> str:
+    """Which services are failing and which degraded: "failing: task-service · degraded: emr-service"."""
+    groups = []
+    for state in (FAILING, DEGRADED):
+        names = [r.service for r in results if r.state == state]
+        if names:
+            groups.append(f"{state}: {', '.join(names)}")
+    return " · ".join(groups)
+
+
 def make_transport(settings: HealthSettings, guard: Guard, api_client=None):
     if settings.url:
         return DirectHttp(settings.url, guard, settings.timeout, overrides=settings.urls)

@@ -203,4 +203,4 @@ async def test_pane_shows_degraded_and_unknown_as_words_and_symbols(health_serve
         assert str(table.get_cell("emr-service", "history")) == "◐"
         assert "emr: unavailable (serving cached data)" in str(table.get_cell("emr-service", "detail"))
         status = str(pane.query_one("#health-status").render())
-        assert status.startswith("1 healthy, 1 degraded, 1 failing · failing: task-service"), status
+        assert status.startswith("1 healthy, 1 degraded, 1 failing · failing: task-service · degraded: emr-service"), status

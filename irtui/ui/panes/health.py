@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from irtui.config import Config
 from irtui.health.checks import (
-    DEGRADED, FAILING, HEALTHY, UNKNOWN, HealthChecker, HealthResult, HealthSettings, make_transport, summarize,
+    DEGRADED, FAILING, HEALTHY, UNKNOWN, HealthChecker, HealthResult, HealthSettings, make_transport, naming, summarize,
 )
 from irtui.safety import Guard
 from irtui.ui.timers import Later, after
@@ -139,9 +139,9 @@ class HealthPane(Vertical):
                 table.update_cell(result.service, "checked", time.strftime("%H:%M:%S", time.localtime(result.at)))
                 table.update_cell(result.service, "detail",
                                   Text(result.detail, style=SHOWN[result.state][2]) if result.detail else "")
-        failing = [r.service for r in results if r.state == FAILING]
-        summary = (summarize(results)
-                   + (f" · failing: {', '.join(failing)}" if failing else "")
+        failing = any(r.state == FAILING for r in results)
+        named = naming(results)
+        summary = (summarize(results) + (f" · {named}" if named else "")
                    + f" · round {self.rounds} at {time.strftime('%H:%M:%S')} · every {self.interval:g}s · r re-runs")
         style = "bold red" if failing else "yellow" if any(not r.ok for r in results) else ""
         self.query_one("#health-status", Static).update(
