@@ -53,7 +53,6 @@ class HealthCheckAll(Impl):
                  + (f" {r.detail}" if r.detail else "") for r in results]
         named = naming(results)
         message = summarize(results) + (f" · {named}" if named else "")
-        return message, {"results": [{"service": r.service, "state": r.state, "ok": r.ok,
-                                                 "status": r.status, "latency": r.latency, "detail": r.detail}
-                                                for r in results],
-                                    "lines": lines}
+        return message, {"results": [{"service": r.service, "state": r.state, "ok": r.ok, "status": r.status,
+                                      "latency": r.latency, "detail": r.detail} for r in results],
+                         "lines": lines}

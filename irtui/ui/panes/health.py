@@ -1,5 +1,6 @@
-"""The service health pane: each configured service's `/health` with status, HTTP code,
-latency, the recent history, and for a failure the first line of what it answered.
+"""The service health pane: each configured service's `/health` with its state (healthy,
+degraded, FAILING, unknown: a symbol and a word), HTTP code, latency, the recent history,
+and unless healthy, what it answered or why it could not be asked.
 
 Self-contained: it is given a `HealthChecker`, runs a round in its own worker every
 `interval` seconds (the next round is armed only after the last one finished) and on one
