@@ -31,9 +31,10 @@ NOT_ANSWERING_AFTER = 10.0
 # Each probe's own deadline (connect and read), well inside the one above so that a probe
 # that has timed out can be followed by another before the deadline.
 PROBE_TIMEOUT = 3.0
-# How long the watches may be silent before a probe is sent. A quiet cluster's watches
-# carry nothing for minutes; a probe this often is one tiny GET.
-QUIET = 2.0
+# How long the watches may be silent before a probe is sent, and between probes that were
+# answered. A quiet cluster's watches carry nothing for minutes, so this is how often an
+# idle screen asks (one tiny GET); two timed-out probes after it still end before the deadline.
+QUIET = 5.0
 
 
 class Liveness:
