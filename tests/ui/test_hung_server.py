@@ -21,13 +21,13 @@ from irtui.kube.client import connect
 from irtui.kube.feed import ClusterFeed
 from irtui.kube.liveness import NOT_ANSWERING_AFTER
 from irtui.kube.state import LIVE, STALE, ClusterState, Silence, SourceStatus, Status
-from irtui.ui.header import ClusterHeader
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
 
 def _header(app) -> str:
-    return app.main_screen.query_one(ClusterHeader).render().plain
+    """The header line as the terminal shows it."""
+    return screen_text(app).splitlines()[0]
 
 
 def _health(app) -> dict[str, str]:
@@ -48,6 +48,7 @@ async def test_a_frozen_api_server_is_not_answering_and_services_are_unknown(sim
             await pilot.press("h")
             await until(pilot, lambda: app.active_pane == "health", "h to show the health pane")
             await until(pilot, lambda: set(_health(app).values()) == {"healthy"}, "every service healthy")
+            await until(pilot, lambda: "all 5 services healthy" in screen_text(app), "healthy on screen")
 
             os.kill(sim.proc.pid, signal.SIGSTOP)
             try:
@@ -75,6 +76,8 @@ async def test_a_frozen_api_server_is_not_answering_and_services_are_unknown(sim
                             f"the {kind} pane to be current again")
             await until(pilot, lambda: set(_health(app).values()) == {"healthy"},
                         "every service healthy again, without a key", timeout=60)
+            await until(pilot, lambda: "all 5 services healthy" in screen_text(app), "healthy on screen again")
+            assert "? unknown" not in screen_text(app)
 
 
 def test_silence_marks_live_kinds_stale_and_lifts_by_itself():
