@@ -140,7 +140,7 @@ class ServiceProxy:
             body = response.read()
         except Exception as exc:  # urllib3 errors and ApiException(status=0) for TLS
             reason = network_reason(exc)
-            if reason == "timed out":
+            if "timed out" in reason:  # a read, a connect or a TLS handshake
                 raise TransportError(f"API server not answering: no reply in {self.timeout:g}s",
                                      unknown=True) from exc
             raise TransportError(f"API server unreachable: {reason}", unknown=True) from exc

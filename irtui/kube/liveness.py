@@ -69,9 +69,10 @@ class Liveness:
     def step(self) -> float:
         """One look (and maybe one probe); returns how long to wait before the next."""
         last = max(self.heard(), self._answered)
-        if self.clock() - last < QUIET:
+        quiet = self.clock() - last
+        if quiet < QUIET:
             self._answering()
-            return QUIET
+            return QUIET - quiet  # the first probe goes out as soon as the quiet is long enough
         self.probes += 1
         try:
             self.probe(PROBE_TIMEOUT)

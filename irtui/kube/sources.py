@@ -250,6 +250,20 @@ class RawApi:
             raise http_error(response.status, body)
         return response
 
+    def ping(self, timeout: float) -> None:
+        """One GET /version; returns on any HTTP answer (even a refusal: the server answered),
+        raises ApiError when none came within `timeout`. Not retried: the client's default
+        read retries would stretch one probe to four timeouts."""
+        api = self.api
+        method, url, headers, _body, _post = api.param_serialize(
+            "GET", "/version", header_params={"Accept": "application/json"}, auth_settings=["BearerToken"],
+        )
+        try:
+            api.rest_client.pool_manager.request(method, url, headers=headers, retries=False,
+                                                 timeout=urllib3.Timeout(connect=timeout, read=timeout))
+        except Exception as exc:
+            raise ApiError(STALE, network_reason(exc)) from exc
+
     def get_json(self, path: str, query: dict[str, Any] | None = None, timeout=LIST_TIMEOUT) -> dict:
         response = self.open(path, query, timeout)
         try:
@@ -653,7 +667,8 @@ class MetricsPoll:
 
 
 def _timed_out(exc: BaseException) -> bool:
-    return isinstance(exc, ApiError) and exc.reason == "timed out"
+    # "timed out", and a TLS handshake that did ("TLS: The handshake operation timed out").
+    return isinstance(exc, ApiError) and "timed out" in exc.reason
 
 
 def _thread_spawn(name: str, fn: Callable[[], None]) -> None:
@@ -723,12 +738,7 @@ class ClusterSources:
         return max((loop.heard for loop in list(self.loops.values())), default=0.0)
 
     def _probe(self, timeout: float) -> None:
-        try:
-            self.raw.get_json("/version", timeout=(timeout, timeout))
-        except ApiError as err:
-            if not err.status:  # no HTTP answer at all
-                raise
-            # Any HTTP answer, even a refusal, is the server answering.
+        self.raw.ping(timeout)
 
     def _start_metrics(self) -> None:
         pods = self.loops.get("pods")
