@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from irtui.config import Config, Section
-from irtui.health.transport import DirectHttp, Fetched, ServiceProxy, TransportError
+from irtui.health.transport import PING_TIMEOUT, DirectHttp, Fetched, ServiceProxy, TransportError
 from irtui.metrics.settings import PLATFORM_SERVICES
 from irtui.safety import Guard
 
@@ -202,8 +202,10 @@ class HealthChecker:
         at = self.clock()
         where = self.transport.where(service, s.port, s.path)
         try:
-            # The transport has its own timeout; this one also bounds a thread stuck in the proxy.
-            fetched = await asyncio.wait_for(self.transport.get(service, s.port, s.path), s.timeout + 1)
+            # The transport has its own timeout (and through the proxy, a short question to the
+            # API server after it); this one also bounds a thread stuck in the proxy.
+            fetched = await asyncio.wait_for(self.transport.get(service, s.port, s.path),
+                                             s.timeout + PING_TIMEOUT + 1)
         except TransportError as exc:
             return HealthResult(service, at, UNKNOWN if exc.unknown else FAILING, None, None, str(exc), where)
         except asyncio.TimeoutError:

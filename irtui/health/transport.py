@@ -15,8 +15,15 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from irtui.kube.sources import network_reason
+import urllib3
+
+from irtui.kube.sources import ApiError, RawApi, network_reason
 from irtui.safety import Guard, LazyHttpClient
+
+
+# How long a check through the proxy that got no reply waits for the API server's own
+# /version, to tell a hung service (the server answers) from a hung server. One round trip.
+PING_TIMEOUT = 2.0
 
 
 class TransportError(Exception):
@@ -136,15 +143,23 @@ class ServiceProxy:
         )
         started = time.perf_counter()
         try:
-            response = api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
-            body = response.read()
-        except Exception as exc:  # urllib3 errors and ApiException(status=0) for TLS
+            # Not retried: the client's default read retries would stretch one check to four
+            # timeouts. A GET: the guard has nothing to refuse here.
+            response = api.rest_client.pool_manager.request(method, url, headers=headers, retries=False,
+                                                            timeout=urllib3.Timeout(total=self.timeout))
+        except Exception as exc:  # urllib3 errors in their many forms
             reason = network_reason(exc)
-            if "timed out" in reason:  # a read, a connect or a TLS handshake
+            if "timed out" not in reason:  # refused, reset, TLS: the API server, not the service
+                raise TransportError(f"API server unreachable: {reason}", unknown=True) from exc
+            # No reply through the proxy: the API server or the service behind it is hung.
+            # The API server itself tells which.
+            try:
+                RawApi(api).ping(PING_TIMEOUT)
+            except ApiError:
                 raise TransportError(f"API server not answering: no reply in {self.timeout:g}s",
                                      unknown=True) from exc
-            raise TransportError(f"API server unreachable: {reason}", unknown=True) from exc
-        return Fetched(response.status, body or b"", time.perf_counter() - started, resource)
+            raise TransportError(f"no reply in {self.timeout:g}s (the API server answers)") from exc
+        return Fetched(response.status, response.data or b"", time.perf_counter() - started, resource)
 
     async def aclose(self) -> None:
         if self._direct:

@@ -204,3 +204,68 @@ async def test_pane_shows_degraded_and_unknown_as_words_and_symbols(health_serve
         assert "emr: unavailable (serving cached data)" in str(table.get_cell("emr-service", "detail"))
         status = str(pane.query_one("#health-status").render())
         assert status.startswith("1 healthy, 1 degraded, 1 failing · failing: task-service · degraded: emr-service"), status
+
+
+@pytest.fixture
+def api_server():
+    """An API server that answers /version at once and holds `/…/services/slow…/proxy/…` past
+    any timeout: a hung service behind a working proxy."""
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            if "/services/slow" in self.path:
+                release.wait(30)
+                return
+            payload = b'{"major":"1","minor":"32","gitVersion":"v1.32.0"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    release.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _proxy_checker(host: str, services: tuple[str, ...]):
+    from kubernetes.client import ApiClient, Configuration
+
+    config = Configuration()
+    config.host = host
+    api = ApiClient(config)
+    settings = HealthSettings(services=services, interval=3600, timeout=1)
+    return HealthChecker(settings, make_transport(settings, Guard(read_only=True), api)), api
+
+
+async def test_no_reply_through_a_working_proxy_is_the_service_failing(api_server):
+    checker, api = _proxy_checker(api_server, ("slow",))
+    try:
+        (result,) = await checker.check_all()
+    finally:
+        await checker.aclose()
+        api.close()
+    assert (result.state, result.status) == ("failing", None), result
+    assert result.detail == "no reply in 1s (the API server answers)"
+
+
+async def test_no_reply_from_a_silent_api_server_leaves_the_service_unknown():
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)  # connections complete in the backlog; nothing is ever answered
+        checker, api = _proxy_checker(f"http://127.0.0.1:{listener.getsockname()[1]}", ("api-gateway",))
+        try:
+            (result,) = await checker.check_all()
+        finally:
+            await checker.aclose()
+            api.close()
+    assert result.state == "unknown" and result.detail.startswith("API server not answering"), result
