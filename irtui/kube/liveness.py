@@ -54,7 +54,6 @@ class Liveness:
         self.emit = emit
         self.clock = clock
         self.silent_since: float | None = None
-        self.probes = 0  # how many probes were sent (tests read it)
         self._answered = clock()
         self._stop = threading.Event()
 
@@ -73,7 +72,6 @@ class Liveness:
         if quiet < QUIET:
             self._answering()
             return QUIET - quiet  # the first probe goes out as soon as the quiet is long enough
-        self.probes += 1
         try:
             self.probe(PROBE_TIMEOUT)
         except Exception as exc:
