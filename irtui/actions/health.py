@@ -40,7 +40,7 @@ class HealthCheckAll(Impl):
                         targets=list(settings.services), state={"settings": settings})
 
     async def execute(self, env, target, params, prepared):
-        from irtui.health.checks import HealthChecker, make_transport
+        from irtui.health.checks import HealthChecker, make_transport, naming, summarize
 
         settings = prepared.state["settings"]
         checker = HealthChecker(settings, make_transport(settings, env.guard, env.kube.api if env.kube else None))
@@ -48,12 +48,11 @@ class HealthCheckAll(Impl):
             results = await checker.check_all()
         finally:
             await checker.aclose()
-        failing = [r for r in results if not r.ok]
-        lines = [f"{r.service}: {'ok' if r.ok else 'FAIL'} {r.status or '-'}"
+        lines = [f"{r.service}: {r.state} {r.status or '-'}"
                  + (f" {r.latency * 1000:.0f}ms" if r.latency is not None else "")
                  + (f" {r.detail}" if r.detail else "") for r in results]
-        message = (f"all {len(results)} services healthy" if not failing
-                   else f"{len(failing)} of {len(results)} unhealthy: {', '.join(r.service for r in failing)}")
-        return message, {"results": [{"service": r.service, "ok": r.ok, "status": r.status,
+        named = naming(results)
+        message = summarize(results) + (f" · {named}" if named else "")
+        return message, {"results": [{"service": r.service, "state": r.state, "ok": r.ok, "status": r.status,
                                       "latency": r.latency, "detail": r.detail} for r in results],
                          "lines": lines}

@@ -19,13 +19,14 @@ api-gateway = "https://api.emrtask.com/health"
 from __future__ import annotations
 
 import asyncio
+import json
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Callable
 
 from irtui.config import Config, Section
-from irtui.health.transport import DirectHttp, ServiceProxy, TransportError
+from irtui.health.transport import PING_TIMEOUT, DirectHttp, Fetched, ServiceProxy, TransportError
 from irtui.metrics.settings import PLATFORM_SERVICES
 from irtui.safety import Guard
 from irtui.text import visible
@@ -82,15 +83,101 @@ class HealthSettings:
                    values["interval"], values["timeout"], history, url, urls)
 
 
+# What a check can say about a service. UNKNOWN is not a kind of failure: the question did
+# not reach the service (the API server's proxy timed out or refused), so nothing is known.
+HEALTHY, DEGRADED, FAILING, UNKNOWN = "healthy", "degraded", "failing", "unknown"
+STATES = (HEALTHY, DEGRADED, FAILING, UNKNOWN)
+
+# The `status` word of a health body (`{"status": "ok"|"degraded"|"down", ...}` on the
+# platform; the common synonyms of other health-check libraries too).
+_BODY_STATES = {
+    "ok": HEALTHY, "up": HEALTHY, "pass": HEALTHY, "healthy": HEALTHY,
+    "degraded": DEGRADED, "warn": DEGRADED, "warning": DEGRADED,
+    "down": FAILING, "error": FAILING, "fail": FAILING, "failing": FAILING, "unhealthy": FAILING,
+}
+
+
 @dataclass(frozen=True)
 class HealthResult:
     service: str
     at: float  # unix seconds when the check started
-    ok: bool
+    state: str  # HEALTHY, DEGRADED, FAILING or UNKNOWN
     status: int | None  # HTTP status, None when the service could not be reached
     latency: float | None  # seconds
-    detail: str  # on failure: the body's first line, or why it could not be reached
+    detail: str  # unless healthy: what the body said was wrong, or why it could not be asked
     where: str  # the URL or proxy path checked
+
+    @property
+    def ok(self) -> bool:
+        return self.state == HEALTHY
+
+
+def judge(fetched: Fetched) -> tuple[str, str]:
+    """(state, detail) of one answer: the HTTP status first, then the body's `status` word.
+
+    A 200 whose body says `"status": "degraded"` (the EMR service in fallback mode) is
+    degraded, not healthy; a 2xx body without a known word is taken at its HTTP word.
+    """
+    if not fetched.ok:
+        return FAILING, fetched.first_line() or f"HTTP {fetched.status}"
+    try:
+        body = json.loads(fetched.body)
+    except ValueError:
+        return HEALTHY, ""
+    if not isinstance(body, dict):
+        return HEALTHY, ""
+    word = str(body.get("status", "")).strip().lower()
+    state = _BODY_STATES.get(word, HEALTHY)
+    if state == HEALTHY:
+        return HEALTHY, ""
+    return state, _body_reason(body, word)
+
+
+def _body_reason(body: dict, word: str) -> str:
+    """What is wrong, from the body: its error, and the checks that are not ok."""
+    parts = []
+    if body.get("error"):
+        parts.append(str(body["error"]))
+    if body.get("mode"):
+        parts.append(f"mode {body['mode']}")
+    checks = body.get("checks")
+    if isinstance(checks, dict):
+        parts += [f"{name}: {value}" for name, value in checks.items()
+                  if str(value).strip().lower() not in ("ok", "up", "pass", "healthy")]
+    reason = "; ".join(parts) or f"status {word}"
+    return reason.splitlines()[0][:200]
+
+
+def summarize(results: list[HealthResult]) -> str:
+    """One line for a round: "3 healthy, 1 degraded, 1 unknown (API server not answering)".
+
+    Each state is counted on its own: an unknown is never added to the failures, and a
+    degraded service is neither healthy nor failing.
+    """
+    if not results:
+        return "no services checked"
+    counts = Counter(r.state for r in results)
+    if counts[HEALTHY] == len(results):
+        return f"all {len(results)} services healthy"
+    parts = []
+    for state in STATES:
+        if counts[state]:
+            parts.append(f"{counts[state]} {state}")
+    # Why they are unknown, when it is one reason ("API server not answering"), without its details.
+    unknown = {r.detail.split(":", 1)[0] for r in results if r.state == UNKNOWN}
+    if len(unknown) == 1 and parts[-1].endswith(UNKNOWN):
+        parts[-1] += f" ({unknown.pop()})"
+    return ", ".join(parts)
+
+
+def naming(results: list[HealthResult]) -> str:
+    """Which services are failing and which degraded: "failing: task-service · degraded: emr-service"."""
+    groups = []
+    for state in (FAILING, DEGRADED):
+        names = [r.service for r in results if r.state == state]
+        if names:
+            groups.append(f"{state}: {', '.join(names)}")
+    return " · ".join(groups)
 
 
 def make_transport(settings: HealthSettings, guard: Guard, api_client=None):
@@ -118,14 +205,19 @@ class HealthChecker:
         at = self.clock()
         where = self.transport.where(service, s.port, s.path)
         try:
-            # The transport has its own timeout; this one also bounds a thread stuck in the proxy.
-            fetched = await asyncio.wait_for(self.transport.get(service, s.port, s.path), s.timeout + 1)
-        except (TransportError, asyncio.TimeoutError) as exc:
-            reason = visible(str(exc), DETAIL_LIMIT) or f"timed out after {s.timeout:g}s"
-            return HealthResult(service, at, False, None, None, reason, where)
-        # A body is whatever the service (or whoever controls it) answered.
-        detail = "" if fetched.ok else (visible(fetched.first_line(), DETAIL_LIMIT) or f"HTTP {fetched.status}")
-        return HealthResult(service, at, fetched.ok, fetched.status, fetched.elapsed, detail, fetched.where)
+            # The transport has its own timeout (and through the proxy, a short question to the
+            # API server after it); this one also bounds a thread stuck in the proxy.
+            fetched = await asyncio.wait_for(self.transport.get(service, s.port, s.path),
+                                             s.timeout + PING_TIMEOUT + 1)
+        except TransportError as exc:
+            return HealthResult(service, at, UNKNOWN if exc.unknown else FAILING, None, None, visible(str(exc), DETAIL_LIMIT), where)
+        except asyncio.TimeoutError:
+            if self.transport.proxied(service):
+                return HealthResult(service, at, UNKNOWN, None, None, "API server not answering", where)
+            return HealthResult(service, at, FAILING, None, None, f"timed out after {s.timeout:g}s", where)
+        state, detail = judge(fetched)
+        detail = visible(detail, DETAIL_LIMIT)  # a body is whatever the service (or whoever controls it) answered
+        return HealthResult(service, at, state, fetched.status, fetched.elapsed, detail, fetched.where)
 
     async def check_all(self) -> list[HealthResult]:
         results = await asyncio.gather(*(self.check(svc) for svc in self.settings.services))

@@ -15,11 +15,27 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import urllib3
+
+from irtui.kube.sources import ApiError, RawApi, network_reason
 from irtui.safety import Guard, LazyHttpClient
 
 
+# How long a check through the proxy that got no reply waits for the API server's own
+# /version, to tell a hung service (the server answers) from a hung server. One round trip.
+PING_TIMEOUT = 2.0
+
+
 class TransportError(Exception):
-    """The service could not be reached at all (refused, timed out, TLS)."""
+    """The service could not be reached at all (refused, timed out, TLS).
+
+    `unknown` is true when what failed was the way to the service, not the service: the API
+    server's proxy did not answer or could not be reached, which says nothing about it.
+    """
+
+    def __init__(self, message: str, *, unknown: bool = False) -> None:
+        super().__init__(message)
+        self.unknown = unknown
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,9 @@ class DirectHttp:
         self.overrides = dict(overrides or {})
         self._http = LazyHttpClient(guard or Guard(), timeout=timeout)
 
+    def proxied(self, service: str) -> bool:
+        return False
+
     def where(self, service: str, port: int, path: str) -> str:
         if service in self.overrides:
             return self.overrides[service]
@@ -86,10 +105,18 @@ class ServiceProxy:
         # A service may still be reached by a direct URL (config), e.g. one outside the cluster.
         self._direct = (DirectHttp("{service}", guard, timeout=timeout, overrides=overrides)
                         if overrides else None)
+        # The GET in flight per path. A caller that gives up waiting (a hung API server) does
+        # not end the thread, which the client's read retries can keep for several timeouts;
+        # the next round joins that request instead of stacking another thread behind it.
+        self._in_flight: dict[str, asyncio.Future[Fetched]] = {}
 
     def proxy_path(self, service: str, port: int, path: str) -> str:
         return (f"/api/v1/namespaces/{quote(self.namespace, safe='')}/services/"
                 f"{quote(service, safe='')}:{port}/proxy{path}")
+
+    def proxied(self, service: str) -> bool:
+        """Whether the check goes through the API server (rather than a direct URL)."""
+        return not (self._direct and service in self._direct.overrides)
 
     def where(self, service: str, port: int, path: str) -> str:
         if self._direct and service in self._direct.overrides:
@@ -100,7 +127,13 @@ class ServiceProxy:
         if self._direct and service in self._direct.overrides:
             return await self._direct.get(service, port, path)
         resource = self.proxy_path(service, port, path)
-        return await asyncio.to_thread(self._get_blocking, resource)
+        request = self._in_flight.get(resource)
+        if request is None or request.done():
+            request = asyncio.ensure_future(asyncio.to_thread(self._get_blocking, resource))
+            # Read its outcome even when every waiter has given up, so that no error is left unread.
+            request.add_done_callback(lambda done: done.cancelled() or done.exception())
+            self._in_flight[resource] = request
+        return await asyncio.shield(request)
 
     def _get_blocking(self, resource: str) -> Fetched:
         api = self.api_client
@@ -110,11 +143,23 @@ class ServiceProxy:
         )
         started = time.perf_counter()
         try:
-            response = api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
-            body = response.read()
-        except Exception as exc:  # urllib3 errors and ApiException(status=0) for TLS
-            raise TransportError(f"{resource}: {_reason(exc)}") from exc
-        return Fetched(response.status, body or b"", time.perf_counter() - started, resource)
+            # Not retried: the client's default read retries would stretch one check to four
+            # timeouts. A GET: the guard has nothing to refuse here.
+            response = api.rest_client.pool_manager.request(method, url, headers=headers, retries=False,
+                                                            timeout=urllib3.Timeout(total=self.timeout))
+        except Exception as exc:  # urllib3 errors in their many forms
+            reason = network_reason(exc)
+            if "timed out" not in reason:  # refused, reset, TLS: the API server, not the service
+                raise TransportError(f"API server unreachable: {reason}", unknown=True) from exc
+            # No reply through the proxy: the API server or the service behind it is hung.
+            # The API server itself tells which.
+            try:
+                RawApi(api).ping(PING_TIMEOUT)
+            except ApiError:
+                raise TransportError(f"API server not answering: no reply in {self.timeout:g}s",
+                                     unknown=True) from exc
+            raise TransportError(f"no reply in {self.timeout:g}s (the API server answers)") from exc
+        return Fetched(response.status, response.data or b"", time.perf_counter() - started, resource)
 
     async def aclose(self) -> None:
         if self._direct:

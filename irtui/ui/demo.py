@@ -37,7 +37,7 @@ from irtui.ui.main import open_connection, quiet_client_logs
 
 SCENARIOS = (
     "crashloop-task-service", "node-notready", "emr-integration-failure", "complete-outage",
-    "database-failure", "bad-deploy", "traffic-surge",
+    "database-failure", "bad-deploy", "traffic-surge", "security-breach",
 )
 
 

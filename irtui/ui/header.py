@@ -2,8 +2,9 @@
 
 This module owns the one-line `ClusterHeader`. It shows context, cluster URL, namespace,
 the identity actions run as, the connection state with its reason ("unreachable: connection
-refused · retry in 4s"), and a red "RO" badge when the session's guard is read-only (a
-"WRITE" badge when `--write` overrode a context configured read-only). It is
+refused · retry in 4s", or for a server that holds connections open and sends nothing,
+"API server not answering (no reply for 12 s)"), and a red "RO" badge when the session's guard
+is read-only (a "WRITE" badge when `--write` overrode a context configured read-only). It is
 redrawn only when one of those words changes.
 
 While the shared incident store is unreachable or replaying, a badge says so and names a
@@ -91,6 +92,7 @@ class ClusterHeader(Widget):
             "connecting": ("◌ connecting…", "yellow"),
             "degraded": ("◐ degraded", "bold yellow"),
             "unreachable": ("✖ UNREACHABLE", "bold white on red"),
+            "not answering": ("⏸ API server not answering", "bold black on yellow"),
         }
         word, style = styles.get(self.state, (self.state, ""))
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -108,7 +110,9 @@ class ClusterHeader(Widget):
             text.append(" ")
         text.append(word, style)
         # Every word here but the labels comes from a kubeconfig, a server or the OS.
-        if self.reason:
+        if self.reason and self.state == "not answering":
+            text.append(f" ({visible(self.reason, 300)})", "yellow")
+        elif self.reason:
             text.append(f": {visible(self.reason, 300)}", "red" if self.state == "unreachable" else "yellow")
         text.append("  │ ", "dim")
         text.append("ctx ", "dim")

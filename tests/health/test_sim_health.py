@@ -44,7 +44,7 @@ async def test_all_services_checked_through_the_service_proxy(sim_factory):
             if not task.ok:
                 break
             await asyncio.sleep(0.5)
-        assert not task.ok and task.status == 503
+        assert task.state == "failing" and task.status == 503
         # The service's own answer while a pod still serves, then the API server's once none is
         # ready: either way the first line says why.
         assert ("pool exhausted" in task.detail
@@ -53,3 +53,26 @@ async def test_all_services_checked_through_the_service_proxy(sim_factory):
     finally:
         await checker.aclose()
         kube.api_client.close()
+
+
+async def test_emr_fallback_mode_is_degraded_not_healthy(sim_factory):
+    """The fallback answers 200 with `"status":"degraded"`: the check reads the body."""
+    sim = started_sim(sim_factory)
+    sim.control("POST", "/sim/scenarios/emr-integration-failure")
+    sim.kubectl("set", "env", "deployment/emr-service", "-n", "emrtask-prod", "EMR_FALLBACK_MODE=true")
+    sim.control("POST", "/sim/advance", json={"seconds": 90})
+    kube = connect(kubeconfig=sim.kubeconfig, guard=Guard(read_only=True))
+    settings = HealthSettings(timeout=10, services=("emr-service", "task-service", "sync-service"))
+    checker = HealthChecker(settings, make_transport(settings, kube.guard, kube.api_client))
+    try:
+        results = {r.service: r for r in await checker.check_all()}
+    finally:
+        await checker.aclose()
+        kube.api_client.close()
+    emr = results["emr-service"]
+    assert (emr.state, emr.status) == ("degraded", 200), emr
+    assert "mode fallback" in emr.detail and "serving cached data" in emr.detail
+    assert results["task-service"].state == "healthy"
+    # sync-service still works, but cannot sync with the EMR: it says degraded, and why.
+    sync = results["sync-service"]
+    assert (sync.state, sync.status, sync.detail) == ("degraded", 200, "emr: unavailable (sync retrying)"), sync

