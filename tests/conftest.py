@@ -13,9 +13,11 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
@@ -123,6 +125,27 @@ def sim(sim_factory) -> Sim:
 @pytest.fixture
 def pg_dsn() -> str:
     return PG_DSN
+
+
+@pytest.fixture
+async def pg_schema(pg_dsn):
+    """A private schema (created by the store, dropped here): no collisions with others' tests."""
+    schema = f"irtui_t_{uuid.uuid4().hex[:12]}"
+    yield schema
+    conn = await asyncpg.connect(pg_dsn)
+    try:
+        statement = await conn.fetchval("SELECT format('DROP SCHEMA IF EXISTS %I CASCADE', $1::text)", schema)
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def actor():
+    """A responder for tests that write entries without an app."""
+    from irtui.incident.model import Actor
+
+    return Actor("alice", "bastion-1", "system:admin")
 
 
 @pytest.fixture(scope="module")

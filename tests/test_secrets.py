@@ -15,7 +15,6 @@ import stat
 import subprocess
 import sys
 import textwrap
-import uuid
 from pathlib import Path
 
 import asyncpg
@@ -226,16 +225,6 @@ async def test_no_corpus_secret_in_the_sqlite_file_or_the_report(tmp_path, monke
         assert "leak drill" in report and (REDACTED in report or REDACTED.replace("[", "\\[").replace("]", "\\]") in report)
         assert leaks(report) == [], fmt
 
-
-@pytest.fixture
-async def pg_schema(pg_dsn):
-    schema = f"irtui_t_{uuid.uuid4().hex[:12]}"
-    yield schema
-    conn = await asyncpg.connect(pg_dsn)
-    try:
-        await conn.execute(await conn.fetchval("SELECT format('DROP SCHEMA IF EXISTS %I CASCADE', $1::text)", schema))
-    finally:
-        await conn.close()
 
 
 async def test_no_corpus_secret_in_postgresql_rows(pg_dsn, pg_schema, tmp_path, monkeypatch, configured):

@@ -1,20 +1,11 @@
-"""Incident fixtures: a real SQLite file, a private PostgreSQL schema per test, a TCP proxy."""
+"""Incident fixtures: a real SQLite file, a PostgreSQL URL in a private schema, a TCP proxy.
 
 from __future__ import annotations
 
-import uuid
-
-import asyncpg
 import pytest
 
 from tcp_proxy import TcpProxy
-from irtui.incident.model import Actor
 from irtui.incident.store import open_store
-
-
-@pytest.fixture
-def actor() -> Actor:
-    return Actor("alice", "bastion-1", "system:admin")
 
 
 @pytest.fixture
@@ -23,19 +14,6 @@ async def sqlite_store(tmp_path):
     await store.open()
     yield store
     await store.close()
-
-
-@pytest.fixture
-async def pg_schema(pg_dsn):
-    """A private schema (created by the store, dropped here): no collisions with others' tests."""
-    schema = f"irtui_t_{uuid.uuid4().hex[:12]}"
-    yield schema
-    conn = await asyncpg.connect(pg_dsn)
-    try:
-        statement = await conn.fetchval("SELECT format('DROP SCHEMA IF EXISTS %I CASCADE', $1::text)", schema)
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from aiosmtpd.handlers import Message as MessageHandler
 
 from notify_helpers import SECRETS
 from receiver import Receiver
-from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
 from irtui.incident.store import open_store
 
@@ -64,11 +63,6 @@ def secrets(monkeypatch, receiver) -> dict[str, str]:
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
-
-
-@pytest.fixture
-def actor() -> Actor:
-    return Actor("alice", "bastion-1", "system:admin")
 
 
 @pytest.fixture
