@@ -14,15 +14,17 @@ from pathlib import Path
 
 from irtui.incident import sql
 from irtui.incident.model import Entry, canonical_json, details_json, entry_from_row, format_ts
-from irtui.incident.sqlite_store import connect_durable
+from irtui.incident.sqlite_store import connect_durable, connect_read_only
 
 
 class Outbox:
-    def __init__(self, path: Path, store_key: str) -> None:
+    def __init__(self, path: Path, store_key: str, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.store_key = store_key
         self._lock = threading.Lock()
-        self._conn = connect_durable(self.path)
+        # A read-only terminal shows what waits (another session of this user may have left
+        # entries) but creates and writes no file: the guard refuses every append first.
+        self._conn = connect_read_only(self.path) if read_only else connect_durable(self.path)
         self._conn.executescript(sql.load("local", "outbox_schema"))
         self._count = len(self.all())
 

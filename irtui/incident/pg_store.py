@@ -118,7 +118,8 @@ class PostgresStore(Store):
         from irtui.config import data_dir
 
         key = hashlib.sha256(f"{self.dsn}|{self.schema}".encode()).hexdigest()[:16]
-        self._outbox = Outbox(self._outbox_path or data_dir() / f"outbox-{key}.sqlite", key)
+        self._outbox = Outbox(self._outbox_path or data_dir() / f"outbox-{key}.sqlite", key,
+                              read_only=self.guard.read_only)
         try:
             self._pool = await self._connect()
         except OFFLINE_ERRORS as exc:

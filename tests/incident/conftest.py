@@ -1,4 +1,4 @@
-"""Incident fixtures: a real SQLite file, a PostgreSQL URL in a private schema, a TCP proxy.
+"""Incident fixtures: a real SQLite file, a PostgreSQL URL in a private schema, a TCP proxy."""
 
 from __future__ import annotations
 

@@ -9,8 +9,10 @@ reached PostgreSQL, what `irtui verify` says, and what the screen shows.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from incident_helpers import via_proxy, wait_for
 from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
@@ -189,8 +191,11 @@ async def test_a_read_only_screen_starts_with_the_store_down_and_writes_nothing(
             await proxy.restore()
             await until(pilot, lambda: app.session.incident_id == incident, "the wall screen to join")
             await until(pilot, lambda: "shared store unreachable" not in screen_text(app), "the badge to go")
+        data_home = Path(os.environ["XDG_DATA_HOME"])
     try:
         entries = await writer_store.entries(incident)
     finally:
         await writer_store.close()
     assert [e.actor.user for e in entries] == ["bob"]
+    # Not even an empty outbox file: a read-only terminal writes nothing at all.
+    assert not [p for p in data_home.rglob("*") if p.is_file()]
