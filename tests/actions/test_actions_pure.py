@@ -22,6 +22,7 @@ RUNBOOK_IDS = {
     "kube.unset_env", "kube.delete_secret", "kube.cordon", "kube.uncordon", "kube.drain",
     "forensics.collect", "health.check_all", "db.cancel_backend", "db.terminate_backend",
     "db.terminate_long_running", "db.promote_replica", "kube.edit_configmap", "kube.rollout_status",
+    "smoke.run", "dr.failover", "db.restore_backup", "vault.revoke_token",
 }
 
 
