@@ -84,6 +84,7 @@ from irtui.ui.panes.database import DatabasePane
 from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
+from irtui.ui.screens.output import output_view_factory
 from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
 
@@ -176,6 +177,10 @@ class WarRoom:
                                         db=parts.database.clients if parts.database is not None else None)
         self.action_controller = ActionController(self, env, session, selection=self.selected_target,
                                                   freeze=self.freeze_selection, thaw=self.thaw_selection)
+        env.extra["output_view"] = output_view_factory(self)
+        for spec in registry.use_custom(parts.settings.custom):  # a team's own steps, keys included
+            if spec.key:
+                self.bind(spec.key, f"{registry.APP_ACTION}('{spec.id}')", description=spec.title, show=False)
         self._frozen_pane: Any = None
         self._settle: Later | None = None
         self._unlisten = None
@@ -376,7 +381,7 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
         raise WarRoomError(str(exc)) from None
     guard = connection.guard
     try:
-        settings = ActionSettings.load(config, connection.context)
+        settings = ActionSettings.load(config, connection.context).with_custom(runbook.custom)
         user_keymap(config)  # a bad [keys] entry stops here, as one line, not in the UI
         redaction.configure(config)  # so does a bad [redaction] pattern
         NotifySettings.load(config)  # and so does a bad [notify]
