@@ -171,7 +171,8 @@ class ParamsScreen(ModalScreen[dict | None]):
                     yield Static("presets: " + "  ".join(f"[b]F{i + 1}[/b] {_esc(c)}" for i, c in enumerate(param.choices)),
                                  classes="presets")
                 default = self.defaults.get(param.name)
-                yield Input(value="" if default is None else str(default), id=f"param-{param.name}")
+                yield Input(value="" if default is None else str(default), id=f"param-{param.name}",
+                            password=param.secret)
             yield Static("", id="error")
             yield Static("enter: continue to the dry run   escape: cancel", classes="presets")
 
