@@ -70,7 +70,7 @@ class CustomAction:
             description=self.description or f"{self.title} (user-defined {self.kind} action)",
             dry_run=("none: a local script cannot be rehearsed; its exact argv is shown before it runs"
                      if self.kind == "script" else "none: an HTTP request cannot be rehearsed; it is shown before it is sent"),
-            undo=None, command=self.command, group="custom",
+            undo=None, command=self.command, group="custom", confirm=self.confirm,
             impl="irtui.actions.script:RunScript" if self.kind == "script" else "irtui.actions.custom:HttpAction",
         )
 

@@ -280,9 +280,12 @@ class ActionRunner:
                 typed=typed, warnings=warnings,
                 undo=prepared.undo.description if prepared.undo else None,
             )
-            if self.confirm is None:
+            # A team may declare a low-danger step of its own to run without asking; any
+            # guardrail (typed name, bulk, repeat) still asks.
+            asks = spec.confirm or danger > Danger.LOW or typed is not None or warnings
+            if asks and self.confirm is None:
                 return outcome("cancelled", "no way to confirm; nothing was sent", prepared.command)
-            if not await self.confirm(request):
+            if asks and not await self.confirm(request):
                 return outcome("cancelled", "not confirmed; nothing was sent", prepared.command)
 
         # 6. the real call, recorded before and after

@@ -163,6 +163,8 @@ class ActionSpec:
     # Some actions are high danger only for some parameters (scale to 0) or some targets
     # (deleting the database primary's pod).
     danger_for: Callable[[Mapping[str, Any], Target | None], Danger] | None = None
+    # False only for a team's own low-danger steps declared `confirm = false`.
+    confirm: bool = True
 
     def recordable(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The parameters as the journal may keep them: a secret only as a hash prefix."""
