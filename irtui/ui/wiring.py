@@ -204,6 +204,7 @@ class WarRoom:
                                           session.provisional, session.guard.read_only))
 
     def on_unmount(self) -> None:
+        registry.use_custom(())  # this session's own steps end with it
         self.cluster.remove_observer(self.session.observer)
         if self._unlisten is not None:
             self._unlisten()
