@@ -14,6 +14,7 @@ registry with the exec actions.
 from __future__ import annotations
 
 import hashlib
+import shlex
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -58,8 +59,6 @@ class CustomAction:
     @property
     def command(self) -> str:
         if self.kind == "script":
-            import shlex
-
             return shlex.join([f"<[scripts] {self.script}>", *self.args])
         return f"curl -X {self.method} {self.url}" + (" -d @body" if self.body else "")
 
@@ -170,7 +169,7 @@ class HttpAction(Impl):
         return Prepared(command=action.command, summary=summary, state={"action": action})
 
     async def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared):
-        from irtui.safety import guarded_http_client
+        from irtui.safety import ReadOnlyError, guarded_http_client
 
         action: CustomAction = prepared.state["action"]
         headers = {"Content-Type": "application/json"} if action.body else {}
@@ -178,9 +177,9 @@ class HttpAction(Impl):
             try:
                 response = await client.request(action.method, action.url, content=action.body or None,
                                                  headers=headers)
-            except Exception as exc:
-                if type(exc).__name__ == "ReadOnlyError":
-                    raise
+            except ReadOnlyError:
+                raise
+            except Exception as exc:  # refused, unreachable, timed out: one line
                 raise ActionError(f"{action.method} {action.url}: {exc or type(exc).__name__}") from None
         if response.status_code >= 400:
             raise ActionError(f"{action.method} {action.url} answered {response.status_code} {response.reason_phrase}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import shlex
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -33,8 +34,6 @@ class ScriptStep:
 
     @property
     def command(self) -> str:
-        import shlex
-
         return shlex.join([f"<[scripts] {self.script}>", *self.args])
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import sys
 import textwrap
 import time
 from pathlib import Path

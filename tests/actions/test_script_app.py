@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from war_room_help import isolated, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+from war_room_help import isolated, store_rows, until, war_args  # noqa: F401, F811 (isolated: a fixture)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notify"))
 from receiver import Receiver  # noqa: E402
