@@ -2,9 +2,12 @@
 command, how it is rehearsed, how it is undone.
 
 This module owns the list and the lookups the UI needs from it (Textual `Binding`s with
-ids so users can remap keys, palette entries, "what applies to this target"). The ids are
-the runbook's action ids; the runbook TOML refers to them, so renaming one is a breaking
-change. Implementations are named by dotted path and imported only when first run.
+ids so users can remap keys, palette entries, "what applies to this target"), the danger
+rules that depend on the target or the parameters, the scripts steps run (`SCRIPT_STEPS`),
+the steps a pane answers by showing (`SHOWN`), and a session's own steps (`use_custom`).
+The ids are the runbook's action ids; the runbook TOML names them and gives each step its
+target but never declares them again, so renaming one is a breaking change.
+Implementations are named by dotted path and imported only when first run.
 """
 
 from __future__ import annotations
@@ -274,7 +277,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         group="database", impl="irtui.actions.db:PromoteReplica",
     ),
     # --- local scripts ([scripts] in the config) ---
-    _script("smoke.run", "Run smoke tests", "V", Danger.LOW,
+    _script("smoke.run", "Run smoke tests", "Q", Danger.LOW,
             "Verify: smoke-tests.sh production, output streamed live; escape cancels."),
     _script("dr.failover", "Failover to DR region", "ctrl+d", Danger.HIGH,
             "P0 outage option C: failover-to-dr.sh moves the platform to the DR region."),

@@ -114,7 +114,7 @@ async def test_smoke_tests_run_from_their_key_with_output_on_screen(sim, isolate
         """)
 
     async def steps(pilot, app):
-        await pilot.press("V")
+        await pilot.press("Q")
         confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
                               "the confirmation")
         assert confirm.request.command == f"{smoke} production"
@@ -275,7 +275,7 @@ async def test_read_only_starts_no_script_and_sends_nothing(sim, isolated, recei
         """)
 
     async def steps(pilot, app):
-        for key in ("V", "ctrl+d", "ctrl+w", "f8"):
+        for key in ("Q", "ctrl+d", "ctrl+w", "f8"):
             await pilot.press(key)
             await pilot.pause(0.2)
             while len(app.screen_stack) > 1:
