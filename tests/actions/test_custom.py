@@ -125,6 +125,24 @@ danger = "low"
     assert read.status == "done" and len(receiver.to("/hooks/status")) == 1
 
 
+async def test_a_low_danger_step_declared_confirm_false_runs_without_asking(tmp_path, receiver, incident, declared):
+    settings = declared(ActionSettings.load(config_file(tmp_path, f"""
+[[actions.custom]]
+id = "cdn.warm"
+title = "Warm CDN"
+kind = "http"
+url = "{receiver.url}/hooks/warm"
+danger = "low"
+confirm = false
+""")))
+    responder = Responder()
+    env = ActionEnv(guard=Guard(), settings=settings, namespace=NS)
+    outcome = await runner_for(env, incident, responder).run("cdn.warm", NAMESPACE)
+    assert outcome.status == "done" and responder.requests == []
+    assert len(receiver.to("/hooks/warm")) == 1
+    assert [e.kind for e in incident.timeline[-2:]] == ["action_started", "action_finished"]
+
+
 @pytest.mark.parametrize("table, key, says", [
     ('id = "cdn.purge"\ntitle = "x"\nkind = "ftp"\n', "kind", "must be one of script, http"),
     ('id = "kube.scale"\ntitle = "x"\nkind = "http"\nurl = "http://h/"\n', "id", "is irtui's own action"),

@@ -107,7 +107,9 @@ async def run_app(sim, tmp_path, cfg: Config, steps, *, read_only: bool | None =
 
 
 async def test_smoke_tests_run_from_their_key_with_output_on_screen(sim, isolated):
-    smoke = script(isolated, "smoke.sh", 'echo "smoke $1"\necho "all green"\n')
+    # A title-setting escape and markup-looking text: both must arrive as visible characters.
+    smoke = script(isolated, "smoke.sh", 'echo "smoke $1"\nprintf "\\033]0;pwned\\007[bold]x[/bold]\\n"\n'
+                                         'echo "all green"\n')
     cfg = config(isolated, f"""
         [scripts]
         smoke_tests = "{smoke}"
@@ -123,6 +125,7 @@ async def test_smoke_tests_run_from_their_key_with_output_on_screen(sim, isolate
                              "the script's end")
         await until(pilot, lambda: "all green" in output_text(app), "the output on screen")
         assert "smoke production" in output_text(app) and "exit code 0" in screen.status_text
+        assert "\\x1b]0;pwned\\x07[bold]x[/bold]" in output_text(app)
         await pilot.press("escape")
         await until(pilot, lambda: len(app.screen_stack) == 1, "the view closed")
 
