@@ -98,6 +98,9 @@ class ActionSettings:
                 per = contexts.section(name).section(SECTION)
                 _reject_read_only(per)
                 per.reject_unknown(KEYS)
+                if "custom" in per.data:
+                    raise per.error("custom", "a team's own steps are declared once, in [[actions.custom]], "
+                                              "not per context")
         section.reject_unknown(KEYS)
         d = cls()
 

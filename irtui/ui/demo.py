@@ -227,6 +227,14 @@ DEMO_SCRIPTS = {
 }
 
 
+def use_demo_scripts(config: Config) -> None:
+    """The runbook's scripts in a drill: harmless examples that act on the simulator, unless
+    the config names the team's own."""
+    scripts = config.root.data.setdefault("scripts", {})
+    for name, path in DEMO_SCRIPTS.items():
+        scripts.setdefault(name, str(path))
+
+
 def run(args: Any) -> int:
     exit_on_hangup()
     quiet_client_logs()
@@ -238,11 +246,7 @@ def run(args: Any) -> int:
     # A drill has no Prometheus: unless the config says otherwise, read each service's
     # /metrics through the simulator's service proxy and compute the rates here.
     config.root.data.setdefault("metrics", {}).setdefault("source", "scrape")
-    # The runbook's scripts: harmless examples that act on the simulator, unless the config
-    # names the team's own.
-    scripts = config.root.data.setdefault("scripts", {})
-    for name, path in DEMO_SCRIPTS.items():
-        scripts.setdefault(name, str(path))
+    use_demo_scripts(config)
     sim = SimProcess()
     end_with_app(sim.proc)
     try:

@@ -173,3 +173,11 @@ async def test_the_runbooks_flush_cache_runs_the_demo_script_on_the_simulator(si
     annotations = env.kube.get(f"/apis/apps/v1/namespaces/{NS}/deployments/api-gateway")["metadata"]["annotations"]
     assert "irtui.demo/cache-flushed-at" in annotations
     assert incident.timeline[-1].details["details"]["exit_code"] == 0
+
+
+def test_a_team_step_is_not_declared_per_context(tmp_path):
+    config = config_file(tmp_path, '[[contexts."prod".actions.custom]]\nid = "cdn.purge"\ntitle = "x"\n'
+                                   'kind = "http"\nurl = "http://h/"\n')
+    with pytest.raises(ConfigError) as err:
+        ActionSettings.load(config, "prod")
+    assert "declared once, in [[actions.custom]]" in str(err.value) and str(err.value).startswith(str(tmp_path))

@@ -299,3 +299,42 @@ async def test_read_only_starts_no_script_and_sends_nothing(sim, isolated, recei
     await run_app(sim, isolated, cfg, steps, read_only=True)
     assert not marker.exists()
     assert receiver.requests == [] and vault.requests == []
+
+
+async def test_the_demo_runs_its_smoke_tests_and_flushes_the_cache_on_the_simulator(sim, isolated):
+    """The drill's own scripts, as `irtui demo` configures them: smoke tests pass against the
+    simulator, and the runbook's flush cache (a [[actions.custom]] step) acts on it."""
+    from irtui.actions.custom import CustomAction
+    from irtui.ui.demo import DemoApp, use_demo_scripts
+
+    cfg = Config.empty()
+    use_demo_scripts(cfg)
+    args = war_args(sim, isolated)
+    args.store = None
+    workdir = isolated / "demo-work"
+    workdir.mkdir()
+    connection = open_connection(args, cfg)
+    async with war_room(args, connection, cfg, app_class=DemoApp, workdir=workdir, sim_url=sim.url) as app:
+        flush = next(a for a in app.action_controller.env.settings.custom if a.id == "cache.flush")
+        assert isinstance(flush, CustomAction) and not flush.key  # the runbook gives it no key: the palette runs it
+        async with app.run_test(size=(140, 45)) as pilot:
+            await until(pilot, lambda: app.cluster.rows.get("pods"), "the pods pane")
+            await pilot.press("Q")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen), "the confirmation")
+            await pilot.press("y")
+            await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen.ended, "the smoke tests")
+            assert "PASS handover-service" in output_text(app) and "0 failed" in output_text(app)
+            await pilot.press("escape")
+            await until(pilot, lambda: not app.action_controller.busy and len(app.screen_stack) == 1, "the end")
+            await pilot.press("ctrl+p", *"Flush cache")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen), "the flush confirmation")
+            await pilot.press("y")
+            await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen.ended, "the flush")
+            assert "cache flushed" in output_text(app)
+            await pilot.press("escape")
+            await until(pilot, lambda: not app.action_controller.busy, "the end")
+        assert [o.status for o in app.action_controller.outcomes] == ["done", "done"]
+    patched = [r for r in sim.audit() if r.get("verb") == "patch" and "/deployments/" in r["path"]]
+    assert patched, "the flush script annotated no deployment"
