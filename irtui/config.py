@@ -218,7 +218,7 @@ class Section:
 # have no such module are checked here, on load, so that a typo such as `[cluster] readonly`
 # is an error rather than a setting quietly not set.
 SECTIONS = frozenset({"cluster", "incident", "runbook", "contacts", "actions", "metrics", "health", "database", "redaction", "notify",
-                      "keys", "contexts"})
+                      "keys", "contexts", "scripts"})
 PER_CONTEXT = frozenset({"cluster", "actions", "database"})  # [contexts."CTX".<section>]
 _SMALL_SECTIONS = {"cluster": frozenset({"read_only", "namespace"}), "incident": frozenset({"store", "timeline_key_env"}),
                    "runbook": frozenset({"file"})}

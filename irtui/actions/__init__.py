@@ -4,8 +4,10 @@
 - `model`: the plain data (ActionSpec, Target, Prepared, ConfirmRequest, Outcome).
 - `registry`: every action, declared once; Textual bindings with ids.
 - `executor`: the order of the steps, the guardrails, the 409 retry, the recording.
-- `kube`, `helm`, `db`, `forensics`, `health`, `exec`: the implementations.
+- `kube`, `helm`, `db`, `forensics`, `health`, `exec`, `script`, `vault`: the implementations.
+- `custom`: a team's own steps (`[[actions.custom]]`): their schema and the HTTP kind.
+- `output`: a running command's output made printable and digested for the timeline.
 - `kubeapi`: raw JSON requests over the session's guarded `ApiClient`.
 - `investigate`: what the logs and describe screens read.
-- `settings`: the `[actions]` config section; `journal`: the `Recorder` protocol.
+- `settings`: the `[actions]` and `[scripts]` config sections; `journal`: the `Recorder` protocol.
 """

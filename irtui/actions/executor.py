@@ -23,7 +23,7 @@ from irtui.actions.base import ActionEnv
 from irtui.actions.journal import Recorder, finished_text
 from irtui.actions.kubeapi import AccessCache, api_message
 from irtui.actions.model import (
-    ActionError, ActionSpec, Availability, ConfirmRequest, Danger, NothingToDo, Outcome, Prepared,
+    ActionError, ActionSpec, Availability, ConfirmRequest, Danger, Ended, NothingToDo, Outcome, Prepared,
     Target, UndoPlan,
 )
 from irtui.safety import ReadOnlyError
@@ -257,7 +257,7 @@ class ActionRunner:
 
         # 5. guardrails and confirmation (for anything that changes something)
         if spec.mutating:
-            danger = spec.effective_danger(params)
+            danger = spec.effective_danger(params, target)
             warnings = list(prepared.warnings)
             typed = prepared.typed_name or target.name if danger >= Danger.HIGH else None
             if len(prepared.targets) > self.env.settings.bulk_confirm_over:
@@ -282,16 +282,19 @@ class ActionRunner:
                 typed=typed, warnings=warnings,
                 undo=prepared.undo.description if prepared.undo else None,
             )
-            if self.confirm is None:
+            # A team may declare a low-danger step of its own to run without asking; any
+            # guardrail (typed name, bulk, repeat) still asks.
+            asks = spec.confirm or danger > Danger.LOW or typed is not None or warnings
+            if asks and self.confirm is None:
                 return outcome("cancelled", "no way to confirm; nothing was sent", prepared.command)
-            if not await self.confirm(request):
+            if asks and not await self.confirm(request):
                 return outcome("cancelled", "not confirmed; nothing was sent", prepared.command)
 
         # 6. the real call, recorded before and after
         details = {
             "action": spec.id, "target": target.label, "namespace": target.namespace,
             "context": self.env.context, "cluster": self.env.cluster_url, "actor": self.env.actor,
-            "command": prepared.command, "params": {k: v for k, v in params.items()},
+            "command": prepared.command, "params": spec.recordable(params),
         }
         try:
             await self.recorder.record("action_started", f"{spec.title} {target.label}: {prepared.command}", details)
@@ -308,6 +311,9 @@ class ActionRunner:
                 break
             except NothingToDo as exc:
                 status, message = "noop", str(exc)
+                break
+            except Ended as exc:
+                status, message, extra = exc.status, str(exc), exc.details
                 break
             except Exception as exc:  # recorded and shown, never raised into the UI
                 if _is_conflict(exc) and attempt + 1 < attempts:

@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 
+def fingerprint(secret: str) -> str:
+    """How a credential is named in a record: enough to match it, never enough to use it."""
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:12]
+
+
 class Danger(enum.IntEnum):
     """How bad a mistaken run is. HIGH asks for the target's name to be typed."""
 
@@ -74,6 +81,8 @@ class Param:
     # Offered as one-key presets; for set_env these are whole NAME=VALUE pairs.
     choices: tuple[str, ...] = ()
     help: str = ""
+    # A credential: typed masked, and kept in the record only as a hash prefix.
+    secret: bool = False
 
     def parse(self, raw: Any) -> Any:
         """The typed value of user input; raises ValueError with a sentence a human can read."""
@@ -151,11 +160,24 @@ class ActionSpec:
     # Factory for the implementation; resolved lazily so that listing declarations never
     # imports the kubernetes or asyncpg clients.
     impl: str = ""
-    # Some actions are high danger only for some parameters (scale to 0).
-    danger_for: Callable[[Mapping[str, Any]], Danger] | None = None
+    # Some actions are high danger only for some parameters (scale to 0) or some targets
+    # (deleting the database primary's pod).
+    danger_for: Callable[[Mapping[str, Any], Target | None], Danger] | None = None
+    # False only for a team's own low-danger steps declared `confirm = false`.
+    confirm: bool = True
 
-    def effective_danger(self, params: Mapping[str, Any]) -> Danger:
-        return self.danger_for(params) if self.danger_for else self.danger
+    def recordable(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The parameters as the journal may keep them: a secret only as a hash prefix."""
+        secret = {p.name for p in self.params if p.secret}
+        return {k: (fingerprint(str(v)) if k in secret else v) for k, v in params.items()}
+
+    def effective_danger(self, params: Mapping[str, Any], target: Target | None = None) -> Danger:
+        return self.danger_for(params, target) if self.danger_for else self.danger
+
+    @property
+    def kind(self) -> str:
+        """How the runbook lists it: a remediation changes something, a diagnostic reads."""
+        return "remediation" if self.mutating else "diagnostic"
 
 
 @dataclass(frozen=True)
@@ -250,6 +272,16 @@ class Availability:
 
 class ActionError(Exception):
     """The action cannot go ahead; the message is shown as is (nothing was sent)."""
+
+
+class Ended(Exception):
+    """The run ended otherwise than done (a script's non-zero exit, the responder's cancel):
+    `status` and `details` go into the record as they are."""
+
+    def __init__(self, status: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.details = details or {}
 
 
 class NothingToDo(Exception):

@@ -2,20 +2,27 @@
 command, how it is rehearsed, how it is undone.
 
 This module owns the list and the lookups the UI needs from it (Textual `Binding`s with
-ids so users can remap keys, palette entries, "what applies to this target"). The ids are
-the runbook's action ids; the runbook TOML refers to them, so renaming one is a breaking
-change. Implementations are named by dotted path and imported only when first run.
+ids so users can remap keys, palette entries, "what applies to this target"), the danger
+rules that depend on the target or the parameters, the scripts steps run (`SCRIPT_STEPS`),
+the steps a pane answers by showing (`SHOWN`), and a session's own steps (`use_custom`).
+The ids are the runbook's action ids; the runbook TOML names them and gives each step its
+target but never declares them again, so renaming one is a breaking change.
+Implementations are named by dotted path and imported only when first run.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 import shlex
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
-from irtui.actions.model import ActionSpec, Danger, Param
+from irtui.actions.model import ActionSpec, Danger, Param, Target
 from irtui.actions.settings import DEFAULT_ENV_PRESETS
+
+# What an action id looks like: `group.name` (the runbook and the key map refer to it).
+ACTION_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
 _SERVER_DRY_RUN = "server-side dry run (dryRun=All): the API server validates and admits the request without persisting it"
 
@@ -88,11 +95,55 @@ def read_only_refusal(spec: ActionSpec, settings) -> str | None:
     return f"{why} (a read-only check may run if [actions] allow_read_only_exec = true)" if step.read_only else why
 
 
-def _scale_danger(params) -> Danger:
+@dataclass(frozen=True)
+class ScriptStep:
+    """A local script a step runs: the `[scripts]` entry that gives its path, and its
+    arguments (an argv, never a shell string)."""
+
+    script: str
+    args: tuple[str, ...] = ()
+
+    @property
+    def command(self) -> str:
+        return shlex.join([f"<[scripts] {self.script}>", *self.args])
+
+
+SCRIPT_STEPS: dict[str, ScriptStep] = {
+    "smoke.run": ScriptStep("smoke_tests", ("production",)),
+    "dr.failover": ScriptStep("failover_to_dr"),
+    "db.restore_backup": ScriptStep("restore_database", ("latest",)),
+}
+
+_SCRIPT_DRY_RUN = "none: a local script cannot be rehearsed; its exact argv is shown before it starts"
+
+
+def _script(action_id: str, title: str, key: str, danger: Danger, description: str) -> ActionSpec:
+    return ActionSpec(
+        id=action_id, title=title, key=key, target_kinds=("namespace",), danger=danger,
+        # irtui cannot see what a script does, so it counts as a change: refused read-only.
+        mutating=True, description=description, dry_run=_SCRIPT_DRY_RUN, undo=None,
+        command=SCRIPT_STEPS[action_id].command, group="script", impl="irtui.actions.script:RunScript",
+    )
+
+
+def _scale_danger(params: Mapping[str, Any], target: Target | None = None) -> Danger:
     try:
         return Danger.HIGH if int(params.get("replicas", 1)) == 0 else Danger.MEDIUM
     except (TypeError, ValueError):
         return Danger.MEDIUM
+
+
+# The StatefulSet that runs the database primary; its pods are `postgres-0`, `postgres-1`...
+# (a StatefulSet names its pods `<name>-<ordinal>`, so the name alone says whose pod it is).
+DATABASE_PRIMARY = "postgres"
+_PRIMARY_POD = re.compile(rf"^{re.escape(DATABASE_PRIMARY)}-\d+$")
+
+
+def _pod_danger(params: Mapping[str, Any], target: Target | None = None) -> Danger:
+    """Deleting a pod is routine, unless it is the database primary: that is a failover."""
+    if target is not None and target.kind == "pod" and _PRIMARY_POD.match(target.name):
+        return Danger.HIGH
+    return Danger.MEDIUM
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -136,7 +187,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         description="Delete the pod gracefully; its controller creates a replacement.",
         dry_run=_SERVER_DRY_RUN, undo=None,
         command="kubectl delete pod <name> -n <namespace>",
-        impl="irtui.actions.kube:DeletePod",
+        impl="irtui.actions.kube:DeletePod", danger_for=_pod_danger,
     ),
     ActionSpec(
         id="kube.force_delete_pod", title="Force delete pod", key="ctrl+k",
@@ -312,6 +363,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
           "PgControlData"),
     _exec("exec.netstat", "Database connections (netstat)", "ctrl+n",
           "netstat -tn in task-service: its connections to postgres:5432 (Investigate).", "Netstat"),
+    # --- local scripts ([scripts] in the config) ---
+    _script("smoke.run", "Run smoke tests", "Q", Danger.LOW,
+            "Verify: smoke-tests.sh production, output streamed live; escape cancels."),
+    _script("dr.failover", "Failover to DR region", "ctrl+d", Danger.HIGH,
+            "P0 outage option C: failover-to-dr.sh moves the platform to the DR region."),
+    _script("db.restore_backup", "Restore database from backup", "ctrl+u", Danger.HIGH,
+            "Database failure step 6: restore-database.sh latest."),
+    # --- secrets manager ---
+    ActionSpec(
+        id="vault.revoke_token", title="Revoke Vault token", key="ctrl+w",
+        target_kinds=("namespace",), danger=Danger.HIGH, mutating=True,
+        description="Security breach step 2: revoke a compromised Vault token (POST /v1/auth/token/revoke).",
+        dry_run="none: Vault has no dry run; the request is shown (without any token) before it is sent",
+        undo=None, command="vault token revoke <token>",
+        params=(Param("token", "Token to revoke", str, None, help="the compromised token; recorded only as a hash prefix", secret=True),),
+        group="vault", impl="irtui.actions.vault:RevokeToken",
+    ),
 )
 
 
@@ -324,29 +392,107 @@ class View:
     key: str
     target_kinds: tuple[str, ...]
     description: str
+    command: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "diagnostic"
 
 
 VIEWS: tuple[View, ...] = (
     View("kube.logs", "Logs", "l", ("pod", "deployment", "statefulset"),
-         "Pod logs: follow, previous container, search, jump to errors."),
+         "Pod logs: follow, previous container, search, jump to errors.",
+         "kubectl logs -n <namespace> <pod> --tail=500"),
     View("kube.describe", "Describe", "d", ("pod", "deployment", "statefulset", "node"),
-         "Spec summary, conditions, container states and the object's events."),
+         "Spec summary, conditions, container states and the object's events.",
+         "kubectl describe <kind> <name> -n <namespace>"),
     View("actions.undo", "Undo last action", "U", (), "Offer the undo of the last action that has one."),
 )
 
+
+@dataclass(frozen=True)
+class Shown:
+    """A runbook step irtui answers by what a pane or screen already shows (pods, error
+    rates, the notify screen), not by running anything. Declared here so the runbook can
+    name it like an action and `irtui runbook check` knows it."""
+
+    id: str
+    title: str
+    # diagnostic | communication
+    kind: str
+    target_kinds: tuple[str, ...]
+    command: str
+    where: str
+
+
+SHOWN: tuple[Shown, ...] = (
+    Shown("kube.get_pods", "List pods", "diagnostic", ("namespace",), "kubectl get pods -n <namespace>",
+          "the pods pane"),
+    Shown("kube.get_nodes", "List nodes", "diagnostic", (), "kubectl get nodes", "the nodes pane"),
+    Shown("kube.get_statefulsets", "Show a StatefulSet", "diagnostic", ("statefulset",),
+          "kubectl get statefulset <name> -n <namespace>", "the workloads pane"),
+    Shown("kube.top_nodes", "Node resource usage", "diagnostic", (), "kubectl top nodes", "the nodes pane"),
+    Shown("kube.top", "Pod resource usage", "diagnostic", ("namespace",), "kubectl top pods -n <namespace>",
+          "the pods pane"),
+    Shown("kube.describe_nodes", "Describe nodes (allocated resources)", "diagnostic", ("node",),
+          'kubectl describe nodes | grep -A 5 "Allocated resources"', "describe (d) on a node"),
+    Shown("kube.events", "Events", "diagnostic", ("namespace",), "kubectl get events -n <namespace>",
+          "the events pane"),
+    Shown("kube.componentstatuses", "Control plane status", "diagnostic", (), "kubectl get componentstatuses",
+          "the header's API server state"),
+    Shown("git.recent_changes", "Recent changes", "diagnostic", (), 'git log --oneline --since="1 hour ago"',
+          "helm history (Y) and the rollout history"),
+    Shown("metrics.error_rates", "Error rates", "diagnostic", ("namespace",),
+          "curl <service>/metrics | grep http_request_errors_total", "the metrics pane"),
+    Shown("metrics.latency", "Response times", "diagnostic", ("namespace",),
+          "curl <service>/metrics | grep -E '(http_request_duration|error_rate)'", "the metrics pane"),
+    Shown("db.ping", "Database ping", "diagnostic", ("database",), "pg_isready", "the database pane"),
+    Shown("db.connections", "Database connections", "diagnostic", ("database",),
+          'psql -c "SELECT count(*) FROM pg_stat_activity;"', "the database pane"),
+    Shown("notify.slack", "Post to Slack", "communication", (), "(Slack incoming webhook) #incident-<timestamp>",
+          "the notify screen"),
+    Shown("notify.statuspage", "Update status page", "communication", (), "(Statuspage API)", "the notify screen"),
+    Shown("pagerduty.ack", "Acknowledge PagerDuty alert", "communication", (), "pagerduty acknowledge <incident_id>",
+          "the notify screen"),
+    Shown("pagerduty.resolve", "Resolve PagerDuty incident", "communication", (),
+          "pagerduty resolve <incident_id>", "the notify screen"),
+)
+
 _BY_ID = {spec.id: spec for spec in ACTIONS}
+_DECLARED: dict[str, View | Shown] = {item.id: item for item in (*VIEWS, *SHOWN)}
 _IMPLS: dict[str, object] = {}
+# A team's own steps ([[actions.custom]] in the config and the runbook), for this process.
+_CUSTOM: dict[str, ActionSpec] = {}
+
+
+def use_custom(actions: Iterable[Any]) -> list[ActionSpec]:
+    """Declare a team's own steps (`irtui.actions.custom.CustomAction`s) beside irtui's,
+    replacing any declared before; returns their specs."""
+    for action_id in _CUSTOM:
+        _IMPLS.pop(action_id, None)
+    _CUSTOM.clear()
+    for action in actions:
+        if action.id in _BY_ID or action.id in _DECLARED:
+            raise ValueError(f"{action.id!r} is irtui's own action: give the team's step its own id")
+        _CUSTOM[action.id] = action.spec()
+    return list(_CUSTOM.values())
 
 
 def get(action_id: str) -> ActionSpec:
     try:
-        return _BY_ID[action_id]
+        return _BY_ID.get(action_id) or _CUSTOM[action_id]
     except KeyError:
         raise KeyError(f"unknown action {action_id!r}") from None
 
 
 def all_actions() -> tuple[ActionSpec, ...]:
-    return ACTIONS
+    return (*ACTIONS, *_CUSTOM.values())
+
+
+def declared(step_id: str) -> ActionSpec | View | Shown | None:
+    """Whatever the id names (an action, a view, a shown step), or None: what a runbook may
+    refer to."""
+    return _BY_ID.get(step_id) or _DECLARED.get(step_id)
 
 
 def implementation(spec: ActionSpec):
@@ -354,13 +500,16 @@ def implementation(spec: ActionSpec):
     impl = _IMPLS.get(spec.id)
     if impl is None:
         module, _, name = spec.impl.partition(":")
-        impl = getattr(importlib.import_module(module), name)()
+        factory = getattr(importlib.import_module(module), name)
+        # One implementation class serves several declarations (scripts, a team's own
+        # steps): it is told which one it is.
+        impl = factory.for_spec(spec) if hasattr(factory, "for_spec") else factory()
         _IMPLS[spec.id] = impl
     return impl
 
 
 def for_kind(kind: str) -> list[ActionSpec]:
-    return [spec for spec in ACTIONS if kind in spec.target_kinds]
+    return [spec for spec in all_actions() if kind in spec.target_kinds]
 
 
 # The Textual action every binding calls; the app implements `action_run_irtui_action`.
@@ -375,8 +524,8 @@ def bindings(ids: Iterable[str] | None = None, *, show: bool = False, keys: dict
     keys = keys or {}
     wanted = set(ids) if ids is not None else None
     out = []
-    for item in (*ACTIONS, *VIEWS):
-        if wanted is not None and item.id not in wanted:
+    for item in (*all_actions(), *VIEWS):
+        if (wanted is not None and item.id not in wanted) or not item.key:
             continue
         out.append(Binding(keys.get(item.id, item.key), f"{APP_ACTION}('{item.id}')", item.title,
                            show=show, id=item.id, tooltip=item.description))

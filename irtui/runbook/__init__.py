@@ -5,7 +5,8 @@
     runbook = load_runbook("team.toml")   # raises RunbookErrors (a ConfigError) listing every problem
 
 `runbook.phases[i].items` are the tickable lines (checklist items, then command steps), each
-with `actions` (ids such as "kube.rollout_restart" described in `runbook.actions`);
+with `actions` (ids such as "kube.rollout_restart", declared in `irtui.actions.registry` or
+the runbook's own `[[actions.custom]]`; `runbook.actions` shows how each named one reads);
 `runbook.playbook_for(kind)`, `runbook.impact.suggest(answers)`, `runbook.templates[name]`.
 `runbook_path(args.runbook, config)` picks the file (flag > $IRTUI_RUNBOOK > [runbook] file).
 """

@@ -111,6 +111,8 @@ class PlaybookCommand:
     title: str
     command: str
     action: str | None
+    # What the step acts on: "deployment" (the responder picks which) or "deployment/task-service".
+    target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,12 +182,23 @@ class Escalation:
 
 @dataclass(frozen=True)
 class ActionDef:
+    """How the checklist shows an action the runbook names. Read from irtui's registry (or
+    the runbook's own [[actions.custom]]): a runbook never declares these facts itself."""
+
     id: str
     title: str
+    # diagnostic | remediation | communication
     kind: str
     command: str
     target: str = ""
     danger: str = "none"
+
+    @classmethod
+    def of(cls, item: Any) -> ActionDef:
+        """From a registry entry (ActionSpec, View, Shown)."""
+        danger = getattr(item, "danger", None)
+        return cls(item.id, item.title, item.kind, item.command, " or ".join(item.target_kinds),
+                   danger.label if danger is not None else "none")
 
 
 @dataclass(frozen=True)
@@ -205,6 +218,8 @@ class Runbook:
     statuses: tuple[str, ...]
     roles: tuple[tuple[str, str], ...]
     actions: dict[str, ActionDef]
+    # The runbook's own steps ([[actions.custom]]), in file order.
+    custom: tuple[Any, ...]
     report_fields: tuple[str, ...]
     report_template: str
     data: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
@@ -235,6 +250,9 @@ class Runbook:
                         commands=strs(row.get("commands")), group=row.get("group", ""), note=row.get("note", ""),
                         template=row.get("template", ""), severities=strs(row.get("severities")), is_step=is_step)
 
+        from irtui.actions.custom import from_table
+
+        custom = tuple(from_table(t) for t in data.get("actions", {}).get("custom", []))
         meta = data["runbook"]
         impact = data["impact_assessment"]
         comm = data["communication"]
@@ -264,7 +282,7 @@ class Runbook:
                 steps=tuple(PlaybookStep(
                     number=n, title=s["title"], within=parse_duration(s["within"]) if s.get("within") else None,
                     options=bool(s.get("options")),
-                    commands=tuple(PlaybookCommand(c.get("title", ""), c["command"], c.get("action"))
+                    commands=tuple(PlaybookCommand(c.get("title", ""), c["command"], c.get("action"), c.get("target"))
                                    for c in s.get("commands", [])),
                     notes=strs(s.get("notes")),
                     contacts=strs(s.get("contacts")) + ((s["contact"],) if s.get("contact") else ()),
@@ -287,9 +305,29 @@ class Runbook:
             ),
             statuses=strs(data["incident"]["statuses"]),
             roles=tuple((r["id"], r["title"]) for r in data["incident"].get("roles", [])),
-            actions={a["id"]: ActionDef(a["id"], a["title"], a["kind"], a["command"], a.get("target", ""),
-                                        a.get("danger", "none")) for a in data["actions"]},
+            actions=_named_actions(data, custom),
+            custom=custom,
             report_fields=strs(data.get("report", {}).get("fields")),
             report_template=data.get("templates", {}).get(data.get("report", {}).get("template", "report"), {}).get("text", ""),
             data=data,
         )
+
+
+def _named_actions(data: dict[str, Any], custom: tuple[Any, ...]) -> dict[str, ActionDef]:
+    """Every action id the runbook names, as the registry (or its own custom steps) declares it."""
+    from irtui.actions import registry
+
+    named: list[str] = []
+    for phase in data["phases"]:
+        for row in (*phase.get("checklist", []), *phase.get("steps", [])):
+            named.extend(row.get("actions", []))
+    for book in data.get("playbooks", []):
+        for step in book["steps"]:
+            named.extend(c["action"] for c in step.get("commands", []) if c.get("action"))
+    own = {c.id: ActionDef(c.id, c.title, "remediation" if not c.read_only else "diagnostic", c.command, c.target,
+                           c.danger.label) for c in custom}
+    out: dict[str, ActionDef] = dict(own)
+    for action_id in named:
+        if action_id not in out:
+            out[action_id] = ActionDef.of(registry.declared(action_id))
+    return out

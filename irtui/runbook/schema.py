@@ -60,7 +60,9 @@ BOOL_ = K("bool", False)
 ITEM = T({"id": S, "text": S, "actions": STRS_})
 STEP = T({"id": S, "group": S_, "title": S, "commands": STRS_, "actions": STRS_, "note": S_,
           "template": S_, "severities": STRS_})
-PLAYBOOK_COMMAND = T({"title": S_, "command": S, "action": S_})
+# `target` is what the step acts on: a kind ("deployment") or a kind and a name
+# ("deployment/task-service"); the kind must be one the action applies to.
+PLAYBOOK_COMMAND = T({"title": S_, "command": S, "action": S_, "target": S_})
 PLAYBOOK_STEP = T({"title": S, "within": DUR_, "options": BOOL_, "commands": A(PLAYBOOK_COMMAND, False),
                    "notes": STRS_, "contact": S_, "contacts": STRS_})
 
@@ -120,14 +122,11 @@ SCHEMA = T({
                                                                           "priority": S}), False)}, False),
     }, False),
     "report": T({"title": S_, "template": S, "fields": STRS}, False),
-    "actions": A(T({"id": S, "title": S, "kind": S, "target": S_, "command": S, "danger": S_})),
+    "actions": "actions",  # only [[actions.custom]]: checked below
 })
 TEMPLATE = T({"title": S_, "channel": S_, "subject": S_, "text": S})
-ACTION_KINDS = ("diagnostic", "remediation", "communication")
-DANGERS = ("none", "low", "high")
 SEVERITY_ID = re.compile(r"^P\d$")
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
-ACTION_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
 Problem = tuple[tuple, str]  # (key path, message)
 
@@ -152,7 +151,34 @@ def _type_ok(kind: str, value: Any) -> str | None:
     raise AssertionError(kind)
 
 
+def _check_actions(value: Any, path: tuple, problems: list[Problem]) -> None:
+    # An action's danger, key, target kind and command are declared once, in irtui's
+    # registry; a runbook only names them. A runbook may add its team's own steps.
+    from irtui.actions import custom
+
+    if isinstance(value, list):
+        problems.append((path, "actions are declared in irtui's registry: steps name them by id "
+                               "(a team's own steps go in [[actions.custom]])"))
+        return
+    if not isinstance(value, dict):
+        problems.append((path, f"must be a table, not {type(value).__name__}"))
+        return
+    for key in value:
+        if key != "custom":
+            problems.append((path + (key,), "unknown key (expected: custom)"))
+    tables = value.get("custom", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        problems.append((path + ("custom",), "must be an array of tables"))
+        return
+    for i, table in enumerate(tables):
+        for key, message in custom.problems(table):
+            problems.append((path + ("custom", i, key), message))
+
+
 def check_shape(value: Any, spec: Any, path: tuple, problems: list[Problem]) -> None:
+    if spec == "actions":
+        _check_actions(value, path, problems)
+        return
     if spec == "templates":
         if not isinstance(value, dict):
             problems.append((path, "must be a table of templates"))
@@ -210,13 +236,14 @@ def check_references(data: dict[str, Any], problems: list[Problem]) -> None:
                 seen[value] = path + (i, key)
         return seen
 
+    from irtui.actions import registry
+    from irtui.actions.model import TARGET_KINDS
+
     severities = unique(data.get("severities", []), "id", ("severities",), pattern=SEVERITY_ID)
-    actions = unique(data.get("actions", []), "id", ("actions",), pattern=ACTION_ID)
-    for i, action in enumerate(data.get("actions", [])):
-        if action.get("kind") not in ACTION_KINDS:
-            problems.append((("actions", i, "kind"), f"must be one of {', '.join(ACTION_KINDS)}"))
-        if "danger" in action and action["danger"] not in DANGERS:
-            problems.append((("actions", i, "danger"), f"must be one of {', '.join(DANGERS)}"))
+    own = data.get("actions", {}).get("custom", []) if isinstance(data.get("actions"), dict) else []
+    own = own if isinstance(own, list) else []
+    customs = {t["id"]: t for t in own if isinstance(t, dict) and isinstance(t.get("id"), str)}
+    unique([t for t in own if isinstance(t, dict)], "id", ("actions", "custom"))
     phases = unique(data.get("phases", []), "id", ("phases",), pattern=ID)
     templates = data.get("templates", {}) if isinstance(data.get("templates"), dict) else {}
 
@@ -225,8 +252,28 @@ def check_references(data: dict[str, Any], problems: list[Problem]) -> None:
             problems.append((path, f"unknown severity {value!r} (defined: {', '.join(severities)})"))
 
     def act(value: Any, path: tuple) -> None:
-        if isinstance(value, str) and value not in actions:
-            problems.append((path, f"unknown action {value!r} (add it to [[actions]])"))
+        if isinstance(value, str) and registry.declared(value) is None and value not in customs:
+            problems.append((path, f"unknown action {value!r} (neither irtui's nor in [[actions.custom]])"))
+
+    def target(action: Any, value: Any, path: tuple) -> None:
+        if not isinstance(value, str):
+            return
+        kind, _, name = value.partition("/")
+        if kind not in TARGET_KINDS:
+            problems.append((path, f"unknown target kind {kind!r} (one of: {', '.join(TARGET_KINDS)})"))
+            return
+        if "/" in value and (not name or "<" in name or "/" in name):
+            problems.append((path, f"bad target {value!r} (a kind, or kind/name such as deployment/task-service)"))
+            return
+        if not isinstance(action, str):
+            problems.append((path, "a target needs an action"))
+            return
+        declared = registry.declared(action)
+        kinds = declared.target_kinds if declared is not None else (
+            (customs[action].get("target", "namespace"),) if action in customs else None)
+        if kinds is not None and kind not in kinds:
+            applies = " or ".join(kinds) if kinds else "no target"
+            problems.append((path, f"{action} applies to {applies}, not {kind}"))
 
     def phase_ref(value: Any, path: tuple) -> None:
         if isinstance(value, str) and value not in phases:
@@ -261,7 +308,9 @@ def check_references(data: dict[str, Any], problems: list[Problem]) -> None:
         for s, step in enumerate(book.get("steps", []) if isinstance(book.get("steps"), list) else []):
             for c, command in enumerate(step.get("commands", []) if isinstance(step, dict) and isinstance(step.get("commands"), list) else []):
                 if isinstance(command, dict):
-                    act(command.get("action"), ("playbooks", b, "steps", s, "commands", c, "action"))
+                    where = ("playbooks", b, "steps", s, "commands", c)
+                    act(command.get("action"), where + ("action",))
+                    target(command.get("action"), command.get("target"), where + ("target",))
 
     impact = data.get("impact_assessment", {})
     if isinstance(impact, dict):

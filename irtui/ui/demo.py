@@ -218,6 +218,23 @@ async def _drill(args: Any, connection, config: Config, sim: SimProcess) -> int:
     return await run_war_room(args, connection, config, app_class=DemoApp, workdir=sim.workdir, sim_url=sim.url)
 
 
+_SCRIPTS_DIR = Path(__file__).resolve().parent.parent / "demo" / "scripts"
+DEMO_SCRIPTS = {
+    "smoke_tests": _SCRIPTS_DIR / "smoke-tests.sh",
+    "failover_to_dr": _SCRIPTS_DIR / "failover-to-dr.sh",
+    "restore_database": _SCRIPTS_DIR / "restore-database.sh",
+    "flush_cache": _SCRIPTS_DIR / "flush-cache.sh",
+}
+
+
+def use_demo_scripts(config: Config) -> None:
+    """The runbook's scripts in a drill: harmless examples that act on the simulator, unless
+    the config names the team's own."""
+    scripts = config.root.data.setdefault("scripts", {})
+    for name, path in DEMO_SCRIPTS.items():
+        scripts.setdefault(name, str(path))
+
+
 def run(args: Any) -> int:
     exit_on_hangup()
     quiet_client_logs()
@@ -229,6 +246,7 @@ def run(args: Any) -> int:
     # A drill has no Prometheus: unless the config says otherwise, read each service's
     # /metrics through the simulator's service proxy and compute the rates here.
     config.root.data.setdefault("metrics", {}).setdefault("source", "scrape")
+    use_demo_scripts(config)
     sim = SimProcess()
     end_with_app(sim.proc)
     try:

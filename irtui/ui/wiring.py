@@ -87,6 +87,7 @@ from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
 from irtui.ui.screens.exec import exec_view_factory
+from irtui.ui.screens.output import output_view_factory
 from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
 
@@ -180,6 +181,10 @@ class WarRoom:
                                         extra={"exec_view": exec_view_factory(self)})
         self.action_controller = ActionController(self, env, session, selection=self.selected_target,
                                                   freeze=self.freeze_selection, thaw=self.thaw_selection)
+        env.extra["output_view"] = output_view_factory(self)
+        for spec in registry.use_custom(parts.settings.custom):  # a team's own steps, keys included
+            if spec.key:
+                self.bind(spec.key, f"{registry.APP_ACTION}('{spec.id}')", description=spec.title, show=False)
         self._frozen_pane: Any = None
         self._settle: Later | None = None
         self._unlisten = None
@@ -203,6 +208,7 @@ class WarRoom:
                                           session.provisional, session.guard.read_only))
 
     def on_unmount(self) -> None:
+        registry.use_custom(())  # this session's own steps end with it
         self.cluster.remove_observer(self.session.observer)
         if self._unlisten is not None:
             self._unlisten()
@@ -380,7 +386,7 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
         raise WarRoomError(str(exc)) from None
     guard = connection.guard
     try:
-        settings = ActionSettings.load(config, connection.context)
+        settings = ActionSettings.load(config, connection.context).with_custom(runbook.custom)
         user_keymap(config)  # a bad [keys] entry stops here, as one line, not in the UI
         redaction.configure(config)  # so does a bad [redaction] pattern
         NotifySettings.load(config)  # and so does a bad [notify]

@@ -24,6 +24,7 @@ RUNBOOK_IDS = {
     "db.terminate_long_running", "db.promote_replica", "kube.edit_configmap", "kube.rollout_status",
     "exec.health_curl", "exec.fhir_check", "exec.oauth_check", "exec.verify_data", "exec.pg_isready",
     "exec.pg_controldata", "exec.netstat",
+    "smoke.run", "dr.failover", "db.restore_backup", "vault.revoke_token",
 }
 
 

@@ -174,7 +174,7 @@ def test_structure_matches_the_document():
     assert rb.impact.when_unsure == "higher" and "higher" in rb.impact.advice
     required = {"kube.get_pods", "kube.rollout_restart", "kube.rollout_restart_all", "kube.scale", "kube.delete_pod",
                 "kube.force_delete_pod", "kube.rollback", "helm.rollback", "helm.history", "kube.set_env",
-                "kube.delete_secret", "kube.cordon", "kube.drain", "kube.logs", "kube.describe", "kube.events",
+                "kube.delete_secret", "kube.logs", "kube.describe", "kube.events",
                 "kube.top", "health.check_all", "metrics.error_rates", "db.ping", "db.connections",
                 "db.terminate_long_running", "db.promote_replica", "forensics.collect", "notify.slack",
                 "notify.statuspage", "pagerduty.ack", "pagerduty.resolve"}

@@ -181,7 +181,8 @@ class ParamsScreen(ModalScreen[dict | None]):
                         presets += [*(["  "] if i else []), (f"F{i + 1}", "bold"), " ", _line(choice)]
                     yield Static(Content.assemble(*presets), classes="presets")
                 default = self.defaults.get(param.name)
-                yield Input(value="" if default is None else str(default), id=f"param-{param.name}")
+                yield Input(value="" if default is None else str(default), id=f"param-{param.name}",
+                            password=param.secret)
             yield Static("", id="error")
             yield Static("enter: continue to the dry run   escape: cancel", classes="presets")
 
