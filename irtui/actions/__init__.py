@@ -6,7 +6,7 @@
 - `executor`: the order of the steps, the guardrails, the 409 retry, the recording.
 - `kube`, `helm`, `db`, `forensics`, `health`, `exec`, `script`, `vault`: the implementations.
 - `custom`: a team's own steps (`[[actions.custom]]`): their schema and the HTTP kind.
-- `output`: a running command's output made printable and digested for the timeline.
+- `output`: a running command's output (a script, an exec) made visible and digested for the timeline.
 - `kubeapi`: raw JSON requests over the session's guarded `ApiClient`.
 - `investigate`: what the logs and describe screens read.
 - `settings`: the `[actions]` and `[scripts]` config sections; `journal`: the `Recorder` protocol.

@@ -7,94 +7,20 @@ first ready pod of the workload), says exactly what will run (argv and the equiv
 output as it arrives to the live view the app provides, and returns what the timeline keeps:
 the command, the exit code and a bounded digest of the output.
 
-The live view is `env.extra["exec_view"]`, a callable `(title, prepared) -> ExecView`; the
+The live view is `env.extra["exec_view"]`, a callable `(title, prepared) -> OutputView`; the
 app installs one that opens a screen. Without one (tests of the bare executor, scripts) the
 output is only digested.
 """
 
 from __future__ import annotations
 
-import hashlib
 import shlex
-from collections import deque
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping
 
 from irtui.actions import registry
 from irtui.actions.base import ActionEnv, Impl, ns_of
 from irtui.actions.model import AccessCheck, ActionError, Prepared, Target
-from irtui.text import visible_lines
-
-HEAD_BYTES = 1024
-TAIL_BYTES = 1024
-
-
-class OutputDigest:
-    """What the timeline keeps of an output of any size: its first and last lines (about
-    `HEAD_BYTES + TAIL_BYTES`), its size, and the sha256 of all of it, so a copy kept
-    elsewhere can be matched against the record."""
-
-    def __init__(self) -> None:
-        self._sha = hashlib.sha256()
-        self._head = bytearray()
-        self._tail: deque[bytes] = deque()
-        self._tail_size = 0
-        self.size = 0
-        self.lines = 0
-
-    def feed(self, data: bytes) -> None:
-        self._sha.update(data)
-        self.size += len(data)
-        self.lines += data.count(b"\n")
-        room = HEAD_BYTES - len(self._head)
-        if room > 0:
-            self._head += data[:room]
-            data = data[room:]
-        if data:
-            self._tail.append(data)
-            self._tail_size += len(data)
-            while self._tail and self._tail_size - len(self._tail[0]) >= TAIL_BYTES:
-                self._tail_size -= len(self._tail.popleft())
-
-    def summary(self) -> dict[str, Any]:
-        head = decode_output(bytes(self._head))
-        tail_bytes = b"".join(self._tail)
-        omitted = self.size - len(self._head) - len(tail_bytes)
-        if len(tail_bytes) > TAIL_BYTES:
-            omitted += len(tail_bytes) - TAIL_BYTES
-            tail_bytes = tail_bytes[-TAIL_BYTES:]
-        tail = decode_output(tail_bytes)
-        if omitted > 0:
-            # Cut at line boundaries so neither part starts or ends mid-line.
-            head = head.rsplit("\n", 1)[0] + "\n" if "\n" in head else head
-            tail = tail.split("\n", 1)[1] if "\n" in tail else tail
-        return {"bytes": self.size, "lines": self.lines, "sha256": self._sha.hexdigest(),
-                "head": head, "tail": tail, "omitted_bytes": max(0, omitted)}
-
-
-def decode_output(data: bytes) -> str:
-    """Bytes from a container as text to show and keep: control characters made visible."""
-    return visible_lines(data.decode("utf-8", "replace"))
-
-
-class ExecView(Protocol):
-    """Where live output goes; called from the worker thread that runs the exec."""
-
-    def output(self, channel: int, data: bytes) -> None: ...
-
-    def finished(self, exit_code: int | None, message: str) -> None: ...
-
-    def cancelled(self) -> bool: ...
-
-
-class _NoView:
-    def output(self, channel: int, data: bytes) -> None:
-        pass
-
-    def finished(self, exit_code: int | None, message: str) -> None:
-        pass
-
-    def cancelled(self) -> bool:
-        return False
+from irtui.actions.output import NoView, OutputDigest, OutputView
 
 
 def _first_ready_pod(env: ActionEnv, kind: str, namespace: str, name: str) -> dict:
@@ -174,7 +100,7 @@ class RunInPod(Impl):
 
         state = prepared.state
         make_view = env.extra.get("exec_view")
-        view: ExecView = make_view(registry.get(self.action_id).title, prepared) if make_view else _NoView()
+        view: OutputView = make_view(registry.get(self.action_id).title, prepared) if make_view else NoView()
         digest = OutputDigest()
 
         def output(channel: int, data: bytes) -> None:

@@ -1,36 +1,22 @@
 """A command's output as irtui shows and keeps it: control characters made visible, and a
 bounded digest for the timeline.
 
-This module owns `printable`, `OutputDigest` and `OutputView`, the protocol of the live view
-a running command writes into (the app provides one that opens a screen; without one the
-output is only digested). It opens nothing and imports nothing from Textual.
+This module owns `OutputDigest`, `decode_output` and `OutputView`, the protocol of the live
+view a running command (a local script, an exec in a pod) writes into: the app provides one
+that opens a screen; without one the output is only digested. It opens nothing and imports
+nothing from Textual.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import deque
 from typing import Any, Protocol
 
+from irtui.text import visible_lines
+
 HEAD_BYTES = 1024
 TAIL_BYTES = 1024
-
-# C0 and C1 controls except newline and tab, DEL, and the Unicode controls that reorder or
-# hide text (bidi overrides, zero-width characters).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-
-
-def printable(text: str) -> str:
-    """Foreign text made safe to show and keep: control characters become visible escapes
-    (`\\x1b`, `\\u202e`) instead of acting on the terminal or hiding what follows."""
-
-    def escape(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-    return _CONTROL.sub(escape, text.replace("\r\n", "\n"))
-
 
 class OutputDigest:
     """What the timeline keeps of an output of any size: its first and last lines (at most
@@ -60,13 +46,13 @@ class OutputDigest:
                 self._tail_size -= len(self._tail.popleft())
 
     def summary(self) -> dict[str, Any]:
-        head = _decode(bytes(self._head))
+        head = decode_output(bytes(self._head))
         tail_bytes = b"".join(self._tail)
         omitted = self.size - len(self._head) - len(tail_bytes)
         if len(tail_bytes) > TAIL_BYTES:
             omitted += len(tail_bytes) - TAIL_BYTES
             tail_bytes = tail_bytes[-TAIL_BYTES:]
-        tail = _decode(tail_bytes)
+        tail = decode_output(tail_bytes)
         if omitted > 0:
             # Cut at line boundaries so neither part starts or ends mid-line.
             head = head.rsplit("\n", 1)[0] + "\n" if "\n" in head else head
@@ -75,8 +61,9 @@ class OutputDigest:
                 "head": head, "tail": tail, "omitted_bytes": max(0, omitted)}
 
 
-def _decode(data: bytes) -> str:
-    return printable(data.decode("utf-8", "replace"))
+def decode_output(data: bytes) -> str:
+    """A command's bytes as text to show and keep: control characters made visible."""
+    return visible_lines(data.decode("utf-8", "replace"))
 
 
 class OutputView(Protocol):

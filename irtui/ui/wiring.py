@@ -86,7 +86,6 @@ from irtui.ui.panes.database import DatabasePane
 from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
-from irtui.ui.screens.exec import exec_view_factory
 from irtui.ui.screens.output import output_view_factory
 from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
@@ -178,7 +177,7 @@ class WarRoom:
         self.database_pane = parts.database
         env = ActionEnv.from_connection(connection, parts.settings,
                                         db=parts.database.clients if parts.database is not None else None,
-                                        extra={"exec_view": exec_view_factory(self)})
+                                        extra={"exec_view": output_view_factory(self, from_thread=True)})
         self.action_controller = ActionController(self, env, session, selection=self.selected_target,
                                                   freeze=self.freeze_selection, thaw=self.thaw_selection)
         env.extra["output_view"] = output_view_factory(self)

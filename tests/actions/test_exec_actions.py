@@ -12,7 +12,7 @@ import pytest
 from actionhelp import NS, Responder, await_for, make_env, runner_for, wait_for
 
 from irtui.actions import registry
-from irtui.actions.exec import HEAD_BYTES, TAIL_BYTES, OutputDigest, decode_output
+from irtui.actions.output import HEAD_BYTES, TAIL_BYTES, OutputDigest, decode_output
 from irtui.actions.model import Target
 from irtui.kube.exec import ExecError, run_exec
 from irtui.safety import ReadOnlyError

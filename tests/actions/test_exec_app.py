@@ -19,7 +19,7 @@ from irtui.incident.session import IncidentSession
 from irtui.incident.store import open_store
 from irtui.ui.main import open_connection
 from irtui.ui.screens.confirm import ConfirmActionScreen
-from irtui.ui.screens.exec import ExecScreen
+from irtui.ui.screens.output import OutputScreen
 from irtui.ui.wiring import war_room
 
 HEALTH_ARGV = ["curl", "-fsS", "http://localhost:3000/health"]
@@ -65,13 +65,13 @@ async def test_health_from_inside_a_pod_streams_and_is_recorded(sim, isolated):
             assert confirm.request.command.endswith(f"exec -n emrtask-prod {pod} -c api-gateway -- "
                                                     "curl -fsS http://localhost:3000/health")
             await pilot.press("y")
-            view = await until(pilot, lambda: isinstance(app.screen, ExecScreen) and app.screen, "the exec view")
+            view = await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen, "the exec view")
             await until(pilot, lambda: view.ended, "the command to end")
             text = screen_text(app)
             assert '"status": "ok"' in text and "exit 0" in text
             assert 'argv ["curl", "-fsS", "http://localhost:3000/health"]' in text
             await pilot.press("escape")
-            await until(pilot, lambda: not isinstance(app.screen, ExecScreen), "the exec view to close")
+            await until(pilot, lambda: not isinstance(app.screen, OutputScreen), "the exec view to close")
             await until(pilot, lambda: app.action_controller.outcomes, "the outcome")
             assert app.action_controller.outcomes[-1].status == "done"
 
@@ -99,7 +99,7 @@ async def test_a_failing_check_shows_and_records_its_exit_code(sim, isolated):
             await pilot.press("ctrl+y")  # verify:data, in task-service
             await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen), "the confirmation", timeout=120)
             await pilot.press("y")
-            view = await until(pilot, lambda: isinstance(app.screen, ExecScreen) and app.screen, "the exec view")
+            view = await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen, "the exec view")
             await until(pilot, lambda: view.ended, "the command to end")
             assert view.exit_code == 1 and "exit 1" in screen_text(app)
             await pilot.press("escape")
@@ -118,13 +118,13 @@ async def test_read_only_key_runs_nothing_and_the_palette_says_why(sim, isolated
             await pilot.press("J")
             await pilot.pause(0.3)
             await app.workers.wait_for_complete()
-            assert not isinstance(app.screen, (ConfirmActionScreen, ExecScreen))
+            assert not isinstance(app.screen, (ConfirmActionScreen, OutputScreen))
             await pilot.press("ctrl+p", *"Health from inside")
             await until(pilot, lambda: "UNAVAILABLE: read-only: running a command in a pod is a create on "
                                        "pods/exec" in " ".join(screen_text(app).split()), "the palette's reason")
             await pilot.press("enter")  # chosen anyway: refused like the key
             await pilot.pause(0.3)
             await app.workers.wait_for_complete()
-            assert not isinstance(app.screen, (ConfirmActionScreen, ExecScreen))
+            assert not isinstance(app.screen, (ConfirmActionScreen, OutputScreen))
             assert all(o.status == "unavailable" for o in app.action_controller.outcomes)
     assert _execs(sim) == []

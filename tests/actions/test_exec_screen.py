@@ -14,7 +14,7 @@ from war_room_help import screen_text, until
 
 from irtui.actions.model import Prepared
 from irtui.kube.exec import run_exec
-from irtui.ui.screens.exec import ExecScreen, exec_view_factory
+from irtui.ui.screens.output import OutputScreen, output_view_factory
 
 
 class Host(App):
@@ -35,7 +35,7 @@ def _pod(sim) -> str:
 async def _run_in_view(app, env, pod: str, argv: list[str]):
     """What the exec action does: open the view from the worker thread and stream into it."""
     def work():
-        view = exec_view_factory(app)("test exec", _prepared(pod, argv))
+        view = output_view_factory(app, from_thread=True)("test exec", _prepared(pod, argv))
         result = run_exec(env.kube.api, env.guard, NS, pod, None, argv, on_output=view.output,
                           cancelled=view.cancelled)
         view.finished(result.exit_code, "cancelled" if result.cancelled else f"exit {result.exit_code}")
@@ -50,7 +50,7 @@ async def test_escape_cancels_a_running_command_then_closes(sim, tmp_path):
     app = Host()
     async with app.run_test(size=(140, 40)) as pilot:
         task = await _run_in_view(app, env, pod, ["sh", "-c", "echo started; sleep 300"])
-        view = await until(pilot, lambda: isinstance(app.screen, ExecScreen) and app.screen, "the exec view")
+        view = await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen, "the exec view")
         await until(pilot, lambda: "started" in screen_text(app), "the first line, while it runs")
         assert not view.ended
         await pilot.press("escape")
@@ -59,7 +59,7 @@ async def test_escape_cancels_a_running_command_then_closes(sim, tmp_path):
         await until(pilot, lambda: view.ended, "the view to say it ended")
         assert "cancelled" in screen_text(app)
         await pilot.press("escape")
-        await until(pilot, lambda: not isinstance(app.screen, ExecScreen), "the view to close")
+        await until(pilot, lambda: not isinstance(app.screen, OutputScreen), "the view to close")
 
 
 async def test_control_characters_from_a_container_are_shown_escaped(sim, tmp_path):
@@ -68,7 +68,7 @@ async def test_control_characters_from_a_container_are_shown_escaped(sim, tmp_pa
     app = Host()
     async with app.run_test(size=(140, 40)) as pilot:
         task = await _run_in_view(app, env, pod, ["echo", "\x1b[2Jwiped\u202egnp.exe [b]bold[/b]"])
-        view = await until(pilot, lambda: isinstance(app.screen, ExecScreen) and app.screen, "the exec view")
+        view = await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen, "the exec view")
         await until(pilot, lambda: view.ended and task.done(), "the command to end")
         text = screen_text(app)
         assert "␛[2Jwiped\\u202egnp.exe [b]bold[/b]" in text

@@ -125,7 +125,7 @@ async def test_smoke_tests_run_from_their_key_with_output_on_screen(sim, isolate
                              "the script's end")
         await until(pilot, lambda: "all green" in output_text(app), "the output on screen")
         assert "smoke production" in output_text(app) and "exit code 0" in screen.status_text
-        assert "\\x1b]0;pwned\\x07[bold]x[/bold]" in output_text(app)
+        assert "␛]0;pwned␇[bold]x[/bold]" in output_text(app)
         await pilot.press("escape")
         await until(pilot, lambda: len(app.screen_stack) == 1, "the view closed")
 
