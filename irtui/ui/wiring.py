@@ -67,6 +67,7 @@ from irtui.actions.base import ActionEnv
 from irtui.actions.model import Target
 from irtui.actions.settings import ActionSettings
 from irtui.config import Config, ConfigError
+from irtui.detect import Alerts, DetectSettings, Evidence, Finding, evaluate, suggest
 from irtui.incident.boot import contacts as config_contacts
 from irtui.incident.boot import start_session
 from irtui.incident.clocks import ClockPolicy
@@ -81,6 +82,7 @@ from irtui.runbook.model import Runbook
 from irtui.ui.app import IrtuiApp
 from irtui.ui.header import store_badge
 from irtui.ui.incident import ChecklistSidebar, ClockBar, DeclareIncidentScreen, IncidentCommands, NoteScreen, TimelinePane
+from irtui.ui.incident.alert import AlertBanner, terminal_alert
 from irtui.ui.panes import PaneSpec
 from irtui.ui.panes.database import DatabasePane
 from irtui.ui.panes.health import HealthPane
@@ -142,6 +144,7 @@ class WarRoomParts:
     panes: list[PaneSpec] = field(default_factory=list)
     database: DatabasePane | None = None
     keys: dict[str, str] = field(default_factory=dict)  # the user's [keys] remaps
+    detect: DetectSettings = field(default_factory=DetectSettings)
 
 
 class WarRoom:
@@ -183,6 +186,10 @@ class WarRoom:
         self._frozen_pane: Any = None
         self._settle: Later | None = None
         self._unlisten = None
+        self.detect_settings = parts.detect
+        self.alerts = Alerts()
+        self._health_results: list = []
+        self._metrics_snapshot = None
 
     # -- start and stop ------------------------------------------------------------------
 
@@ -196,6 +203,9 @@ class WarRoom:
         self._unlisten = self.session.listen(self._incident_changed)
         every_second(self.header, self._show_store)
         self._show_store()
+        self.main_screen.mount(AlertBanner(), before="#body")
+        # Once a second: a burst of Warning events also ends by time passing, with no change.
+        self.second.subscribe(self, lambda _now: self._detect())
 
     def _show_store(self) -> None:
         session = self.session
@@ -216,6 +226,41 @@ class WarRoom:
             self.cluster.add_observer(self.session.observer)
         if entry is None or entry.kind in ("declared", "closed"):
             self.refresh_bindings()  # the footer's Declare / Note follow the incident
+            self._detect()
+
+    # -- detection: findings while no incident is open become an alert -------------------
+
+    def on_health_pane_checked(self, message: HealthPane.Checked) -> None:
+        self._health_results = list(message.results)
+        self._detect()
+
+    def on_metrics_pane_updated(self, message: MetricsPane.Updated) -> None:
+        self._metrics_snapshot = message.snapshot
+        self._detect()
+
+    def findings(self) -> list[Finding]:
+        rows = self.cluster.rows
+        evidence = Evidence(rows["pods"].values(), rows["nodes"].values(), rows["events"].values(),
+                            self._health_results, self._metrics_snapshot)
+        return evaluate(evidence, self.detect_settings)
+
+    def _detect(self) -> None:
+        if not self.screen_stack:  # starting or shutting down
+            return
+        banners = self.main_screen.query(AlertBanner)
+        if not banners:
+            return
+        findings = self.findings()
+        new, _ = self.alerts.update(findings)
+        if self.session.is_open:
+            # The incident is the answer to what was found; its timeline records the rest.
+            banners.first().show([], None)
+            return
+        read_only = self.session.guard.read_only
+        declare_key = None if read_only else self.war_room_keys.get("incident.declare", "I")
+        banners.first().show(findings, declare_key)
+        if new and self.detect_settings.notify_terminal:
+            terminal_alert(self, "irtui: incident detected", " · ".join(f.reason for f in new))
 
     # -- keys ----------------------------------------------------------------------------
 
@@ -252,7 +297,8 @@ class WarRoom:
                 self.notify(f"{incident_id} declared. The clock bar counts from detection; "
                             f"t shows the timeline, N adds a note, {checklist}.", title="Incident", timeout=8)
 
-        self.push_screen(DeclareIncidentScreen(self.session, self.runbook), declared)
+        self.push_screen(DeclareIncidentScreen(self.session, self.runbook, suggest(self.findings(), self.runbook)),
+                         declared)
 
     def action_add_note(self) -> None:
         def written(text: str | None) -> None:
@@ -384,6 +430,7 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
         user_keymap(config)  # a bad [keys] entry stops here, as one line, not in the UI
         redaction.configure(config)  # so does a bad [redaction] pattern
         NotifySettings.load(config)  # and so does a bad [notify]
+        DetectSettings.from_config(config)  # and a bad [detect]
         panes = [
             PaneSpec("metrics", "Metrics", _once(MetricsPane.from_config(
                 config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL)), key="m"),
@@ -445,7 +492,8 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
         raise WarRoomError(f"cannot open the status-update queue: {_one_line(exc)}") from None
     timeline = PaneSpec("timeline", "Timeline", lambda: TimelinePane(session, runbook, contacts, notifier=notifier),
                         key="t")
-    parts = WarRoomParts(session, runbook, settings, contacts, [timeline, *panes], database, user_keymap(config))
+    parts = WarRoomParts(session, runbook, settings, contacts, [timeline, *panes], database, user_keymap(config),
+                         DetectSettings.from_config(config))
     app = None
     try:
         from irtui.ui.main import build_app
