@@ -112,7 +112,8 @@ def _crash_loops(pods: list[PodRow], settings: DetectSettings) -> list[Finding]:
         name = _workload_name(workload)
         found.append(Finding(CRASHLOOP, f"{CRASHLOOP}/{workload}",
                              f"{name}: {len(looping)}/{len(members)} pods crash-looping (up to {restarts} restarts)",
-                             (name,), {"workload": workload, "looping": len(looping), "pods": len(members)}))
+                             (name,), {"workload": workload, "looping": len(looping), "pods": len(members),
+                                       "ready": sum(1 for p in members if _ready(p))}))
     return found
 
 

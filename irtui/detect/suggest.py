@@ -57,7 +57,7 @@ def _availability(rules: dict[str, list[Finding]], findings: list[Finding]) -> t
 def _core_features(rules: dict[str, list[Finding]], findings: list[Finding]) -> tuple[str, str]:
     if HEALTH in rules:
         return "No", rules[HEALTH][0].reason
-    down = [f for f in rules.get(CRASHLOOP, []) if f.facts["looping"] == f.facts["pods"]]
+    down = [f for f in rules.get(CRASHLOOP, []) if not f.facts["ready"]]
     if down:
         return "No", down[0].reason + ": no pod serves"
     return "Partial", findings[0].reason
@@ -76,9 +76,8 @@ def _playbook(rules: dict[str, list[Finding]], findings: list[Finding], runbook:
     health = rules.get(HEALTH, [None])[0]
     if DATABASE in rules and "database" in kinds:
         why = rules[DATABASE][0].reason
-        if health is not None and health.facts["database"] and len(health.facts["database"]) == health.facts["failing"]:
-            n = len(health.facts["database"])
-            why += f", and {n}/{n} failing services report the database"
+        if health is not None and health.facts["database"]:
+            why += f", and {len(health.facts['database'])}/{health.facts['failing']} failing services report the database"
         return "database", why
     if health is not None and health.facts["failing"] == health.facts["checked"] and "outage" in kinds:
         return "outage", health.reason

@@ -77,10 +77,10 @@ class DeclareIncidentScreen(ModalScreen[str | None]):
                 if hint is not None and question.id in hint.answer_reasons:
                     yield self._reason(hint.answer_reasons[question.id])
             yield Static(Content(visible_lines(impact.advice)), id="declare-advice")
-            severity = hint.severity if hint is not None and hint.severity in severities else Select.BLANK
+            severity = hint.severity if hint is not None and hint.severity in severities else Select.NULL
             yield Select([(Text(visible(f"{s.label} ({s.impact})")), s.id) for s in self.runbook.severities],
                          prompt="Severity", id="declare-severity", value=severity)
-            if severity is not Select.BLANK:
+            if severity is not Select.NULL:
                 yield self._reason(f"{severity}, from the answers above", id="declare-severity-reason")
             services = ", ".join(hint.services) if hint is not None else ""
             yield Input(value=services, placeholder=visible("Affected services, comma separated: "
@@ -89,7 +89,7 @@ class DeclareIncidentScreen(ModalScreen[str | None]):
             if hint is not None and hint.services:
                 yield self._reason("; ".join(f"{name}: {why}" for name, why in hint.services.items()),
                                    id="declare-services-reason")
-            kind = hint.playbook if hint is not None and hint.playbook in kinds else Select.BLANK
+            kind = hint.playbook if hint is not None and hint.playbook in kinds else Select.NULL
             yield Select([(Text(visible(p.title)), p.kind) for p in self.runbook.playbooks],
                          prompt="Playbook (optional)", id="declare-kind", value=kind)
             if hint is not None:
@@ -140,14 +140,14 @@ class DeclareIncidentScreen(ModalScreen[str | None]):
         if not title:
             error.update("A title is required.")
             return
-        if severity is Select.BLANK:
+        if severity is Select.NULL:
             error.update("Choose a severity (answer the questions, or pick one; when unsure, the higher).")
             return
         services = [s.strip() for s in self.query_one("#declare-services", Input).value.split(",") if s.strip()]
         kind = self.query_one("#declare-kind", Select).value
         ago = self.query_one("#declare-detected", Input).value.strip()
         detected_at = self.session.now() - timedelta(minutes=int(ago)) if ago.isdigit() else None
-        incident_kind = None if kind is Select.BLANK else str(kind)
+        incident_kind = None if kind is Select.NULL else str(kind)
         details = None
         if self.suggestion is not None:
             chosen = {"answers": dict(self.answers), "severity": str(severity), "services": services,
