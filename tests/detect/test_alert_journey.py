@@ -82,3 +82,26 @@ async def test_scenario_alerts_and_declares_from_evidence(scenario, sim, isolate
     assert details["suggested"]["severity_reason"]
     assert details["chosen"] == {"answers": details["suggested"]["answers"], "severity": severity,
                                  "services": details["suggested"]["services"], "playbook": kind}
+
+
+@pytest.mark.timeout(300)
+async def test_the_banner_goes_when_the_fault_clears_and_comes_back_with_it(sim, isolated):
+    config_file = isolated / "config.toml"
+    config_file.write_text(CONFIG)
+    config = Config.load(config_file)
+    args = war_args(sim, isolated)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await until(pilot, lambda: app.cluster.rows["pods"], "the pods")
+            await control(sim, "POST", "/sim/scenarios/complete-outage")
+            await control(sim, "POST", "/sim/advance", json={"seconds": 30})
+            await until(pilot, lambda: "health checks fail" in banner(app), "the banner", timeout=120)
+            await control(sim, "DELETE", "/sim/scenarios/complete-outage")
+            await control(sim, "POST", "/sim/advance", json={"seconds": 60})
+            await until(pilot, lambda: not banner(app), "the banner to clear", timeout=120)
+            assert not app.alerts.active
+            await control(sim, "POST", "/sim/scenarios/complete-outage")
+            await control(sim, "POST", "/sim/advance", json={"seconds": 30})
+            await until(pilot, lambda: "health checks fail" in banner(app), "the banner again", timeout=120)
+            assert not app.session.is_open

@@ -139,6 +139,11 @@ def test_one_service_down_is_p1_and_a_slow_one_p2():
     assert one.answers == {"services_available": "Partial", "core_features": "No"}
     assert one.severity == "P1" and one.playbook is None
     assert one.answer_reasons["core_features"] == "task-service: 1/1 pods crash-looping (up to 4 restarts): no pod serves"
+    # One pod crash-looping beside one that runs but is not ready: still no pod serves.
+    starting = [*down, pod("task-service-b", "Deployment/task-service", ready="0/1")]
+    assert suggest(evaluate(Evidence(starting, now=NOW), SETTINGS), runbook).severity == "P1"
+    serving = [*down, pod("task-service-c", "Deployment/task-service")]
+    assert suggest(evaluate(Evidence(serving, now=NOW), SETTINGS), runbook).severity == "P2"
     slow = MetricsSnapshot("prom", 0, {"sync-service": ServicePoint(1, 0.0, 1.5)})
     two = suggest(evaluate(Evidence(metrics=slow, now=NOW), SETTINGS), runbook)
     assert two.severity == "P2" and list(two.services) == ["sync-service"]
