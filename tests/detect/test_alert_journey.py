@@ -105,3 +105,37 @@ async def test_the_banner_goes_when_the_fault_clears_and_comes_back_with_it(sim,
             await control(sim, "POST", "/sim/advance", json={"seconds": 30})
             await until(pilot, lambda: "health checks fail" in banner(app), "the banner again", timeout=120)
             assert not app.session.is_open
+
+
+@pytest.mark.timeout(300)
+async def test_the_responder_changes_a_suggestion_and_both_are_recorded(sim, isolated):
+    config_file = isolated / "config.toml"
+    config_file.write_text(CONFIG)
+    config = Config.load(config_file)
+    args = war_args(sim, isolated)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await until(pilot, lambda: app.cluster.rows["pods"], "the pods")
+            await control(sim, "POST", "/sim/scenarios/complete-outage")
+            await control(sim, "POST", "/sim/advance", json={"seconds": 30})
+            await until(pilot, lambda: "5/5 health checks fail" in banner(app), "the banner", timeout=120)
+            await pilot.press("I")
+            await until(pilot, lambda: isinstance(app.screen, DeclareIncidentScreen), "the declare form")
+            for _ in range(10):  # tab from the title down to the services
+                if app.focused is not None and app.focused.id == "declare-services":
+                    break
+                await pilot.press("tab")
+            assert app.focused.id == "declare-services"
+            await pilot.press("ctrl+u", *"postgres, api-gateway", "enter")
+            await until(pilot, lambda: app.session.is_open, "the incident to be declared")
+            incident_id = app.session.incident_id
+
+    declared = next(r for r in store_rows(isolated / "incidents.sqlite", incident_id) if r["kind"] == "declared")
+    details = declared["details"]
+    assert details["services"] == ["postgres", "api-gateway"]
+    assert details["chosen"]["services"] == ["postgres", "api-gateway"]
+    assert details["suggested"]["services"][:5] == ["api-gateway", "task-service", "emr-service", "sync-service",
+                                                    "handover-service"]
+    assert details["suggested"]["service_reasons"]["api-gateway"] == "5/5 health checks fail"
+    assert details["chosen"]["severity"] == details["suggested"]["severity"] == "P0"
