@@ -22,7 +22,7 @@ from irtui.kube.model import EventRow, NodeRow, PodRow
 from irtui.metrics.model import MetricsSnapshot
 
 # Rule names, also the first part of each finding's key.
-HEALTH, ERRORS, LATENCY, CRASHLOOP, NODE, DATABASE, WARNINGS = (
+HEALTH, ERRORS, LATENCY, CRASHLOOP, NODE, DATABASE, WARNING_BURST = (
     "health", "error-rate", "latency", "crashloop", "node-notready", "database-primary", "warning-burst",
 )
 
@@ -119,8 +119,8 @@ def _crash_loops(pods: list[PodRow], settings: DetectSettings) -> list[Finding]:
 
 def _nodes(nodes: Iterable[NodeRow]) -> list[Finding]:
     return [Finding(NODE, f"{NODE}/{n.name}/{n.ready_since}",
-                    f"node {n.name} is {n.status.split(',', 1)[0]}" + (f" since {n.ready_since}" if n.ready_since else ""),
-                    (), {"node": n.name})
+                    f"node {n.name} is {n.status.split(',', 1)[0]}"
+                    + (f" since {n.ready_since}" if n.ready_since else ""), (), {"node": n.name})
             for n in sorted(nodes, key=lambda n: n.name) if not n.ready]
 
 
@@ -150,8 +150,8 @@ def _warnings(events: Iterable[EventRow], settings: DetectSettings, now: datetim
     for e in recent:
         reasons[e.reason] += e.count if e.first is not None and e.first.timestamp() >= cutoff else 1
     top = ", ".join(f"{reason} x{n}" for reason, n in reasons.most_common(3))
-    return [Finding(WARNINGS, WARNINGS, f"{count} Warning events in {settings.warning_window:g} s ({top})", (),
-                    {"count": count, "reasons": dict(reasons)})]
+    reason = f"{count} Warning events in {settings.warning_window:g} s ({top})"
+    return [Finding(WARNING_BURST, WARNING_BURST, reason, (), {"count": count, "reasons": dict(reasons)})]
 
 
 class Alerts:

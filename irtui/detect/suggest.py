@@ -77,13 +77,14 @@ def _playbook(rules: dict[str, list[Finding]], findings: list[Finding], runbook:
     if DATABASE in rules and "database" in kinds:
         why = rules[DATABASE][0].reason
         if health is not None and health.facts["database"]:
-            why += f", and {len(health.facts['database'])}/{health.facts['failing']} failing services report the database"
+            told, failing = len(health.facts["database"]), health.facts["failing"]
+            why += f", and {told}/{failing} failing services report the database"
         return "database", why
     if health is not None and health.facts["failing"] == health.facts["checked"] and "outage" in kinds:
         return "outage", health.reason
     if "emr" in kinds and any("emr-service" in f.services for f in findings if f.rule in (HEALTH, ERRORS)):
-        return "emr", "emr-service " + ("fails its health check" if health is not None and "emr-service" in health.services
-                                         else "errors over the threshold")
+        failing = health is not None and "emr-service" in health.services
+        return "emr", "emr-service " + ("fails its health check" if failing else "errors over the threshold")
     return None, "no playbook's symptoms match; the general procedure applies"
 
 

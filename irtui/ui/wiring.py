@@ -68,6 +68,7 @@ from irtui.actions.model import Target
 from irtui.actions.settings import ActionSettings
 from irtui.config import Config, ConfigError
 from irtui.detect import Alerts, DetectSettings, Evidence, Finding, evaluate, suggest
+from irtui.detect.rules import WARNING_BURST
 from irtui.incident.boot import contacts as config_contacts
 from irtui.incident.boot import start_session
 from irtui.incident.clocks import ClockPolicy
@@ -190,6 +191,7 @@ class WarRoom:
         self.alerts = Alerts()
         self._health_results: list = []
         self._metrics_snapshot = None
+        self._detected_generation = -1
 
     # -- start and stop ------------------------------------------------------------------
 
@@ -204,8 +206,7 @@ class WarRoom:
         every_second(self.header, self._show_store)
         self._show_store()
         self.main_screen.mount(AlertBanner(), before="#body")
-        # Once a second: a burst of Warning events also ends by time passing, with no change.
-        self.second.subscribe(self, lambda _now: self._detect())
+        self.second.subscribe(self, self._detect_each_second)
 
     def _show_store(self) -> None:
         session = self.session
@@ -238,6 +239,13 @@ class WarRoom:
         self._metrics_snapshot = message.snapshot
         self._detect()
 
+    def _detect_each_second(self, _now: float) -> None:
+        # The rules read every row; with nothing changed they are read again only while a
+        # burst of Warning events is on, since that one ends by time passing alone.
+        if self.cluster.generation != self._detected_generation or any(
+                f.rule == WARNING_BURST for f in self.alerts.active.values()):
+            self._detect()
+
     def findings(self) -> list[Finding]:
         rows = self.cluster.rows
         evidence = Evidence(rows["pods"].values(), rows["nodes"].values(), rows["events"].values(),
@@ -250,6 +258,7 @@ class WarRoom:
         banners = self.main_screen.query(AlertBanner)
         if not banners:
             return
+        self._detected_generation = self.cluster.generation
         findings = self.findings()
         new, _ = self.alerts.update(findings)
         if self.session.is_open:

@@ -19,7 +19,8 @@ CONFIG = "[health]\ninterval = 2\ntimeout = 2\n"
 # scenario -> (simulated seconds to let pass, what the banner names, severity, playbook kind,
 #              a service the form names, words of the playbook's reason)
 SCENARIOS = {
-    "crashloop-task-service": (60, ("task-service", "crash-looping", "health checks fail"), "P1", None, "task-service", "no playbook"),
+    "crashloop-task-service": (60, ("task-service", "crash-looping", "health checks fail"), "P1", None,
+                               "task-service", "no playbook"),
     "complete-outage": (30, ("primary database not ready", "5/5 health checks fail"), "P0", "database",
                         "api-gateway", "and 4/5 failing services report the database"),
     "node-notready": (90, ("NotReady",), "P2", None, "", "no playbook"),

@@ -31,7 +31,8 @@ def node(name: str, ready: bool = True) -> NodeRow:
 
 def warning(name: str, reason: str, count: int, age: float) -> EventRow:
     at = NOW - timedelta(seconds=age)
-    return EventRow(f"emrtask-prod/{name}", name, "emrtask-prod", "Warning", reason, "", "Pod/x", count, at, at, "kubelet")
+    return EventRow(f"emrtask-prod/{name}", name, "emrtask-prod", "Warning", reason, "", "Pod/x", count, at, at,
+                    "kubelet")
 
 
 def health(states: dict[str, str], detail: str = "") -> list[HealthResult]:
@@ -88,7 +89,8 @@ def test_crash_loops_are_one_finding_per_workload():
 
 
 def test_notready_nodes_and_the_primary_database():
-    pods = [pod("postgres-0", "StatefulSet/postgres", ready="0/1"), pod("postgres-replica-0", "StatefulSet/postgres-replica", ready="0/1")]
+    pods = [pod("postgres-0", "StatefulSet/postgres", ready="0/1"),
+            pod("postgres-replica-0", "StatefulSet/postgres-replica", ready="0/1")]
     found = rules(Evidence(pods, [node("w1"), node("w2", ready=False)], now=NOW))
     assert found == {"node-notready/w2/2026-11-28T04:58:00Z": "node w2 is NotReady since 2026-11-28T04:58:00Z",
                      "database-primary": "primary database not ready: postgres-0 0/1 Running"}
@@ -138,7 +140,8 @@ def test_one_service_down_is_p1_and_a_slow_one_p2():
     one = suggest(evaluate(Evidence(down, now=NOW), SETTINGS), runbook)
     assert one.answers == {"services_available": "Partial", "core_features": "No"}
     assert one.severity == "P1" and one.playbook is None
-    assert one.answer_reasons["core_features"] == "task-service: 1/1 pods crash-looping (up to 4 restarts): no pod serves"
+    assert one.answer_reasons["core_features"] == (
+        "task-service: 1/1 pods crash-looping (up to 4 restarts): no pod serves")
     # One pod crash-looping beside one that runs but is not ready: still no pod serves.
     starting = [*down, pod("task-service-b", "Deployment/task-service", ready="0/1")]
     assert suggest(evaluate(Evidence(starting, now=NOW), SETTINGS), runbook).severity == "P1"
