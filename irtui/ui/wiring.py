@@ -4,8 +4,11 @@ This module owns assembling the parts built elsewhere into one app and running i
 `run_war_room(args, connection, config, feed)` loads the runbook, opens the incident store
 and session, builds the metrics, health, timeline and (when a DSN is configured) database
 panes, the clock bar and checklist sidebar, the action bindings, controller and palette
-providers, feeds cluster observations to the open incident, routes the database pane's
-remediation keys through the action framework, runs the app, and closes what it opened.
+providers, feeds cluster observations to the open incident, feeds the detection rules
+(`irtui.detect`: cluster rows, health rounds, metrics snapshots) whose findings, while no
+incident is open, become the alert banner and the declare form's suggestions, routes the
+database pane's remediation keys through the action framework, runs the app, and closes
+what it opened.
 `war_room(...)` is the same assembly as an async context manager (tests drive the app it
 yields with `run_test`). `irtui demo` passes its app class and `workdir=`, so a drill's
 incidents and audit journal stay in the demo's own directory.
