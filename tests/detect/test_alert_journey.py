@@ -140,3 +140,23 @@ async def test_the_responder_changes_a_suggestion_and_both_are_recorded(sim, iso
                                                     "handover-service"]
     assert details["suggested"]["service_reasons"]["api-gateway"] == "5/5 health checks fail"
     assert details["chosen"]["severity"] == details["suggested"]["severity"] == "P0"
+
+
+@pytest.mark.timeout(300)
+async def test_error_rates_scraped_from_the_services_fire_the_error_rule(sim, isolated):
+    config_file = isolated / "config.toml"
+    config_file.write_text(CONFIG + '[metrics]\nsource = "scrape"\ninterval = 2\n')
+    config = Config.load(config_file)
+    args = war_args(sim, isolated)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await until(pilot, lambda: app.cluster.rows["pods"], "the pods")
+            await control(sim, "POST", "/sim/scenarios/emr-integration-failure")
+            await until(pilot, lambda: "error rate at or over 5 %: emr-service" in banner(app),
+                        "the error-rate finding", timeout=120)
+            await pilot.press("I")
+            form = await until(pilot, lambda: isinstance(app.screen, DeclareIncidentScreen) and app.screen,
+                               "the declare form")
+            assert "emr-service" in form.suggestion.services
+            assert form.suggestion.playbook == "emr", form.suggestion
