@@ -217,8 +217,10 @@ class Section:
 # health, database, contacts, keys) check their own keys when they load; the small ones that
 # have no such module are checked here, on load, so that a typo such as `[cluster] readonly`
 # is an error rather than a setting quietly not set.
-SECTIONS = frozenset({"cluster", "incident", "runbook", "contacts", "actions", "metrics", "health", "database", "redaction", "notify",
-                      "keys", "contexts", "scripts"})
+SECTIONS = frozenset({
+    "cluster", "incident", "runbook", "contacts", "actions", "scripts", "metrics", "health", "database",
+    "redaction", "notify", "detect", "keys", "contexts",
+})
 PER_CONTEXT = frozenset({"cluster", "actions", "database"})  # [contexts."CTX".<section>]
 _SMALL_SECTIONS = {"cluster": frozenset({"read_only", "namespace"}), "incident": frozenset({"store", "timeline_key_env"}),
                    "runbook": frozenset({"file"})}

@@ -4,8 +4,11 @@ This module owns assembling the parts built elsewhere into one app and running i
 `run_war_room(args, connection, config, feed)` loads the runbook, opens the incident store
 and session, builds the metrics, health, timeline and (when a DSN is configured) database
 panes, the clock bar and checklist sidebar, the action bindings, controller and palette
-providers, feeds cluster observations to the open incident, routes the database pane's
-remediation keys through the action framework, runs the app, and closes what it opened.
+providers, feeds cluster observations to the open incident, feeds the detection rules
+(`irtui.detect`: cluster rows, health rounds, metrics snapshots) whose findings, while no
+incident is open, become the alert banner and the declare form's suggestions, routes the
+database pane's remediation keys through the action framework, runs the app, and closes
+what it opened.
 `war_room(...)` is the same assembly as an async context manager (tests drive the app it
 yields with `run_test`). `irtui demo` passes its app class and `workdir=`, so a drill's
 incidents and audit journal stay in the demo's own directory.
@@ -67,6 +70,8 @@ from irtui.actions.base import ActionEnv
 from irtui.actions.model import Target
 from irtui.actions.settings import ActionSettings
 from irtui.config import Config, ConfigError
+from irtui.detect import Alerts, DetectSettings, Evidence, Finding, evaluate, suggest
+from irtui.detect.rules import WARNING_BURST
 from irtui.incident.boot import contacts as config_contacts
 from irtui.incident.boot import start_session
 from irtui.incident.clocks import ClockPolicy
@@ -81,6 +86,7 @@ from irtui.runbook.model import Runbook
 from irtui.ui.app import IrtuiApp
 from irtui.ui.header import store_badge
 from irtui.ui.incident import ChecklistSidebar, ClockBar, DeclareIncidentScreen, IncidentCommands, NoteScreen, TimelinePane
+from irtui.ui.incident.alert import AlertBanner, terminal_alert
 from irtui.ui.panes import PaneSpec
 from irtui.ui.panes.database import DatabasePane
 from irtui.ui.panes.health import HealthPane
@@ -142,6 +148,7 @@ class WarRoomParts:
     panes: list[PaneSpec] = field(default_factory=list)
     database: DatabasePane | None = None
     keys: dict[str, str] = field(default_factory=dict)  # the user's [keys] remaps
+    detect: DetectSettings = field(default_factory=DetectSettings)
 
 
 class WarRoom:
@@ -187,6 +194,11 @@ class WarRoom:
         self._frozen_pane: Any = None
         self._settle: Later | None = None
         self._unlisten = None
+        self.detect_settings = parts.detect
+        self.alerts = Alerts()
+        self._health_results: list = []
+        self._metrics_snapshot = None
+        self._detected_generation = -1
 
     # -- start and stop ------------------------------------------------------------------
 
@@ -200,6 +212,8 @@ class WarRoom:
         self._unlisten = self.session.listen(self._incident_changed)
         every_second(self.header, self._show_store)
         self._show_store()
+        self.main_screen.mount(AlertBanner(), before="#body")
+        self.second.subscribe(self, self._detect_each_second)
 
     def _show_store(self) -> None:
         session = self.session
@@ -221,6 +235,49 @@ class WarRoom:
             self.cluster.add_observer(self.session.observer)
         if entry is None or entry.kind in ("declared", "closed"):
             self.refresh_bindings()  # the footer's Declare / Note follow the incident
+            self._detect()
+
+    # -- detection: findings while no incident is open become an alert -------------------
+
+    def on_health_pane_checked(self, message: HealthPane.Checked) -> None:
+        self._health_results = list(message.results)
+        self._detect()
+
+    def on_metrics_pane_updated(self, message: MetricsPane.Updated) -> None:
+        self._metrics_snapshot = message.snapshot
+        self._detect()
+
+    def _detect_each_second(self, _now: float) -> None:
+        # The rules read every row; with nothing changed they are read again only while a
+        # burst of Warning events is on, since that one ends by time passing alone.
+        if self.cluster.generation != self._detected_generation or any(
+                f.rule == WARNING_BURST for f in self.alerts.active.values()):
+            self._detect()
+
+    def findings(self) -> list[Finding]:
+        rows = self.cluster.rows
+        evidence = Evidence(rows["pods"].values(), rows["nodes"].values(), rows["events"].values(),
+                            self._health_results, self._metrics_snapshot)
+        return evaluate(evidence, self.detect_settings)
+
+    def _detect(self) -> None:
+        if not self.screen_stack:  # starting or shutting down
+            return
+        banners = self.main_screen.query(AlertBanner)
+        if not banners:
+            return
+        self._detected_generation = self.cluster.generation
+        findings = self.findings()
+        new, _ = self.alerts.update(findings)
+        if self.session.is_open:
+            # The incident is the answer to what was found; its timeline records the rest.
+            banners.first().show([], None)
+            return
+        read_only = self.session.guard.read_only
+        declare_key = None if read_only else self.war_room_keys.get("incident.declare", "I")
+        banners.first().show(findings, declare_key)
+        if new and self.detect_settings.notify_terminal:
+            terminal_alert(self, "irtui: incident detected", " · ".join(f.reason for f in new))
 
     # -- keys ----------------------------------------------------------------------------
 
@@ -257,7 +314,8 @@ class WarRoom:
                 self.notify(f"{incident_id} declared. The clock bar counts from detection; "
                             f"t shows the timeline, N adds a note, {checklist}.", title="Incident", timeout=8)
 
-        self.push_screen(DeclareIncidentScreen(self.session, self.runbook), declared)
+        self.push_screen(DeclareIncidentScreen(self.session, self.runbook, suggest(self.findings(), self.runbook)),
+                         declared)
 
     def action_add_note(self) -> None:
         def written(text: str | None) -> None:
@@ -389,6 +447,7 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
         user_keymap(config)  # a bad [keys] entry stops here, as one line, not in the UI
         redaction.configure(config)  # so does a bad [redaction] pattern
         NotifySettings.load(config)  # and so does a bad [notify]
+        DetectSettings.from_config(config)  # and a bad [detect]
         panes = [
             PaneSpec("metrics", "Metrics", _once(MetricsPane.from_config(
                 config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL)), key="m"),
@@ -450,7 +509,8 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
         raise WarRoomError(f"cannot open the status-update queue: {_one_line(exc)}") from None
     timeline = PaneSpec("timeline", "Timeline", lambda: TimelinePane(session, runbook, contacts, notifier=notifier),
                         key="t")
-    parts = WarRoomParts(session, runbook, settings, contacts, [timeline, *panes], database, user_keymap(config))
+    parts = WarRoomParts(session, runbook, settings, contacts, [timeline, *panes], database, user_keymap(config),
+                         DetectSettings.from_config(config))
     app = None
     try:
         from irtui.ui.main import build_app
