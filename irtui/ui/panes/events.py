@@ -24,10 +24,10 @@ class EventsPane(ClusterPane):
     def columns(self) -> list[Column]:
         return [
             Column("last", "LAST", 5),
-            Column("type", "TYPE", 7, drop=2),
+            Column("type", "TYPE", 7, drop=5),
             Column("reason", "REASON", 14),
-            Column("object", "OBJECT", 24, flex=1, clip="middle"),
-            Column("count", "COUNT", 5, right=True, drop=1),
+            Column("object", "OBJECT", 24, flex=1, clip="middle", floor=16, squeeze=3),
+            Column("count", "COUNT", 5, right=True, drop=4),
             Column("message", "MESSAGE", 20, flex=3),
         ]
 

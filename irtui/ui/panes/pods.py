@@ -37,17 +37,19 @@ class PodsPane(ClusterPane):
 
     def columns(self) -> list[Column]:
         cols = [
-            Column("name", "NAME", 24, clip="middle"),
-            Column("ready", "READY", 5),
-            Column("status", "STATUS", 17),
-            Column("restarts", "RESTARTS", 13, drop=1),
-            Column("age", "AGE", 6, drop=2),
-            Column("node", "NODE", 12, flex=1, drop=5),
-            Column("cpu", "CPU", 6, right=True, drop=3),
-            Column("mem", "MEM", 6, right=True, drop=4),
+            # A narrow pane gives up usage, placement and age before it clips names, and
+            # keeps STATUS and RESTARTS, the crash-loop signal, longest of all.
+            Column("name", "NAME", 24, clip="middle", floor=16, squeeze=5),
+            Column("ready", "READY", 5, drop=3),
+            Column("status", "STATUS", 17, drop=1),
+            Column("restarts", "RESTARTS", 13, drop=2, whole=True),
+            Column("age", "AGE", 6, drop=6),
+            Column("node", "NODE", 12, flex=1, drop=7),
+            Column("cpu", "CPU", 6, right=True, drop=8),
+            Column("mem", "MEM", 6, right=True, drop=9),
         ]
         if self._all_namespaces:
-            cols.insert(0, Column("namespace", "NAMESPACE", 14))
+            cols.insert(0, Column("namespace", "NAMESPACE", 14, drop=4))
         return cols
 
     def on_mount(self) -> None:
