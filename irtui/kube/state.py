@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, NamedTuple
 
 from irtui.kube.model import ALARMING_POD_STATUSES, EventRow, NodeRow, PodRow, Usage
+from irtui.text import plural
 
 KINDS = ("pods", "nodes", "events", "deployments", "statefulsets")
 
@@ -212,7 +213,7 @@ class ClusterState:
         self._seen_observations: set[str] = set()
         self.burst_threshold = burst_threshold
         self.burst_window = burst_window
-        self._warnings: dict[str, deque[float]] = {}
+        self._warnings: dict[str, deque[tuple[float, str]]] = {}  # (when, reason) per occurrence
         self._burst_quiet_until: dict[str, float] = {}
 
     # -- observers ---------------------------------------------------------------------
@@ -371,7 +372,7 @@ class ClusterState:
         owner = f" ({new.workload})" if new.workload else ""
         self._observe(
             f"pod/{new.namespace}/{new.name}/{new.uid}/{new.status}",
-            f"Pod {new.namespace}/{new.name}{owner} is {new.status}, {new.restarts} restarts, on {new.node}",
+            f"Pod {new.namespace}/{new.name}{owner} is {new.status}, {plural(new.restarts, 'restart')}, on {new.node}",
             {"kind": "Pod", "namespace": new.namespace, "name": new.name, "uid": new.uid,
              "status": new.status, "ready": new.ready, "restarts": new.restarts,
              "node": new.node, "workload": new.workload},
@@ -402,17 +403,20 @@ class ClusterState:
         if now - last > self.burst_window:
             return  # an old event seen at (re)list time is not a burst happening now
         window = self._warnings.setdefault(new.namespace, deque())
-        window.extend([last] * min(occurrences, self.burst_threshold))
-        while window and window[0] < now - self.burst_window:
+        window.extend([(last, new.reason)] * min(occurrences, self.burst_threshold))
+        while window and window[0][0] < now - self.burst_window:
             window.popleft()
         if len(window) < self.burst_threshold or now < self._burst_quiet_until.get(new.namespace, 0):
             return
-        started = datetime.fromtimestamp(window[0], timezone.utc).replace(second=0, microsecond=0)
-        reasons = Counter(
-            r.reason for r in self.rows["events"].values()
-            if r.warning and r.namespace == new.namespace and r.last and r.last.timestamp() >= now - self.burst_window
-        )
-        top = ", ".join(f"{reason} x{n}" for reason, n in reasons.most_common(3))
+        started = datetime.fromtimestamp(window[0][0], timezone.utc).replace(second=0, microsecond=0)
+        # Counted from the same occurrences as the total, so the parts add up to it.
+        reasons = Counter(reason for _, reason in window)
+        top = reasons.most_common(3)
+        parts = [f"{reason} x{n}" for reason, n in top]
+        rest = len(window) - sum(n for _, n in top)
+        if rest:
+            parts.append(f"+{rest} more")
+        top = ", ".join(parts)
         ns = new.namespace or "the cluster"
         self._burst_quiet_until[new.namespace] = now + 5 * self.burst_window
         self._observe(

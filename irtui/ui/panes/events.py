@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from irtui.kube.model import EventRow
 from irtui.kube.printers import age
+from irtui.text import plural
 from irtui.ui.panes import ClusterPane
 from irtui.ui.widgets.virtual_table import Column
 
@@ -55,5 +56,5 @@ class EventsPane(ClusterPane):
         ]
 
     def title(self, shown: int, total: int, unhealthy: int) -> str:
-        warn = f" · {unhealthy} warnings" if unhealthy else ""
+        warn = f" · {plural(unhealthy, 'warning')}" if unhealthy else ""
         return f"Events · {total}{warn}"
