@@ -364,6 +364,9 @@ class VirtualTable(ScrollView, can_focus=True):
                 squeezed[i] = max(self.columns[i].floor, self.columns[i].width - over)
             elif i in shown:
                 shown.remove(i)
+        # A column dropped after a squeeze may have freed more than the squeeze took.
+        for i in [i for i in squeezed if i in shown]:
+            squeezed[i] = min(self.columns[i].width, squeezed[i] + max(0, width - minimum(shown)))
         spare = max(0, width - minimum(shown))
         flexed = [i for i in shown if self.columns[i].flex]
         flex_total = sum(self.columns[i].flex for i in flexed)

@@ -1,0 +1,181 @@
+"""Layouts that keep the signal: which columns a narrow pane gives up, values that keep their
+unit, timeline kinds that are never cut, counts that add up, and the main screen during a
+crash loop at 80x24, 160x45 and 220x60."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from rich.text import Text
+from textual.app import App, ComposeResult
+from war_room_help import control, isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+
+from irtui.config import Config
+from irtui.incident.model import Actor, Entry
+from irtui.kube.model import project_event
+from irtui.kube.state import ClusterState, Upsert
+from irtui.ui.incident.timeline import KIND_LABELS, entry_text
+from irtui.ui.main import open_connection
+from irtui.ui.panes.pods import COLUMNS as POD_COLUMNS
+from irtui.ui.widgets.strip_table import StripTable
+from irtui.ui.widgets.virtual_table import Column, VirtualTable, whole_words
+from irtui.ui.wiring import war_room
+
+# -- columns in their order of importance ---------------------------------------------
+
+CRASHING = {"name": "task-service-79f7964498-4ntwf", "ready": "0/1", "status": "CrashLoopBackOff",
+            "restarts": "12 (3m10s ago)", "age": "5d23h", "node": "ip-10-0-1-201.ec2.internal",
+            "cpu": "106m", "mem": "212Mi"}
+
+
+class PodsTableApp(App):
+    """The pods pane's own column declarations over one crash-looping row."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+
+    def compose(self) -> ComposeResult:
+        table = VirtualTable(POD_COLUMNS, lambda key: [(CRASHING[c.key], None) for c in POD_COLUMNS])
+        table.styles.width = self.width
+        table.index.rebuild([("crashing", (0,))])
+        yield table
+
+
+def _header_and_row(app: App) -> tuple[str, str]:
+    lines = screen_text(app).splitlines()
+    return lines[0], lines[1]
+
+
+@pytest.mark.parametrize("width", [56, 61, 78, 91, 120])
+async def test_a_narrow_pods_pane_keeps_status_and_restarts_whole(width):
+    """Usage, node and age go before the name is clipped; READY, STATUS and RESTARTS stay."""
+    app = PodsTableApp(width)
+    async with app.run_test(size=(140, 6)):
+        header, row = _header_and_row(app)
+        for title in ("NAME", "READY", "STATUS", "RESTARTS"):
+            assert title in header, (width, header)
+        assert "CrashLoopBackOff" in row and "12 (3m10s ago)" in row, (width, row)
+
+
+async def test_pods_columns_go_least_important_first():
+    shown = {}
+    for width in (120, 91, 78, 61):
+        app = PodsTableApp(width)
+        async with app.run_test(size=(140, 6)):
+            shown[width] = _header_and_row(app)[0].split()
+    assert shown[120] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE", "CPU", "MEM"]
+    assert shown[91] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE", "CPU"]
+    assert shown[78] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert shown[61] == ["NAME", "READY", "STATUS", "RESTARTS"]
+
+
+async def test_status_is_the_last_column_to_go():
+    app = PodsTableApp(40)
+    async with app.run_test(size=(140, 6)):
+        header, row = _header_and_row(app)
+        assert header.split() == ["NAME", "STATUS"] and "CrashLoopBackOff" in row
+
+
+def test_a_value_with_a_unit_is_cut_at_whole_words():
+    assert whole_words("4951 ms", 7) == "4951 ms"
+    assert whole_words("4951 ms", 6) == "4951"
+    assert whole_words("2 (21s ago)", 9) == "2"  # never "2 (21s" without its close
+    assert whole_words("2 (21s ago)", 11) == "2 (21s ago)"
+
+
+class MetricsTableApp(App):
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+
+    def compose(self) -> ComposeResult:
+        table = StripTable()
+        table.styles.width = self.width
+        for key, label, width, drop in (("service", "Service", 18, 0), ("rate", "req/s", 9, 0),
+                                        ("rate_chart", "", 12, 4), ("p95", "p95", 8, 0), ("p95_chart", "", 12, 5)):
+            table.add_column(label, key=key, width=width, drop=drop)
+        yield table
+
+    def on_mount(self) -> None:
+        self.query_one(StripTable).add_row(Text("task-service"), Text("7.4"), Text("▁▂▃▄▅▆▇█▇▆▅▄"), Text("4951 ms"),
+                                           Text("▁▂▃▄▅▆▇█▇▆▅▄"), key="task-service")
+
+
+@pytest.mark.parametrize("width", [40, 50, 61])
+async def test_a_narrow_metrics_table_leaves_out_charts_not_units(width):
+    app = MetricsTableApp(width)
+    async with app.run_test(size=(100, 4)):
+        row = screen_text(app).splitlines()[1]
+        assert "4951 ms" in row and "7.4" in row, row
+
+
+async def test_a_wide_metrics_table_shows_its_charts():
+    app = MetricsTableApp(100)
+    async with app.run_test(size=(100, 4)):
+        assert screen_text(app).splitlines()[1].count("▁▂▃") == 2
+
+
+# -- the timeline and observations ------------------------------------------------------
+
+@pytest.mark.parametrize("kind", [*KIND_LABELS, "a_kind_from_a_newer_irtui"])
+def test_timeline_kinds_are_never_cut_mid_word(kind):
+    entry = Entry(incident_id="INC-1", entry_id="e", ts=datetime(2026, 1, 1, tzinfo=timezone.utc),
+                  actor=Actor("pat", "laptop"), kind=kind, text="something happened", seq=1)
+    line = entry_text(entry).plain
+    label = KIND_LABELS.get(kind, kind.replace("_", " "))
+    assert f" {label} " in line and "action_starte " not in line, line
+
+
+def _warning(name: str, reason: str) -> dict:
+    now = datetime.now(timezone.utc)
+    ts = lambda s: (now - timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    return {"metadata": {"name": name, "namespace": "emrtask-prod", "uid": f"uid-{name}"},
+            "type": "Warning", "reason": reason, "message": "m",
+            "involvedObject": {"kind": "Pod", "name": f"task-service-{name}"},
+            "count": 1, "lastTimestamp": ts(1), "firstTimestamp": ts(1)}
+
+
+def test_a_warning_burst_names_every_event_it_counts():
+    seen: list[str] = []
+    state = ClusterState("emrtask-prod", burst_threshold=10, burst_window=60)
+    state.add_observer(lambda key, text, details: seen.append(text))
+    reasons = ["Unhealthy"] * 3 + ["BackOff"] * 3 + ["Failed"] * 2 + ["FailedMount", "Evicted"]
+    state.apply([Upsert("events", project_event(_warning(f"e{i}", r))) for i, r in enumerate(reasons)])
+    assert len(seen) == 1
+    text = seen[0]
+    assert text.startswith("10 Warning events"), text
+    named = sum(int(n) for n in re.findall(r" x(\d+)", text)) + sum(int(n) for n in re.findall(r"\+(\d+) more", text))
+    assert named == 10, text
+
+
+# -- the main screen during a crash loop -------------------------------------------------
+
+HEADER = re.compile(r"NAME\s+READY\s+STATUS\s+RESTARTS")
+CRASH_ROW = re.compile(r"task-s\S*\s+0/1\s+CrashLoopBackOff\s+([1-9]\d*)( \(\S+ ago\))?")
+
+
+def _crash_loop_on_screen(app) -> re.Match | None:
+    text = screen_text(app)
+    return CRASH_ROW.search(text) if HEADER.search(text) else None
+
+
+async def test_the_main_screen_keeps_the_crash_loop_signal_at_every_size(sim_factory, isolated):
+    sim = sim_factory()
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    async with war_room(args, open_connection(args, config), config) as app:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await until(pilot, lambda: "task-ser" in screen_text(app), "the pods pane")
+            await control(sim, "POST", "/sim/scenarios/crashloop-task-service")
+            await control(sim, "POST", "/sim/advance", json={"seconds": 20})
+            for size in ((160, 45), (80, 24), (220, 60)):
+                await pilot.resize_terminal(*size)
+                match = await until(pilot, lambda: _crash_loop_on_screen(app),
+                                    f"READY, STATUS and RESTARTS of a crash loop at {size}")
+                pods = [row for row in app.cluster.rows["pods"].values() if row.name.startswith("task-service")]
+                assert int(match.group(1)) in {row.restarts for row in pods}
+                # 160x45 is the size the sidebar shares with the panes
+                assert app.query_one("#sidebar").display == (size[0] >= 140), size
