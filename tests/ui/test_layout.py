@@ -13,11 +13,17 @@ from textual.app import App, ComposeResult
 from war_room_help import control, isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui.config import Config
+from irtui.health.transport import ServiceProxy
 from irtui.incident.model import Actor, Entry
+from irtui.kube.client import connect
 from irtui.kube.model import project_event
 from irtui.kube.state import ClusterState, Upsert
+from irtui.metrics.scrape import ScrapeSource
+from irtui.metrics.settings import MetricsSettings
+from irtui.safety import Guard
 from irtui.ui.incident.timeline import KIND_LABELS, entry_text
 from irtui.ui.main import open_connection
+from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.panes.pods import COLUMNS as POD_COLUMNS
 from irtui.ui.widgets.strip_table import StripTable
 from irtui.ui.widgets.virtual_table import Column, VirtualTable, whole_words
@@ -179,3 +185,52 @@ async def test_the_main_screen_keeps_the_crash_loop_signal_at_every_size(sim_fac
                 assert int(match.group(1)) in {row.restarts for row in pods}
                 # 160x45 is the size the sidebar shares with the panes
                 assert app.query_one("#sidebar").display == (size[0] >= 140), size
+
+
+# -- a service scaled to 0 --------------------------------------------------------------
+
+class MetricsPaneApp(App):
+    def __init__(self, pane: MetricsPane) -> None:
+        super().__init__()
+        self.pane = pane
+
+    def compose(self) -> ComposeResult:
+        yield self.pane
+
+
+def _metrics_row(app: App, service: str) -> str:
+    return next((line for line in screen_text(app).splitlines() if line.startswith(service)), "")
+
+
+async def _poll_until(pilot, pane: MetricsPane, condition, what: str, attempts: int = 60):
+    """Poll the pane (its own interval is an hour here) until `condition()` holds."""
+    for _ in range(attempts):
+        polls = pane.polls
+        pane.poll()
+        await until(pilot, lambda: pane.polls > polls, "a poll")
+        await pilot.pause()
+        if condition():
+            return
+        await pilot.pause(0.5)
+    raise AssertionError(f"never saw {what}\n{screen_text(pilot.app)}")
+
+
+async def test_a_service_scaled_to_zero_shows_no_rate(sim):
+    kube = connect(kubeconfig=sim.kubeconfig, context="sim-sre", guard=Guard(read_only=True))
+    settings = MetricsSettings(source="scrape", interval=3600)
+    pane = MetricsPane(ScrapeSource(settings, ServiceProxy(kube.api_client, "emrtask-prod")), settings,
+                       autostart=False)
+    try:
+        async with MetricsPaneApp(pane).run_test(size=(120, 12)) as pilot:
+            app = pilot.app
+            await _poll_until(pilot, pane, lambda: re.match(r"emr-service\s+\d+\.\d", _metrics_row(app, "emr-service")),
+                              "a request rate for emr-service")
+            sim.kubectl("-n", "emrtask-prod", "scale", "deployment/emr-service", "--replicas=0", context="sim-sre")
+            await _poll_until(pilot, pane, lambda: "emr-service" in pane.latest.down, "emr-service without endpoints")
+            row = _metrics_row(app, "emr-service")
+            # its counters' last minute still holds samples: a rate could be computed, and must not be shown
+            assert pane.latest.services["emr-service"].request_rate is not None
+            assert re.match(r"emr-service\s+—", row) and not re.search(r"\d+\.\d", row), row
+    finally:
+        await pane.source.aclose()
+        kube.api_client.close()

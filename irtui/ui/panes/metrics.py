@@ -185,9 +185,11 @@ class MetricsPane(Vertical):
                 for series in SERIES:
                     value = point.get(series)
                     level = thresholds.level(series, value)
-                    style = "dim" if (stale or down) and value is not None else LEVEL_STYLE[level]
-                    if down and value is None:
-                        cell = Text("down", style="bold red") if series == "request_rate" else Text("-", style="dim")
+                    style = "dim" if stale and value is not None else LEVEL_STYLE[level]
+                    if down:
+                        # Nothing answered (scaled to 0, no endpoints): what the counters said
+                        # before is not a rate now. The status line says why.
+                        cell = Text("—", style="bold red" if series == "request_rate" else "dim")
                     else:
                         cell = Text(format_value(series, value), style=style)
                     table.update_cell(service, series, cell)
