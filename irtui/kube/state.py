@@ -226,7 +226,19 @@ class ClusterState:
         """
         self._observers.append(observer)
         for obs in list(self.observations):
-            self._call(observer, obs)
+            self._call(observer, self._current(obs))
+
+    def _current(self, obs: Observation) -> Observation:
+        """A replayed pod observation counts the restarts the pod has now: written to the
+        timeline at declaration, minutes after it was first seen, it must agree with the
+        pods pane beside it (not say `0 restarts` where the pane says `2 (21s ago)`)."""
+        d = obs.details
+        if d.get("kind") != "Pod":
+            return obs
+        row = self.rows["pods"].get(f"{d['namespace']}/{d['name']}")
+        if row is None or row.uid != d["uid"] or row.restarts == d["restarts"]:
+            return obs
+        return Observation(obs.key, *_pod_observation(row, d["status"]))
 
     def remove_observer(self, observer: Observer) -> None:
         if observer in self._observers:
@@ -369,14 +381,7 @@ class ClusterState:
             return
         if old is not None and old.status == new.status and old.uid == new.uid:
             return
-        owner = f" ({new.workload})" if new.workload else ""
-        self._observe(
-            f"pod/{new.namespace}/{new.name}/{new.uid}/{new.status}",
-            f"Pod {new.namespace}/{new.name}{owner} is {new.status}, {plural(new.restarts, 'restart')}, on {new.node}",
-            {"kind": "Pod", "namespace": new.namespace, "name": new.name, "uid": new.uid,
-             "status": new.status, "ready": new.ready, "restarts": new.restarts,
-             "node": new.node, "workload": new.workload},
-        )
+        self._observe(f"pod/{new.namespace}/{new.name}/{new.uid}/{new.status}", *_pod_observation(new, new.status))
 
     def _check_node(self, old: NodeRow | None, new: NodeRow) -> None:
         if new.ready:
@@ -446,3 +451,12 @@ class ClusterState:
         if any(s.state == CONNECTING for s in core):
             return "connecting", ""
         return "connected", ""
+
+
+def _pod_observation(row: PodRow, status: str) -> tuple[str, dict]:
+    """The text and details of "pod `row` is in `status`", with its restarts as of `row`."""
+    owner = f" ({row.workload})" if row.workload else ""
+    return (f"Pod {row.namespace}/{row.name}{owner} is {status}, {plural(row.restarts, 'restart')}, on {row.node}",
+            {"kind": "Pod", "namespace": row.namespace, "name": row.name, "uid": row.uid,
+             "status": status, "ready": row.ready, "restarts": row.restarts,
+             "node": row.node, "workload": row.workload})

@@ -16,7 +16,7 @@ from irtui.config import Config
 from irtui.health.transport import ServiceProxy
 from irtui.incident.model import Actor, Entry
 from irtui.kube.client import connect
-from irtui.kube.model import project_event
+from irtui.kube.model import project_event, project_pod
 from irtui.kube.state import ClusterState, Upsert
 from irtui.metrics.scrape import ScrapeSource
 from irtui.metrics.settings import MetricsSettings
@@ -25,6 +25,7 @@ from irtui.ui.incident.timeline import KIND_LABELS, entry_text
 from irtui.ui.main import open_connection
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.panes.pods import COLUMNS as POD_COLUMNS
+from irtui.ui.panes.pods import restarts_cell
 from irtui.ui.widgets.strip_table import StripTable
 from irtui.ui.widgets.virtual_table import Column, VirtualTable, whole_words
 from irtui.ui.wiring import war_room
@@ -155,6 +156,29 @@ def test_a_warning_burst_names_every_event_it_counts():
     assert text.startswith("10 Warning events"), text
     named = sum(int(n) for n in re.findall(r" x(\d+)", text)) + sum(int(n) for n in re.findall(r"\+(\d+) more", text))
     assert named == 10, text
+
+
+def _crash_looping_pod(restarts: int) -> dict:
+    ts = (datetime.now(timezone.utc) - timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    last = {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": ts}} if restarts else {}
+    return {"metadata": {"name": "task-service-7d9f-abcde", "namespace": "emrtask-prod", "uid": "uid-t",
+                         "creationTimestamp": ts},
+            "spec": {"nodeName": "node-1", "containers": [{"name": "app"}]},
+            "status": {"phase": "Running", "containerStatuses": [
+                {"name": "app", "ready": False, "restartCount": restarts, "lastState": last,
+                 "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}}
+
+
+def test_a_crash_loop_replayed_at_declaration_counts_the_restarts_the_pane_shows():
+    state = ClusterState("emrtask-prod")
+    state.apply([Upsert("pods", project_pod(_crash_looping_pod(0)))])  # first seen before any restart
+    state.apply([Upsert("pods", project_pod(_crash_looping_pod(2)))])
+    restarts_shown = restarts_cell(state.rows["pods"]["emrtask-prod/task-service-7d9f-abcde"],
+                                   datetime.now(timezone.utc))
+    written: list[tuple[str, dict]] = []
+    state.add_observer(lambda key, text, details: written.append((text, details)))  # an incident opens
+    (text, details), = written
+    assert restarts_shown.startswith("2 ") and "CrashLoopBackOff, 2 restarts" in text and details["restarts"] == 2, text
 
 
 # -- the main screen during a crash loop -------------------------------------------------
