@@ -416,9 +416,9 @@ class ClusterState:
         started = datetime.fromtimestamp(window[0][0], timezone.utc).replace(second=0, microsecond=0)
         # Counted from the same occurrences as the total, so the parts add up to it.
         reasons = Counter(reason for _, reason in window)
-        top = reasons.most_common(3)
-        parts = [f"{reason} x{n}" for reason, n in top]
-        rest = len(window) - sum(n for _, n in top)
+        named = reasons.most_common(3)
+        parts = [f"{reason} x{n}" for reason, n in named]
+        rest = len(window) - sum(n for _, n in named)
         if rest:
             parts.append(f"+{rest} more")
         top = ", ".join(parts)
