@@ -258,3 +258,20 @@ async def test_a_service_scaled_to_zero_shows_no_rate(sim):
     finally:
         await pane.source.aclose()
         kube.api_client.close()
+
+
+async def test_at_80x24_the_clock_bar_names_the_incident_its_severity_and_clocks(sim, isolated):
+    from test_hostile_views import _declare  # the declare form driven by keys alone
+
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    async with war_room(args, open_connection(args, config), config) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: "task-ser" in screen_text(app), "the pods pane")
+            incident_id = await _declare(pilot, app, "task-service crash loop")
+            severity = app.session.state.severity
+            bar = await until(pilot, lambda: next((line for line in screen_text(app).splitlines()
+                                                  if line.strip().startswith(incident_id)), None),
+                              "the clock bar with the incident id")
+            assert re.match(rf"\s*{incident_id} {severity}\s*\|\s*T\+\d", bar), bar
+            assert "resp " in bar and "update " in bar, bar
