@@ -27,7 +27,7 @@ from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.panes.pods import COLUMNS as POD_COLUMNS
 from irtui.ui.panes.pods import restarts_cell
 from irtui.ui.widgets.strip_table import StripTable
-from irtui.ui.widgets.virtual_table import Column, VirtualTable, whole_words
+from irtui.ui.widgets.virtual_table import VirtualTable, whole_words
 from irtui.ui.wiring import war_room
 
 # -- columns in their order of importance ---------------------------------------------
