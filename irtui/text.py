@@ -98,3 +98,8 @@ def first_line(text: str | None, limit: int | None = None) -> str:
         if line.strip():
             return visible(line.strip(), limit)
     return ""
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 warning`, `2 warnings`, `0 restarts`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

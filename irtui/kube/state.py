@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, NamedTuple
 
 from irtui.kube.model import ALARMING_POD_STATUSES, EventRow, NodeRow, PodRow, Usage
+from irtui.text import plural
 
 KINDS = ("pods", "nodes", "events", "deployments", "statefulsets")
 
@@ -212,7 +213,7 @@ class ClusterState:
         self._seen_observations: set[str] = set()
         self.burst_threshold = burst_threshold
         self.burst_window = burst_window
-        self._warnings: dict[str, deque[float]] = {}
+        self._warnings: dict[str, deque[tuple[float, str]]] = {}  # (when, reason) per occurrence
         self._burst_quiet_until: dict[str, float] = {}
 
     # -- observers ---------------------------------------------------------------------
@@ -225,7 +226,19 @@ class ClusterState:
         """
         self._observers.append(observer)
         for obs in list(self.observations):
-            self._call(observer, obs)
+            self._call(observer, self._current(obs))
+
+    def _current(self, obs: Observation) -> Observation:
+        """A replayed pod observation counts the restarts the pod has now: written to the
+        timeline at declaration, minutes after it was first seen, it must agree with the
+        pods pane beside it (not say `0 restarts` where the pane says `2 (21s ago)`)."""
+        d = obs.details
+        if d.get("kind") != "Pod":
+            return obs
+        row = self.rows["pods"].get(f"{d['namespace']}/{d['name']}")
+        if row is None or row.uid != d["uid"] or row.restarts == d["restarts"]:
+            return obs
+        return Observation(obs.key, *_pod_observation(row, d["status"]))
 
     def remove_observer(self, observer: Observer) -> None:
         if observer in self._observers:
@@ -368,14 +381,7 @@ class ClusterState:
             return
         if old is not None and old.status == new.status and old.uid == new.uid:
             return
-        owner = f" ({new.workload})" if new.workload else ""
-        self._observe(
-            f"pod/{new.namespace}/{new.name}/{new.uid}/{new.status}",
-            f"Pod {new.namespace}/{new.name}{owner} is {new.status}, {new.restarts} restarts, on {new.node}",
-            {"kind": "Pod", "namespace": new.namespace, "name": new.name, "uid": new.uid,
-             "status": new.status, "ready": new.ready, "restarts": new.restarts,
-             "node": new.node, "workload": new.workload},
-        )
+        self._observe(f"pod/{new.namespace}/{new.name}/{new.uid}/{new.status}", *_pod_observation(new, new.status))
 
     def _check_node(self, old: NodeRow | None, new: NodeRow) -> None:
         if new.ready:
@@ -402,17 +408,20 @@ class ClusterState:
         if now - last > self.burst_window:
             return  # an old event seen at (re)list time is not a burst happening now
         window = self._warnings.setdefault(new.namespace, deque())
-        window.extend([last] * min(occurrences, self.burst_threshold))
-        while window and window[0] < now - self.burst_window:
+        window.extend([(last, new.reason)] * min(occurrences, self.burst_threshold))
+        while window and window[0][0] < now - self.burst_window:
             window.popleft()
         if len(window) < self.burst_threshold or now < self._burst_quiet_until.get(new.namespace, 0):
             return
-        started = datetime.fromtimestamp(window[0], timezone.utc).replace(second=0, microsecond=0)
-        reasons = Counter(
-            r.reason for r in self.rows["events"].values()
-            if r.warning and r.namespace == new.namespace and r.last and r.last.timestamp() >= now - self.burst_window
-        )
-        top = ", ".join(f"{reason} x{n}" for reason, n in reasons.most_common(3))
+        started = datetime.fromtimestamp(window[0][0], timezone.utc).replace(second=0, microsecond=0)
+        # Counted from the same occurrences as the total, so the parts add up to it.
+        reasons = Counter(reason for _, reason in window)
+        named = reasons.most_common(3)
+        parts = [f"{reason} x{n}" for reason, n in named]
+        rest = len(window) - sum(n for _, n in named)
+        if rest:
+            parts.append(f"+{rest} more")
+        top = ", ".join(parts)
         ns = new.namespace or "the cluster"
         self._burst_quiet_until[new.namespace] = now + 5 * self.burst_window
         self._observe(
@@ -442,3 +451,12 @@ class ClusterState:
         if any(s.state == CONNECTING for s in core):
             return "connecting", ""
         return "connected", ""
+
+
+def _pod_observation(row: PodRow, status: str) -> tuple[str, dict]:
+    """The text and details of "pod `row` is in `status`", with its restarts as of `row`."""
+    owner = f" ({row.workload})" if row.workload else ""
+    return (f"Pod {row.namespace}/{row.name}{owner} is {status}, {plural(row.restarts, 'restart')}, on {row.node}",
+            {"kind": "Pod", "namespace": row.namespace, "name": row.name, "uid": row.uid,
+             "status": status, "ready": row.ready, "restarts": row.restarts,
+             "node": row.node, "workload": row.workload})

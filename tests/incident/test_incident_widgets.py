@@ -108,8 +108,9 @@ async def test_clock_bar_fits_80_columns_and_turns_red(sqlite_store, actor, runb
         bar.update_clock()
         text = bar.text(78).plain
         assert "resp 10m left" in text and len(text) <= 78 and not bar.has_class("-breached")
-        head = f"#1 {session.state.head[:8]}"  # 80 columns: the short form
-        assert text.endswith(head)
+        # 80 columns: the incident id, severity and every clock; the timeline's head gives way
+        assert text.startswith(f"{session.state.incident_id} P0") and "esc Tech Lead" in text
+        assert f"#1 {session.state.head[:8]}" in bar.text(100).plain
         clock["now"] += timedelta(minutes=30)
         bar.update_clock()
         await pilot.pause()

@@ -51,8 +51,10 @@ class ClockBar(Static):
         self.update_clock()
 
     def text(self, width: int = 80) -> Text:
-        """The bar's line for `width` columns: the incident id, then the contact, are dropped
-        before anything is cut, so the clocks themselves always show at 80 columns."""
+        """The bar's line for `width` columns. The incident id, severity and clocks are what
+        the room quotes, so they stay: first the contact goes, then the timeline's head
+        shortens and goes, then the separators tighten; only a line too narrow for all that
+        loses the id."""
         state = self.session.state
         if state is None or not state.is_open:
             return Text("no incident open", style="dim")
@@ -61,26 +63,32 @@ class ClockBar(Static):
         segments = clock_segments(readout, self.seconds)
         contact = segments[-1] if readout.escalation_contact else None
         clocks = segments[:-1] if contact else segments
-        candidates = [
-            [(f"{state.incident_id} {state.severity}", False), *clocks, *([contact] if contact else [])],
-            [(state.severity, False), *clocks, *([contact] if contact else [])],
-            [(state.severity, False), *clocks],
-        ]
-        # The timeline's head, so that anyone in the room can quote it (see incident.anchor),
-        # shortened to 8 hex digits before it goes; only breached clocks filling a narrow
-        # line push it out, since they are what the room must act on first.
+        named = (f"{state.incident_id} {state.severity}", False)
+        clocks_line = [named, *clocks]
+        # The timeline's head, so that anyone in the room can quote it (see incident.anchor).
         heads = [f"#{state.last_seq} {state.head[:n]}" for n in (SHORT, 8)] if state.head else []
-        fits = [(c, h) for h in [*heads, ""] for c in candidates
-                if len(" | ".join(s for s, _ in c)) + (len(h) + 3 if h else 0) <= width]
-        chosen, head = fits[0] if fits else (candidates[-1], "")
+        full, short = (heads + ["", ""])[:2]
+        # Most to least complete; the first that fits is drawn.
+        candidates = [
+            ([*clocks_line, *([contact] if contact else [])], " | ", full),
+            (clocks_line, " | ", full),
+            ([*clocks_line, *([contact] if contact else [])], " | ", short),
+            (clocks_line, " | ", short),
+            (clocks_line, " | ", ""),
+            (clocks_line, "|", ""),
+            ([(state.severity, False), *clocks], "|", ""),
+        ]
+        fits = [(c, sep, h) for c, sep, h in candidates
+                if len(sep.join(s for s, _ in c)) + (len(h) + len(sep) if h else 0) <= width]
+        chosen, sep, head = fits[0] if fits else candidates[-1]
         out = Text(no_wrap=True, overflow="ellipsis")
         for n, (segment, alarming) in enumerate(chosen):
             if n:
-                out.append(" | ", style="dim")
+                out.append(sep, style="dim")
             # Ids, severities and contact names come from the store and the config.
             out.append(visible(segment), style="bold reverse" if alarming else ("bold" if n == 0 else ""))
         if head:
-            out.append(" | ", style="dim")
+            out.append(sep, style="dim")
             out.append(head, style="dim")
         out.truncate(max(10, width), overflow="ellipsis")
         return out

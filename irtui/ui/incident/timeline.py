@@ -54,6 +54,24 @@ KIND_STYLES = {
     "closed": "bold green",
 }
 
+# A short word per kind, so the kinds line up in one narrow column and none is cut mid-word
+# ("action_starte"). A kind without a label (a newer irtui's) is shown whole.
+KIND_LABELS = {
+    "declared": "declared", "severity": "severity", "status": "status", "phase": "phase",
+    "role": "role", "impact": "impact", "checklist": "checklist", "note": "note",
+    "action_started": "act start", "action_finished": "act done", "observation": "observed",
+    "observation_cleared": "cleared", "update_posted": "update", "update_snoozed": "snoozed",
+    "update_queued": "upd queued", "update_failed": "upd failed", "escalation": "escalated",
+    "pin": "pin", "closed": "closed", "reopened": "reopened", "reconciled": "reconciled",
+    "checkpoint": "checkpoint",
+}
+KIND_WIDTH = max(map(len, KIND_LABELS.values()))
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind) or visible(kind.replace("_", " "), 40)
+
+
 ENTRY_LIMIT = 500  # characters of an entry's text on its timeline line; enter shows its details
 DETAIL_LIMIT = 4000  # characters of each detail value in the entry's toast
 
@@ -65,7 +83,7 @@ def entry_text(entry: Entry, pinned: bool = False) -> Text:
     text = Text(no_wrap=False)
     text.append("* " if pinned else "  ", style="bold yellow")
     text.append(entry.ts.strftime("%H:%M:%S "), style="dim")
-    text.append(f"{entry.kind:<13.13} ", style=style or "bold")
+    text.append(f"{kind_label(entry.kind):<{KIND_WIDTH}} ", style=style or "bold")
     # Entries quote the cluster (event reasons, pod statuses) and people: text, never markup,
     # and every control character visible, on every screen that replays the timeline.
     text.append(visible(entry.text, ENTRY_LIMIT), style=style)

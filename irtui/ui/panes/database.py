@@ -39,11 +39,15 @@ from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
 from irtui.ui.widgets.strip_table import StripTable
 
-LONG_COLUMNS = (("pid", "PID", 8), ("user", "User", 12), ("application", "Application", 16), ("client", "Client", 16),
-                ("duration", "Duration", 9), ("state", "State", 10), ("wait", "Wait", 16), ("query", "Query", 60))
-BLOCK_COLUMNS = (("blocked_pid", "Blocked", 8), ("blocked_user", "User", 12), ("waiting", "Waiting", 9),
-                 ("wait", "Wait", 14), ("blocked_query", "Query", 36), ("blocking_pid", "Blocker", 8),
-                 ("blocking_user", "User", 12), ("blocking_state", "State", 14), ("blocking_query", "Blocker query", 36))
+# (key, label, width, drop): a narrow pane keeps the pids, how long and the query (last, free
+# text that may run off the edge) and leaves out the rest, the highest `drop` first.
+LONG_COLUMNS = (("pid", "PID", 8, 0), ("user", "User", 12, 2), ("application", "Application", 16, 4),
+                ("client", "Client", 16, 5), ("duration", "Duration", 9, 0), ("state", "State", 10, 1),
+                ("wait", "Wait", 16, 3), ("query", "Query", 60, 0))
+BLOCK_COLUMNS = (("blocked_pid", "Blocked", 8, 0), ("blocked_user", "User", 12, 5), ("waiting", "Waiting", 9, 0),
+                 ("wait", "Wait", 14, 3), ("blocked_query", "Query", 36, 2), ("blocking_pid", "Blocker", 8, 0),
+                 ("blocking_user", "User", 12, 4), ("blocking_state", "State", 14, 6),
+                 ("blocking_query", "Blocker query", 36, 0))
 
 Runner = Callable[[DbRemediation], Awaitable[object]]
 
@@ -175,11 +179,11 @@ class DatabasePane(Vertical):
 
     def on_mount(self) -> None:
         long = self.query_one("#db-long", StripTable)
-        for key, label, width in LONG_COLUMNS:
-            long.add_column(label, key=key, width=width)
+        for key, label, width, drop in LONG_COLUMNS:
+            long.add_column(label, key=key, width=width, drop=drop)
         blocked = self.query_one("#db-blocked", StripTable)
-        for key, label, width in BLOCK_COLUMNS:
-            blocked.add_column(label, key=key, width=width)
+        for key, label, width, drop in BLOCK_COLUMNS:
+            blocked.add_column(label, key=key, width=width, drop=drop)
         every_second(self, self._update_status)
         if self.autostart:
             self.poll()

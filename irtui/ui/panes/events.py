@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from irtui.kube.model import EventRow
 from irtui.kube.printers import age
+from irtui.text import plural
 from irtui.ui.panes import ClusterPane
 from irtui.ui.widgets.virtual_table import Column
 
@@ -24,10 +25,10 @@ class EventsPane(ClusterPane):
     def columns(self) -> list[Column]:
         return [
             Column("last", "LAST", 5),
-            Column("type", "TYPE", 7, drop=2),
+            Column("type", "TYPE", 7, drop=5),
             Column("reason", "REASON", 14),
-            Column("object", "OBJECT", 24, flex=1, clip="middle"),
-            Column("count", "COUNT", 5, right=True, drop=1),
+            Column("object", "OBJECT", 24, flex=1, clip="middle", floor=16, squeeze=3),
+            Column("count", "COUNT", 5, right=True, drop=4),
             Column("message", "MESSAGE", 20, flex=3),
         ]
 
@@ -55,5 +56,5 @@ class EventsPane(ClusterPane):
         ]
 
     def title(self, shown: int, total: int, unhealthy: int) -> str:
-        warn = f" · {unhealthy} warnings" if unhealthy else ""
+        warn = f" · {plural(unhealthy, 'warning')}" if unhealthy else ""
         return f"Events · {total}{warn}"

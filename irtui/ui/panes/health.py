@@ -28,8 +28,11 @@ from irtui.text import visible
 from irtui.ui.timers import Later, after
 from irtui.ui.widgets.strip_table import StripTable
 
-COLUMNS = (("service", "Service", 18), ("status", "Status", 11), ("code", "HTTP", 5), ("latency", "Latency", 9),
-           ("history", "History", 20), ("checked", "Checked", 9), ("detail", "Detail", 60))
+# (key, label, width, drop): a narrow pane leaves out when and the history before the detail
+# that says why; the detail, last, is free text and may run off the edge.
+COLUMNS = (("service", "Service", 18, 0), ("status", "Status", 11, 0), ("code", "HTTP", 5, 0),
+           ("latency", "Latency", 9, 0), ("history", "History", 20, 1), ("checked", "Checked", 9, 2),
+           ("detail", "Detail", 60, 0))
 
 
 # Each state as a symbol and a word, so that it reads without colour (a shared screen, a
@@ -93,8 +96,8 @@ class HealthPane(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one(StripTable)
-        for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
+        for key, label, width, drop in COLUMNS:
+            table.add_column(label, key=key, width=width, drop=drop)
         for service in self.checker.settings.services:
             table.add_row(Text(visible(service)), Text("…", style="dim"), "", "", "", "", "", key=service)
         if self.autostart:

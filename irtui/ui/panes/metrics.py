@@ -32,8 +32,11 @@ from irtui.ui.widgets.sparkline_chart import sparkline_chart
 from irtui.ui.widgets.strip_table import StripTable
 
 LEVEL_STYLE = {"ok": "green", "warn": "bold yellow", "crit": "bold red", "none": "dim"}
-COLUMNS = (("service", "Service", 18), ("request_rate", "req/s", 9), ("request_rate_chart", "", 0),
-           ("error_rate", "error %", 8), ("error_rate_chart", "", 0), ("p95", "p95", 8), ("p95_chart", "", 0))
+# (key, label, width, drop): a narrow pane leaves out the charts first, right to left, and
+# keeps every number whole ("4951 ms", never "4951 ").
+COLUMNS = (("service", "Service", 18, 0), ("request_rate", "req/s", 9, 0), ("request_rate_chart", "", 0, 4),
+           ("error_rate", "error %", 8, 0), ("error_rate_chart", "", 0, 5), ("p95", "p95", 8, 0),
+           ("p95_chart", "", 0, 6))
 
 
 def format_value(series: str, value: float | None) -> str:
@@ -107,8 +110,8 @@ class MetricsPane(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one(StripTable)
-        for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width or self._chart_width)
+        for key, label, width, drop in COLUMNS:
+            table.add_column(label, key=key, width=width or self._chart_width, drop=drop)
         for service in self.settings.services:
             self._add_row(table, service)
         every_second(self, self._update_status)
@@ -182,9 +185,11 @@ class MetricsPane(Vertical):
                 for series in SERIES:
                     value = point.get(series)
                     level = thresholds.level(series, value)
-                    style = "dim" if (stale or down) and value is not None else LEVEL_STYLE[level]
-                    if down and value is None:
-                        cell = Text("down", style="bold red") if series == "request_rate" else Text("-", style="dim")
+                    style = "dim" if stale and value is not None else LEVEL_STYLE[level]
+                    if down:
+                        # Nothing answered (scaled to 0, no endpoints): what the counters said
+                        # before is not a rate now. The status line says why.
+                        cell = Text("—", style="bold red" if series == "request_rate" else "dim")
                     else:
                         cell = Text(format_value(series, value), style=style)
                     table.update_cell(service, series, cell)
@@ -195,7 +200,7 @@ class MetricsPane(Vertical):
     def on_resize(self) -> None:
         if not self._auto_width:
             return
-        fixed = sum(width for _, _, width in COLUMNS) + len(COLUMNS) - 1
+        fixed = sum(width for _, _, width, _ in COLUMNS) + len(COLUMNS) - 1
         width = max(8, min(60, (self.size.width - fixed) // 3))
         if width != self._chart_width:
             self._chart_width = width

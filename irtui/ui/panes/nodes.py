@@ -36,14 +36,14 @@ class NodesPane(ClusterPane):
 
     def columns(self) -> list[Column]:
         return [
-            Column("name", "NAME", 18),
+            Column("name", "NAME", 18, clip="middle", floor=14, squeeze=3),
             Column("status", "STATUS", 9, flex=1),
-            Column("roles", "ROLES", 8, drop=2),
-            Column("cpu", "CPU%", 4, right=True),
-            Column("mem", "MEM%", 4, right=True),
-            Column("pods", "PODS", 4, right=True, drop=1),
-            Column("pressure", "PRESSURE", 10, flex=1, drop=3),
-            Column("age", "AGE", 5),
+            Column("roles", "ROLES", 8, drop=6),
+            Column("cpu", "CPU%", 4, right=True, drop=2),
+            Column("mem", "MEM%", 4, right=True, drop=1),
+            Column("pods", "PODS", 4, right=True, drop=5),
+            Column("pressure", "PRESSURE", 10, flex=1, drop=7),
+            Column("age", "AGE", 5, drop=4),
         ]
 
     def sort_key(self, row: NodeRow) -> tuple:

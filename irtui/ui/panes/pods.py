@@ -18,6 +18,20 @@ from irtui.ui.widgets.virtual_table import Column
 
 _HEALTH_STYLE = {BAD: "bad", WARN: "warn", OK: None}
 
+# A narrow pane gives up usage, placement and age before it clips names, and keeps STATUS
+# and RESTARTS, the crash-loop signal, longest of all.
+COLUMNS = (
+    Column("name", "NAME", 24, clip="middle", floor=16, squeeze=6),
+    Column("ready", "READY", 5, drop=3),
+    Column("status", "STATUS", 17, drop=1),
+    Column("restarts", "RESTARTS", 14, drop=2, whole=True),
+    Column("age", "AGE", 6, drop=5),
+    Column("node", "NODE", 12, flex=1, drop=7),
+    Column("cpu", "CPU", 6, right=True, drop=8),
+    Column("mem", "MEM", 6, right=True, drop=9),
+)
+NAMESPACE_COLUMN = Column("namespace", "NAMESPACE", 14, drop=4)
+
 
 def restarts_cell(row: PodRow, now: datetime) -> str:
     """RESTARTS as kubectl prints it: `4 (37s ago)`."""
@@ -36,19 +50,7 @@ class PodsPane(ClusterPane):
         super().__init__(id=id)
 
     def columns(self) -> list[Column]:
-        cols = [
-            Column("name", "NAME", 24, clip="middle"),
-            Column("ready", "READY", 5),
-            Column("status", "STATUS", 17),
-            Column("restarts", "RESTARTS", 13, drop=1),
-            Column("age", "AGE", 6, drop=2),
-            Column("node", "NODE", 12, flex=1, drop=5),
-            Column("cpu", "CPU", 6, right=True, drop=3),
-            Column("mem", "MEM", 6, right=True, drop=4),
-        ]
-        if self._all_namespaces:
-            cols.insert(0, Column("namespace", "NAMESPACE", 14))
-        return cols
+        return [NAMESPACE_COLUMN, *COLUMNS] if self._all_namespaces else list(COLUMNS)
 
     def on_mount(self) -> None:
         # Textual then runs ClusterPane.on_mount itself (handlers run for every class in

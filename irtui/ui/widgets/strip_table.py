@@ -9,7 +9,9 @@ view, so a frame costs a few dictionary look-ups per visible line.
 It has the part of DataTable's API the panes use: keyed rows and columns, `add_row`,
 `update_cell`, `remove_row`, `get_cell`, `rows`, a row cursor with `move_cursor`,
 `get_row_index` and `cursor_key`. Columns have fixed widths (nothing is measured); the
-header stays in place while rows scroll.
+header stays in place while rows scroll. When the table is narrower than its columns, whole
+columns are left out in their declared order of importance (`Column.drop`) rather than cut at
+the edge, so a value never loses its unit.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Column:
     key: str
     label: str
     width: int
+    drop: int = 0  # too narrow: the column with the highest `drop` goes first; 0 never goes
 
 
 class StripTable(ScrollView, can_focus=True):
@@ -76,12 +79,13 @@ class StripTable(ScrollView, can_focus=True):
         self._drawn: dict[str, tuple[tuple, Strip]] = {}
         self._header: Strip | None = None
         self._gap = gap
+        self._shown: list[Column] | None = None  # the columns that fit the current width
         self.updates = 0  # rows re-rendered, for tests and benchmarks
 
     # -- structure ---------------------------------------------------------------------
 
-    def add_column(self, label: str, *, key: str, width: int) -> None:
-        self.columns[key] = Column(key, label, width)
+    def add_column(self, label: str, *, key: str, width: int, drop: int = 0) -> None:
+        self.columns[key] = Column(key, label, width, drop)
         self._header = None
         self._strips.clear()
         self._resize()
@@ -155,9 +159,24 @@ class StripTable(ScrollView, can_focus=True):
 
     # -- rendering ---------------------------------------------------------------------
 
+    def _span(self, columns: list[Column]) -> int:
+        return sum(c.width for c in columns) + self._gap * max(0, len(columns) - 1)
+
+    def _fitting(self, width: int) -> list[Column]:
+        shown = list(self.columns.values())
+        while self._span(shown) > width and any(c.drop for c in shown):
+            shown.remove(max(reversed(shown), key=lambda c: c.drop))
+        return shown
+
     def _resize(self) -> None:
-        width = sum(c.width for c in self.columns.values()) + self._gap * max(0, len(self.columns) - 1)
-        self.virtual_size = Size(width, len(self._order) + 1)
+        self._shown = None
+        self.virtual_size = Size(self._span(self._fitting(self.size.width or 10_000)), len(self._order) + 1)
+
+    def on_resize(self) -> None:
+        self._header = None
+        self._strips.clear()
+        self._drawn.clear()
+        self._resize()
 
     def _refresh_row(self, index: int) -> None:
         # Row i is drawn at virtual line i + 1, under the header (which does not scroll).
@@ -168,7 +187,9 @@ class StripTable(ScrollView, can_focus=True):
     def _line_text(self, cells: dict[str, Cell] | None) -> Text:
         line = Text(no_wrap=True, end="")
         gap = " " * self._gap
-        for i, column in enumerate(self.columns.values()):
+        if self._shown is None:
+            self._shown = self._fitting(self.size.width or 10_000)
+        for i, column in enumerate(self._shown):
             value = column.label if cells is None else cells.get(column.key, "")
             text = value.copy() if isinstance(value, Text) else Text(str(value))
             text.truncate(column.width, overflow="ellipsis", pad=True)

@@ -106,10 +106,28 @@ class Column:
     width: int  # minimum width in cells
     flex: int = 0  # share of the width left over after minimums
     right: bool = False  # right-justify (numbers)
-    drop: int = 0  # when the table is too narrow, columns with the highest `drop` go first
+    # When the table is too narrow it gives up width in order of importance: the column with
+    # the highest `drop` goes first; 0 is never dropped. A column with a `floor` is first cut
+    # down towards that width (names clip well), at the point of the order given by `squeeze`.
+    drop: int = 0
+    floor: int = 0
+    squeeze: int = 0
     # Where text too long for the column is cut: "end", or "middle" for names whose unique
     # part is their tail (a pod's ReplicaSet hash and suffix: "Pod/task-…f7964498-4ntwf").
     clip: str = "end"
+    # A value with a unit ("4951 ms", "2 (21s ago)") is never cut inside a word: whole words
+    # that fit are kept, the rest is left off.
+    whole: bool = False
+
+
+def whole_words(text: str, width: int) -> str:
+    """The leading whole words of `text` that fit in `width` cells ("" when none does)."""
+    words = text.split(" ")
+    while words and (cell_len(" ".join(words)) > width
+                     or " ".join(words).count("(") > " ".join(words).count(")")):
+        # an opened parenthesis without its close ("2 (21s") is left off with what it holds
+        words.pop()
+    return " ".join(words)
 
 
 def clipped(text: str, width: int, where: str = "end") -> str:
@@ -328,13 +346,27 @@ class VirtualTable(ScrollView, can_focus=True):
         if width == self._widths_for:
             return self._widths
         shown = list(range(len(self.columns)))
+        squeezed: dict[int, int] = {}
 
         def minimum(cols: list[int]) -> int:
-            return sum(self.columns[i].width for i in cols) + max(0, len(cols) - 1)
+            return sum(squeezed.get(i, self.columns[i].width) for i in cols) + max(0, len(cols) - 1)
 
-        while minimum(shown) > width and any(self.columns[i].drop for i in shown):
-            worst = max(shown, key=lambda i: (self.columns[i].drop, i))
-            shown.remove(worst)
+        # Each step of the order of importance: (priority, column, is-a-squeeze), least
+        # important first; ties go to the rightmost column.
+        steps = sorted([(c.drop, i, False) for i, c in enumerate(self.columns) if c.drop]
+                       + [(c.squeeze, i, True) for i, c in enumerate(self.columns) if c.floor and c.floor < c.width],
+                       reverse=True)
+        for _priority, i, squeeze in steps:
+            over = minimum(shown) - width
+            if over <= 0:
+                break
+            if squeeze:
+                squeezed[i] = max(self.columns[i].floor, self.columns[i].width - over)
+            elif i in shown:
+                shown.remove(i)
+        # A column dropped after a squeeze may have freed more than the squeeze took.
+        for i in [i for i in squeezed if i in shown]:
+            squeezed[i] = min(self.columns[i].width, squeezed[i] + max(0, width - minimum(shown)))
         spare = max(0, width - minimum(shown))
         flexed = [i for i in shown if self.columns[i].flex]
         flex_total = sum(self.columns[i].flex for i in flexed)
@@ -348,7 +380,7 @@ class VirtualTable(ScrollView, can_focus=True):
                 if i == flexed[-1]:
                     extra = spare - given
                 given += extra
-            widths.append((i, c.width + extra))
+            widths.append((i, squeezed.get(i, c.width) + extra))
         self._widths = widths
         self._widths_for = width
         return widths
@@ -415,7 +447,7 @@ class VirtualTable(ScrollView, can_focus=True):
             column = self.columns[i]
             text, style_name = texts[i] if i < len(texts) else ("", None)
             if cell_len(text) > w:
-                text = clipped(text, w, column.clip)
+                text = whole_words(text, w) if column.whole else clipped(text, w, column.clip)
             text = text.rjust(w) if column.right else set_cell_size(text, w)
             style = row_style
             if style_name and kind == "row" and not content[4]:
