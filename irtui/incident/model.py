@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import pwd
 import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+
+from irtui.identity import login_name
 
 GENESIS_HASH = "0" * 64
 
@@ -50,18 +50,6 @@ def new_entry_id() -> str:
 
 # Authenticated identity fields and how they are labelled when an actor is printed.
 _AUTHENTICATED = {"kube_user": "k8s", "db_role": "pg"}
-
-
-def login_name() -> str:
-    """The name of this process's uid in the passwd database.
-
-    Not `getpass.getuser()`: that believes $LOGNAME and $USER first, and the record must not
-    take an author's name from a variable anyone can set (`LOGNAME=cto-jane irtui`)."""
-    uid = os.getuid()
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:  # a container's uid with no passwd entry
-        return f"uid-{uid}"
 
 
 @dataclass(frozen=True)

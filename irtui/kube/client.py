@@ -8,7 +8,6 @@ review are POSTs that change nothing, so they stay allowed, at exactly their pat
 
 from __future__ import annotations
 
-import getpass
 import os
 import socket
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from irtui.kube import kubeconfig as kubeconfig_module
+from irtui.identity import login_name
 from irtui.safety import Guard
 
 k8s = kubeconfig_module.import_client()  # without kubernetes/__init__.py's config loader & co.
@@ -108,7 +108,7 @@ class KubeConnection:
     @property
     def actor(self) -> str:
         """Who acts: the OS user and host, and the Kubernetes user of the context."""
-        return f"{getpass.getuser()}@{os.uname().nodename} as {self.user}"
+        return f"{login_name()}@{os.uname().nodename} as {self.user}"
 
 
 def connect(
