@@ -24,12 +24,12 @@ from irtui.ui.screens.confirm import ConfirmActionScreen
 from irtui.ui.wiring import war_room
 
 
-async def open_incident(store_url: str | Path, title: str) -> str:
-    """An incident alice declared elsewhere, in the assess phase, before this war room starts."""
+async def open_incident(store_url: str | Path, title: str, by: Actor = Actor("alice", "bastion-1")) -> str:
+    """An incident declared elsewhere (by alice), in the assess phase, before the war room starts."""
     store = open_store(store_url)
     await store.open()
     try:
-        session = IncidentSession(store, Actor("alice", "bastion-1"))
+        session = IncidentSession(store, by)
         await session.start()
         return await session.declare(title, "P1", ["task-service"], phase="assess")
     finally:

@@ -152,7 +152,7 @@ class ChecklistSidebar(SessionView):
             # On its own line: who and when must not be split by the wrap of a long label.
             text.append(f"\n    ✓ {visible(tick_label(tick), 80)}", style="green")
             if tick.also:
-                text.append(visible(" + " + ", ".join(tick.also), 80), style="dim green")
+                text.append("\n    + " + visible(", ".join(tick.also), 80), style="dim green")
         if item.actions:
             text.append("\n")
             text.append_text(self._action_line(item.actions))
