@@ -136,6 +136,20 @@ async def test_enter_runs_the_items_action_on_the_object_its_step_names(sim, iso
             for phase in ("communicate", "investigate", "resolve"):
                 await pilot.press("right_square_bracket")
                 await until(pilot, lambda: app.session.state.phase == phase, f"] to {phase}")
+            # "Restart failed pods" names no pod: it acts on the pods pane's row, and says so.
+            await move_to(pilot, app, "restart_failed_pods")
+            await pilot.press("enter")
+            confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                                  "the confirmation", timeout=120)
+            assert confirm.request.target.label == f"pod/{selected.name}"
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, ConfirmActionScreen), "the cancel")
+            await until(pilot, lambda: "names no object" in screen_text(app)
+                        and "pods pane's selection" in screen_text(app),
+                        "the step saying whose selection it used")
+            await until(pilot, lambda: in_checklist(app), "the checklist again")
+            ran = len(app.action_controller.outcomes)
+
             # "Restart specific service": kubectl rollout restart deployment/api-gateway.
             await move_to(pilot, app, "restart_specific_service")
             assert "[R]" in screen_text(app)
@@ -144,7 +158,7 @@ async def test_enter_runs_the_items_action_on_the_object_its_step_names(sim, iso
                                   "the confirmation", timeout=120)
             assert confirm.request.target.label == "deployment/api-gateway"
             await pilot.press("y")
-            await until(pilot, lambda: app.action_controller.outcomes, "the restart's outcome", timeout=120)
+            await until(pilot, lambda: len(app.action_controller.outcomes) > ran, "the restart's outcome", timeout=120)
             assert app.action_controller.outcomes[-1].status == "done", app.action_controller.outcomes[-1]
 
     patched = [r["path"].rsplit("/", 1)[-1] for r in mutations(sim.audit())
