@@ -167,3 +167,23 @@ async def test_enter_runs_the_items_action_on_the_object_its_step_names(sim, iso
     finished = [r for r in store_rows(store_file, incident_id) if r["kind"] == "action_finished"]
     assert finished[-1]["details"]["action"] == "kube.rollout_restart"
     assert "api-gateway" in finished[-1]["details"]["target"]
+
+
+async def test_on_a_narrow_screen_the_key_shows_the_checklist_and_back_hides_it(sim, isolated):
+    store_file = isolated / "incidents.sqlite"
+    incident_id = await open_incident(store_file, "Narrow terminal")
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: app.session.incident_id == incident_id and app.cluster.rows["pods"],
+                        "the open incident and the pods list")
+            sidebar = app.query_one("#sidebar")
+            assert not sidebar.display  # too narrow for it until asked
+            await pilot.press("o")
+            await until(pilot, lambda: in_checklist(app) and sidebar.display, "the checklist shown and focused")
+            assert highlighted(app) == "item:confirm_real"
+            await pilot.press("escape")
+            await until(pilot, lambda: app._focused_pane_id() == "pods" and not sidebar.display,
+                        "back to the pods pane, the checklist hidden again")

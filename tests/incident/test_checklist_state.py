@@ -32,7 +32,7 @@ async def test_a_second_tick_is_recorded_but_changes_nothing_and_untick_needs_it
     assert "confirm_real" not in state.ticks
     assert (state.unticks["confirm_real"].who, state.unticks["confirm_real"].reason) == (
         "bob", "ticked the wrong incident")
-    assert [r.name for r in state.present(state.responders[f"bob@laptop-b"].last_seen, timedelta(minutes=15))] == [
+    assert [r.name for r in state.present(state.responders["bob@laptop-b"].last_seen, timedelta(minutes=15))] == [
         "bob", "alice (alice@example.org)"]
     # Fifteen minutes of silence later, nobody is here.
     assert state.present(state.responders["bob@laptop-b"].last_seen + timedelta(minutes=16),

@@ -174,13 +174,12 @@ class ChecklistSidebar(SessionView):
             group = None
             if phase.checklist:
                 options.append(Option(Text(f"  {visible(phase.checklist_title)}", style="underline"), disabled=True))
-            for item in phase.checklist:
-                options.append(self._item_option(ChecklistItem(item.id, item.text, phase.id, item.actions, item.commands)))
-            for item in phase.steps:
-                if item.group != group:
+            for item in phase.items:
+                if item.is_step and item.group != group:
                     group = item.group
                     options.append(Option(Text(f"  {visible(group)}", style="underline"), disabled=True))
-                options.append(self._item_option(ChecklistItem(item.id, item.text, phase.id, item.actions, item.commands)))
+                options.append(self._item_option(
+                    ChecklistItem(item.id, item.text, phase.id, item.actions, item.commands)))
             for kind, title in (("diagnostic", "Diagnostics"), ("remediation", "Remediations")):
                 ids = [a for a in phase.action_ids if self.runbook.actions.get(a) and self.runbook.actions[a].kind == kind]
                 if ids:
@@ -290,8 +289,8 @@ class ChecklistSidebar(SessionView):
         if tick is not None:
             # Never a toggle: the responder who ticked it may be on another screen.
             who, when = tick_label(tick).rsplit(" ", 1)
-            self.notify(f"already ticked by {visible(who)} at {when} — press {self._key_of('incident.checklist.untick', 'u')}"
-                        f" to untick", markup=False)
+            untick = self._key_of("incident.checklist.untick", "u")
+            self.notify(f"already ticked by {visible(who)} at {when} — press {untick} to untick", markup=False)
             return
         await self.session.tick(item.id, text=item.label, phase=item.phase)
 
