@@ -58,6 +58,7 @@ class IncidentSession:
         self._unsubscribe: Callable[[], None] | None = None
         self._observations: list[tuple[str, str, dict[str, Any] | None]] = []
         self._attaching: str | None = None
+        self._declaring: str | None = None  # entry id of the declaration this session is writing
         self._early: list[Entry] = []
         self._observer_task = None
         # Anchoring (irtui.incident.anchor): sign a checkpoint with `key` and remember the
@@ -161,7 +162,7 @@ class IncidentSession:
             # Another responder declared an incident and we have none open: join it.
             if entry.kind == "declared" and not self.is_open:
                 # Our own declaration arrives here too, before `declare` attaches: no `joined` for it.
-                own = entry.actor == self.actor
+                own = entry.entry_id == self._declaring
                 asyncio.ensure_future(self.attach(entry.incident_id) if own else self._join(entry.incident_id))
             return
         if entry.pending:
@@ -239,6 +240,7 @@ class IncidentSession:
         if answers:
             body["impact_answers"] = answers
         entry = make_entry("", "declared", f"[{severity}] {title}", body, self.actor, ts=self.now())
+        self._declaring = entry.entry_id
         declared = await self.store.declare(entry)
         await self.attach(declared.incident_id)
         return declared.incident_id

@@ -49,3 +49,27 @@ async def test_entries_written_before_explicit_states_read_as_before(sqlite_stor
     state = fold(incident, await sqlite_store.entries(incident))
     assert set(state.ticks) == {"ack_alert", "join_channel"}
     assert state.ticks["ack_alert"].who == "bob" and state.unticks["ack_alert"].reason == ""
+
+
+async def test_war_rooms_announce_joining_an_incident_but_not_declaring_one(pg_url, tmp_path):
+    from incident_helpers import wait_for
+
+    from irtui.incident.store import open_store
+
+    stores = [open_store(pg_url, outbox=tmp_path / f"outbox-{n}.sqlite") for n in "ab"]
+    for store in stores:
+        await store.open()
+    try:
+        alice, bob = (IncidentSession(store, actor, announce=True) for store, actor in zip(stores, (ALICE, BOB)))
+        await alice.start()
+        await bob.start()
+        incident = await alice.declare("Gateway down", "P0")
+        await wait_for(lambda: bob.incident_id == incident and any(e.kind == "joined" for e in alice.entries))
+        entries = await stores[0].entries(incident)
+        assert [(e.kind, e.actor.user) for e in entries] == [("declared", "alice"), ("joined", "bob")]
+        state = fold(incident, entries)
+        assert [r.name for r in state.present(entries[-1].ts, timedelta(minutes=15))] == [
+            "bob", "alice (alice@example.org)"]
+    finally:
+        for store in stores:
+            await store.close()
