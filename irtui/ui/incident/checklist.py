@@ -97,6 +97,7 @@ class ChecklistSidebar(SessionView):
         self._items: dict[str, ChecklistItem] = {}
         self._came_from: Widget | None = None
         self._opened_sidebar = False  # shown by the focus key on a narrow screen: hidden again on leaving
+        self._present_line: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="checklist-here")
@@ -203,9 +204,11 @@ class ChecklistSidebar(SessionView):
         state = self.session.state
         here = self.query_one("#checklist-here", Static)
         present = state.present(self.session.now(), PRESENT_WITHIN) if state and state.is_open else []
-        here.display = bool(present)
-        if present:
-            here.update(Text("Here: " + ", ".join(visible(r.name, 60) for r in present)))
+        line = "Here: " + ", ".join(visible(r.name, 60) for r in present) if present else ""
+        if line != self._present_line:  # asked every second: repaint only when someone comes or goes
+            self._present_line = line
+            here.display = bool(line)
+            here.update(Text(line))
 
     def rebuild(self) -> None:
         highlighted = self.list.highlighted
@@ -247,8 +250,10 @@ class ChecklistSidebar(SessionView):
             self.app.action_toggle_sidebar()
         if came_from is not None and came_from.is_attached and came_from.focusable:
             came_from.focus()
+        elif callable(show := getattr(self.app, "show_pane", None)):
+            show(self.app.active_pane)  # reached by a click: back to the pane last shown
         else:
-            self.app.action_focus_next_pane()
+            self.screen.focus_next()
 
     # -- actions ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
