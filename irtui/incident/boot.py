@@ -45,7 +45,7 @@ async def start_session(*, store: str | None = None, config: Config | None = Non
     kube_user = await review if review else None
     session = IncidentSession(opened, Actor.local(kube_identity, name=name, kube_user=kube_user),
                               journal=journal or Journal(guard=guard), guard=guard, key=key,
-                              anchors=AnchorFile.default(opened.anchor_scope()))
+                              anchors=AnchorFile.default(opened.anchor_scope()), announce=True)
     await session.start(incident_id)
     return session
 

@@ -39,8 +39,11 @@ class IncidentSession:
     def __init__(self, store: Store, actor: Actor, *, journal: Journal | None = None,
                  now: Callable[[], datetime] = utcnow, guard: Guard | None = None,
                  key: TimelineKey | None = None, anchors: AnchorFile | None = None,
-                 checkpoint_every: int = CHECKPOINT_EVERY) -> None:
+                 checkpoint_every: int = CHECKPOINT_EVERY, announce: bool = False) -> None:
         self.store = store
+        # A war room announces itself (`joined`) on incidents opened elsewhere; a script or a
+        # one-off reader of the store does not.
+        self.announce = announce
         # A read-only terminal (shared screen) writes nothing, not even a note: the guard
         # refuses here, below every key, as the guarded clients do.
         self.guard = guard or Guard()
@@ -55,6 +58,7 @@ class IncidentSession:
         self._unsubscribe: Callable[[], None] | None = None
         self._observations: list[tuple[str, str, dict[str, Any] | None]] = []
         self._attaching: str | None = None
+        self._declaring: str | None = None  # entry id of the declaration this session is writing
         self._early: list[Entry] = []
         self._observer_task = None
         # Anchoring (irtui.incident.anchor): sign a checkpoint with `key` and remember the
@@ -71,7 +75,7 @@ class IncidentSession:
         self._unsubscribe = await self.store.subscribe(self._on_entry)
         target = incident_id or await self.store.open_incident()
         if target:
-            await self.attach(target)
+            await self._join(target)
 
     async def stop(self) -> None:
         if self._unsubscribe:
@@ -157,7 +161,9 @@ class IncidentSession:
         if entry.incident_id != self.incident_id:
             # Another responder declared an incident and we have none open: join it.
             if entry.kind == "declared" and not self.is_open:
-                asyncio.ensure_future(self.attach(entry.incident_id))
+                # Our own declaration arrives here too, before `declare` attaches: no `joined` for it.
+                own = entry.entry_id == self._declaring
+                asyncio.ensure_future(self.attach(entry.incident_id) if own else self._join(entry.incident_id))
             return
         if entry.pending:
             if entry.entry_id in self.pending:
@@ -234,6 +240,7 @@ class IncidentSession:
         if answers:
             body["impact_answers"] = answers
         entry = make_entry("", "declared", f"[{severity}] {title}", body, self.actor, ts=self.now())
+        self._declaring = entry.entry_id
         declared = await self.store.declare(entry)
         await self.attach(declared.incident_id)
         return declared.incident_id
@@ -280,8 +287,30 @@ class IncidentSession:
         return await self.append("note", text)
 
     async def tick(self, item: str, done: bool = True, text: str = "", phase: str = "") -> Entry:
-        verb = "ticked" if done else "unticked"
-        return await self.append("checklist", f"{verb}: {text or item}", {"item": item, "done": done, "phase": phase})
+        """Record that `item` is done. Ticking what is already ticked changes nothing in the
+        state (see irtui.incident.state): it only puts this responder on the record too."""
+        if not done:
+            return await self.untick(item, "", text=text, phase=phase)
+        return await self.append("checklist", f"ticked: {text or item}",
+                                 {"item": item, "state": "ticked", "done": True, "phase": phase})
+
+    async def untick(self, item: str, reason: str, text: str = "", phase: str = "") -> Entry:
+        """Take a tick back, deliberately and with the reason on the record. (`done` stays
+        in the details so an older irtui reading the timeline folds it the same way.)"""
+        return await self.append("checklist", f"unticked: {text or item}" + (f" ({reason})" if reason else ""),
+                                 {"item": item, "state": "unticked", "done": False, "phase": phase,
+                                  "reason": reason})
+
+    async def _join(self, incident_id: str) -> None:
+        """Attach to an incident someone else opened and say so on its timeline: the
+        `joined` entry is what makes a responder who has written nothing yet show as here."""
+        await self.attach(incident_id)
+        if not self.announce or not self.writable:
+            return
+        try:
+            await self.append("joined", f"{self.actor.user} joined", {"host": self.actor.host})
+        except Exception:  # the war room works without it; only "who is here" misses this one
+            log.exception("joined entry not written for %s", incident_id)
 
     async def set_severity(self, severity: str, reason: str = "") -> Entry:
         old = self.state.severity if self.state else ""

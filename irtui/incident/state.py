@@ -1,8 +1,13 @@
 """The incident's current state, derived by folding its timeline.
 
-Nothing here is stored: severity, status, phase, ticks, roles, impact, pins, action items
-and active observations are all a function of the entries, so two processes that have
-seen the same entries agree, and a restart reopens the incident exactly where it was.
+Nothing here is stored: severity, status, phase, ticks, roles, impact, pins, action items,
+active observations and who has been working the incident are all a function of the
+entries, so two processes that have seen the same entries agree, and a restart reopens the
+incident exactly where it was.
+
+A checklist entry states what its author saw the item become (`ticked` or `unticked`), never
+"toggle": a tick of an item already ticked changes nothing but adds its author beside the
+first, so two responders pressing the same key can never undo each other.
 """
 
 from __future__ import annotations
@@ -11,7 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from irtui.incident.model import Entry, parse_ts
+from irtui.incident.model import Actor, Entry, parse_ts
+
+
+def responder_name(actor: Actor) -> str:
+    """How a responder is named on screen: the name they gave, and the Kubernetes user the
+    API server authenticated when it is known (`alice (system:admin)`)."""
+    return f"{actor.user} ({actor.kube_user})" if actor.kube_user else actor.user
 
 
 @dataclass(frozen=True)
@@ -20,6 +31,31 @@ class Tick:
     actor: str
     ts: datetime
     seq: int | None
+    who: str = ""
+    also: tuple[str, ...] = ()  # others who ticked it after `who`: recorded, not a second state
+
+
+@dataclass(frozen=True)
+class Untick:
+    item: str
+    who: str
+    ts: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Responder:
+    key: str       # user@host: two people may give the same name on different machines
+    name: str
+    last_seen: datetime
+
+
+def checklist_state(details: dict[str, Any]) -> str:
+    """`ticked` or `unticked`. Entries written before `state` existed carry `done`."""
+    state = details.get("state")
+    if state in ("ticked", "unticked"):
+        return state
+    return "ticked" if details.get("done", True) else "unticked"
 
 
 @dataclass
@@ -37,6 +73,8 @@ class IncidentState:
     closed_at: datetime | None = None
     resolved_at: datetime | None = None
     ticks: dict[str, Tick] = field(default_factory=dict)
+    unticks: dict[str, Untick] = field(default_factory=dict)  # the last untick of an item, with its reason
+    responders: dict[str, Responder] = field(default_factory=dict)  # user@host -> latest entry
     roles: dict[str, str] = field(default_factory=dict)
     impact: dict[str, Any] = field(default_factory=dict)
     pinned: set[int] = field(default_factory=set)
@@ -55,6 +93,12 @@ class IncidentState:
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    def present(self, now: datetime, window: timedelta) -> list[Responder]:
+        """Who is here: responders with an entry (a `joined` one included) within `window`
+        of `now`, most recent first."""
+        recent = [r for r in self.responders.values() if now - r.last_seen <= window]
+        return sorted(recent, key=lambda r: r.last_seen, reverse=True)
 
 
 # Kinds that show a human is working the incident: they stop the response-time clock.
@@ -75,6 +119,7 @@ def apply(state: IncidentState, entry: Entry) -> None:
     state.entries += 1
     if entry.seq and entry.seq >= state.last_seq:
         state.last_seq, state.head = entry.seq, entry.hash or ""
+    _seen(state, entry)
     if kind == "declared":
         state.title = d.get("title", entry.text)
         state.severity = d.get("severity", state.severity)
@@ -114,12 +159,7 @@ def apply(state: IncidentState, entry: Entry) -> None:
         if "services" in d:
             state.services = list(d["services"])
     elif kind == "checklist":
-        item = d.get("item")
-        if item:
-            if d.get("done", True):
-                state.ticks[item] = Tick(item, str(entry.actor), entry.ts, entry.seq)
-            else:
-                state.ticks.pop(item, None)
+        _checklist(state, entry)
     elif kind == "note":
         if entry.text.lstrip().upper().startswith("TODO:"):
             state.action_items.append(entry)
@@ -153,3 +193,27 @@ def apply(state: IncidentState, entry: Entry) -> None:
         state.closed_at = entry.ts
     elif kind == "reopened":
         state.closed_at = None
+
+
+def _seen(state: IncidentState, entry: Entry) -> None:
+    key = f"{entry.actor.user}@{entry.actor.host}"
+    known = state.responders.get(key)
+    if known is None or entry.ts >= known.last_seen:
+        state.responders[key] = Responder(key, responder_name(entry.actor), entry.ts)
+
+
+def _checklist(state: IncidentState, entry: Entry) -> None:
+    d = entry.details
+    item = d.get("item")
+    if not item:
+        return
+    who = responder_name(entry.actor)
+    if checklist_state(d) == "unticked":
+        if state.ticks.pop(item, None) is not None:
+            state.unticks[item] = Untick(item, who, entry.ts, str(d.get("reason", "")))
+        return
+    tick = state.ticks.get(item)
+    if tick is None:
+        state.ticks[item] = Tick(item, str(entry.actor), entry.ts, entry.seq, who)
+    elif who != tick.who and who not in tick.also:
+        state.ticks[item] = Tick(tick.item, tick.actor, tick.ts, tick.seq, tick.who, (*tick.also, who))

@@ -23,7 +23,7 @@ same object.
 Key map (a pane's keys work while it has focus; app keys work everywhere unless the focused
 pane binds the same key, which this map avoids except where noted as an alias):
 
-    app      q quit · n namespace · b sidebar · 1-9 pane by number · tab/shift+tab next/previous pane
+    app      q quit · n namespace · b sidebar · o checklist · 1-9 pane by number · tab/shift+tab next/previous pane
              t timeline · m metrics · h health (the database pane is reached by its number)
              I declare incident · N add a note (to the open incident) · ctrl+p palette
     actions  R restart · ! restart all · S scale · Z isolate (scale 0) · X delete pod
@@ -35,7 +35,8 @@ pane binds the same key, which this map avoids except where noted as an alias):
     exec     J health from inside the pod · ctrl+f FHIR · ctrl+a OAuth · ctrl+y verify:data
              ctrl+g pg_isready · L pg_controldata · ctrl+n netstat
     cluster panes   / filter · esc clear · j/k g/G enter (table)
-    checklist       space tick · [ ] phase · P playbook
+    checklist       o focus / back (from anywhere) · space tick · u untick (asks why) · enter run the
+                    item's action on the object its step names · esc back · [ ] phase · P playbook
     timeline        N note · p pin · u update posted · z snooze · s status · + / - severity
                     e escalate · a role · i impact · V close incident (remapped from C: cordon)
     metrics/health  r refresh
@@ -158,6 +159,7 @@ class WarRoom:
         *registry.bindings(),
         Binding("I", "declare_incident", "Declare incident", id="incident.declare"),
         Binding("N", "add_note", "Note", id="incident.note"),
+        Binding("o", "focus_checklist", "Checklist", id="incident.checklist.focus"),
         # The shell binds tab to "next pane", but the screen's own tab (focus next widget)
         # is asked first and wins; as priority bindings these reach the panes, and
         # `check_action` lets tab through to forms (declare, note, filter) untouched.
@@ -292,6 +294,8 @@ class WarRoom:
             return not self.session.is_open and not self.session.guard.read_only
         if action == "add_note":
             return self.session.writable
+        if action == "focus_checklist":
+            return len(self.screen_stack) == 1
         if action in ("focus_next_pane", "focus_previous_pane"):
             from textual.widgets import Input
 
@@ -309,13 +313,21 @@ class WarRoom:
     def action_declare_incident(self) -> None:
         def declared(incident_id: str | None) -> None:
             if incident_id:
-                sidebar = self.main_screen.query_one("#sidebar").display
-                checklist = "space ticks the checklist" if sidebar else "b shows the runbook checklist"
+                key = self.war_room_keys.get("incident.checklist.focus", "o")
+                checklist = f"{key} goes to the checklist, where space ticks"
                 self.notify(f"{incident_id} declared. The clock bar counts from detection; "
                             f"t shows the timeline, N adds a note, {checklist}.", title="Incident", timeout=8)
 
         self.push_screen(DeclareIncidentScreen(self.session, self.runbook, suggest(self.findings(), self.runbook)),
                          declared)
+
+    def action_focus_checklist(self) -> None:
+        """The checklist from anywhere on the main screen; the same key goes back."""
+        sidebar = self.main_screen.query_one(ChecklistSidebar)
+        if sidebar.has_focus_within:
+            sidebar.action_back()
+        else:
+            sidebar.enter()
 
     def action_add_note(self) -> None:
         def written(text: str | None) -> None:
@@ -334,7 +346,11 @@ class WarRoom:
     # -- selection -----------------------------------------------------------------------
 
     def selected_target(self) -> Target | None:
-        """What an action applies to: the row under the cursor of the pane being worked in."""
+        """What an action applies to: the object the checklist item under its cursor names,
+        else the row under the cursor of the pane being worked in."""
+        named = self.main_screen.query_one(ChecklistSidebar).step_target()
+        if named is not None:
+            return named
         pane = self.current_pane
         if isinstance(pane, DatabasePane):
             pid = pane.selected_pid()

@@ -1,37 +1,87 @@
-"""The checklist sidebar: the runbook's seven phases, the current one open with its items
-(ticked with `space`: a timeline entry with who and when), the phase's diagnostics and
-remediations with the keys that run them, and the playbook for the incident's kind.
-`[` / `]` move the incident to the previous / next phase; `P` jumps to the playbook.
+"""The checklist sidebar: the runbook's seven phases, the current one open with its items,
+the phase's diagnostics and remediations with the keys that run them, the playbook for the
+incident's kind, and who is here (responders with an entry in the last minutes).
+
+Reached from anywhere on the main screen by its key (`o`, bound by the war room), which
+lands on the current phase's next unticked item; escape (or the key again) goes back to
+the pane it came from. `space` ticks (who and when are shown beside the item); a ticked
+item is never unticked by `space`, only by `u` with a reason, so two responders pressing
+the same key cannot undo each other. `enter` runs the item's action on the object its
+runbook step names (see irtui.runbook.targets), else on the pane's selection, and says
+which. `[` / `]` move the incident to the previous / next phase; `P` jumps to the playbook.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import OptionList
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from irtui.actions.model import Target
 from irtui.incident.session import IncidentSession
+from irtui.incident.state import Tick
 from irtui.runbook.model import Phase, Playbook, Runbook
+from irtui.runbook.targets import named_target
 from irtui.text import visible
 from irtui.ui.incident.messages import IncidentChanged, SessionView
+from irtui.ui.ticks import every_second
+
+# Who is here: everyone with an entry (a `joined` one counts) this recently.
+PRESENT_WITHIN = timedelta(minutes=15)
 
 
 def playbook_item_id(playbook: Playbook, number: int) -> str:
     return f"{playbook.id}.step{number}"
 
 
+@dataclass(frozen=True)
+class ChecklistItem:
+    """A tickable line as the sidebar shows it: a phase's item or a playbook step."""
+
+    id: str
+    label: str
+    phase: str
+    actions: tuple[str, ...]
+    commands: tuple[str, ...]
+
+
+def tick_label(tick: Tick) -> str:
+    return f"{tick.who or tick.actor.split(' ', 1)[0]} {tick.ts.strftime('%H:%M')}"
+
+
+class ChecklistList(OptionList):
+    """The items. `enter` runs the highlighted item's action; a click only moves the cursor
+    there (an OptionList would "select" it, which here would start an action)."""
+
+    BINDINGS = [Binding("enter", "run_step", "Run step", id="incident.checklist.run")]
+
+    class RunStep(Message):
+        """The responder asked to run the highlighted item's action."""
+
+    def action_run_step(self) -> None:
+        self.post_message(self.RunStep())
+
+
 class ChecklistSidebar(SessionView):
     DEFAULT_CSS = """
     ChecklistSidebar { width: 40%; min-width: 30; max-width: 60; height: 1fr; }
+    ChecklistSidebar > #checklist-here { height: auto; color: $text-muted; }
     ChecklistSidebar > OptionList { height: 1fr; border: none; }
     """
 
     BORDER_TITLE = "Runbook"
     BINDINGS = [
         Binding("space", "tick", "Tick", id="incident.checklist.tick"),
+        Binding("u", "untick", "Untick", id="incident.checklist.untick"),
+        Binding("escape", "back", "Back", id="incident.checklist.back"),
         Binding("right_square_bracket", "next_phase", "Next phase", id="incident.checklist.next_phase"),
         Binding("left_square_bracket", "previous_phase", "Prev phase", id="incident.checklist.previous_phase"),
         Binding("P", "jump_playbook", "Playbook", id="incident.checklist.playbook"),
@@ -44,9 +94,18 @@ class ChecklistSidebar(SessionView):
         self.runbook = runbook
         self.action_keys = dict(action_keys or {})
         self._unlisten = None
+        self._items: dict[str, ChecklistItem] = {}
+        self._came_from: Widget | None = None
+        self._opened_sidebar = False  # shown by the focus key on a narrow screen: hidden again on leaving
+        self._present_line: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield OptionList(id="checklist-list")
+        yield Static(id="checklist-here")
+        yield ChecklistList(id="checklist-list")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        every_second(self, self._show_present)  # presence fades as entries age
 
     @property
     def list(self) -> OptionList:
@@ -56,6 +115,8 @@ class ChecklistSidebar(SessionView):
         entry = message.entry
         if entry is None or entry.kind in ("checklist", "phase", "declared", "severity"):
             self.rebuild()
+        else:
+            self._show_present()
 
     def set_action_keys(self, action_keys: dict[str, str]) -> None:
         """Keys may be remapped at run time; the sidebar shows whatever the app binds."""
@@ -81,24 +142,28 @@ class ChecklistSidebar(SessionView):
             text.append(visible(definition.title if definition else action_id), style="cyan")
         return text
 
-    def _item_option(self, item_id: str, label: str, actions: tuple[str, ...]) -> Option:
+    def _item_option(self, item: ChecklistItem) -> Option:
+        self._items[item.id] = item
         state = self.session.state
-        tick = state.ticks.get(item_id) if state else None
+        tick = state.ticks.get(item.id) if state else None
         text = Text()
         text.append("[x] " if tick else "[ ] ", style="bold green" if tick else "bold")
-        text.append(visible(label), style="dim" if tick else "")
+        text.append(visible(item.label), style="dim" if tick else "")
         if tick:
-            who = visible(tick.actor.split(" ", 1)[0], 64)
-            text.append(f"  {who} {tick.ts.strftime('%H:%M')}", style="dim green")
-        if actions:
+            # On its own line: who and when must not be split by the wrap of a long label.
+            text.append(f"\n    ✓ {visible(tick_label(tick), 80)}", style="green")
+            if tick.also:
+                text.append("\n    + " + visible(", ".join(tick.also), 80), style="dim green")
+        if item.actions:
             text.append("\n")
-            text.append_text(self._action_line(actions))
-        return Option(text, id=f"item:{item_id}")
+            text.append_text(self._action_line(item.actions))
+        return Option(text, id=f"item:{item.id}")
 
     def _options(self) -> list[Option]:
         state = self.session.state
         current = self.current_phase
         options: list[Option] = []
+        self._items = {}
         for phase in self.runbook.phases:
             done = sum(1 for item in phase.items if state and item.id in state.ticks)
             open_ = phase.id == current.id
@@ -110,13 +175,12 @@ class ChecklistSidebar(SessionView):
             group = None
             if phase.checklist:
                 options.append(Option(Text(f"  {visible(phase.checklist_title)}", style="underline"), disabled=True))
-            for item in phase.checklist:
-                options.append(self._item_option(item.id, item.text, item.actions))
-            for item in phase.steps:
-                if item.group != group:
+            for item in phase.items:
+                if item.is_step and item.group != group:
                     group = item.group
                     options.append(Option(Text(f"  {visible(group)}", style="underline"), disabled=True))
-                options.append(self._item_option(item.id, item.text, item.actions))
+                options.append(self._item_option(
+                    ChecklistItem(item.id, item.text, phase.id, item.actions, item.commands)))
             for kind, title in (("diagnostic", "Diagnostics"), ("remediation", "Remediations")):
                 ids = [a for a in phase.action_ids if self.runbook.actions.get(a) and self.runbook.actions[a].kind == kind]
                 if ids:
@@ -131,8 +195,20 @@ class ChecklistSidebar(SessionView):
             for step in playbook.steps:
                 label = step.title + (f" (< {int(step.within.total_seconds() // 60)} min)" if step.within else "")
                 actions = tuple(c.action for c in step.commands if c.action)
-                options.append(self._item_option(playbook_item_id(playbook, step.number), f"{step.number}. {label}", actions))
+                options.append(self._item_option(ChecklistItem(
+                    playbook_item_id(playbook, step.number), f"{step.number}. {label}", playbook.phase or "", actions,
+                    tuple(c.command for c in step.commands))))
         return options
+
+    def _show_present(self) -> None:
+        state = self.session.state
+        here = self.query_one("#checklist-here", Static)
+        present = state.present(self.session.now(), PRESENT_WITHIN) if state and state.is_open else []
+        line = "Here: " + ", ".join(visible(r.name, 60) for r in present) if present else ""
+        if line != self._present_line:  # asked every second: repaint only when someone comes or goes
+            self._present_line = line
+            here.display = bool(line)
+            here.update(Text(line))
 
     def rebuild(self) -> None:
         highlighted = self.list.highlighted
@@ -147,10 +223,41 @@ class ChecklistSidebar(SessionView):
         if index is None:
             index = next((i for i, o in enumerate(self.list.options) if not o.disabled), None)
         self.list.highlighted = index
+        self._show_present()
+
+    # -- reaching it by keyboard -----------------------------------------------------------
+    def enter(self) -> None:
+        """Focus the list on the current phase's next unticked item, remembering where the
+        responder was (showing the sidebar if the screen was too narrow for it)."""
+        self._came_from = self.app.focused
+        region = self.parent
+        self._opened_sidebar = isinstance(region, Widget) and not region.display
+        if self._opened_sidebar:
+            self.app.action_toggle_sidebar()
+        self.rebuild()
+        state = self.session.state
+        items = [item.id for item in self.current_phase.items]
+        landing = next((i for i in items if not state or i not in state.ticks), items[0] if items else None)
+        if landing is not None:
+            self.list.highlighted = self.list.get_option_index(f"item:{landing}")
+        self.list.focus()
+
+    def action_back(self) -> None:
+        """Back to the pane the responder came from."""
+        came_from, self._came_from = self._came_from, None
+        if self._opened_sidebar:
+            self._opened_sidebar = False
+            self.app.action_toggle_sidebar()
+        if came_from is not None and came_from.is_attached and came_from.focusable:
+            came_from.focus()
+        elif callable(show := getattr(self.app, "show_pane", None)):
+            show(self.app.active_pane)  # reached by a click: back to the pane last shown
+        else:
+            self.screen.focus_next()
 
     # -- actions ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("tick", "next_phase", "previous_phase"):
+        if action in ("tick", "untick", "next_phase", "previous_phase"):
             return self.session.writable
         return True
 
@@ -170,16 +277,78 @@ class ChecklistSidebar(SessionView):
         option_id = self.list.get_option_at_index(index).id or ""
         return option_id[len("item:"):] if option_id.startswith("item:") else None
 
+    def _key_of(self, binding_id: str, default: str) -> str:
+        """The key bound now (the user may have remapped it), for the hints."""
+        for key, active in self.app.active_bindings.items():
+            if active.binding.id == binding_id:
+                return key
+        return default
+
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
     async def action_tick(self) -> None:
-        item_id = self.highlighted_item()
-        if item_id is None:
+        item = self._items.get(self.highlighted_item() or "")
+        if item is None:
+            self.notify("move the cursor to an item to tick it", severity="warning")
             return
-        found = self.runbook.item(item_id)
-        label = found[1].text if found else item_id
-        phase = found[0].id if found else ""
-        done = item_id not in self.session.state.ticks
-        await self.session.tick(item_id, done, text=label, phase=phase)
+        tick = self.session.state.ticks.get(item.id)
+        if tick is not None:
+            # Never a toggle: the responder who ticked it may be on another screen.
+            who, when = tick_label(tick).rsplit(" ", 1)
+            untick = self._key_of("incident.checklist.untick", "u")
+            self.notify(f"already ticked by {visible(who)} at {when} — press {untick} to untick", markup=False)
+            return
+        await self.session.tick(item.id, text=item.label, phase=item.phase)
+
+    def action_untick(self) -> None:
+        from irtui.ui.incident.note import NoteScreen
+
+        item = self._items.get(self.highlighted_item() or "")
+        tick = self.session.state.ticks.get(item.id) if item and self.session.state else None
+        if item is None or tick is None:
+            self.notify("this item is not ticked", severity="warning")
+            return
+
+        def reason_given(reason: str | None) -> None:
+            if not reason:
+                self.notify("still ticked: unticking needs a reason", markup=False)
+                return
+            self._untick(item, reason)
+
+        self.app.push_screen(NoteScreen(f"Untick \u201c{item.label}\u201d (ticked by {tick_label(tick)}): why?"),
+                             reason_given)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def _untick(self, item: ChecklistItem, reason: str) -> None:
+        await self.session.untick(item.id, reason, text=item.label, phase=item.phase)
+
+    # -- running an item's action ----------------------------------------------------------
+    def step_target(self) -> Target | None:
+        """The object the highlighted item's runbook step names, while the checklist has
+        focus (actions run from here act on it, not on a pane's cursor)."""
+        if not self.has_focus_within:
+            return None
+        item = self._items.get(self.highlighted_item() or "")
+        return named_target(item.commands, self.runbook.namespace) if item else None
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()  # a click or an OptionList key selecting a line runs nothing
+
+    async def on_checklist_list_run_step(self, event: ChecklistList.RunStep) -> None:
+        event.stop()
+        item = self._items.get(self.highlighted_item() or "")
+        if item is None:
+            self.notify("move the cursor to an item to run its action", severity="warning")
+            return
+        action = next((a for a in item.actions if a in self.action_keys), None)
+        if action is None:
+            self.notify(f"\u201c{visible(item.label)}\u201d has no action irtui runs: its commands are in the runbook",
+                        markup=False)
+            return
+        if named_target(item.commands, self.runbook.namespace) is None:
+            pane = visible(str(getattr(self.app, "active_pane", "current")))
+            self.notify(f"\u201c{visible(item.label)}\u201d names no object: it acts on the {pane} pane's selection",
+                        markup=False, timeout=8)
+        await self.app.run_action(f"run_irtui_action({action!r})")
 
     async def _move_phase(self, step: int) -> None:
         phases = self.runbook.phases

@@ -1,0 +1,69 @@
+"""Two war rooms on one PostgreSQL incident, driven by keys: each sees the other in "who is
+here", and when both tick the same item (bob's tick written while his link to the database
+was cut, so he had not seen alice's) it stays ticked and the timeline names both."""
+
+from __future__ import annotations
+
+import contextlib
+
+from incident_helpers import via_proxy
+from test_checklist_keys import in_checklist, open_incident
+from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+
+from irtui.config import Config
+from irtui.incident.model import Actor
+from irtui.incident.store import open_store
+from irtui.ui.main import open_connection
+from irtui.ui.wiring import war_room
+
+
+def _pieces(sim, isolated, store: str, name: str):
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    args.store, args.as_name = store, name
+    return args, open_connection(args, config), config
+
+
+async def test_two_responders_tick_one_item_it_stays_ticked_and_names_both(sim, isolated, pg_dsn, pg_url,
+                                                                          pg_schema, proxy):
+    incident_id = await open_incident(pg_url, "Shared incident", by=Actor("carol", "bastion-9"))
+    async with contextlib.AsyncExitStack() as stack:
+        alice = await stack.enter_async_context(war_room(*_pieces(sim, isolated, pg_url, "alice")))
+        bob = await stack.enter_async_context(war_room(*_pieces(sim, isolated, via_proxy(pg_dsn, pg_schema, proxy),
+                                                                "bob")))
+        pilot_a = await stack.enter_async_context(alice.run_test(size=(160, 50), notifications=True))
+        pilot_b = await stack.enter_async_context(bob.run_test(size=(160, 50), notifications=True))
+        for app, pilot, other in ((alice, pilot_a, "bob"), (bob, pilot_b, "alice")):
+            await until(pilot, lambda: app.session.incident_id == incident_id, "the shared incident")
+            await until(pilot, lambda: "Here: " in screen_text(app) and other in screen_text(app).split("Here: ")[1]
+                        .split("\n")[0], f"{other} in who is here")
+
+        await proxy.cut()  # bob will not see alice's tick before pressing space himself
+        await pilot_a.press("o", "space")
+        await until(pilot_a, lambda: "confirm_real" in alice.session.state.ticks, "alice's tick")
+        await pilot_b.press("o")
+        await until(pilot_b, lambda: in_checklist(bob), "bob's checklist")
+        assert "confirm_real" not in bob.session.state.ticks
+        await pilot_b.press("space")
+        await until(pilot_b, lambda: "confirm_real" in bob.session.state.ticks, "bob's tick, queued")
+        await proxy.restore()
+
+        def both_ticked(app) -> bool:
+            ticks = [e for e in app.session.entries if e.kind == "checklist"]
+            return len(ticks) == 2
+        for app, pilot in ((alice, pilot_a), (bob, pilot_b)):
+            await until(pilot, lambda: both_ticked(app), "both ticks in the shared order", timeout=60)
+            tick = app.session.state.ticks["confirm_real"]
+            assert tick.who.startswith("alice") and [n.split(" ")[0] for n in tick.also] == ["bob"]
+            await until(pilot, lambda: f"✓ {tick.who}" in screen_text(app) and "+ bob" in screen_text(app),
+                        "the item ticked by alice, with bob beside her")
+
+    store = open_store(pg_url)
+    await store.open()
+    try:
+        entries = await store.entries(incident_id)
+    finally:
+        await store.close()
+    checklist = [e for e in entries if e.kind == "checklist"]
+    assert [(e.actor.user, e.details["state"]) for e in checklist] == [("alice", "ticked"), ("bob", "ticked")]
+    assert sorted(e.actor.user for e in entries if e.kind == "joined") == ["alice", "bob"]
