@@ -237,6 +237,27 @@ class WarRoom:
             return len(self.screen_stack) == 1 and not isinstance(self.focused, Input)
         return super().check_action(action, parameters)  # type: ignore[misc]
 
+    def why_not(self, action: str, parameters: tuple) -> str | None:
+        if action == registry.APP_ACTION and parameters:
+            return self.action_controller.refusal(str(parameters[0]))
+        if action == "declare_incident":
+            if self.session.is_open:
+                return f"{self.session.incident_id} is already open"
+            if self.session.guard.read_only:
+                return "read-only terminal: declaring an incident writes the store"
+        if action == "add_note" and not self.session.writable:
+            if self.session.guard.read_only:
+                return "read-only terminal: notes are not recorded"
+            return "no incident open: I declares one"
+        return super().why_not(action, parameters)  # type: ignore[misc]
+
+    def quit_question(self) -> str | None:
+        # A read-only terminal changes nothing by leaving; a responder's leaves the incident
+        # open (in the store, for whoever is still on it), which should be a decision.
+        if self.session.is_open and not self.session.guard.read_only:
+            return f"{self.session.incident_id} is open: quit anyway?"
+        return None
+
     async def action_run_irtui_action(self, action_id: str) -> None:
         # A worker, not an await: the flow waits on a confirmation screen, which needs this
         # handler to return so the screen can receive keys. What is typed until the flow's

@@ -177,6 +177,18 @@ class TimelinePane(SessionView):
             return self.session.writable
         return True
 
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """The answer of a key `check_action` refused (the app shows it)."""
+        if action not in self._WRITES:
+            return None
+        if action in self._NEED_RUNBOOK and self.runbook is None:
+            return "not configured: no runbook loaded (--runbook, or [runbook] file in config.toml)"
+        if self.session.guard.read_only:
+            return "read-only terminal: the timeline is not written from here"
+        if not self.session.is_open:
+            return "no incident open: I declares one"
+        return None
+
     def action_add_note(self) -> None:
         def written(text: str | None) -> None:
             if text:
