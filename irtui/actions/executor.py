@@ -293,7 +293,7 @@ class ActionRunner:
 
         # 6. the real call, recorded before and after. A read-only terminal writes no
         # record (it promises to change nothing, the store included), so the diagnostics it
-        # may run (health checks, rollout status, forensics) run unrecorded and are shown.
+        # may run (health checks, rollout status) run unrecorded and are shown.
         recording = spec.mutating or not self.env.guard.read_only
         details = {
             "action": spec.id, "target": target.label, "namespace": target.namespace,

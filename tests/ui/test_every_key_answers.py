@@ -37,6 +37,7 @@ async def test_read_only_keys_say_why_and_diagnostics_run_unrecorded(sim, isolat
             await _answer(pilot, "I", "read-only terminal: declaring an incident")
             await _answer(pilot, "N", "read-only terminal: notes are not recorded")
             await _answer(pilot, "A", "Cancel query: read-only terminal")
+            await _answer(pilot, "F", "Collect forensics: read-only terminal")
             # The health checks only read: they run, and their round is shown.
             await pilot.press("H")
             result = await until(pilot, lambda: isinstance(app.screen, ResultScreen) and app.screen,

@@ -249,7 +249,7 @@ class YesNoScreen(ModalScreen[bool]):
 
     DEFAULT_CSS = """
     YesNoScreen { align: center middle; }
-    YesNoScreen #dialog { width: auto; max-width: 90%; height: auto; border: thick $warning; background: $surface; padding: 0 1; }
+    YesNoScreen #dialog { width: 72; max-width: 90%; height: auto; border: thick $warning; background: $surface; padding: 0 1; }
     """
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="yes_no.yes"),
