@@ -35,6 +35,7 @@ pane binds the same key, which this map avoids except where noted as an alias):
     checklist       space tick · [ ] phase · P playbook
     timeline        N note · p pin · u update posted · z snooze · s status · + / - severity
                     e escalate · a role · i impact · V close incident (remapped from C: cordon)
+                    o incidents of the store, open and closed (read-only timelines)
     metrics/health  r refresh
     database        c cancel query · k terminate backend · K terminate long-running ·
                     ctrl+o promote replica (remapped from P: the checklist's playbook key)
@@ -45,7 +46,9 @@ pane binds the same key, which this map avoids except where noted as an alias):
 The timeline's note key moved from n (the app's namespace key) to N, which the app also
 binds, so a note can be added from any pane. tab/shift+tab are bound here with priority
 because the screen's own tab binding otherwise shadows the shell's "next pane"; they step
-aside on modal screens and in text fields. A user moves any binding with the config's
+aside on modal screens and in text fields. A key that cannot act (read-only, RBAC, no
+target, not configured) says why in a notification (`why_not`), and `q` asks before
+leaving an open incident. A user moves any binding with the config's
 `[keys]` table (binding id = key), applied over these defaults.
 """
 

@@ -36,6 +36,10 @@ async def test_read_only_keys_say_why_and_diagnostics_run_unrecorded(sim, isolat
             await _answer(pilot, "J", "Health from inside the pod: read-only")
             await _answer(pilot, "I", "read-only terminal: declaring an incident")
             await _answer(pilot, "N", "read-only terminal: notes are not recorded")
+            await pilot.press("4")  # the timeline's own keys answer too
+            await until(pilot, lambda: app.active_pane == "timeline", "the timeline pane")
+            await _answer(pilot, "V", "read-only terminal: the timeline is not")
+            await pilot.press("1")
             await _answer(pilot, "A", "Cancel query: read-only terminal")
             await _answer(pilot, "F", "Collect forensics: read-only terminal")
             # The health checks only read: they run, and their round is shown.
@@ -68,4 +72,19 @@ async def test_no_pod_selected_says_where_to_pick_one(sim, isolated):
             await pilot.press("4")  # the timeline: nothing to act on, and no incident
             await until(pilot, lambda: app.active_pane == "timeline", "the timeline pane")
             await _answer(pilot, "V", "no incident open: I declares one")
+    assert mutations(sim.audit()) == []
+
+
+async def test_a_refused_identity_hears_the_rbac_reason(sim, isolated):
+    from war_room_help import war_args
+
+    args = war_args(sim, isolated, context="sim-viewer")
+    config = Config.empty()
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 45), notifications=True) as pilot:
+            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            await pilot.press("j")  # the cursor settles on a pod: its access reviews are asked
+            await until(pilot, lambda: app.action_controller.check("kube.delete_pod") is None, "the access review")
+            await _answer(pilot, "X", "Delete pod: RBAC: viewer may not")
     assert mutations(sim.audit()) == []
