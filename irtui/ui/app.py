@@ -37,13 +37,15 @@ from __future__ import annotations
 import time
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from textual import events
+from textual.actions import ActionParseResult
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Container, Horizontal, Vertical
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.signal import Signal
@@ -482,7 +484,8 @@ class IrtuiApp(KeysToTopScreen):
 
     # -- keys that cannot act --------------------------------------------------------------
 
-    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+    async def run_action(self, action: str | ActionParseResult, default_namespace: DOMNode | None = None,
+                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
         """Run an action; one its owner has disabled (`check_action`: read-only, RBAC, no
         incident) answers with the owner's `why_not` in a notification instead of doing
         nothing, so a key never goes silent. The footer still shows it dimmed."""

@@ -14,17 +14,12 @@ import subprocess
 import sys
 import termios
 import time
+from pathlib import Path
 
-import pytest
-from test_hangup import _drain_until, _exited_within, _kill, _read_to_eof, _spawn_in_pty
+from test_hangup import _drain_until, _exited_within, _kill, _read_to_eof, _spawn_in_pty, home  # noqa: F401 (home: a fixture)
 
+import irtui
 from irtui.incident.boot import start_session
-
-
-@pytest.fixture
-def home(tmp_path) -> dict[str, str]:
-    return {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
-
 
 _ESCAPES = re.compile(rb"\x1b\[[0-9;?<>$]*[a-zA-Z]")
 
@@ -50,7 +45,7 @@ async def _declare_in(store: str) -> str:
 
 
 def _demo(home: dict[str, str], *extra: str) -> tuple[int, int]:
-    pid, fd = _spawn_in_pty([sys.executable, "-m", "irtui", "demo", *extra], {**home, "PYTHONPATH": os.getcwd()})
+    pid, fd = _spawn_in_pty([sys.executable, "-m", "irtui", "demo", *extra], {**home, "PYTHONPATH": str(Path(irtui.__file__).parents[1])})
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))  # room for the clock bar
     return pid, fd
 

@@ -12,6 +12,8 @@ This module owns `ActionController` (one per app). The app shell wires it like t
         self.run_worker(self.action_controller.trigger(action_id, keys_done), group="irtui-action")
     def check_action(self, action, parameters):
         if action == registry.APP_ACTION: return self.action_controller.check(parameters[0])
+    def why_not(self, action, parameters):                # a disabled key answers (IrtuiApp.run_action)
+        if action == registry.APP_ACTION: return self.action_controller.refusal(parameters[0])
 
 and calls `refresh()` when the cursor settles so gating knows the access reviews. The list
 under the cursor is frozen (`freeze()`/`thaw()`) while a confirmation is open, so the
