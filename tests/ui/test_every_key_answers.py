@@ -50,6 +50,15 @@ async def test_read_only_keys_say_why_and_diagnostics_run_unrecorded(sim, isolat
             await pilot.press("escape")
             outcome = app.action_controller.outcomes[-1]
             assert (outcome.action_id, outcome.status) == ("health.check_all", "done"), outcome
+            # So does the rollout status of the selected pod's deployment.
+            await pilot.press("W")
+            await until(pilot, lambda: app.action_controller.outcomes[-1].action_id == "kube.rollout_status",
+                        "the rollout status", timeout=60)
+            outcome = app.action_controller.outcomes[-1]
+            assert outcome.status == "done" and outcome.target.kind == "deployment", outcome
+            while len(app.screen_stack) > 1:  # its result, when it has lines
+                await pilot.press("escape")
+                await pilot.pause()
             await pilot.press("q")
     assert mutations(sim.audit()) == []
     assert store_rows(store_file) == []
