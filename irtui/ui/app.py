@@ -518,6 +518,9 @@ class IrtuiApp(KeysToTopScreen):
             return
         from irtui.ui.screens.confirm import YesNoScreen
 
+        if isinstance(self.screen, YesNoScreen):  # q again while asked: the question stands
+            return
+
         def answered(yes: bool | None) -> None:
             if yes:
                 self._quit()
