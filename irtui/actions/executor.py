@@ -56,6 +56,11 @@ def _is_conflict(exc: BaseException) -> bool:
     return isinstance(exc, ApiException) and exc.status == 409
 
 
+def fits(spec: ActionSpec, target: Target) -> bool:
+    """Whether the action can apply to `target`: its own kind, or a pod it derives one from."""
+    return target.kind in spec.target_kinds or (target.kind == "pod" and bool(set(spec.target_kinds) & _DERIVABLE))
+
+
 class ActionRunner:
     """One per session. `run(action_id, target)` is the only way the UI changes anything."""
 
@@ -87,13 +92,12 @@ class ActionRunner:
             refusal = registry.read_only_refusal(spec, self.env.settings)
             if refusal:
                 return Availability.no(refusal)
-        if target is not None and target.kind not in spec.target_kinds and not (
-            target.kind == "pod" and set(spec.target_kinds) & _DERIVABLE
-        ):
-            return Availability.no(f"applies to {' or '.join(spec.target_kinds)}, not {target.kind}")
-        reason = registry.implementation(spec).unavailable(self.env, target) if target is not None else None
+        # Not configured (no database, helm missing) holds whatever is selected: said first.
+        reason = registry.implementation(spec).unavailable(self.env, target)
         if reason:
             return Availability.no(reason)
+        if target is not None and not fits(spec, target):
+            return Availability.no(f"applies to {' or '.join(spec.target_kinds)}, not {target.kind}")
         return Availability.yes()
 
     def cached_availability(self, action_id: str, target: Target | None) -> Availability | None:
@@ -290,14 +294,19 @@ class ActionRunner:
             if asks and not await self.confirm(request):
                 return outcome("cancelled", "not confirmed; nothing was sent", prepared.command)
 
-        # 6. the real call, recorded before and after
+        # 6. the real call, recorded before and after. A read-only terminal writes no
+        # record (it promises to change nothing, the store included), so the diagnostics it
+        # may run (health checks, rollout status) run unrecorded and are shown.
+        recording = spec.mutating or not self.env.guard.read_only
         details = {
             "action": spec.id, "target": target.label, "namespace": target.namespace,
             "context": self.env.context, "cluster": self.env.cluster_url, "actor": self.env.actor,
             "command": prepared.command, "params": spec.recordable(params),
         }
         try:
-            await self.recorder.record("action_started", f"{spec.title} {target.label}: {prepared.command}", details)
+            if recording:
+                await self.recorder.record("action_started", f"{spec.title} {target.label}: {prepared.command}",
+                                           details)
         except Exception as exc:
             # Who did what must be written down before it is done: no record, no change.
             return outcome("failed", f"could not record the action, so it was not run: {_error_text(exc)}",
@@ -336,12 +345,13 @@ class ActionRunner:
         if undo is not None:
             self.last_undo = undo
         try:
-            await self.recorder.record(
-                "action_finished", finished_text(spec.title, target.label, status, message),
-                {**details, "result": status, "message": message,
-                 **({"error": message} if status == "failed" else {}),
-                 **({"undo": undo.description} if undo else {}), "details": extra},
-            )
+            if recording:
+                await self.recorder.record(
+                        "action_finished", finished_text(spec.title, target.label, status, message),
+                    {**details, "result": status, "message": message,
+                     **({"error": message} if status == "failed" else {}),
+                     **({"undo": undo.description} if undo else {}), "details": extra},
+                )
         except Exception as exc:  # the change happened: say so, and that the record is missing
             message = f"{message} (WARNING: the outcome could not be recorded: {_error_text(exc)})"
         return outcome(status, message, prepared.command, undo=undo, details=extra)

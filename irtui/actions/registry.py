@@ -82,8 +82,14 @@ def _exec(action_id: str, title: str, key: str, description: str, impl: str) -> 
     )
 
 
+# Read-only actions that still write files here: a read-only terminal writes nothing at all.
+_WRITES_FILES = {"forensics.collect": "forensics writes its bundle (logs, descriptions) to this disk"}
+
+
 def read_only_refusal(spec: ActionSpec, settings) -> str | None:
     """Why `spec` may not run in a read-only session, or None when it may."""
+    if spec.id in _WRITES_FILES:
+        return f"read-only terminal: {_WRITES_FILES[spec.id]}; run it from a responder's terminal"
     if not spec.mutating:
         return None
     step = EXEC_STEPS.get(spec.id)

@@ -345,12 +345,21 @@ class IncidentSession:
     async def pin(self, seq: int, pinned: bool = True) -> Entry:
         return await self.append("pin", f"{'pinned' if pinned else 'unpinned'} #{seq}", {"seq": seq, "pinned": pinned})
 
-    async def close(self, text: str = "incident closed") -> Entry:
+    async def close(self, text: str = "incident closed", details: dict[str, Any] | None = None) -> Entry:
         """Close the incident; returns once its final checkpoint (if any) is durable too."""
-        closed = await self.append("closed", text)
+        closed = await self.append("closed", text, details)
         if self._checkpointing is not None:
             await self._checkpointing
         return closed
+
+    def detach(self) -> None:
+        """Leave a closed incident: the session is back to "no incident open" (its
+        timeline stays in the store). Listeners hear `None`, as on attach."""
+        if self.is_open:
+            raise ValueError(f"{self.incident_id} is still open")
+        self.incident_id, self.entries, self.pending, self.state = None, [], {}, None
+        self._covered = 0
+        self._tell(None)
 
     # -- cluster observations --------------------------------------------------------------
     async def observe(self, key: str, text: str, details: dict[str, Any] | None = None) -> Entry | None:

@@ -37,13 +37,15 @@ from __future__ import annotations
 import time
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from textual import events
+from textual.actions import ActionParseResult
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Container, Horizontal, Vertical
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.signal import Signal
@@ -480,7 +482,52 @@ class IrtuiApp(KeysToTopScreen):
             self._update_header()
         self.second.publish(time.time())
 
+    # -- keys that cannot act --------------------------------------------------------------
+
+    async def run_action(self, action: str | ActionParseResult, default_namespace: DOMNode | None = None,
+                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
+        """Run an action; one its owner has disabled (`check_action`: read-only, RBAC, no
+        incident) answers with the owner's `why_not` in a notification instead of doing
+        nothing, so a key never goes silent. The footer still shows it dimmed."""
+        if await super().run_action(action, default_namespace, namespaces):
+            return True
+        node, name, params = self._parse_action(action, self if default_namespace is None else default_namespace,
+                                                namespaces)
+        why_not = getattr(node, "why_not", None)
+        reason = why_not(name, params) if callable(why_not) else None
+        if not reason:
+            return False
+        self.notify(reason, severity="warning")
+        return True
+
+    def why_not(self, action: str, parameters: tuple) -> str | None:
+        """Why an action this app disabled cannot run (None: it says nothing). Widgets
+        that gate their own actions answer the same question for theirs."""
+        return None
+
+    # -- quitting --------------------------------------------------------------------------
+
+    def quit_question(self) -> str | None:
+        """A question to ask before quitting (an incident still open), or None to quit."""
+        return None
+
     async def action_quit(self) -> None:
+        question = self.quit_question()
+        if question is None:
+            self._quit()
+            return
+        from irtui.ui.screens.confirm import YesNoScreen
+
+        if isinstance(self.screen, YesNoScreen):  # q again while asked: the question stands
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._quit()
+
+        self.push_screen(YesNoScreen(question), answered)
+
+    def _quit(self) -> None:
         self.feed.stop()
         self.exit()
 

@@ -5,7 +5,8 @@ This module owns the demo-only plumbing, kept apart from the product: starting
 writes (the same code path as a real cluster), stopping it when the app quits, and
 `DemoApp`: the app plus a key (`x`) and command-palette entries that start or stop a fault
 scenario through the simulator's `/sim` control API. Nothing outside this module knows
-the cluster is simulated.
+the cluster is simulated. A drill's incidents live in `demo_dir()` (not a temporary
+folder), and where is printed when it ends, so `irtui report`/`verify` can read them.
 
 Scenario control is a change like any other: it goes through the session's guarded HTTP
 client, so a read-only demo refuses it below the UI (and `--scenario` with read-only is
@@ -27,7 +28,8 @@ import httpx
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider, SimpleCommand
 
-from irtui.config import Config, ConfigError
+from irtui.config import Config, ConfigError, data_dir
+from irtui.files import private_dir
 from irtui.kube.client import KubeConfigError
 from irtui.safety import Guard, ReadOnlyError, guarded_http_client
 from irtui.sim.ready import parse_ready
@@ -206,6 +208,19 @@ async def _start_scenario(guard: Guard, url: str, name: str) -> str | None:
     return None
 
 
+def demo_dir() -> Path:
+    """Where drills keep their incidents and audit journal: `$XDG_DATA_HOME/irtui/demo`,
+    beside the real store and never it, so a drill's incidents outlive the drill (for
+    `irtui report`) without mixing with real ones."""
+    return data_dir() / "demo"
+
+
+def stored_at(store: str) -> str:
+    """The lines printed when a drill ends: where its incidents are, and how to read them."""
+    return (f"irtui demo: the drill's incidents are kept in {store}\n"
+            f"  irtui report ID --store {store}    irtui verify ID --store {store}")
+
+
 async def _drill(args: Any, connection, config: Config, sim: SimProcess) -> int:
     scenario = getattr(args, "scenario", None)
     if scenario:
@@ -215,7 +230,19 @@ async def _drill(args: Any, connection, config: Config, sim: SimProcess) -> int:
             return 2
     from irtui.ui.wiring import run_war_room
 
-    return await run_war_room(args, connection, config, app_class=DemoApp, workdir=sim.workdir, sim_url=sim.url)
+    workdir = demo_dir()
+    read_only = connection.guard.read_only
+    if not read_only:  # a read-only drill writes nothing, not even this folder
+        try:
+            private_dir(workdir)
+        except OSError as exc:
+            print(f"irtui demo: cannot create {workdir}: {exc}", file=sys.stderr)
+            return 2
+    code = await run_war_room(args, connection, config, app_class=DemoApp, workdir=workdir, sim_url=sim.url)
+    store = getattr(args, "store", None) or str(workdir / "incidents.sqlite")
+    if not read_only and code == 0:
+        print(stored_at(store))
+    return code
 
 
 _SCRIPTS_DIR = Path(__file__).resolve().parent.parent / "demo" / "scripts"

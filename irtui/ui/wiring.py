@@ -39,6 +39,7 @@ pane binds the same key, which this map avoids except where noted as an alias):
                     item's action on the object its step names · esc back · [ ] phase · P playbook
     timeline        N note · p pin · u update posted · z snooze · s status · + / - severity
                     e escalate · a role · i impact · V close incident (remapped from C: cordon)
+                    o incidents of the store, open and closed (read-only timelines)
     metrics/health  r refresh
     database        c cancel query · k terminate backend · K terminate long-running ·
                     ctrl+o promote replica (remapped from P: the checklist's playbook key)
@@ -49,7 +50,9 @@ pane binds the same key, which this map avoids except where noted as an alias):
 The timeline's note key moved from n (the app's namespace key) to N, which the app also
 binds, so a note can be added from any pane. tab/shift+tab are bound here with priority
 because the screen's own tab binding otherwise shadows the shell's "next pane"; they step
-aside on modal screens and in text fields. A user moves any binding with the config's
+aside on modal screens and in text fields. A key that cannot act (read-only, RBAC, no
+target, not configured) says why in a notification (`why_not`), and `q` asks before
+leaving an open incident. A user moves any binding with the config's
 `[keys]` table (binding id = key), applied over these defaults.
 """
 
@@ -302,6 +305,27 @@ class WarRoom:
             # Only on the main screen and not while typing: a modal's fields keep their tab.
             return len(self.screen_stack) == 1 and not isinstance(self.focused, Input)
         return super().check_action(action, parameters)  # type: ignore[misc]
+
+    def why_not(self, action: str, parameters: tuple) -> str | None:
+        if action == registry.APP_ACTION and parameters:
+            return self.action_controller.refusal(str(parameters[0]))
+        if action == "declare_incident":
+            if self.session.is_open:
+                return f"{self.session.incident_id} is already open"
+            if self.session.guard.read_only:
+                return "read-only terminal: declaring an incident writes the store"
+        if action == "add_note" and not self.session.writable:
+            if self.session.guard.read_only:
+                return "read-only terminal: notes are not recorded"
+            return "no incident open: I declares one"
+        return super().why_not(action, parameters)  # type: ignore[misc]
+
+    def quit_question(self) -> str | None:
+        # A read-only terminal changes nothing by leaving; a responder's leaves the incident
+        # open (in the store, for whoever is still on it), which should be a decision.
+        if self.session.is_open and not self.session.guard.read_only:
+            return f"{self.session.incident_id} is open: quit anyway?"
+        return None
 
     async def action_run_irtui_action(self, action_id: str) -> None:
         # A worker, not an await: the flow waits on a confirmation screen, which needs this

@@ -153,7 +153,7 @@ async def test_two_apps_on_postgres_see_each_others_notes(pg_url, tmp_path, runb
 async def test_update_status_severity_escalation_keys(sqlite_store, actor, runbook):
     session = IncidentSession(sqlite_store, actor)
     await session.start()
-    await session.declare("EMR failing", "P1", ["emr-service"])
+    incident = await session.declare("EMR failing", "P1", ["emr-service"])
     app = IncidentApp(session, runbook, {"tech_lead": "Pat Lead"})
     async with app.run_test(size=(120, 40)) as pilot:
         app.query_one(TimelinePane).list.focus()
@@ -189,11 +189,16 @@ async def test_update_status_severity_escalation_keys(sqlite_store, actor, runbo
         assert session.state.services == ["emr-service", "task-service"]
         await pilot.press("C")
         await pilot.pause()
-        assert "Not yet ticked: Service fully restored" in str(app.screen.query_one("Label").render())
-        await pilot.press("enter")
-        await wait_for(lambda: not session.state.is_open)
-        assert session.state.status == "Resolved" and session.entries[-1].text == "Service restored."
+        assert "checklist items are not ticked:" in str(app.screen.query_one("Label").render())
+        await pilot.press(*"drill", "enter")  # why close anyway
+        await pilot.pause()
+        await pilot.press("enter")  # the summary, prefilled
+        await wait_for(lambda: not session.is_open)
         await wait_for(lambda: "no incident open" in app.query_one(ClockBar).text().plain)
+        entries = await sqlite_store.entries(incident)
+        assert [e.text for e in entries if e.kind == "status"][-1] == "status: Resolved"
+        closed = entries[-1] if entries[-1].kind == "closed" else next(e for e in entries if e.kind == "closed")
+        assert closed.text == "Service restored." and closed.details["reason"] == "drill"
 
 
 async def test_read_only_terminal_writes_nothing(sqlite_store, actor, runbook):
@@ -261,4 +266,4 @@ async def test_command_palette_runs_incident_actions(sqlite_store, actor, runboo
 
         session.guard = Guard(read_only=True)  # as a read-only terminal: nothing that writes is offered
         titles = [t for t, _, _ in IncidentCommands(app.screen)._available()]
-        assert titles == ["Incident: show playbook"]
+        assert titles == ["Incidents", "Incident: show playbook"]

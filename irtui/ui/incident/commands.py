@@ -28,6 +28,7 @@ COMMANDS = (
     (TimelinePane, "assign_role", "Incident: assign role", "Incident commander, scribe, communications"),
     (TimelinePane, "edit_impact", "Incident: record impact", "Users affected, data loss, services"),
     (TimelinePane, "close_incident", "Incident: close", "Resolve and close the incident"),
+    (TimelinePane, "list_incidents", "Incidents", "Open and closed incidents of the store; enter shows a timeline"),
     (ChecklistSidebar, "next_phase", "Incident: next phase", "Move the incident to the next runbook phase"),
     (ChecklistSidebar, "previous_phase", "Incident: previous phase", "Move the incident back one phase"),
     (ChecklistSidebar, "jump_playbook", "Incident: show playbook", "The playbook for the incident's kind"),

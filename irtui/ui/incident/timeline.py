@@ -3,10 +3,13 @@ listed above. Keys: `n` note, `p` pin, `u` send a status update (prefilled from 
 runbook's template, sent through `irtui.notify` to the runbook's channels for the
 severity), `z` snooze the update clock, `s` next status, `+`/`-` raise/lower severity, `e`
 record the escalation the clocks call for, `a` assign a role, `i` record impact, `C` close
-the incident; `enter` shows an entry's details.
+the incident (asking why when checklist items are unticked; the screen then returns to no
+incident), `o` the incidents of the store, open and closed; `enter` shows an entry's details.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from rich.text import Text
 from textual import work
@@ -28,6 +31,8 @@ from irtui.ui.panes import set_pane_title
 
 if TYPE_CHECKING:
     from irtui.notify.delivery import Notifier
+
+UNTICKED_SHOWN = 12  # unticked items listed when closing; the rest are counted
 
 # A product decision: a shared, read-only screen sends nothing, and says so.
 READ_ONLY_UPDATES = "read-only terminal: status updates are not sent from here"
@@ -117,6 +122,7 @@ class TimelinePane(SessionView):
         Binding("C", "close_incident", "Close incident", id="incident.timeline.close"),
         Binding("a", "assign_role", "Role", id="incident.timeline.role"),
         Binding("i", "edit_impact", "Impact", id="incident.timeline.impact"),
+        Binding("o", "list_incidents", "Incidents", id="incident.timeline.incidents"),
     ]
     SNOOZE_MINUTES = 10
 
@@ -194,6 +200,23 @@ class TimelinePane(SessionView):
                 return None  # shown, dimmed: a read-only terminal cannot send (said in the frame)
             return self.session.writable
         return True
+
+    def action_list_incidents(self) -> None:
+        from irtui.ui.screens.incidents import IncidentsScreen
+
+        self.app.push_screen(IncidentsScreen(self.session.store))
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """The answer of a key `check_action` refused (the app shows it)."""
+        if action not in self._WRITES:
+            return None
+        if action in self._NEED_RUNBOOK and self.runbook is None:
+            return "not configured: no runbook loaded (--runbook, or [runbook] file in config.toml)"
+        if self.session.guard.read_only:
+            return "read-only terminal: the timeline is not written from here"
+        if not self.session.is_open:
+            return "no incident open: I declares one"
+        return None
 
     def action_add_note(self) -> None:
         def written(text: str | None) -> None:
@@ -291,27 +314,46 @@ class TimelinePane(SessionView):
         if step is not None:
             await self.session.escalate(step.role, readout.escalation_contact, reason=step.title)
 
-    def action_close_incident(self) -> None:
+    def unticked(self) -> list[str]:
+        """The runbook's items not ticked in the open incident, as "phase: item"."""
         state = self.session.state
-        open_items = []
-        if self.runbook is not None:
-            close = self.runbook.phases[-1]
-            open_items = [item.text for item in close.checklist if item.id not in state.ticks]
-        prompt = "Close the incident: one line of summary (enter closes, escape cancels)"
-        if open_items:
-            prompt += f". Not yet ticked: {'; '.join(open_items)}"
+        if self.runbook is None or state is None:
+            return []
+        return [f"{phase.number}. {phase.title}: {item.text}" for phase in self.runbook.phases
+                for item in phase.items if item.id not in state.ticks]
 
-        def closed(text: str | None) -> None:
+    def action_close_incident(self) -> None:
+        unticked = self.unticked()
+        summary_prompt = "Close the incident: one line of summary (enter closes, escape cancels)"
+
+        def summarised(reason: str | None, text: str | None) -> None:
             if text:
-                self._write_close(text)
+                details = {"unticked": unticked, "reason": reason} if unticked else None
+                self._write_close(text, details)
 
-        self.app.push_screen(NoteScreen(prompt, "Service restored."), closed)
+        if not unticked:
+            self.app.push_screen(NoteScreen(summary_prompt, "Service restored."), partial(summarised, None))
+            return
+        shown = unticked[:UNTICKED_SHOWN]
+        more = len(unticked) - len(shown)
+        prompt = "\n".join([f"{len(unticked)} checklist items are not ticked:", *(f"  [ ] {item}" for item in shown),
+                            *([f"  ... and {more} more"] if more else []),
+                            "Why close anyway? (recorded with the close; enter goes on, escape cancels)"])
+
+        def reasoned(reason: str | None) -> None:
+            if reason:
+                self.app.push_screen(NoteScreen(summary_prompt, "Service restored."), partial(summarised, reason))
+
+        self.app.push_screen(NoteScreen(prompt), reasoned)
 
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
-    async def _write_close(self, text: str) -> None:
+    async def _write_close(self, text: str, details: dict[str, Any] | None = None) -> None:
         if self.session.state.status != "Resolved":
             await self.session.set_status("Resolved")
-        await self.session.close(text)
+        await self.session.close(text, details)
+        # The screen returns to "no incident open"; the closed incident stays listed (o).
+        self.session.detach()
+        self.notify("incident closed; o lists the incidents of the store", title="Incident", timeout=8)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         entry = next((e for e in self.session.timeline if e.entry_id == event.option.id), None)

@@ -12,6 +12,8 @@ This module owns `ActionController` (one per app). The app shell wires it like t
         self.run_worker(self.action_controller.trigger(action_id, keys_done), group="irtui-action")
     def check_action(self, action, parameters):
         if action == registry.APP_ACTION: return self.action_controller.check(parameters[0])
+    def why_not(self, action, parameters):                # a disabled key answers (IrtuiApp.run_action)
+        if action == registry.APP_ACTION: return self.action_controller.refusal(parameters[0])
 
 and calls `refresh()` when the cursor settles so gating knows the access reviews. The list
 under the cursor is frozen (`freeze()`/`thaw()`) while a confirmation is open, so the
@@ -32,7 +34,7 @@ from textual.markup import escape
 
 from irtui.actions import registry
 from irtui.actions.base import ActionEnv
-from irtui.actions.executor import ActionRunner
+from irtui.actions.executor import ActionRunner, fits
 from irtui.actions.journal import Recorder
 from irtui.actions.model import ActionSpec, ConfirmRequest, Outcome, Target
 from irtui.text import visible
@@ -107,6 +109,34 @@ class ActionController:
             return True
         return True if found.available else None
 
+    def refusal(self, action_id: str) -> str | None:
+        """Why the key of `action_id` cannot act now, from what is already known (no
+        request is sent): the read-only, tool or RBAC reason; None when it may run."""
+        if action_id in VIEW_IDS:
+            return None
+        found = self.availability(action_id)
+        if found is None or found.available:
+            return None
+        spec = registry.get(action_id)
+        if found.reason == "read-only":
+            return f"{spec.title}: read-only terminal, nothing was sent"
+        target = self.target_for(spec, self.selection())
+        if target is not None and not fits(spec, target) and self.runner.static_availability(spec, None).available:
+            return f"{spec.title}: {self.no_target(spec.target_kinds)}"
+        return f"{spec.title}: {found.reason}"
+
+    def no_target(self, kinds: tuple[str, ...] | list[str]) -> str:
+        """What to do when nothing the action applies to is under the cursor."""
+        kind = next((k for k in _PANE_OF if k in kinds), None)
+        where = ""
+        if kind is not None:
+            row, pane = _PANE_OF[kind]
+            frames = getattr(self.app, "pane_frames", [])
+            frame = next((f for f in frames if f.spec.id == pane), None)
+            if frame is not None:
+                where = f": move the cursor to a {row} in pane {frame.number} ({frame.spec.title})"
+        return f"no {' or '.join(kinds)} selected{where}"
+
     async def refresh(self) -> None:
         """Ask the access reviews for the current selection (call when the cursor settles)."""
         target = self.selection()
@@ -133,7 +163,7 @@ class ActionController:
         spec = registry.get(action_id)
         target = self.target_for(spec, self.selection())
         if target is None:
-            self.app.notify(f"{spec.title}: select a {' or '.join(spec.target_kinds)} first", severity="warning")
+            self.app.notify(f"{spec.title}: {self.no_target(spec.target_kinds)}", severity="warning")
             return None
         if self.busy:
             self.app.notify("another action is still running", severity="warning")
@@ -194,7 +224,7 @@ class ActionController:
 
         target = self.selection()
         if target is None or target.kind not in ("pod", "deployment", "statefulset"):
-            self.app.notify("logs: select a pod or a deployment", severity="warning")
+            self.app.notify(f"logs: {self.no_target(('pod', 'deployment'))}", severity="warning")
             return None
         ns = target.namespace or self.env.namespace
         pod = target.name
@@ -217,12 +247,18 @@ class ActionController:
 
         target = self.selection()
         if target is None or target.kind not in ("pod", "deployment", "statefulset", "node"):
-            self.app.notify("describe: select a pod, deployment or node", severity="warning")
+            self.app.notify(f"describe: {self.no_target(('pod', 'deployment', 'node'))}", severity="warning")
             return None
         self.app.push_screen(DescribeScreen(self.env.kube, target.kind, target.namespace or self.env.namespace,
                                             target.name, max_log_lines=self.env.settings.log_max_lines))
         return None
 
+
+# Where a target of each kind is picked, for "move the cursor to a <row> in pane N": the row
+# and the pane (a pod stands for its deployment or statefulset). The first kind listed wins.
+_PANE_OF = {"pod": ("pod", "pods"), "deployment": ("pod", "pods"), "statefulset": ("pod", "pods"),
+            "node": ("node", "nodes"), "db_backend": ("backend", "database"),
+            "secret": ("secret's event", "events")}
 
 _EVENT_KINDS = {"Pod": "pod", "Node": "node", "Deployment": "deployment", "StatefulSet": "statefulset",
                 "Secret": "secret", "Service": "service"}

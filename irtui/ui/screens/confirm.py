@@ -243,3 +243,27 @@ class ResultScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class YesNoScreen(ModalScreen[bool]):
+    """One question answered with y or n (escape is no): "INC-… is open: quit anyway?"."""
+
+    DEFAULT_CSS = """
+    YesNoScreen { align: center middle; }
+    YesNoScreen #dialog { width: 72; max-width: 90%; height: auto; border: thick $warning; background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="yes_no.yes"),
+        Binding("n,escape", "answer(False)", "No", id="yes_no.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Content(f"{_line(self.question)} y/n"))
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,0 +1,101 @@
+"""The incidents of the store, open and closed, and the timeline of one, read-only.
+
+This module owns `IncidentsScreen` (the list; enter opens one) and `IncidentTimelineScreen`
+(its entries as the timeline pane draws them). Both read through the store they are given
+and write nothing: a closed incident is looked at here, not reopened.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from irtui.incident.model import Entry
+from irtui.text import visible
+from irtui.ui.incident.timeline import entry_text
+
+_DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 90%; max-width: 140; height: 80%; border: thick $primary; background: $surface; padding: 0 1; }}
+{name} OptionList {{ height: 1fr; border: none; }}
+"""
+
+
+class IncidentsScreen(ModalScreen[None]):
+    """Every incident of the store, newest first; enter shows one's timeline."""
+
+    DEFAULT_CSS = _DIALOG_CSS.format(name="IncidentsScreen")
+    BINDINGS = [Binding("escape,q", "close", "Close", id="incidents.close")]
+
+    def __init__(self, store) -> None:
+        super().__init__()
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Incidents (enter shows the timeline, escape closes)", id="incidents-title")
+            yield OptionList(id="incidents-list")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        self._load()
+
+    @work(exclusive=True, group="incidents-list", exit_on_error=False)
+    async def _load(self) -> None:
+        listing = self.query_one(OptionList)
+        try:
+            incidents = await self.store.incidents()
+        except Exception as exc:  # an unreachable store is said, in one line
+            self.query_one("#incidents-title", Static).update(f"Incidents: cannot read the store: {visible(str(exc))}")
+            return
+        options = []
+        for incident_id, is_open in incidents:
+            text = Text(f"{visible(incident_id):<16} ", style="bold")
+            text.append("open" if is_open else "closed", style="bold red" if is_open else "green")
+            options.append(Option(text, id=incident_id))
+        listing.set_options(options or [Option("no incidents in this store", disabled=True)])
+        if options:
+            listing.highlighted = 0
+
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is None:
+            return
+        try:
+            entries = await self.store.entries(event.option.id)
+        except Exception as exc:
+            self.notify(f"cannot read {event.option.id}: {exc}", severity="error")
+            return
+        self.app.push_screen(IncidentTimelineScreen(event.option.id, entries))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class IncidentTimelineScreen(ModalScreen[None]):
+    """One incident's timeline, oldest first, as recorded; nothing here writes."""
+
+    DEFAULT_CSS = _DIALOG_CSS.format(name="IncidentTimelineScreen")
+    BINDINGS = [Binding("escape,q", "close", "Close", id="incidents.timeline.close")]
+
+    def __init__(self, incident_id: str, entries: list[Entry]) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.entries = entries
+
+    def compose(self) -> ComposeResult:
+        state = "closed" if any(e.kind == "closed" for e in self.entries) else "open"
+        with Vertical():
+            yield Static(Text(f"{visible(self.incident_id)} ({state}, read-only) · escape goes back", style="bold"))
+            yield OptionList(*(Option(entry_text(e), id=e.entry_id) for e in self.entries), id="incident-entries")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

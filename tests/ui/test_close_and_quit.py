@@ -1,0 +1,77 @@
+"""Closing with unticked checklist items asks why and records it; the screen then returns to
+no incident, and the closed incident is reachable from the incidents list; `q` with an
+incident open asks first. Key presses only, from the app's start, against the simulator and
+the SQLite store on disk."""
+
+from __future__ import annotations
+
+from war_room_help import isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+
+from irtui.config import Config
+from irtui.ui.incident import DeclareIncidentScreen
+from irtui.ui.main import open_connection
+from irtui.ui.screens.incidents import IncidentsScreen, IncidentTimelineScreen
+from irtui.ui.wiring import war_room
+
+
+async def _declare_by_keys(pilot, title: str) -> str:
+    app = pilot.app
+    await pilot.press("I")
+    await until(pilot, lambda: isinstance(app.screen, DeclareIncidentScreen), "the declare screen")
+    await pilot.press(*title)
+    await pilot.press("tab", "enter")  # the first impact answer suggests a severity
+    for _ in range(20):
+        if app.focused is not None and app.focused.id == "declare-ok":
+            break
+        await pilot.press("tab")
+    await pilot.press("enter")
+    await until(pilot, lambda: app.session.is_open, "the incident to be declared")
+    await until(pilot, lambda: not isinstance(app.screen, DeclareIncidentScreen), "the declare screen to close")
+    return app.session.incident_id
+
+
+async def test_close_with_unticked_items_asks_why_then_shows_no_incident(sim, isolated):
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    store_file = isolated / "incidents.sqlite"
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 45), notifications=True) as pilot:
+            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            incident_id = await _declare_by_keys(pilot, "Drill")
+
+            await pilot.press("q")
+            await until(pilot, lambda: f"{incident_id} is open: quit anyway? y/n" in screen_text(app), "the question")
+            await pilot.press("n")
+            await until(pilot, lambda: len(app.screen_stack) == 1, "the question to go")
+            assert app.is_running and app.session.is_open
+
+            await pilot.press("t", "V")
+            await until(pilot, lambda: "checklist items are not ticked:" in screen_text(app), "the unticked items")
+            assert "[ ] 1. Detect & Alert: Acknowledge alert in PagerDuty" in screen_text(app)
+            await pilot.press(*"drill ended early", "enter")
+            await until(pilot, lambda: "one line of summary" in screen_text(app), "the summary prompt")
+            await pilot.press("enter")
+            await until(pilot, lambda: app.session.incident_id is None, "the session to leave the incident")
+            await until(pilot, lambda: "no incident open" in screen_text(app), "the no-incident clock bar")
+            await until(pilot, lambda: incident_id not in screen_text(app), "the closed incident to leave the screen")
+            assert app.pane("timeline").list.option_count == 0
+
+            await pilot.press("o")
+            await until(pilot, lambda: isinstance(app.screen, IncidentsScreen) and "closed" in screen_text(app),
+                        "the incidents list")
+            assert incident_id in screen_text(app)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, IncidentTimelineScreen), "the closed timeline")
+            assert "(closed, read-only)" in screen_text(app) and "Service restored." in screen_text(app)
+            await pilot.press("escape", "escape")
+            await until(pilot, lambda: len(app.screen_stack) == 1, "back to the war room")
+
+            await pilot.press("q")  # no incident open: no question
+            await until(pilot, lambda: not app.is_running, "the app to quit", timeout=30)
+
+    rows = store_rows(store_file, incident_id)
+    closed = [r for r in rows if r["kind"] == "closed"]
+    assert len(closed) == 1 and closed[0]["text"] == "Service restored.", rows
+    assert closed[0]["details"]["reason"] == "drill ended early"
+    assert "1. Detect & Alert: Acknowledge alert in PagerDuty" in closed[0]["details"]["unticked"]
