@@ -39,7 +39,7 @@ pane binds the same key, which this map avoids except where noted as an alias):
                     item's action on the object its step names · esc back · [ ] phase · P playbook
     timeline        N note · p pin · u update posted · z snooze · s status · + / - severity
                     e escalate · a role · i impact · V close incident (remapped from C: cordon)
-                    h incidents of the store, open and closed (read-only timelines)
+                    v incidents of the store, open and closed (read-only timelines)
     metrics/health  r refresh
     database        c cancel query · k terminate backend · K terminate long-running ·
                     ctrl+o promote replica (remapped from P: the checklist's playbook key)

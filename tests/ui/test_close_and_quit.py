@@ -57,7 +57,7 @@ async def test_close_with_unticked_items_asks_why_then_shows_no_incident(sim, is
             await until(pilot, lambda: incident_id not in screen_text(app), "the closed incident to leave the screen")
             assert app.pane("timeline").list.option_count == 0
 
-            await pilot.press("h")
+            await pilot.press("v")
             await until(pilot, lambda: isinstance(app.screen, IncidentsScreen) and "closed" in screen_text(app),
                         "the incidents list")
             assert incident_id in screen_text(app)

@@ -57,8 +57,9 @@ def test_demo_keeps_its_store_says_where_and_report_reads_it(home, tmp_path):
     incident_id = asyncio.run(_declare_in(str(store)))  # an earlier drill, left open
     pid, fd = _demo(home)
     try:
-        screen = _until_shown(fd, "| T+", 90)  # the clock bar: the drill attached to the open incident
-        assert "| T+" in screen, screen[-800:]
+        # The clock bar (`INC-… P2 | T+1m | …`, tighter at 80 columns): the drill attached to the open incident.
+        screen = _until_shown(fd, incident_id, 90)
+        assert "T+" in screen, screen[-800:]
         os.write(fd, b"q")
         asked = _until_shown(fd, "quit anyway?", 30)
         assert f"{incident_id} is open: quit anyway? y/n" in asked, asked[-800:]

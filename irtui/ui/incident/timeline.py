@@ -4,7 +4,7 @@ runbook's template, sent through `irtui.notify` to the runbook's channels for th
 severity), `z` snooze the update clock, `s` next status, `+`/`-` raise/lower severity, `e`
 record the escalation the clocks call for, `a` assign a role, `i` record impact, `C` close
 the incident (asking why when checklist items are unticked; the screen then returns to no
-incident), `h` the incidents of the store (their history), open and closed; `enter` shows an entry's details.
+incident), `v` views the incidents of the store, open and closed; `enter` shows an entry's details.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ class TimelinePane(SessionView):
         Binding("C", "close_incident", "Close incident", id="incident.timeline.close"),
         Binding("a", "assign_role", "Role", id="incident.timeline.role"),
         Binding("i", "edit_impact", "Impact", id="incident.timeline.impact"),
-        Binding("h", "list_incidents", "Incidents", id="incident.timeline.incidents"),
+        Binding("v", "list_incidents", "Incidents", id="incident.timeline.incidents"),
     ]
     SNOOZE_MINUTES = 10
 
