@@ -23,8 +23,17 @@ from typing import Any, Callable
 import orjson
 
 from irtui.sim import objects as o
-from irtui.sim.controllers import (Container, EventRecorder, Kubelet, NodeLifecycle, NodeRT, PodRT, Run,
-                                   Workloads, render_status)
+from irtui.sim.controllers import (
+    Container,
+    EventRecorder,
+    Kubelet,
+    NodeLifecycle,
+    NodeRT,
+    PodRT,
+    Run,
+    Workloads,
+    render_status,
+)
 from irtui.sim.scenarios import SCENARIOS, Faults, Scenario
 from irtui.sim.telemetry import Telemetry
 

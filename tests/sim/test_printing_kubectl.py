@@ -12,9 +12,9 @@ import copy
 from datetime import datetime
 
 import pytest
+from golden.cases import Case, cases
 
 from api_helpers import http
-from golden.cases import Case, cases
 
 NS = "golden-printers"
 
