@@ -10,6 +10,7 @@ import sys
 import tomllib
 from collections import Counter
 from importlib.metadata import PackageNotFoundError, version
+from itertools import pairwise
 from pathlib import Path
 
 import grimp
@@ -91,7 +92,7 @@ def describe(graph: grimp.ImportGraph, cycle: set[str]) -> str:
     chain = min(back, key=len)
     path = [start, *graph.find_shortest_chain(importer=start, imported=chain[0])[1:], *chain[1:]]
     hops = []
-    for importer, imported in zip(path, path[1:]):
+    for importer, imported in pairwise(path):
         details = graph.get_import_details(importer=importer, imported=imported)
         line = details[0]["line_number"] if details else "?"
         hops.append(f"{importer} -> {imported} (l.{line})")

@@ -986,9 +986,9 @@ class ApiServer:
                         *([] if previous else self.written_logs.get((info.namespace or "", info.name or ""), []))]
             except KeyError:
                 if previous:
-                    raise ApiError(400, f'previous terminated container "{container}" in pod "{info.name}" not found')
+                    raise ApiError(400, f'previous terminated container "{container}" in pod "{info.name}" not found') from None
                 raise ApiError(400, f'container "{container}" in pod "{info.name}" is waiting to start: '
-                                    "ContainerCreating")
+                                    "ContainerCreating") from None
 
         lines = fetch()
         if tail is not None:
