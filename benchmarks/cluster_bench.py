@@ -43,6 +43,7 @@ from pathlib import Path
 import httpx
 
 from irtui.sim.ready import parse_ready
+
 from machine import describe
 
 TICKS = os.sysconf("SC_CLK_TCK")

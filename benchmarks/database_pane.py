@@ -33,6 +33,7 @@ from textual.app import App, ComposeResult  # noqa: E402
 from irtui.database.monitor import DatabaseMonitor  # noqa: E402
 from irtui.database.settings import DatabaseSettings  # noqa: E402
 from irtui.ui.panes.database import DatabasePane  # noqa: E402
+
 from machine import describe  # noqa: E402
 from metrics_frame_meter import FrameMeter, summary  # noqa: E402
 

@@ -25,6 +25,7 @@ from textual.app import App, ComposeResult  # noqa: E402
 from irtui.metrics.model import SERIES, MetricsSnapshot, ServicePoint  # noqa: E402
 from irtui.metrics.settings import MetricsSettings  # noqa: E402
 from irtui.ui.panes.metrics import MetricsPane  # noqa: E402
+
 from machine import describe  # noqa: E402
 from metrics_frame_meter import FrameMeter, summary  # noqa: E402
 

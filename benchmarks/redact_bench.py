@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from machine import describe  # noqa: E402
-
 from irtui.redact import redact_text  # noqa: E402
+
+from machine import describe  # noqa: E402
 
 
 def lines(kind: str, n: int) -> list[str]:

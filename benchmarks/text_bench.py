@@ -25,9 +25,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-from machine import describe  # noqa: E402
 from irtui.kube import model  # noqa: E402
 from irtui.text import visible  # noqa: E402
+
+from machine import describe  # noqa: E402
 
 CALLS = {
     "pod name (ASCII)": "task-service-7d9f8b6c4-x2k9p",

@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from war_room_help import NS, isolated, mutations  # noqa: F401 (isolated: a fixture)
 
 from irtui.cli import UsageError, parse_args
 from irtui.config import Config
 from irtui.safety import ReadOnlyError
+
+from war_room_help import NS, isolated, mutations  # noqa: F401 (isolated: a fixture)
 
 SHARED = [("--read-only",), ("--write",), ("--store", "/tmp/s.sqlite"), ("--config", "/tmp/c.toml"),
           ("--theme", "nord"), ("--runbook", "/tmp/r.toml"), ("--db-dsn", "postgresql://db/x"),

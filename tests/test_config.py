@@ -17,11 +17,12 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from war_room_help import NS, isolated, mutations  # noqa: F401 (isolated: a fixture)
 
 from irtui.config import Config, ConfigError, parse_toml
 from irtui.safety import ReadOnlyError
 from irtui.ui.main import open_connection, read_only_setting
+
+from war_room_help import NS, isolated, mutations  # noqa: F401 (isolated: a fixture)
 
 RO_CONTEXT = '[contexts."sim-sre".cluster]\nread_only = true\n'
 

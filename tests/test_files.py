@@ -36,7 +36,7 @@ async def test_the_data_dir_is_0700_even_if_it_was_made_0755(tmp_path, monkeypat
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
     made = data_dir()
     assert made == tmp_path / "share" / "irtui" and not made.exists()  # nothing written, nothing made
-    for attempt in range(2):
+    for _ in range(2):
         store = open_store(None)
         await store.open()
         await store.close()

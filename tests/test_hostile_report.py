@@ -9,10 +9,11 @@ import re
 import subprocess
 import sys
 
-from hostile import PAYLOADS
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
 from irtui.incident.store import open_store
+
+from hostile import PAYLOADS
 
 TITLE = "API `down` | [click](https://evil.example) <img src=x> \x1b]52;c;aGVsbG8=\x07"
 NOTE = "two | cells\nsecond line `code` *bold* _em_ ~strike~ \x1b[2J"

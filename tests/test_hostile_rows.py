@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 
-from hostile import BIG, one_line
 from irtui.kube.model import project_deployment, project_event, project_node, project_pod
+
+from hostile import BIG, one_line
 
 LINE = one_line()
 

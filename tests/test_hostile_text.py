@@ -7,8 +7,9 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hostile import ESCAPES, UNICODE, all_strings
 from irtui.text import first_line, visible, visible_lines
+
+from hostile import ESCAPES, UNICODE, all_strings
 
 _DANGEROUS_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
 _BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)) | {0x061C, 0x200E, 0x200F}

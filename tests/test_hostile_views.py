@@ -12,15 +12,16 @@ import subprocess
 import sys
 
 from textual.widgets import Select
-from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
 
-from hostile import HOSTILE_POD, NS, plant, warning_events
 from irtui.config import Config
 from irtui.runbook import DEFAULT_RUNBOOK
 from irtui.ui.incident import DeclareIncidentScreen, NoteScreen
 from irtui.ui.main import open_connection
 from irtui.ui.screens.confirm import ConfirmActionScreen, ParamsScreen
 from irtui.ui.wiring import war_room
+
+from hostile import HOSTILE_POD, NS, plant, warning_events
+from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
 
 MARKUP_TITLE = "DB [/x] [@click=app.quit]q[/] [link=https://x]l[/link] [$accent]a [on red]r"
 

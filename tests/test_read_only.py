@@ -13,12 +13,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "actions"))
 
-from actionhelp import NS, Responder, make_env, mutations, runner_for  # noqa: E402
-
 from irtui.actions import registry  # noqa: E402
 from irtui.actions.kubeapi import resource_path  # noqa: E402
 from irtui.actions.model import Target  # noqa: E402
 from irtui.safety import ReadOnlyError  # noqa: E402
+
+from actionhelp import NS, Responder, make_env, mutations, runner_for  # noqa: E402
 
 PARAMS = {"replicas": 7, "name": "EMR_FALLBACK_MODE=true", "minutes": 0}
 # Parameters that make each action have something to do on the seeded world.

@@ -15,7 +15,6 @@ import uuid
 
 import pytest
 from textual.widgets import Input
-from war_room_help import NS, file_state, isolated, mutations, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui.actions import registry
 from irtui.actions.model import Target
@@ -23,6 +22,8 @@ from irtui.config import Config
 from irtui.safety import Guard
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
+
+from war_room_help import NS, file_state, isolated, mutations, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 asyncpg = pytest.importorskip("asyncpg")
 
@@ -283,6 +284,7 @@ async def test_read_only_demo_says_read_only_and_starts_no_scenario(sim, isolate
     palette's scenario entries are refused by the guarded client: the simulator runs none."""
     from irtui.cli import parse_args
     from irtui.ui.demo import DemoApp
+
     from war_room_help import control, screen_text
 
     args = parse_args(["--read-only", "demo"])
@@ -311,6 +313,7 @@ async def test_read_only_demo_says_read_only_and_starts_no_scenario(sim, isolate
 async def test_write_over_a_read_only_context_is_shown_and_recorded(sim, isolated):
     from irtui.cli import parse_args
     from irtui.incident.journal import Journal
+
     from war_room_help import screen_text
 
     config_file = isolated / "config.toml"

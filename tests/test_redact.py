@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 
 import pytest
-from secrets_corpus import CASES, CONFIG, KEPT, leaks
 
 from irtui import redact as redaction
 from irtui.config import Config, ConfigError
 from irtui.redact import REDACTED, is_secret_name, redact, redact_text
+
+from secrets_corpus import CASES, CONFIG, KEPT, leaks
 
 
 @pytest.fixture

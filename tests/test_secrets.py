@@ -20,9 +20,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 import yaml
-from secrets_corpus import CASES, CONFIG, leaks
-from polling import wait_for
-from war_room_help import isolated, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui import redact as redaction
 from irtui.actions.base import ActionEnv
@@ -37,6 +34,10 @@ from irtui.kube.client import KubeConfigError, connect
 from irtui.redact import REDACTED
 from irtui.safety import Guard
 from irtui.sim.tls import self_signed
+
+from polling import wait_for
+from secrets_corpus import CASES, CONFIG, leaks
+from war_room_help import isolated, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 NS = "emrtask-prod"
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,13 +21,12 @@ from typing import Any
 from kubernetes.client.exceptions import ApiException
 
 from irtui.actions.base import ActionEnv, Impl, ns_of
+from irtui.actions.investigate import describe_pod, describe_workload
 from irtui.actions.kubeapi import api_message, resource_path
 from irtui.actions.model import AccessCheck, Prepared, Target
 from irtui.files import private_dir, write_private
 from irtui.kube.printers import age
 from irtui.redact import REDACTED, redact, redact_text
-
-from irtui.actions.investigate import describe_pod, describe_workload
 
 
 def redact_secret(secret: dict) -> dict:

@@ -20,7 +20,6 @@ import urllib3
 from irtui.kube.sources import ApiError, RawApi, network_reason
 from irtui.safety import Guard, LazyHttpClient
 
-
 # How long a check through the proxy that got no reply waits for the API server's own
 # /version, to tell a hung service (the server answers) from a hung server. One round trip.
 PING_TIMEOUT = 2.0

@@ -19,7 +19,7 @@ def _store_url(args) -> str | None:
         return store_url(None, Config.load(getattr(args, "config", None)))
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
-        raise SystemExit(2)
+        raise SystemExit(2) from None
 
 
 def _reader(url: str | None) -> Store:

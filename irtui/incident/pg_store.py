@@ -40,8 +40,14 @@ import asyncpg
 from irtui.incident import sql
 from irtui.incident.model import GENESIS_HASH, Entry, canonical_json, details_json, entry_from_row, format_ts, utcnow
 from irtui.incident.outbox import Outbox
-from irtui.incident.store import (Store, StoreError, UnknownIncident, incident_id_for, is_provisional,
-                                  provisional_incident_id)
+from irtui.incident.store import (
+    Store,
+    StoreError,
+    UnknownIncident,
+    incident_id_for,
+    is_provisional,
+    provisional_incident_id,
+)
 from irtui.safety import Guard
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from typing import Any, Callable, TypeVar
 from irtui.config import data_dir
 from irtui.files import private_dir, private_file
 from irtui.incident import sql
-from irtui.incident.model import GENESIS_HASH, Entry, details_json, entry_from_row, canonical_json, format_ts
+from irtui.incident.model import GENESIS_HASH, Entry, canonical_json, details_json, entry_from_row, format_ts
 from irtui.incident.store import Store, UnknownIncident, incident_id_for
 from irtui.safety import Guard
 

@@ -136,7 +136,7 @@ class Store(ABC):
 
         return unsubscribe
 
-    async def _start_watching(self) -> None:
+    async def _start_watching(self) -> None:  # noqa: B027 - optional hook: a store may have nothing to watch
         """Begin noticing other processes' writes (poll, LISTEN...)."""
 
     def _deliver(self, entry: Entry) -> None:

@@ -42,8 +42,21 @@ from irtui.kube.liveness import Liveness
 from irtui.kube.model import PROJECTIONS, object_key, project_node_metrics, project_pod_metrics
 from irtui.kube.prelist import ForkedList, PrelistLost
 from irtui.kube.state import (
-    CONNECTING, ERROR, FORBIDDEN, KINDS, LIVE, STALE, UNAUTHORIZED,
-    ChangeBuffer, Delete, Metrics, Reset, SourceStatus, Status, Upsert, Upserts,
+    CONNECTING,
+    ERROR,
+    FORBIDDEN,
+    KINDS,
+    LIVE,
+    STALE,
+    UNAUTHORIZED,
+    ChangeBuffer,
+    Delete,
+    Metrics,
+    Reset,
+    SourceStatus,
+    Status,
+    Upsert,
+    Upserts,
 )
 
 WATCH_SECONDS = 240  # server-side watch timeout; the loop resumes from the last version

@@ -92,7 +92,7 @@ class PrometheusSource:
             body = response.json()
         except ValueError:
             response.raise_for_status()
-            raise PrometheusError(f"{path}: not JSON (HTTP {response.status_code})")
+            raise PrometheusError(f"{path}: not JSON (HTTP {response.status_code})") from None
         if body.get("status") != "success":
             if response.status_code >= 500 and body.get("errorType") not in {"bad_data", "execution"}:
                 response.raise_for_status()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 
 def increase(samples: list[tuple[float, float]]) -> float:
@@ -22,7 +23,7 @@ def increase(samples: list[tuple[float, float]]) -> float:
     Prometheus's `rate()` does with a drop).
     """
     total = 0.0
-    for (_, previous), (_, current) in zip(samples, samples[1:]):
+    for (_, previous), (_, current) in pairwise(samples):
         total += current - previous if current >= previous else current
     return total
 

@@ -338,7 +338,7 @@ def check_references(data: dict[str, Any], problems: list[Problem]) -> None:
         unique(rules, "severity", ("communication", "update_frequency"), seen_sev)
         for i, rule in enumerate(rules):
             sev(rule.get("severity"), ("communication", "update_frequency", i, "severity"))
-        for sid, where in severities.items():
+        for sid in severities:
             if sid not in seen_sev:
                 problems.append((("communication", "update_frequency"), f"no update interval for severity {sid}"))
         for part in ("status_page", "customer_notifications"):

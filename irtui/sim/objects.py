@@ -9,8 +9,8 @@ see familiar shapes. Nothing here touches the store or the clock; the controller
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 import orjson

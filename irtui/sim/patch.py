@@ -230,6 +230,6 @@ def apply_patch(content_type: str, target: dict, patch: Any) -> dict:
         return strategic_merge_patch(target, patch)
     if ct == "application/apply-patch+yaml":
         raise ApiError(415, "server-side apply is not supported by the simulator", "UnsupportedMediaType")
-    raise ApiError(415, f"the body of the request was in an unknown format - accepted media types include: "
+    raise ApiError(415, "the body of the request was in an unknown format - accepted media types include: "
                         "application/json-patch+json, application/merge-patch+json, "
                         "application/strategic-merge-patch+json", "UnsupportedMediaType")

@@ -46,23 +46,23 @@ def parse_label_selector(text: str | None) -> Matcher | None:
         words = part.split(None, 1)
         if len(words) == 2 and words[1].startswith("notin"):
             key, values = words[0], _set_values(words[1][5:])
-            requirements.append(lambda l, k=key, v=values: l.get(k) not in v)
+            requirements.append(lambda labels, k=key, v=values: labels.get(k) not in v)
         elif len(words) == 2 and words[1].startswith("in"):
             key, values = words[0], _set_values(words[1][2:])
-            requirements.append(lambda l, k=key, v=values: l.get(k) in v)
+            requirements.append(lambda labels, k=key, v=values: labels.get(k) in v)
         elif "!=" in part:
             key, value = (s.strip() for s in part.split("!=", 1))
-            requirements.append(lambda l, k=key, v=value: l.get(k) != v)
+            requirements.append(lambda labels, k=key, v=value: labels.get(k) != v)
         elif "==" in part or "=" in part:
             key, value = (s.strip() for s in part.replace("==", "=", 1).split("=", 1))
-            requirements.append(lambda l, k=key, v=value: l.get(k) == v)
+            requirements.append(lambda labels, k=key, v=value: labels.get(k) == v)
         elif part.startswith("!"):
             key = part[1:].strip()
-            requirements.append(lambda l, k=key: k not in l)
+            requirements.append(lambda labels, k=key: k not in labels)
         else:
             if " " in part or "(" in part:
                 raise ApiError(400, f"unable to parse requirement: {part!r}")
-            requirements.append(lambda l, k=part: k in l)
+            requirements.append(lambda labels, k=part: k in labels)
 
     def match(labels: dict) -> bool:
         return all(r(labels) for r in requirements)

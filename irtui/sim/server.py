@@ -20,7 +20,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -28,7 +27,7 @@ from irtui.sim import discovery, protobuf, tables
 from irtui.sim import exec as pod_exec
 from irtui.sim.audit import AuditLog
 from irtui.sim.discovery import Resource
-from irtui.sim.errors import ApiError, already_exists, conflict, forbidden, gone, invalid, not_found, status_object
+from irtui.sim.errors import ApiError, already_exists, conflict, forbidden, invalid, not_found, status_object
 from irtui.sim.patch import apply_patch
 from irtui.sim.rbac import Policy, User
 from irtui.sim.selectors import parse_field_selector, parse_label_selector, selector_from_match_labels
@@ -315,7 +314,7 @@ class ApiServer:
         if info.subresource and info.subresource not in res.subresources:
             raise ApiError(404, "the server could not find the requested resource", "NotFound")
         if info.verb not in res.verbs and not info.subresource and info.verb != "watch":
-            raise ApiError(405, f"the server does not allow this method on the requested resource", "MethodNotAllowed")
+            raise ApiError(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
         if info.subresource == "log":
             return await self._pod_log(request, info)
         if info.subresource == "exec" and info.resource == "pods":
@@ -987,9 +986,9 @@ class ApiServer:
                         *([] if previous else self.written_logs.get((info.namespace or "", info.name or ""), []))]
             except KeyError:
                 if previous:
-                    raise ApiError(400, f'previous terminated container "{container}" in pod "{info.name}" not found')
+                    raise ApiError(400, f'previous terminated container "{container}" in pod "{info.name}" not found') from None
                 raise ApiError(400, f'container "{container}" in pod "{info.name}" is waiting to start: '
-                                    "ContainerCreating")
+                                    "ContainerCreating") from None
 
         lines = fetch()
         if tail is not None:
@@ -1024,7 +1023,7 @@ class ApiServer:
                     continue
                 new = _new_lines(sent, latest)
                 if new:
-                    await response.write("".join(l if l.endswith("\n") else l + "\n" for l in new).encode())
+                    await response.write("".join(line if line.endswith("\n") else line + "\n" for line in new).encode())
                 sent = latest
             return response
         except (ConnectionResetError, ConnectionError):

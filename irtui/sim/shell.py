@@ -292,8 +292,8 @@ def _curl(proc: Process, args: list[str]) -> Result:
     if opts.output is None:
         result.out(body)
     elif opts.output != "/dev/null":
-        raise _Usage(f"curl: (23) Failure writing output to destination, passed 0 returned -1\n"
-                     f"(only -o /dev/null is writable here)", 23)
+        raise _Usage("curl: (23) Failure writing output to destination, passed 0 returned -1\n"
+                     "(only -o /dev/null is writable here)", 23)
     if opts.write_out:
         result.out(_write_out(opts.write_out, status))
     return result
@@ -378,7 +378,7 @@ def _fhir(proc: Process, port: int, path: str, method: str, data: str) -> tuple[
 
 def _db_host_state(proc: Process, host: str | None) -> tuple[str, str]:
     """(label, state) for pg_isready/psql: state is accepting, rejecting or no response."""
-    world, faults = proc.world, proc.world.faults
+    faults = proc.world.faults
     if host in (None, "", "localhost", "127.0.0.1", "/var/run/postgresql"):
         if not proc.is_postgres:
             return "/var/run/postgresql:5432", "no response"

@@ -222,7 +222,7 @@ class Telemetry:
                 "# HELP http_request_duration_seconds HTTP request latency in seconds.",
                 "# TYPE http_request_duration_seconds histogram"]
         count = int(stats.count)
-        for le, value in zip(BUCKETS, stats.buckets):
+        for le, value in zip(BUCKETS, stats.buckets, strict=True):
             out.append(f'http_request_duration_seconds_bucket{{{label},le="{le}"}} {min(int(value), count)}')
         out += [f'http_request_duration_seconds_bucket{{{label},le="+Inf"}} {count}',
                 f"http_request_duration_seconds_sum{{{label}}} {stats.total_seconds:.6f}",

@@ -23,8 +23,17 @@ from typing import Any, Callable
 import orjson
 
 from irtui.sim import objects as o
-from irtui.sim.controllers import (Container, EventRecorder, Kubelet, NodeLifecycle, NodeRT, PodRT, Run,
-                                   Workloads, render_status)
+from irtui.sim.controllers import (
+    Container,
+    EventRecorder,
+    Kubelet,
+    NodeLifecycle,
+    NodeRT,
+    PodRT,
+    Run,
+    Workloads,
+    render_status,
+)
 from irtui.sim.scenarios import SCENARIOS, Faults, Scenario
 from irtui.sim.telemetry import Telemetry
 
@@ -438,7 +447,7 @@ class World:
                                                             labels={"app": name, "app.kubernetes.io/part-of": "emrtask"}))
             rollout_times = [now - 45 * DAY, now - 20 * DAY, now - 6 * DAY]
             current = None
-            for rev, (template, t) in enumerate(zip(templates, rollout_times), start=1):
+            for rev, (template, t) in enumerate(zip(templates, rollout_times, strict=False), start=1):
                 live = rev == len(templates)
                 release = {**d, "metadata": {**d["metadata"], "annotations": {
                     "kubernetes.io/change-cause": f"helm upgrade emrtask-prod: {name} {versions[rev - 1]}"}}}

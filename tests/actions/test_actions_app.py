@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 
-from actionhelp import NS, make_env, mutations
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
@@ -19,6 +18,8 @@ from irtui.ui.screens.actions import ActionController, ActionsProvider
 from irtui.ui.screens.confirm import ConfirmActionScreen, ParamsScreen
 from irtui.ui.screens.describe import DescribeScreen
 from irtui.ui.screens.logs import LogsScreen, LogView
+
+from actionhelp import NS, make_env, mutations
 
 
 class Recorded(list):

@@ -6,12 +6,13 @@ import asyncio
 import os
 
 import pytest
-from actionhelp import Responder, runner_for
 
 from irtui.actions.base import ActionEnv
 from irtui.actions.model import Target
 from irtui.actions.settings import ActionSettings
 from irtui.safety import Guard
+
+from actionhelp import Responder, runner_for
 
 asyncpg = pytest.importorskip("asyncpg")
 

@@ -4,7 +4,6 @@ cluster pane, and every palette entry, change nothing."""
 
 from __future__ import annotations
 
-from actionhelp import NS, mutations
 from textual.widgets import Input
 
 from irtui.actions import registry
@@ -13,6 +12,8 @@ from irtui.actions.settings import ActionSettings
 from irtui.kube.client import connect
 from irtui.safety import Guard
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
+
+from actionhelp import NS, mutations
 
 
 class Recorded(list):

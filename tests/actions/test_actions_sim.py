@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import hashlib
 
-from actionhelp import (
-    NS, Responder, assert_dry_run_then_real, await_for, make_env, mutations, runner_for, timeline_kinds,
-)
-
 from irtui.actions import registry
 from irtui.actions.forensics import verify_folder
 from irtui.actions.kubeapi import resource_path
 from irtui.actions.model import Target
+
+from actionhelp import (
+    NS,
+    Responder,
+    assert_dry_run_then_real,
+    await_for,
+    make_env,
+    mutations,
+    runner_for,
+    timeline_kinds,
+)
 
 
 def _pods(env, selector: str) -> list[dict]:
@@ -149,8 +156,10 @@ async def test_edit_configmap_and_its_undo(sim, tmp_path, incident):
 async def test_a_conflict_is_retried_with_a_fresh_read(sim, tmp_path, incident):
     env = make_env(sim, "sim-sre", tmp_path)
     # Another responder changes the deployment while our confirmation is open.
-    other = lambda: sim.kubectl("annotate", "deployment/handover-service", "-n", NS, "note=changed-meanwhile",
-                                context="sim-sre")
+    def other():
+        return sim.kubectl("annotate", "deployment/handover-service", "-n", NS, "note=changed-meanwhile",
+                           context="sim-sre")
+
     runner = runner_for(env, incident, Responder(during=other))
     outcome = await runner.run("kube.set_env", Target("deployment", "handover-service", NS), {"name": "EMR_FALLBACK_MODE=true"})
     assert outcome.status == "done", outcome

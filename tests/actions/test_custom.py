@@ -11,9 +11,6 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notify"))
-from receiver import Answer, Receiver  # noqa: E402
-
-from actionhelp import NS, Responder, make_env, runner_for  # noqa: E402
 from irtui.actions import registry  # noqa: E402
 from irtui.actions.base import ActionEnv  # noqa: E402
 from irtui.actions.model import Target  # noqa: E402
@@ -22,6 +19,9 @@ from irtui.config import Config, ConfigError  # noqa: E402
 from irtui.runbook import load_runbook  # noqa: E402
 from irtui.safety import Guard  # noqa: E402
 from irtui.ui.demo import DEMO_SCRIPTS  # noqa: E402
+
+from actionhelp import NS, Responder, make_env, runner_for  # noqa: E402
+from receiver import Answer, Receiver  # noqa: E402
 
 NAMESPACE = Target("namespace", NS, NS)
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from actionhelp import NS, Responder, await_for, make_env, runner_for, wait_for
 
 from irtui.actions import registry
-from irtui.actions.output import HEAD_BYTES, TAIL_BYTES, OutputDigest, decode_output
 from irtui.actions.model import Target
+from irtui.actions.output import HEAD_BYTES, TAIL_BYTES, OutputDigest, decode_output
 from irtui.kube.exec import ExecError, run_exec
 from irtui.safety import ReadOnlyError
+
+from actionhelp import NS, Responder, await_for, make_env, runner_for, wait_for
 
 
 class Recorded(list):

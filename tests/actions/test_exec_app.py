@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from war_room_help import control, isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
-
 from irtui.config import Config
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
@@ -21,6 +19,8 @@ from irtui.ui.main import open_connection
 from irtui.ui.screens.confirm import ConfirmActionScreen
 from irtui.ui.screens.output import OutputScreen
 from irtui.ui.wiring import war_room
+
+from war_room_help import control, isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 HEALTH_ARGV = ["curl", "-fsS", "http://localhost:3000/health"]
 

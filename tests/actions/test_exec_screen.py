@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import asyncio
 
-from actionhelp import NS, make_env
 from textual.app import App, ComposeResult
 from textual.widgets import Static
-from war_room_help import screen_text, until
 
 from irtui.actions.model import Prepared
 from irtui.kube.exec import run_exec
 from irtui.ui.screens.output import OutputScreen, output_view_factory
+
+from actionhelp import NS, make_env
+from war_room_help import screen_text, until
 
 
 class Host(App):

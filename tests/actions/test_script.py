@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from actionhelp import NS, Responder, make_env, runner_for
 from irtui.actions.model import Target
 from irtui.actions.output import HEAD_BYTES, TAIL_BYTES
 from irtui.actions.script import run_script
 from irtui.safety import Guard, ReadOnlyError
 from irtui.ui.demo import DEMO_SCRIPTS
+
+from actionhelp import NS, Responder, make_env, runner_for
 
 
 def script(tmp_path: Path, name: str, body: str) -> Path:

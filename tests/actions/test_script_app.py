@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
+
 from war_room_help import isolated, store_rows, until, war_args  # noqa: F401, F811 (isolated: a fixture)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notify"))
-from receiver import Receiver  # noqa: E402
 from test_vault import ADMIN_TOKEN, VaultReceiver  # noqa: E402
 
 from irtui.actions import registry  # noqa: E402
@@ -27,6 +27,8 @@ from irtui.ui.main import open_connection  # noqa: E402
 from irtui.ui.screens.confirm import ConfirmActionScreen, ParamsScreen  # noqa: E402
 from irtui.ui.screens.output import OutputScreen  # noqa: E402
 from irtui.ui.wiring import war_room  # noqa: E402
+
+from receiver import Receiver  # noqa: E402
 
 NS = "emrtask-prod"
 COMPROMISED = "hvs.journey-compromised"

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notify"))
-from receiver import Receiver  # noqa: E402
-
-from actionhelp import NS, Responder, runner_for  # noqa: E402
 from irtui.actions.base import ActionEnv  # noqa: E402
 from irtui.actions.model import Target, fingerprint  # noqa: E402
 from irtui.actions.settings import ActionSettings  # noqa: E402
 from irtui.safety import Guard  # noqa: E402
+
+from actionhelp import NS, Responder, runner_for  # noqa: E402
+from receiver import Receiver  # noqa: E402
 
 ADMIN_TOKEN = "hvs.admin-token-never-shown-0123456789"
 COMPROMISED = "hvs.compromised-token-abcdef"

@@ -10,6 +10,7 @@ import uuid
 
 import asyncpg
 import pytest
+
 from tcp_proxy import TcpProxy
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import asyncpg
 
-
 # The acceptance statement, with a trailing semicolon: other suites on the shared server look
 # for their own sleepers by the exact text "SELECT pg_sleep(600)", and must not find ours.
 SLEEP = "SELECT pg_sleep(600);"

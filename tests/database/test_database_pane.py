@@ -8,8 +8,8 @@ from irtui.database.monitor import DatabaseMonitor
 from irtui.database.remediate import DatabaseClients, TerminateBackend
 from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard
-from irtui.ui.widgets.strip_table import StripTable
 from irtui.ui.panes.database import ConfirmRemediation, DatabasePane
+from irtui.ui.widgets.strip_table import StripTable
 
 from db_helpers import SLEEP, backend_state
 from polling import wait_for

@@ -4,8 +4,14 @@ terminate, what they do, and that a read-only session refuses before sending any
 import asyncpg
 import pytest
 
-from irtui.database.remediate import (CancelBackend, DatabaseClients, PromoteReplica, TargetGone, TerminateBackend,
-                                      TerminateLongRunning)
+from irtui.database.remediate import (
+    CancelBackend,
+    DatabaseClients,
+    PromoteReplica,
+    TargetGone,
+    TerminateBackend,
+    TerminateLongRunning,
+)
 from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard, ReadOnlyError
 

@@ -6,12 +6,13 @@ holds what was suggested and what was chosen."""
 from __future__ import annotations
 
 import pytest
-from war_room_help import control, isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui.config import Config
 from irtui.ui.incident import DeclareIncidentScreen
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
+
+from war_room_help import control, isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 # Health rounds every 2 s, so that the test waits on the fault, not on the interval.
 CONFIG = "[health]\ninterval = 2\ntimeout = 2\n"

@@ -9,8 +9,8 @@ from textual.app import App, ComposeResult
 from irtui.config import Config, ConfigError
 from irtui.health.checks import HealthChecker, HealthSettings, make_transport
 from irtui.safety import Guard
-from irtui.ui.widgets.strip_table import StripTable
 from irtui.ui.panes.health import HealthPane
+from irtui.ui.widgets.strip_table import StripTable
 
 from polling import wait_for
 
@@ -163,9 +163,9 @@ async def test_the_body_status_word_decides_between_healthy_degraded_and_failing
 async def test_a_proxy_that_cannot_be_reached_leaves_the_service_unknown(health_server):
     """Refused by the API server: nothing is known of the service, so it is not FAILING,
     and the count keeps unknown apart from healthy and degraded."""
-    from kubernetes.client import ApiClient, Configuration
-
     import socket
+
+    from kubernetes.client import ApiClient, Configuration
 
     with socket.socket() as probe:  # a port with nobody listening: connection refused
         probe.bind(("127.0.0.1", 0))

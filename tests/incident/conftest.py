@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tcp_proxy import TcpProxy
 from irtui.incident.store import open_store
+
+from tcp_proxy import TcpProxy
 
 
 @pytest.fixture

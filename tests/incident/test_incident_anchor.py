@@ -16,16 +16,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
-import pytest
 
-from incident_helpers import wait_for
+from irtui.incident import sql
 from irtui.incident.anchor import AnchorFile, TimelineKey
 from irtui.incident.boot import start_session
 from irtui.incident.model import GENESIS_HASH, Actor, Entry, entry_from_row
 from irtui.incident.session import IncidentSession
 from irtui.incident.sqlite_store import entry_row
 from irtui.incident.store import open_store
-from irtui.incident import sql
+
+from incident_helpers import wait_for
 
 KEY = "k" * 8 + "0123456789abcdef0123456789abcdef"
 ALICE = Actor("alice", "bastion-1", "sre")
@@ -96,7 +96,7 @@ async def test_rewritten_and_rehashed_entry_fails_verify_sqlite(tmp_path, sqlite
     assert "hash chain intact" in elsewhere.stdout  # the chain alone is fooled ...
     failed = [line for line in elsewhere.stdout.splitlines() if "FAILED" in line]
     assert failed and all("rewritten at or before" in line for line in failed), elsewhere.stdout
-    assert f"FAILED at entry #10: checkpoint #" in failed[0]
+    assert "FAILED at entry #10: checkpoint #" in failed[0]
 
     # Forging the checkpoints' heads too breaks their signatures instead.
     forged = rewritten(entries, 5, "nothing to see here", forge_checkpoints=True)
@@ -115,7 +115,7 @@ async def test_truncated_tail_fails_verify_even_without_its_checkpoints(tmp_path
     here = run_verify(incident, store, tmp_path / "xdg-data")
     assert here.returncode == 1, here.stdout
     assert "hash chain intact" in here.stdout
-    assert f"store ends at #9, the local anchor (" in here.stdout
+    assert "store ends at #9, the local anchor (" in here.stdout
     assert f"says #{last.seq} with head {last.hash[:12]}: entries were removed" in here.stdout
     # A head quoted in a status update anchors it for anyone, with or without the key.
     quoted = run_verify(incident, store, tmp_path / "other-machine", "--head", f"{last.seq}:{last.hash[:12]}", key=None)
@@ -286,5 +286,5 @@ async def test_truncated_tail_fails_verify_postgres(tmp_path, pg_dsn, pg_url, pg
         await conn.close()
     out = run_verify(incident, pg_url, tmp_path / "xdg-data")
     assert out.returncode == 1 and "hash chain intact" in out.stdout
-    assert f"store ends at #9, the local anchor (seen " in out.stdout
+    assert "store ends at #9, the local anchor (seen " in out.stdout
     assert f"says #{closed.seq} with head {closed.hash[:12]}: entries were removed" in out.stdout

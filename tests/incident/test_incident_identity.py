@@ -12,12 +12,13 @@ import socket
 import sqlite3
 
 import yaml
-from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui.config import Config
 from irtui.ui.incident import DeclareIncidentScreen, NoteScreen
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
+
+from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
 
 
 def renamed_user_kubeconfig(sim, tmp_path, name: str) -> str:

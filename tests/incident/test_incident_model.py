@@ -4,9 +4,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from irtui.incident.model import GENESIS_HASH, Actor, verify_chain
-from irtui.redact import REDACTED, redact, redact_text
 from irtui.incident.state import fold
 from irtui.incident.store import make_entry
+from irtui.redact import REDACTED, redact, redact_text
 
 T0 = datetime(2025, 11, 11, 14, 23, tzinfo=timezone.utc)
 ACTOR = Actor("alice", "bastion", "system:admin")

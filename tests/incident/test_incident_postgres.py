@@ -8,11 +8,12 @@ import sys
 
 import asyncpg
 
-from incident_helpers import via_proxy, wait_for
 from irtui.incident.model import Actor, verify_chain
 from irtui.incident.pg_store import migrations
 from irtui.incident.session import IncidentSession
 from irtui.incident.store import make_entry, open_store
+
+from incident_helpers import via_proxy, wait_for
 
 ALICE = Actor("alice", "laptop-a", "alice@example.org")
 BOB = Actor("bob", "laptop-b", "bob@example.org")

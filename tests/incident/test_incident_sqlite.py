@@ -12,12 +12,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-
-from incident_helpers import wait_for
 from irtui.incident.journal import Journal
 from irtui.incident.model import verify_chain
 from irtui.incident.session import IncidentSession
 from irtui.incident.store import make_entry, open_store
+
+from incident_helpers import wait_for
 
 
 async def test_declare_append_and_ids(sqlite_store, actor):

@@ -5,13 +5,14 @@ from datetime import timedelta
 
 import pytest
 
-from incident_app import IncidentApp
-from incident_helpers import wait_for
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
 from irtui.incident.store import open_store
 from irtui.runbook import load_runbook
 from irtui.ui.incident import ChecklistSidebar, ClockBar, TimelinePane
+
+from incident_app import IncidentApp
+from incident_helpers import wait_for
 
 
 @pytest.fixture(scope="module")

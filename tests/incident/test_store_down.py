@@ -14,9 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from incident_helpers import via_proxy, wait_for
-from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
-
 from irtui.config import Config
 from irtui.incident.model import Actor, verify_chain
 from irtui.incident.session import IncidentSession
@@ -24,6 +21,9 @@ from irtui.incident.store import is_provisional, open_store
 from irtui.ui.incident import ClockBar
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
+
+from incident_helpers import via_proxy, wait_for
+from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
 
 TITLE = "Gateway 502s"
 NOTE = "pool exhausted on task-service"

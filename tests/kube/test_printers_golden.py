@@ -8,8 +8,8 @@ pane's RESTARTS cell.
 from __future__ import annotations
 
 import pytest
-
 from golden.cases import NOW, cases, ids
+
 from irtui.kube.model import project_node, project_pod
 from irtui.kube.printers import age, node_roles, node_status, pod_summary, restarts_text
 from irtui.ui.panes.pods import restarts_cell

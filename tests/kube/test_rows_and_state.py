@@ -8,7 +8,14 @@ from datetime import datetime, timedelta, timezone
 from irtui.kube.model import BAD, OK, WARN, parse_quantity, project_event, project_node, project_pod
 from irtui.kube.sources import Backoff, http_error, network_reason
 from irtui.kube.state import (
-    FORBIDDEN, STALE, UNAUTHORIZED, ChangeBuffer, ClusterState, Delete, Reset, Upsert,
+    FORBIDDEN,
+    STALE,
+    UNAUTHORIZED,
+    ChangeBuffer,
+    ClusterState,
+    Delete,
+    Reset,
+    Upsert,
 )
 
 

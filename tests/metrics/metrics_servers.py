@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
-import subprocess
 from typing import Callable
 
 import httpx

@@ -14,8 +14,8 @@ from irtui.metrics.prometheus import PrometheusSource
 from irtui.metrics.scrape import ScrapeSource
 from irtui.metrics.settings import DEFAULT_PROMQL, MetricsSettings
 from irtui.safety import Guard
-from irtui.ui.widgets.strip_table import StripTable
 from irtui.ui.panes.metrics import MetricsPane, format_value
+from irtui.ui.widgets.strip_table import StripTable
 
 from metrics_servers import exposition
 from polling import wait_for

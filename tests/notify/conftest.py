@@ -7,10 +7,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 
-from notify_helpers import SECRETS
-from receiver import Receiver
 from irtui.incident.session import IncidentSession
 from irtui.incident.store import open_store
+
+from notify_helpers import SECRETS
+from receiver import Receiver
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from receiver import Receiver
 from irtui.config import Config
+
+from receiver import Receiver
 
 # Values only the environment holds; none may reach the timeline, a report or the log.
 SECRETS = {

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from notify_helpers import notify_config
-from receiver import Answer
 from irtui.config import Config, ConfigError
 from irtui.notify.delivery import Notifier
 from irtui.notify.queue import DeliveryQueue
 from irtui.notify.settings import NotifySettings
 from irtui.runbook import load_runbook
 from irtui.safety import Guard, ReadOnlyError
+
+from notify_helpers import notify_config
+from receiver import Answer
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,15 @@ import logging
 
 import pytest
 
-from notify_helpers import notify_config
-from receiver import Answer
 from irtui.incident.report import render_report
 from irtui.notify.delivery import Notifier
 from irtui.notify.queue import DeliveryQueue
 from irtui.notify.settings import NotifySettings
 from irtui.runbook import load_runbook
 from irtui.safety import Guard
+
+from notify_helpers import notify_config
+from receiver import Answer
 
 SLACK = "/services/T0SECRET/B0SECRET/xoxSlackSecretToken42"
 

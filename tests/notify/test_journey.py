@@ -4,9 +4,6 @@ timeline shows each delivery."""
 
 from __future__ import annotations
 
-from notify_helpers import notify_config
-from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
-
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
 from irtui.incident.store import open_store
@@ -14,6 +11,9 @@ from irtui.ui.incident import NoteScreen, TimelinePane
 from irtui.ui.incident.timeline import READ_ONLY_UPDATES
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
+
+from notify_helpers import notify_config
+from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
 
 SLACK = "/services/T0SECRET/B0SECRET/xoxSlackSecretToken42"
 

@@ -2,9 +2,10 @@
 of the default runbook that names an action id irtui declares (an action, a view, a step a
 pane shows) or the runbook's own [[actions.custom]]. A command without one fails here."""
 
+from test_runbook_document import DOC, norm, walk
+
 from irtui.actions import registry
 from irtui.runbook import load_runbook
-from test_runbook_document import DOC, norm, walk
 
 
 def mapped_commands() -> dict[str, tuple[str, ...]]:

@@ -7,8 +7,8 @@ the simulator's printer and on the Table rows built from it, the cells kubectl r
 from __future__ import annotations
 
 import pytest
-
 from golden.cases import NOW, cases, ids
+
 from irtui.sim import tables
 from irtui.sim.printing import node_cells, pod_cells, since
 

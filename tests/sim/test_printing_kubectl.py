@@ -12,9 +12,9 @@ import copy
 from datetime import datetime
 
 import pytest
+from golden.cases import Case, cases
 
 from api_helpers import http
-from golden.cases import Case, cases
 
 NS = "golden-printers"
 
@@ -74,10 +74,10 @@ def _columns(output: str) -> dict[str, dict[str, str]]:
     header, *lines = output.splitlines()
     names = header.split()
     starts = [header.index(n) for n in names]
-    bounds = list(zip(starts, starts[1:] + [None]))
+    bounds = list(zip(starts, starts[1:] + [None], strict=True))
     rows = {}
     for line in lines:
-        cells = {n: line[a:b].strip() for n, (a, b) in zip(names, bounds)}
+        cells = {n: line[a:b].strip() for n, (a, b) in zip(names, bounds, strict=True)}
         rows[cells["NAME"]] = cells
     return rows
 

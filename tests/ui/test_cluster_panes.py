@@ -214,10 +214,10 @@ async def test_demo_key_starts_a_scenario(sim):
 
 
 async def test_header_names_cluster_identity_and_read_only(sim, tmp_path):
-    from ui_helpers import Args
-
     from irtui.config import Config
     from irtui.ui.main import build_app, open_connection
+
+    from ui_helpers import Args
 
     args = Args(sim.kubeconfig)
     args.read_only = True

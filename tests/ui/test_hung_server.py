@@ -14,8 +14,6 @@ import signal
 import socket
 import time
 
-from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
-
 from irtui.config import Config
 from irtui.kube.client import connect
 from irtui.kube.feed import ClusterFeed
@@ -23,6 +21,8 @@ from irtui.kube.liveness import NOT_ANSWERING_AFTER
 from irtui.kube.state import LIVE, STALE, ClusterState, Silence, SourceStatus, Status
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
+
+from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
 
 
 def _header(app) -> str:

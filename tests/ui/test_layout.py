@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
-from war_room_help import control, isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui.config import Config
 from irtui.health.transport import ServiceProxy
@@ -29,6 +28,8 @@ from irtui.ui.panes.pods import restarts_cell
 from irtui.ui.widgets.strip_table import StripTable
 from irtui.ui.widgets.virtual_table import VirtualTable, whole_words
 from irtui.ui.wiring import war_room
+
+from war_room_help import control, isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
 
 # -- columns in their order of importance ---------------------------------------------
 

@@ -40,7 +40,7 @@ class CrashLoopTable(App):
         def cells(key: str) -> list[tuple[str, str | None]]:
             *values, style = rows[key]
             return [(value, style if column.key in ("name", "ready", "status", "restarts") else None)
-                    for value, column in zip(values, FITTED)]
+                    for value, column in zip(values, FITTED, strict=True)]
 
         table = VirtualTable(FITTED, cells)
         table.index.rebuild((row[0], (row[-1] is None, n)) for n, row in enumerate(ROWS))

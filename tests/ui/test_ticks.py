@@ -7,6 +7,7 @@ from textual.signal import Signal
 from textual.widgets import Static
 
 from irtui.ui.ticks import every_second
+
 from ui_helpers import make_app, wait_for
 
 

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 import irtui.ui.app as shell
 from irtui.ui.timers import after
+
 from ui_helpers import control, make_app, wait_for
 
 

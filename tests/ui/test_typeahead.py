@@ -15,7 +15,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
-from war_room_help import isolated, mutations, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui.config import Config
 from irtui.incident.model import Actor
@@ -26,6 +25,8 @@ from irtui.ui.main import open_connection
 from irtui.ui.screens.confirm import ParamsScreen
 from irtui.ui.typeahead import KeysToTopScreen
 from irtui.ui.wiring import war_room
+
+from war_room_help import isolated, mutations, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 # Keys that mean something on the main screen: e escalates and s moves the status (timeline),
 # space ticks (checklist), digits switch panes, + raises the severity, n picks a namespace.

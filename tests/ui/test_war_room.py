@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 from textual.widgets import Button, Input, OptionList, Select
-from war_room_help import control, isolated, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui.config import Config
 from irtui.ui.incident import ClockBar, DeclareIncidentScreen, NoteScreen
@@ -21,6 +20,8 @@ from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.confirm import ConfirmActionScreen
 from irtui.ui.wiring import KEYMAP, run_war_room, war_room
+
+from war_room_help import control, isolated, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 PANES = ["pods", "nodes", "events", "timeline", "metrics", "health", "database"]
 
