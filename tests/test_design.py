@@ -118,7 +118,7 @@ def test_no_import_cycle(graph: grimp.ImportGraph) -> None:
 
 
 def test_mypy_on_actions_does_not_regress(request: pytest.FixtureRequest) -> None:
-    cache = request.config.cache.mkdir("mypy") if request.config.cache else None
+    cache = request.config.cache.mkdir("mypy") if getattr(request.config, "cache", None) else None
     result = run_tool("-m", "mypy", *([f"--cache-dir={cache}"] if cache else []), "irtui/actions")
     # 1 means type errors were found; anything else is mypy itself failing.
     assert result.returncode in (0, 1), result.stdout + result.stderr

@@ -23,8 +23,17 @@ from irtui.actions.base import ActionEnv
 from irtui.actions.journal import Recorder, finished_text
 from irtui.actions.kubeapi import AccessCache, api_message
 from irtui.actions.model import (
-    ActionError, ActionSpec, Availability, ConfirmRequest, Danger, Ended, NothingToDo, Outcome, Prepared,
-    Target, UndoPlan,
+    ActionError,
+    ActionSpec,
+    Availability,
+    ConfirmRequest,
+    Danger,
+    Ended,
+    NothingToDo,
+    Outcome,
+    Prepared,
+    Target,
+    UndoPlan,
 )
 from irtui.safety import ReadOnlyError
 

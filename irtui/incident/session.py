@@ -17,10 +17,10 @@ from typing import Any
 
 from irtui.incident.anchor import CHECKPOINT_EVERY, AnchorFile, TimelineKey, checkpoint, checkpoint_id, signed_seq
 from irtui.incident.journal import Journal
-from irtui.safety import Guard
 from irtui.incident.model import Actor, Entry, format_ts, utcnow
 from irtui.incident.state import IncidentState, fold
 from irtui.incident.store import Store, StoreError, is_provisional, make_entry
+from irtui.safety import Guard
 
 log = logging.getLogger(__name__)
 

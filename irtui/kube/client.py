@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from irtui.kube import kubeconfig as kubeconfig_module
 from irtui.identity import login_name
+from irtui.kube import kubeconfig as kubeconfig_module
 from irtui.safety import Guard
 
 k8s = kubeconfig_module.import_client()  # without kubernetes/__init__.py's config loader & co.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable
+from itertools import pairwise
 
 from irtui.actions.model import Target
 
@@ -34,7 +35,7 @@ def named_target(commands: Iterable[str], namespace: str) -> Target | None:
     for command in commands:
         words = _words(command)
         ns = namespace
-        for flag, value in zip(words, words[1:]):
+        for flag, value in pairwise(words):
             if flag in ("-n", "--namespace"):
                 ns = value
         for word in words:

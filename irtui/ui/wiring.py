@@ -89,7 +89,14 @@ from irtui.runbook import RunbookErrors, load_runbook, runbook_path
 from irtui.runbook.model import Runbook
 from irtui.ui.app import IrtuiApp
 from irtui.ui.header import store_badge
-from irtui.ui.incident import ChecklistSidebar, ClockBar, DeclareIncidentScreen, IncidentCommands, NoteScreen, TimelinePane
+from irtui.ui.incident import (
+    ChecklistSidebar,
+    ClockBar,
+    DeclareIncidentScreen,
+    IncidentCommands,
+    NoteScreen,
+    TimelinePane,
+)
 from irtui.ui.incident.alert import AlertBanner, terminal_alert
 from irtui.ui.panes import PaneSpec
 from irtui.ui.panes.database import DatabasePane

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import OptionList
-from war_room_help import isolated, mutations, screen_text, store_rows, until, war_args  # noqa: F401 (a fixture)
 
 from irtui.config import Config
 from irtui.incident.model import Actor
@@ -23,8 +22,12 @@ from irtui.ui.main import open_connection
 from irtui.ui.screens.confirm import ConfirmActionScreen
 from irtui.ui.wiring import war_room
 
+from war_room_help import isolated, mutations, screen_text, store_rows, until, war_args  # noqa: F401 (a fixture)
 
-async def open_incident(store_url: str | Path, title: str, by: Actor = Actor("alice", "bastion-1")) -> str:
+ELSEWHERE = Actor("alice", "bastion-1")  # the responder who declared before the war room started
+
+
+async def open_incident(store_url: str | Path, title: str, by: Actor = ELSEWHERE) -> str:
     """An incident declared elsewhere (by alice), in the assess phase, before the war room starts."""
     store = open_store(store_url)
     await store.open()

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import contextlib
 
-from incident_helpers import via_proxy
 from test_checklist_keys import in_checklist, open_incident
-from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
 
 from irtui.config import Config
 from irtui.incident.model import Actor
 from irtui.incident.store import open_store
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
+
+from incident_helpers import via_proxy
+from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
 
 
 def _pieces(sim, isolated, store: str, name: str):

@@ -52,15 +52,15 @@ async def test_entries_written_before_explicit_states_read_as_before(sqlite_stor
 
 
 async def test_war_rooms_announce_joining_an_incident_but_not_declaring_one(pg_url, tmp_path):
-    from incident_helpers import wait_for
-
     from irtui.incident.store import open_store
+
+    from incident_helpers import wait_for
 
     stores = [open_store(pg_url, outbox=tmp_path / f"outbox-{n}.sqlite") for n in "ab"]
     for store in stores:
         await store.open()
     try:
-        alice, bob = (IncidentSession(store, actor, announce=True) for store, actor in zip(stores, (ALICE, BOB)))
+        alice, bob = (IncidentSession(store, actor, announce=True) for store, actor in zip(stores, (ALICE, BOB), strict=True))
         await alice.start()
         await bob.start()
         incident = await alice.declare("Gateway down", "P0")

@@ -5,13 +5,13 @@ the SQLite store on disk."""
 
 from __future__ import annotations
 
-from war_room_help import isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
-
 from irtui.config import Config
 from irtui.ui.incident import DeclareIncidentScreen
 from irtui.ui.main import open_connection
 from irtui.ui.screens.incidents import IncidentsScreen, IncidentTimelineScreen
 from irtui.ui.wiring import war_room
+
+from war_room_help import isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 
 async def _declare_by_keys(pilot, title: str) -> str:

@@ -6,12 +6,12 @@ the screen, the simulator's audit log and the store on disk."""
 
 from __future__ import annotations
 
-from war_room_help import isolated, mutations, screen_text, store_rows, until  # noqa: F401 (isolated: a fixture)
-
 from irtui.config import Config
 from irtui.ui.main import open_connection
 from irtui.ui.screens.confirm import ResultScreen
 from irtui.ui.wiring import war_room
+
+from war_room_help import isolated, mutations, screen_text, store_rows, until  # noqa: F401 (isolated: a fixture)
 
 
 async def _answer(pilot, key: str, expected: str) -> None:

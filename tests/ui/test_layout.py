@@ -20,7 +20,7 @@ from irtui.kube.state import ClusterState, Upsert
 from irtui.metrics.scrape import ScrapeSource
 from irtui.metrics.settings import MetricsSettings
 from irtui.safety import Guard
-from irtui.ui.incident.timeline import KIND_LABELS, entry_text
+from irtui.ui.incident.entries import KIND_LABELS, entry_text
 from irtui.ui.main import open_connection
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.panes.pods import COLUMNS as POD_COLUMNS

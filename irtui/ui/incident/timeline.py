@@ -10,6 +10,7 @@ incident), `v` views the incidents of the store, open and closed; `enter` shows 
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -18,13 +19,12 @@ from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from typing import TYPE_CHECKING, Any
-
 from irtui.incident.clocks import ClockPolicy, compute
 from irtui.incident.model import Entry
-from irtui.incident.templates import fill_update, update_channels
 from irtui.incident.session import IncidentSession
+from irtui.incident.templates import fill_update, update_channels
 from irtui.text import visible, visible_lines
+from irtui.ui.incident.entries import entry_text
 from irtui.ui.incident.messages import IncidentChanged, SessionView
 from irtui.ui.incident.note import NoteScreen
 from irtui.ui.panes import set_pane_title
@@ -37,68 +37,7 @@ UNTICKED_SHOWN = 12  # unticked items listed when closing; the rest are counted
 # A product decision: a shared, read-only screen sends nothing, and says so.
 READ_ONLY_UPDATES = "read-only terminal: status updates are not sent from here"
 
-KIND_STYLES = {
-    "declared": "bold magenta",
-    "severity": "bold red",
-    "status": "bold yellow",
-    "phase": "bold cyan",
-    "role": "cyan",
-    "impact": "yellow",
-    "checklist": "green",
-    "note": "",
-    "action_started": "blue",
-    "action_finished": "bold blue",
-    "observation": "red",
-    "observation_cleared": "dim green",
-    "update_posted": "magenta",
-    "update_snoozed": "dim magenta",
-    "update_queued": "bold yellow",
-    "update_failed": "bold red",
-    "escalation": "bold red",
-    "pin": "dim",
-    "closed": "bold green",
-}
-
-# A short word per kind, so the kinds line up in one narrow column and none is cut mid-word
-# ("action_starte"). A kind without a label (a newer irtui's) is shown whole.
-KIND_LABELS = {
-    "declared": "declared", "severity": "severity", "status": "status", "phase": "phase",
-    "role": "role", "impact": "impact", "checklist": "checklist", "note": "note",
-    "action_started": "act start", "action_finished": "act done", "observation": "observed",
-    "observation_cleared": "cleared", "update_posted": "update", "update_snoozed": "snoozed",
-    "update_queued": "upd queued", "update_failed": "upd failed", "escalation": "escalated",
-    "pin": "pin", "closed": "closed", "reopened": "reopened", "reconciled": "reconciled",
-    "checkpoint": "checkpoint",
-}
-KIND_WIDTH = max(map(len, KIND_LABELS.values()))
-
-
-def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind) or visible(kind.replace("_", " "), 40)
-
-
-ENTRY_LIMIT = 500  # characters of an entry's text on its timeline line; enter shows its details
 DETAIL_LIMIT = 4000  # characters of each detail value in the entry's toast
-
-
-def entry_text(entry: Entry, pinned: bool = False) -> Text:
-    style = KIND_STYLES.get(entry.kind, "")
-    if entry.kind == "note" and entry.text.lstrip().upper().startswith("TODO:"):
-        style = "bold yellow"
-    text = Text(no_wrap=False)
-    text.append("* " if pinned else "  ", style="bold yellow")
-    text.append(entry.ts.strftime("%H:%M:%S "), style="dim")
-    text.append(f"{kind_label(entry.kind):<{KIND_WIDTH}} ", style=style or "bold")
-    # Entries quote the cluster (event reasons, pod statuses) and people: text, never markup,
-    # and every control character visible, on every screen that replays the timeline.
-    text.append(visible(entry.text, ENTRY_LIMIT), style=style)
-    if entry.kind == "update_posted" and entry.details.get("channel"):
-        channel, status = visible(str(entry.details["channel"]), 64), visible(str(entry.details.get("status", "")), 32)
-        text.append(f"  → {channel} ({status})", style="bold magenta")
-    text.append(f"  {visible(entry.actor.user, 64)}@{visible(entry.actor.host, 64)}", style="dim")
-    if entry.pending:
-        text.append("  (queued: shared store unreachable)", style="italic dim")
-    return text
 
 
 class TimelinePane(SessionView):
@@ -202,7 +141,7 @@ class TimelinePane(SessionView):
         return True
 
     def action_list_incidents(self) -> None:
-        from irtui.ui.screens.incidents import IncidentsScreen
+        from irtui.ui.screens.incidents import IncidentsScreen  # opened rarely: not at start-up
 
         self.app.push_screen(IncidentsScreen(self.session.store))
 

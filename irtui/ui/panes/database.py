@@ -29,9 +29,17 @@ from textual.widgets import Static
 from irtui.config import Config
 from irtui.database.connection import describe_error
 from irtui.database.monitor import DatabaseMonitor, DbSnapshot
+from irtui.database.remediate import (
+    CancelBackend,
+    DatabaseClients,
+    DbRemediation,
+    Description,
+    Outcome,
+    PromoteReplica,
+    TerminateBackend,
+    TerminateLongRunning,
+)
 from irtui.database.settings import DatabaseSettings
-from irtui.database.remediate import (CancelBackend, DatabaseClients, DbRemediation, Description, Outcome,
-                                      PromoteReplica, TerminateBackend, TerminateLongRunning)
 from irtui.safety import Guard
 from irtui.text import visible, visible_lines
 from irtui.ui.panes.metrics import human_age

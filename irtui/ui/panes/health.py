@@ -21,7 +21,16 @@ from textual.widgets import Static
 
 from irtui.config import Config
 from irtui.health.checks import (
-    DEGRADED, FAILING, HEALTHY, UNKNOWN, HealthChecker, HealthResult, HealthSettings, make_transport, naming, summarize,
+    DEGRADED,
+    FAILING,
+    HEALTHY,
+    UNKNOWN,
+    HealthChecker,
+    HealthResult,
+    HealthSettings,
+    make_transport,
+    naming,
+    summarize,
 )
 from irtui.safety import Guard
 from irtui.text import visible

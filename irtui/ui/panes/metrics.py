@@ -20,8 +20,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from irtui.metrics.model import SERIES, MetricsHistory, MetricsSnapshot, ServicePoint
 from irtui.config import Config
+from irtui.metrics.model import SERIES, MetricsHistory, MetricsSnapshot, ServicePoint
 from irtui.metrics.settings import MetricsSettings
 from irtui.metrics.source import make_source
 from irtui.safety import Guard

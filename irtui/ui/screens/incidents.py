@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from irtui.incident.model import Entry
 from irtui.text import visible
-from irtui.ui.incident.timeline import entry_text
+from irtui.ui.incident.entries import entry_text
 
 _DIALOG_CSS = """
 {name} {{ align: center middle; }}
