@@ -37,7 +37,7 @@ from irtui.sim.tls import self_signed
 
 from polling import wait_for
 from secrets_corpus import CASES, CONFIG, leaks
-from war_room_help import isolated, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+from war_room_help import declared_elsewhere, isolated, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 NS = "emrtask-prod"
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,16 +66,6 @@ def _env_of(sim, deployment: str) -> dict[str, str]:
 
 # --- the env action, by keys, in the war room ----------------------------------------------
 
-async def _declared(path: Path) -> str:
-    store = open_store(path)
-    await store.open()
-    session = IncidentSession(store, Actor.local("sre"))
-    try:
-        await session.start()
-        return await session.declare("database credentials rotated", "P2", ["handover-service"])
-    finally:
-        await session.stop()
-        await store.close()
 
 
 async def _set_env(pilot, app, assignment: str):
@@ -111,7 +101,7 @@ async def test_env_action_sends_the_real_value_records_redacted_and_undo_restore
 
     first, second = "first-pw-1111", "second-pw-2222"
     store_file = isolated / "incidents.sqlite"
-    incident_id = await _declared(store_file)
+    incident_id = await declared_elsewhere(store_file, "database credentials rotated", "P2", ["handover-service"], by=Actor.local("sre"))
     config = Config.empty()
     args = war_args(sim, isolated)
     connection = open_connection(args, config)

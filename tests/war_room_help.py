@@ -1,6 +1,7 @@
 """Helpers for the war-room tests: the command-line arguments `irtui` would parse, an
-isolated environment (config, data, journal under tmp), reading the simulator's audit log
-and the incident store's SQLite file, and waiting on conditions without timed asserts."""
+isolated environment (config, data, journal under tmp), an incident another responder
+declared before the war room started, reading the simulator's audit log and the incident
+store's SQLite file, and waiting on conditions without timed asserts."""
 
 from __future__ import annotations
 
@@ -91,3 +92,21 @@ async def control(sim, method: str, path: str, **kwargs):
     """The simulator's control API, off the app's event loop."""
     return await asyncio.to_thread(sim.control, method, path, **kwargs)
 
+
+async def declared_elsewhere(store_url, title: str, severity: str = "P1", services=("task-service",), *,
+                             by=None, phase: str | None = None) -> str:
+    """An incident another responder (alice, unless `by`) declared in `store_url` before the
+    war room under test started."""
+    from irtui.incident.model import Actor
+    from irtui.incident.session import IncidentSession
+    from irtui.incident.store import open_store
+
+    store = open_store(store_url)
+    await store.open()
+    session = IncidentSession(store, by or Actor("alice", "bastion-1"))
+    try:
+        await session.start()
+        return await session.declare(title, severity, list(services), **({"phase": phase} if phase else {}))
+    finally:
+        await session.stop()
+        await store.close()

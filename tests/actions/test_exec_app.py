@@ -9,33 +9,18 @@ change something), the palette says why, and the audit log has no exec.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from irtui.config import Config
 from irtui.incident.model import Actor
-from irtui.incident.session import IncidentSession
-from irtui.incident.store import open_store
 from irtui.ui.main import open_connection
 from irtui.ui.screens.confirm import ConfirmActionScreen
 from irtui.ui.screens.output import OutputScreen
 from irtui.ui.wiring import war_room
 
-from war_room_help import control, isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+from war_room_help import control, declared_elsewhere, isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 HEALTH_ARGV = ["curl", "-fsS", "http://localhost:3000/health"]
 
 
-async def _declared(path: Path) -> str:
-    """An incident another responder declared before this terminal started."""
-    store = open_store(path)
-    await store.open()
-    session = IncidentSession(store, Actor.local("sre"))
-    try:
-        await session.start()
-        return await session.declare("api-gateway errors", "P2", ["api-gateway"])
-    finally:
-        await session.stop()
-        await store.close()
 
 
 def _execs(sim) -> list[dict]:
@@ -53,7 +38,7 @@ async def _select_api_gateway_pod(pilot, app) -> str:
 
 async def test_health_from_inside_a_pod_streams_and_is_recorded(sim, isolated):
     store_file = isolated / "incidents.sqlite"
-    incident_id = await _declared(store_file)
+    incident_id = await declared_elsewhere(store_file, "api-gateway errors", "P2", ["api-gateway"], by=Actor.local("sre"))
     config = Config.empty()
     args = war_args(sim, isolated)
     async with war_room(args, open_connection(args, config), config) as app:
@@ -89,7 +74,7 @@ async def test_health_from_inside_a_pod_streams_and_is_recorded(sim, isolated):
 
 async def test_a_failing_check_shows_and_records_its_exit_code(sim, isolated):
     store_file = isolated / "incidents.sqlite"
-    incident_id = await _declared(store_file)
+    incident_id = await declared_elsewhere(store_file, "api-gateway errors", "P2", ["api-gateway"], by=Actor.local("sre"))
     config = Config.empty()
     args = war_args(sim, isolated)
     async with war_room(args, open_connection(args, config), config) as app:

@@ -14,29 +14,12 @@ from pathlib import Path
 from textual.widgets import OptionList
 
 from irtui.config import Config
-from irtui.incident.model import Actor
-from irtui.incident.session import IncidentSession
-from irtui.incident.store import open_store
 from irtui.ui.incident import NoteScreen
 from irtui.ui.main import open_connection
 from irtui.ui.screens.confirm import ConfirmActionScreen
 from irtui.ui.wiring import war_room
 
-from war_room_help import isolated, mutations, screen_text, store_rows, until, war_args  # noqa: F401 (a fixture)
-
-ELSEWHERE = Actor("alice", "bastion-1")  # the responder who declared before the war room started
-
-
-async def open_incident(store_url: str | Path, title: str, by: Actor = ELSEWHERE) -> str:
-    """An incident declared elsewhere (by alice), in the assess phase, before the war room starts."""
-    store = open_store(store_url)
-    await store.open()
-    try:
-        session = IncidentSession(store, by)
-        await session.start()
-        return await session.declare(title, "P1", ["task-service"], phase="assess")
-    finally:
-        await store.close()
+from war_room_help import declared_elsewhere, isolated, mutations, screen_text, store_rows, until, war_args  # noqa: F401 (a fixture)
 
 
 def highlighted(app) -> str:
@@ -64,7 +47,7 @@ def checklist_rows(path: Path, incident_id: str) -> list[dict]:
 
 async def test_tick_by_keys_shows_who_and_space_never_unticks(sim, isolated):
     store_file = isolated / "incidents.sqlite"
-    incident_id = await open_incident(store_file, "Task service restarting")
+    incident_id = await declared_elsewhere(store_file, "Task service restarting", phase="assess")
     config = Config.empty()
     args = war_args(sim, isolated)
     args.as_name = "bob"
@@ -118,7 +101,7 @@ async def test_tick_by_keys_shows_who_and_space_never_unticks(sim, isolated):
 
 async def test_enter_runs_the_items_action_on_the_object_its_step_names(sim, isolated):
     store_file = isolated / "incidents.sqlite"
-    incident_id = await open_incident(store_file, "Gateway errors")
+    incident_id = await declared_elsewhere(store_file, "Gateway errors", phase="assess")
     config = Config.empty()
     args = war_args(sim, isolated)
     connection = open_connection(args, config)
@@ -174,7 +157,7 @@ async def test_enter_runs_the_items_action_on_the_object_its_step_names(sim, iso
 
 async def test_on_a_narrow_screen_the_key_shows_the_checklist_and_back_hides_it(sim, isolated):
     store_file = isolated / "incidents.sqlite"
-    incident_id = await open_incident(store_file, "Narrow terminal")
+    incident_id = await declared_elsewhere(store_file, "Narrow terminal", phase="assess")
     config = Config.empty()
     args = war_args(sim, isolated)
     connection = open_connection(args, config)

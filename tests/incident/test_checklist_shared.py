@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 
-from test_checklist_keys import in_checklist, open_incident
+from test_checklist_keys import in_checklist
 
 from irtui.config import Config
 from irtui.incident.model import Actor
@@ -15,7 +15,7 @@ from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
 from incident_helpers import via_proxy
-from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+from war_room_help import declared_elsewhere, isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
 
 
 def _pieces(sim, isolated, store: str, name: str):
@@ -27,7 +27,7 @@ def _pieces(sim, isolated, store: str, name: str):
 
 async def test_two_responders_tick_one_item_it_stays_ticked_and_names_both(sim, isolated, pg_dsn, pg_url,
                                                                           pg_schema, proxy):
-    incident_id = await open_incident(pg_url, "Shared incident", by=Actor("carol", "bastion-9"))
+    incident_id = await declared_elsewhere(pg_url, "Shared incident", by=Actor("carol", "bastion-9"), phase="assess")
     async with contextlib.AsyncExitStack() as stack:
         alice = await stack.enter_async_context(war_room(*_pieces(sim, isolated, pg_url, "alice")))
         bob = await stack.enter_async_context(war_room(*_pieces(sim, isolated, via_proxy(pg_dsn, pg_schema, proxy),

@@ -17,16 +17,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from irtui.config import Config
-from irtui.incident.model import Actor
-from irtui.incident.session import IncidentSession
-from irtui.incident.store import open_store
 from irtui.ui.incident import DeclareIncidentScreen, NoteScreen
 from irtui.ui.main import open_connection
 from irtui.ui.screens.confirm import ParamsScreen
 from irtui.ui.typeahead import KeysToTopScreen
 from irtui.ui.wiring import war_room
 
-from war_room_help import isolated, mutations, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+from war_room_help import declared_elsewhere, isolated, mutations, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 # Keys that mean something on the main screen: e escalates and s moves the status (timeline),
 # space ticks (checklist), digits switch panes, + raises the severity, n picks a namespace.
@@ -50,15 +47,6 @@ def burst(app, *keys: tuple[str, str]) -> None:
         app.post_message(event)
 
 
-async def open_incident(path, title: str) -> str:
-    store = open_store(path)
-    await store.open()
-    try:
-        session = IncidentSession(store, Actor("alice", "bastion-1"))
-        await session.start()
-        return await session.declare(title, "P1", ["task-service"], phase="assess")
-    finally:
-        await store.close()
 
 
 def false_entries(rows: list[dict]) -> list[tuple[str, str]]:
@@ -70,7 +58,7 @@ def false_entries(rows: list[dict]) -> list[tuple[str, str]]:
 async def test_note_typed_while_its_dialog_opens_is_the_only_entry(sim, isolated):
     config = Config.empty()
     args = war_args(sim, isolated)
-    incident_id = await open_incident(isolated / "incidents.sqlite", "Task service restarting")
+    incident_id = await declared_elsewhere(isolated / "incidents.sqlite", "Task service restarting", phase="assess")
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50)) as pilot:
