@@ -50,9 +50,14 @@ def _running(pod: dict) -> bool:
 
 
 class RunInPod(Impl):
-    """One exec step; subclasses name which (`action_id`)."""
+    """One exec step of `registry.EXEC_STEPS`; the registry says which (`for_spec`)."""
 
-    action_id = ""
+    def __init__(self, action_id: str) -> None:
+        self.action_id = action_id
+
+    @classmethod
+    def for_spec(cls, spec: Any) -> RunInPod:
+        return cls(spec.id)
 
     @property
     def step(self) -> registry.ExecStep:
@@ -135,31 +140,3 @@ def _last_line(digest: OutputDigest) -> str:
     text = (summary["tail"] or summary["head"]).strip()
     line = text.rsplit("\n", 1)[-1] if text else ""
     return line[:160]
-
-
-class HealthCurl(RunInPod):
-    action_id = "exec.health_curl"
-
-
-class FhirCheck(RunInPod):
-    action_id = "exec.fhir_check"
-
-
-class OAuthCheck(RunInPod):
-    action_id = "exec.oauth_check"
-
-
-class VerifyData(RunInPod):
-    action_id = "exec.verify_data"
-
-
-class PgIsReady(RunInPod):
-    action_id = "exec.pg_isready"
-
-
-class PgControlData(RunInPod):
-    action_id = "exec.pg_controldata"
-
-
-class Netstat(RunInPod):
-    action_id = "exec.netstat"

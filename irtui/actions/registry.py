@@ -70,7 +70,7 @@ EXEC_STEPS: dict[str, ExecStep] = {
 _EXEC_DRY_RUN = "none: a command in a container cannot be rehearsed; the exact argv is shown before it runs"
 
 
-def _exec(action_id: str, title: str, key: str, description: str, impl: str) -> ActionSpec:
+def _exec(action_id: str, title: str, key: str, description: str) -> ActionSpec:
     step = EXEC_STEPS[action_id]
     return ActionSpec(
         id=action_id, title=title, key=key,
@@ -78,7 +78,7 @@ def _exec(action_id: str, title: str, key: str, description: str, impl: str) -> 
         danger=Danger.LOW if step.read_only else Danger.HIGH,
         # An exec is a create on pods/exec, whatever the command does.
         mutating=True, description=description, dry_run=_EXEC_DRY_RUN, undo=None,
-        command=step.command, group="exec", impl=f"irtui.actions.exec:{impl}",
+        command=step.command, group="exec", impl="irtui.actions.exec:RunInPod",
     )
 
 
@@ -352,23 +352,19 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     # --- checks the runbook runs inside pods (kubectl exec) ---
     _exec("exec.health_curl", "Health from inside the pod", "J",
-          "curl -f http://localhost:3000/health in the selected pod (Classification: check service health).",
-          "HealthCurl"),
+          "curl -f http://localhost:3000/health in the selected pod (Classification: check service health)."),
     _exec("exec.fhir_check", "EMR FHIR connectivity", "ctrl+f",
-          "From emr-service, reach the EMR's FHIR Patient endpoint (EMR integration failure step 2).",
-          "FhirCheck"),
+          "From emr-service, reach the EMR's FHIR Patient endpoint (EMR integration failure step 2)."),
     _exec("exec.oauth_check", "EMR OAuth token", "ctrl+a",
-          "From emr-service, ask the EMR's OAuth endpoint for a token (EMR integration failure step 3).",
-          "OAuthCheck"),
+          "From emr-service, ask the EMR's OAuth endpoint for a token (EMR integration failure step 3)."),
     _exec("exec.verify_data", "Verify data integrity", "ctrl+y",
-          "npm run verify:data in task-service (Verify: data integrity).", "VerifyData"),
+          "npm run verify:data in task-service (Verify: data integrity)."),
     _exec("exec.pg_isready", "PostgreSQL ready?", "ctrl+g",
-          "pg_isready in the postgres primary (Resolve: check PostgreSQL status).", "PgIsReady"),
+          "pg_isready in the postgres primary (Resolve: check PostgreSQL status)."),
     _exec("exec.pg_controldata", "PostgreSQL control data", "L",
-          "pg_controldata in the postgres primary: cluster state, checkpoint (database failure step 2).",
-          "PgControlData"),
+          "pg_controldata in the postgres primary: cluster state, checkpoint (database failure step 2)."),
     _exec("exec.netstat", "Database connections (netstat)", "ctrl+n",
-          "netstat -tn in task-service: its connections to postgres:5432 (Investigate).", "Netstat"),
+          "netstat -tn in task-service: its connections to postgres:5432 (Investigate)."),
     # --- local scripts ([scripts] in the config) ---
     _script("smoke.run", "Run smoke tests", "Q", Danger.LOW,
             "Verify: smoke-tests.sh production, output streamed live; escape cancels."),
