@@ -112,7 +112,10 @@ async def test_simulator_restart_goes_stale_then_recovers_without_ghosts(sim_fac
     app = make_app(first, kubeconfig=str(unverified))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.cluster.status["pods"].usable, what="pods listed")
+        # The feed is usable a moment before the pane has drawn its rows: wait for what kubectl lists.
+        await wait_for(pilot, lambda: _pane_pods(app) == _kubectl_pods(first), what="pods on screen")
         before = set(_pane_pods(app))
+        assert before
         # The command palette is open when the cluster goes away: the panes behind it
         # still take the change (a modal on top must not break the feed).
         await pilot.press("ctrl+p")
