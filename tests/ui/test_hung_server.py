@@ -26,7 +26,6 @@ from irtui.ui.wiring import war_room
 
 from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
 
-
 # The deadlines scaled down (the same ratios as the real ones) so that a hang is seen in
 # seconds: what is tested is how a silence is told, not how long the real deadline is.
 NOT_ANSWERING_AFTER = 3.0
