@@ -57,7 +57,8 @@ from irtui.kube.feed import ClusterFeed
 from irtui.kube.sources import RawApi
 from irtui.kube.state import CONNECTING, ChangeSet, ClusterState
 from irtui.text import visible, visible_lines
-from irtui.ui import startup
+from irtui.config import ConfigError, remember
+from irtui.ui import startup, theming
 from irtui.ui.header import ClusterHeader
 from irtui.ui.panes import ClusterPane, PaneFrame, PaneSpec
 from irtui.ui.panes.events import EventsPane
@@ -143,8 +144,23 @@ class IrtuiApp(KeysToTopScreen):
         clock_bar: Callable[[], Widget] | None = None,
         commands: Iterable[type[Provider]] = (),
         feed: ClusterFeed | None = None,
+        theme: str | None = None,
+        context_colour: str | None = None,
+        config_file: str | Path | None = None,
     ) -> None:
+        # Read by `get_css_variables`, which App.__init__ already calls.
+        self.context_colour = context_colour
         super().__init__()
+        # irtui's themes (shipped, then the user's), name -> what it is for; a malformed
+        # theme file raises ConfigError here, before anything runs.
+        self.irtui_themes: dict[str, str] = {}
+        for name, (loaded, description) in theming.load_themes().items():
+            self.register_theme(loaded)
+            self.irtui_themes[name] = description
+        self.theme = theme or (theming.NO_COLOR_THEME if theming.no_color() else theming.DEFAULT_THEME)
+        # A context with a cue colour draws its header and pane borders in it (app.tcss).
+        self.set_class(bool(context_colour), "-context-cue")
+        self.config_file = config_file  # where a theme chosen in the palette is remembered
         self.connection = connection
         self.pane_specs: list[PaneSpec] = [*cluster_panes(), *panes]
         self._sidebar_factory = sidebar
@@ -174,6 +190,35 @@ class IrtuiApp(KeysToTopScreen):
         bracket read as markup either vanishes or ends the app with a MarkupError."""
         super().notify(visible_lines(str(message), TOAST_LIMIT), title=visible(str(title), 200), severity=severity,
                        timeout=timeout, markup=False)
+
+    # -- themes -------------------------------------------------------------------------
+
+    def get_css_variables(self) -> dict[str, str]:
+        """Textual's variables for the theme, with irtui's (`theming.VARIABLES`) filled in
+        for a theme that leaves them out, and the context's cue colour."""
+        variables = theming.with_defaults(super().get_css_variables(), getattr(self, "context_colour", None))
+        self.theme_variables = variables
+        return variables
+
+    def search_themes(self) -> None:
+        """The palette's "Change theme": irtui's picker, which remembers the choice."""
+        from textual.command import CommandPalette
+
+        from irtui.ui.themepicker import ThemesProvider
+
+        self.push_screen(CommandPalette(providers=[ThemesProvider], placeholder="Search for themes…"))
+
+    def choose_theme(self, name: str) -> None:
+        """Apply a theme and remember it as `[ui] theme` in the config file."""
+        self.theme = name
+        if self.config_file is None:
+            return
+        try:
+            remember(self.config_file, "ui", "theme", name)
+        except (ConfigError, OSError) as exc:
+            self.notify(f"Theme {name} is shown but not remembered: {exc}", severity="warning")
+        else:
+            self.notify(f"Theme {name}, remembered in {self.config_file}")
 
     # -- layout -------------------------------------------------------------------------
 
