@@ -52,12 +52,12 @@ from textual.signal import Signal
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from irtui.config import ConfigError, remember
 from irtui.kube.client import KubeConnection
 from irtui.kube.feed import ClusterFeed
 from irtui.kube.sources import RawApi
 from irtui.kube.state import CONNECTING, ChangeSet, ClusterState
 from irtui.text import visible, visible_lines
-from irtui.config import ConfigError, remember
 from irtui.ui import startup, theming
 from irtui.ui.header import ClusterHeader
 from irtui.ui.panes import ClusterPane, PaneFrame, PaneSpec
@@ -123,7 +123,8 @@ class IrtuiApp(KeysToTopScreen):
     Every dialog opens through `push_screen`; what is typed while it opens goes to it,
     never to the screen below (`KeysToTopScreen`)."""
 
-    CSS_PATH = Path(__file__).with_name("app.tcss")
+    # The layout, then the skin: what each theme variable colours (irtui.ui.theming).
+    CSS_PATH = [Path(__file__).with_name("app.tcss"), Path(__file__).with_name("skin.tcss")]
     TITLE = "irtui"
     COMMANDS = App.COMMANDS | {ViewsProvider}
     BINDINGS = [
@@ -348,7 +349,7 @@ class IrtuiApp(KeysToTopScreen):
         parts = []
         for frame in self.pane_frames:
             label = frame.spec.title
-            badge = f" [b red]{frame.badge}[/]" if frame.badge else ""
+            badge = f" [b $irtui-failing]{frame.badge}[/]" if frame.badge else ""
             text = f" {frame.number} {label}{badge} " if frame.number <= 9 else f" {label}{badge} "
             if frame.spec.id == self.active_pane:
                 parts.append(f"[reverse bold]{text}[/]")

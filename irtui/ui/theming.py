@@ -85,6 +85,7 @@ VARIABLES: dict[str, str] = {
     "irtui-context": "panel",
 }
 
+COLOUR_FORMS = "a colour (#rrggbb, rgb(r, g, b), hsl(h, s%, l%) or a CSS colour name)"
 _THEME_KEYS = frozenset({"name", "description", "dark", "colors", "variables"})
 _VARIABLE = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -116,7 +117,7 @@ def load_theme_file(path: str | os.PathLike) -> tuple[Theme, str]:
     colours_section.reject_unknown(frozenset(BASE_COLOURS))
     colours = {key: _colour(colours_section, key) for key in colours_section.keys()}
     if "primary" not in colours:
-        raise colours_section.error("primary", "is required (a colour such as \"#4d7cfe\")")
+        raise colours_section.error("primary", "is required (a colour)")
     variables_section = root.section("variables")
     variables = {}
     for key in variables_section.keys():
@@ -132,8 +133,7 @@ def _colour(section: Section, key: str) -> str:
     try:
         Color.parse(value)
     except ColorParseError:
-        raise section.error(key, f"must be a colour (\"#rrggbb\", \"rgb(r, g, b)\" or a colour name), "
-                                 f"not {value!r}") from None
+        raise section.error(key, f"must be {COLOUR_FORMS}, not {value!r}") from None
     return value
 
 
@@ -160,7 +160,7 @@ def with_defaults(variables: dict[str, str], context_colour: str | None = None) 
     out = dict(variables)
     for name, base in VARIABLES.items():
         if name not in out:
-            out[name] = _real_colour(out.get(base)) or out.get("foreground", "white")
+            out[name] = _real_colour(out.get(base)) or out["foreground"]
     if context_colour:
         out["irtui-context"] = context_colour
     return out
@@ -177,7 +177,7 @@ def _real_colour(value: str | None) -> str | None:
     return value
 
 
-def style(spec: str, variables: dict[str, str] | None = None) -> Style:
+def themed(spec: str, variables: dict[str, str] | None = None) -> Style:
     """A Rich style from a spec written with theme variables, e.g. "bold $irtui-failing" or
     "bold $irtui-badge-foreground on $irtui-read-only"; variables from the running app's
     theme unless given."""
@@ -188,6 +188,8 @@ def style(spec: str, variables: dict[str, str] | None = None) -> Style:
             variables = active_app.get().theme_variables
         except LookupError:
             variables = {}
+    if "irtui-failing" not in variables:  # an app that is not irtui's (a test's host app)
+        variables = with_defaults(variables)
     return _style(spec, tuple(sorted((k, v) for k, v in variables.items() if k in spec)))
 
 
@@ -224,7 +226,7 @@ class Look:
         if colour is not None and _real_colour(colour) is None:
             assert colour_where is not None
             raise ConfigError(colour_where.file, colour_where.line, colour_where.key,
-                              f"must be a colour (\"#rrggbb\", \"rgb(r, g, b)\" or a colour name), not {colour!r}")
+                              f"must be {COLOUR_FORMS}, not {colour!r}")
         config_file = Path(config.file) if config.file != Config.empty().file else default_config_path()
         return cls(theme, where, colour, config_file)
 
