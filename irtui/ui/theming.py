@@ -186,11 +186,17 @@ def themed(spec: str, variables: dict[str, str] | None = None) -> Style:
 
         try:
             variables = active_app.get().theme_variables
-        except LookupError:
-            variables = {}
+        except LookupError:  # no app running (text built for a test or a file)
+            variables = _default_variables()
     if "irtui-failing" not in variables:  # an app that is not irtui's (a test's host app)
         variables = with_defaults(variables)
     return _style(spec, tuple(sorted((k, v) for k, v in variables.items() if k in spec)))
+
+
+@lru_cache(maxsize=1)
+def _default_variables() -> dict[str, str]:
+    theme, _ = load_theme_file(shipped_themes_dir() / f"{DEFAULT_THEME}.toml")
+    return {**theme.to_color_system().generate(), **theme.variables}
 
 
 @lru_cache(maxsize=1024)
