@@ -201,6 +201,15 @@ class IrtuiApp(KeysToTopScreen):
         self.theme_variables = variables
         return variables
 
+    def _restyle(self, _theme: object) -> None:
+        """Text built in Python with theme colours (`theming.themed`) is built when its data
+        changes: a widget that keeps such text has a `restyle()`, called on a new theme."""
+        for screen in self.screen_stack:
+            for node in screen.walk_children(with_self=False):
+                restyle = getattr(node, "restyle", None)
+                if callable(restyle):
+                    restyle()
+
     def search_themes(self) -> None:
         """The palette's "Change theme": irtui's picker, which remembers the choice."""
         from textual.command import CommandPalette
@@ -270,6 +279,7 @@ class IrtuiApp(KeysToTopScreen):
         self._show(self.active_pane, focus=True)
         self._update_header()
         self.set_interval(1.0, self._each_second)
+        self.theme_changed_signal.subscribe(self, self._restyle)
         self.feed.set_wake(self._wake)
         self.feed.start()
         after(self, startup.RESUME_AFTER, startup.resume_collector)

@@ -132,5 +132,9 @@ class ClusterHeader(Widget):
             self._text = text
             self.refresh()
 
+    def restyle(self) -> None:
+        """Redraw in the app's new theme."""
+        self._rebuild()
+
     def render(self) -> Text:
         return self._text

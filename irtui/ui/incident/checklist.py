@@ -208,6 +208,10 @@ class ChecklistSidebar(SessionView):
             here.display = bool(line)
             here.update(Text(line))
 
+    def restyle(self) -> None:
+        """Redraw in the app's new theme."""
+        self.rebuild()
+
     def rebuild(self) -> None:
         highlighted = self.list.highlighted
         keep = self.list.get_option_at_index(highlighted).id if highlighted is not None else None

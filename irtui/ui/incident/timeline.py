@@ -79,6 +79,13 @@ class TimelinePane(SessionView):
     def list(self) -> OptionList:
         return self.query_one("#timeline-list", OptionList)
 
+    def restyle(self) -> None:
+        """Redraw in the app's new theme, where the reader was."""
+        highlighted = self.list.highlighted
+        self.rebuild()
+        if highlighted is not None and highlighted < self.list.option_count:
+            self.list.highlighted = highlighted
+
     def rebuild(self) -> None:
         pinned = self.session.state.pinned if self.session.state else set()
         options = [Option(entry_text(e, e.seq in pinned), id=e.entry_id) for e in self.session.timeline]
