@@ -88,6 +88,7 @@ VARIABLES: dict[str, str] = {
 COLOUR_FORMS = "a colour (#rrggbb, rgb(r, g, b), hsl(h, s%, l%) or a CSS colour name)"
 _THEME_KEYS = frozenset({"name", "description", "dark", "colors", "variables"})
 _VARIABLE = re.compile(r"^[a-z][a-z0-9-]*$")
+_REFERENCE = re.compile(r"\$([a-z][a-z0-9-]*)")
 
 
 def shipped_themes_dir() -> Path:
@@ -190,7 +191,12 @@ def themed(spec: str, variables: dict[str, str] | None = None) -> Style:
             variables = _default_variables()
     if "irtui-failing" not in variables:  # an app that is not irtui's (a test's host app)
         variables = with_defaults(variables)
-    return _style(spec, tuple(sorted((k, v) for k, v in variables.items() if k in spec)))
+    return _style(spec, tuple((name, variables.get(name, "")) for name in _names(spec)))
+
+
+@lru_cache(maxsize=1024)
+def _names(spec: str) -> tuple[str, ...]:
+    return tuple(_REFERENCE.findall(spec))
 
 
 @lru_cache(maxsize=1)
