@@ -33,8 +33,10 @@ from irtui.ui.timers import Later, after
 from irtui.ui.widgets.sparkline_chart import sparkline_chart
 from irtui.ui.widgets.strip_table import StripTable
 
-# Chart levels as theme variables (irtui.ui.theming).
+# Chart levels as theme variables (irtui.ui.theming), and as a mark after the value, so that
+# a value over its threshold reads without colour (colour-blind, monochrome, a washed-out wall).
 LEVEL_STYLE = {"ok": "$irtui-chart", "warn": "bold $irtui-chart-warn", "crit": "bold $irtui-chart-crit", "none": "dim"}
+LEVEL_MARK = {"ok": "", "warn": "△", "crit": "▲", "none": ""}
 # (key, label, width, drop): a narrow pane leaves out the charts first, right to left, and
 # keeps every number whole ("4951 ms", never "4951 ").
 COLUMNS = (("service", "Service", 18, 0), ("request_rate", "req/s", 9, 0), ("request_rate_chart", "", 0, 4),
@@ -189,7 +191,7 @@ class MetricsPane(Vertical):
                         # before is not a rate now. The status line says why.
                         cell = Text("—", style=themed("bold $irtui-chart-crit") if series == "request_rate" else "dim")
                     else:
-                        cell = Text(format_value(series, value), style=style)
+                        cell = Text(format_value(series, value) + LEVEL_MARK[level], style=style)
                     table.update_cell(service, series, cell)
                     chart = sparkline_chart(self.history.series(service, series), start, end, self._chart_width,
                                             style=themed(LEVEL_STYLE[level]) if level != "none" else "")
