@@ -17,8 +17,10 @@ from irtui.incident.session import IncidentSession
 from irtui.text import visible
 from irtui.ui.incident.messages import IncidentChanged, follow
 from irtui.ui.stylesheets import widget_css
+from irtui.ui.theming import themed
 from irtui.ui.ticks import every_second
 
+SEVERITIES = ("P0", "P1", "P2", "P3")  # each has a theme colour
 DUE_SOON = timedelta(minutes=5)  # a clock this close to running out colours the bar "due"
 
 
@@ -89,7 +91,12 @@ class ClockBar(Static):
             if n:
                 out.append(sep, style="dim")
             # Ids, severities and contact names come from the store and the config.
-            out.append(visible(segment), style="bold reverse" if alarming else ("bold" if n == 0 else ""))
+            if n == 0 and segment.endswith(state.severity) and state.severity in SEVERITIES:
+                # The severity in its theme colour (`$irtui-p0`...); its word says it too.
+                out.append(visible(segment[:-len(state.severity)]), style="bold")
+                out.append(state.severity, style=themed(f"bold $irtui-badge-foreground on $irtui-{state.severity.lower()}"))
+            else:
+                out.append(visible(segment), style="bold reverse" if alarming else ("bold" if n == 0 else ""))
         if head:
             out.append(sep, style="dim")
             out.append(head, style="dim")
