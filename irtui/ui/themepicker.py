@@ -11,6 +11,9 @@ from functools import partial
 from typing import Callable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
+
+from irtui.text import visible
 
 
 class ThemesProvider(Provider):
@@ -24,7 +27,8 @@ class ThemesProvider(Provider):
         out = []
         for name in [*ours, *others]:
             marker = " (current)" if name == app.theme else ""
-            help_text = getattr(app, "irtui_themes", {}).get(name) or "Textual theme"
+            # A user's theme file says what it is for: text, not markup, shown in the palette.
+            help_text = escape(visible(getattr(app, "irtui_themes", {}).get(name) or "Textual theme", 200))
             out.append((f"{name}{marker}", partial(app.choose_theme, name), help_text))  # type: ignore[attr-defined]
         return out
 

@@ -43,6 +43,10 @@ def _build(tmp_path: Path, argv: list[str] = (), config_text: str = ""):
 async def test_a_theme_picked_in_the_palette_is_applied_and_remembered_in_the_config(sim, isolated):
     config_file = isolated / "config.toml"
     config_file.write_text('# mine\n[cluster]\nnamespace = "emrtask-prod"\n\n[keys]\n"war_room.declare" = "D"\n')
+    themes = isolated / "config-home" / "irtui" / "themes"
+    themes.mkdir(parents=True)
+    # A user's theme is listed too; what its file says about it is text, not markup.
+    (themes / "pager.toml").write_text('description = "[red]Pager[/] at night"\n[colors]\nprimary = "#ff8800"\n')
     args = war_args(sim, isolated)
     args.config = str(config_file)
     config = Config.load(config_file)
@@ -56,7 +60,7 @@ async def test_a_theme_picked_in_the_palette_is_applied_and_remembered_in_the_co
             await pilot.press("enter")
             # irtui's themes are listed, first, with what each is for
             await until(pilot, lambda: all(name in screen_text(app) for name in SHIPPED), "irtui's themes")
-            assert "war-room (current)" in screen_text(app)
+            assert "war-room (current)" in screen_text(app) and "[red]Pager[/] at night" in screen_text(app)
             await pilot.press(*"daylight", "enter")
             await until(pilot, lambda: app.theme == "daylight", "the theme applied")
             await until(pilot, lambda: "Theme daylight, remembered" in screen_text(app), "the notice")
