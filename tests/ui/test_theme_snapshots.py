@@ -11,6 +11,7 @@ header names is fixed. No incident is open."""
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -104,8 +105,8 @@ def _app(tmp_path: Path, context: str, argv: list[str], config_text: str = ""):
     config_file.write_text(config_text)
     args = parse_args([*argv, "--kubeconfig", str(kubeconfig), "--config", str(config_file)])
     config = Config.load(args.config)
-    connection = open_connection(args, config)
-    connection.__class__ = FixedHost
+    opened = open_connection(args, config)
+    connection = FixedHost(**{f.name: getattr(opened, f.name) for f in fields(opened)})
     feed = ClusterFeed(connection.api_client, connection.namespace)
     feed.started = True  # its loops never run: the lists below are all the cluster there is
     now = datetime.now(timezone.utc).timestamp()

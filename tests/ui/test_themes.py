@@ -54,6 +54,7 @@ async def test_a_theme_picked_in_the_palette_is_applied_and_remembered_in_the_co
         assert app.theme == "war-room"  # the default
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await until(pilot, lambda: "task-ser" in screen_text(app), "the pods pane")
+            assert "#5fd7ff" in app.export_screenshot()  # war-room's highlight: the namespace
             await pilot.press("ctrl+p")
             await pilot.press(*"theme")
             await until(pilot, lambda: "Change the current theme" in screen_text(app), "the Theme command")
@@ -63,6 +64,10 @@ async def test_a_theme_picked_in_the_palette_is_applied_and_remembered_in_the_co
             assert "war-room (current)" in screen_text(app) and "[red]Pager[/] at night" in screen_text(app)
             await pilot.press(*"daylight", "enter")
             await until(pilot, lambda: app.theme == "daylight", "the theme applied")
+            # Text drawn in Python is redrawn at once: the header's namespace in daylight's
+            # highlight colour, war-room's gone.
+            await until(pilot, lambda: "#0550ae" in app.export_screenshot(), "the header in daylight's colours")
+            assert "#5fd7ff" not in app.export_screenshot()
             await until(pilot, lambda: "Theme daylight, remembered" in screen_text(app), "the notice")
     saved = tomllib.loads(config_file.read_text())
     assert saved == {"cluster": {"namespace": "emrtask-prod"}, "keys": {"war_room.declare": "D"},
