@@ -37,7 +37,9 @@ _SHARED: tuple[tuple[tuple[str, ...], str, dict], ...] = (
     (("--write",), "write", dict(action="store_true", default=None,
                                  help="allow changes on a context the config or $IRTUI_READ_ONLY makes read-only")),
     (("--as",), "as_name", dict(metavar="NAME", help="the responder's name for the timeline (default: the login name)")),
-    (("--theme",), "theme", dict(metavar="NAME", help="colour theme")),
+    (("--theme",), "theme", dict(metavar="NAME", help="colour theme: war-room (default), daylight, high-contrast, "
+                                 "colour-safe, monochrome (default when $NO_COLOR is set), or one in "
+                                 "$XDG_CONFIG_HOME/irtui/themes; ctrl+p Theme picks and remembers one")),
     (("--config",), "config", dict(metavar="FILE", help="config file (default: $XDG_CONFIG_HOME/irtui/config.toml)")),
     (("--store",), "store", dict(metavar="URL", help="incident store: sqlite path or postgresql:// URL for a shared war room")),
     (("--runbook",), "runbook", dict(metavar="FILE", help="runbook TOML file (default: the built-in EMR platform runbook)")),

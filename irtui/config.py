@@ -219,11 +219,33 @@ class Section:
 # is an error rather than a setting quietly not set.
 SECTIONS = frozenset({
     "cluster", "incident", "runbook", "contacts", "actions", "scripts", "metrics", "health", "database",
-    "redaction", "notify", "detect", "keys", "contexts",
+    "redaction", "notify", "detect", "keys", "contexts", "ui",
 })
-PER_CONTEXT = frozenset({"cluster", "actions", "database"})  # [contexts."CTX".<section>]
+PER_CONTEXT = frozenset({"cluster", "actions", "database", "ui"})  # [contexts."CTX".<section>]
+# [ui] theme: the colour theme (irtui.ui.theming); colour: a cue colour for the header and
+# borders, mostly set per context (`[contexts."prod-eu".ui] colour = "#b00020"`).
 _SMALL_SECTIONS = {"cluster": frozenset({"read_only", "namespace"}), "incident": frozenset({"store", "timeline_key_env"}),
-                   "runbook": frozenset({"file"})}
+                   "runbook": frozenset({"file"}), "ui": frozenset({"theme", "colour"})}
+
+
+def remember(path: str | os.PathLike, section: str, key: str, value: Any) -> None:
+    """Set `[section] key = value` in the config file at `path`, keeping every other setting
+    (the file is read with tomllib and written back with tomli-w, so its comments are not
+    kept). A file that does not parse is left as it is: the `ConfigError` says why."""
+    import tomli_w
+
+    path = Path(path)
+    data: dict[str, Any] = load_toml(path)[0] if path.exists() else {}
+    table = data.setdefault(section, {})
+    if not isinstance(table, dict):
+        raise ConfigError(path, locate_key(path.read_text(encoding="utf-8"), section), section,
+                          f"must be a table, not {type(table).__name__}")
+    table[key] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside and renamed over: an interrupted write never leaves half a config.
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(tomli_w.dumps(data).encode("utf-8"))
+    os.replace(partial, path)
 
 
 class Config:

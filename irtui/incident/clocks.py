@@ -62,6 +62,11 @@ class ClockReadout:
     def breached(self) -> bool:
         return self.response_breached or self.update_overdue or self.escalation_due
 
+    def due_within(self, window: timedelta) -> bool:
+        """A clock not yet breached (response, next update, next escalation) runs out within `window`."""
+        left = [t for t in (self.response_remaining, self.update_remaining, self.escalation_next_in) if t is not None]
+        return not self.breached and any(t <= window for t in left)
+
 
 def contact_for(contacts: dict[str, Any], role: str) -> str:
     """`[contacts]` may map a role to a string or to {primary, backup, phone}."""

@@ -52,12 +52,13 @@ from textual.signal import Signal
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from irtui.config import ConfigError, remember
 from irtui.kube.client import KubeConnection
 from irtui.kube.feed import ClusterFeed
 from irtui.kube.sources import RawApi
 from irtui.kube.state import CONNECTING, ChangeSet, ClusterState
 from irtui.text import visible, visible_lines
-from irtui.ui import startup
+from irtui.ui import startup, theming
 from irtui.ui.header import ClusterHeader
 from irtui.ui.panes import ClusterPane, PaneFrame, PaneSpec
 from irtui.ui.panes.events import EventsPane
@@ -122,7 +123,8 @@ class IrtuiApp(KeysToTopScreen):
     Every dialog opens through `push_screen`; what is typed while it opens goes to it,
     never to the screen below (`KeysToTopScreen`)."""
 
-    CSS_PATH = Path(__file__).with_name("app.tcss")
+    # The layout, then the skin: what each theme variable colours (irtui.ui.theming).
+    CSS_PATH = [Path(__file__).with_name("app.tcss"), Path(__file__).with_name("skin.tcss")]
     TITLE = "irtui"
     COMMANDS = App.COMMANDS | {ViewsProvider}
     BINDINGS = [
@@ -143,8 +145,23 @@ class IrtuiApp(KeysToTopScreen):
         clock_bar: Callable[[], Widget] | None = None,
         commands: Iterable[type[Provider]] = (),
         feed: ClusterFeed | None = None,
+        theme: str | None = None,
+        context_colour: str | None = None,
+        config_file: str | Path | None = None,
     ) -> None:
+        # Read by `get_css_variables`, which App.__init__ already calls.
+        self.context_colour = context_colour
         super().__init__()
+        # irtui's themes (shipped, then the user's), name -> what it is for; a malformed
+        # theme file raises ConfigError here, before anything runs.
+        self.irtui_themes: dict[str, str] = {}
+        for name, (loaded, description) in theming.load_themes().items():
+            self.register_theme(loaded)
+            self.irtui_themes[name] = description
+        self.theme = theme or (theming.NO_COLOR_THEME if theming.no_color() else theming.DEFAULT_THEME)
+        # A context with a cue colour draws its header and pane borders in it (app.tcss).
+        self.set_class(bool(context_colour), "-context-cue")
+        self.config_file = config_file  # where a theme chosen in the palette is remembered
         self.connection = connection
         self.pane_specs: list[PaneSpec] = [*cluster_panes(), *panes]
         self._sidebar_factory = sidebar
@@ -174,6 +191,44 @@ class IrtuiApp(KeysToTopScreen):
         bracket read as markup either vanishes or ends the app with a MarkupError."""
         super().notify(visible_lines(str(message), TOAST_LIMIT), title=visible(str(title), 200), severity=severity,
                        timeout=timeout, markup=False)
+
+    # -- themes -------------------------------------------------------------------------
+
+    def get_css_variables(self) -> dict[str, str]:
+        """Textual's variables for the theme, with irtui's (`theming.VARIABLES`) filled in
+        for a theme that leaves them out, and the context's cue colour."""
+        variables = theming.with_defaults(super().get_css_variables(), getattr(self, "context_colour", None))
+        self.theme_variables = variables
+        return variables
+
+    def _restyle(self, _theme: object) -> None:
+        """Text built in Python with theme colours (`theming.themed`) is built when its data
+        changes: a widget that keeps such text has a `restyle()`, called on a new theme."""
+        for screen in self.screen_stack:
+            for node in screen.walk_children(with_self=False):
+                restyle = getattr(node, "restyle", None)
+                if callable(restyle):
+                    restyle()
+
+    def search_themes(self) -> None:
+        """The palette's "Change theme": irtui's picker, which remembers the choice."""
+        from textual.command import CommandPalette
+
+        from irtui.ui.themepicker import ThemesProvider
+
+        self.push_screen(CommandPalette(providers=[ThemesProvider], placeholder="Search for themes…"))
+
+    def choose_theme(self, name: str) -> None:
+        """Apply a theme and remember it as `[ui] theme` in the config file."""
+        self.theme = name
+        if self.config_file is None:
+            return
+        try:
+            remember(self.config_file, "ui", "theme", name)
+        except (ConfigError, OSError) as exc:
+            self.notify(f"Theme {name} is shown but not remembered: {exc}", severity="warning")
+        else:
+            self.notify(f"Theme {name}, remembered in {self.config_file}")
 
     # -- layout -------------------------------------------------------------------------
 
@@ -224,6 +279,7 @@ class IrtuiApp(KeysToTopScreen):
         self._show(self.active_pane, focus=True)
         self._update_header()
         self.set_interval(1.0, self._each_second)
+        self.theme_changed_signal.subscribe(self, self._restyle)
         self.feed.set_wake(self._wake)
         self.feed.start()
         after(self, startup.RESUME_AFTER, startup.resume_collector)
@@ -303,7 +359,7 @@ class IrtuiApp(KeysToTopScreen):
         parts = []
         for frame in self.pane_frames:
             label = frame.spec.title
-            badge = f" [b red]{frame.badge}[/]" if frame.badge else ""
+            badge = f" [b $irtui-failing]{frame.badge}[/]" if frame.badge else ""
             text = f" {frame.number} {label}{badge} " if frame.number <= 9 else f" {label}{badge} "
             if frame.spec.id == self.active_pane:
                 parts.append(f"[reverse bold]{text}[/]")

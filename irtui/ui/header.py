@@ -3,7 +3,7 @@
 This module owns the one-line `ClusterHeader`. It shows context, cluster URL, namespace,
 the identity actions run as, the connection state with its reason ("unreachable: connection
 refused · retry in 4s", or for a server that holds connections open and sends nothing,
-"API server not answering (no reply for 12 s)"), and a red "RO" badge when the session's guard
+"API server not answering (no reply for 12 s)"), and an "RO" badge when the session's guard
 is read-only (a "WRITE" badge when `--write` overrode a context configured read-only). It is
 redrawn only when one of those words changes.
 
@@ -21,6 +21,8 @@ from textual.widget import Widget
 from irtui.kube.printers import human_duration
 from irtui.kube.state import ClusterState
 from irtui.text import visible
+from irtui.ui.stylesheets import widget_css
+from irtui.ui.theming import themed
 
 
 def store_badge(online: bool, waiting: int, incident_id: str | None, provisional: bool, read_only: bool = False) -> str:
@@ -38,9 +40,7 @@ def store_badge(online: bool, waiting: int, incident_id: str | None, provisional
 
 
 class ClusterHeader(Widget):
-    DEFAULT_CSS = """
-    ClusterHeader { height: 1; background: $panel; color: $text; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "header.tcss")
 
     def __init__(self, *, context: str, cluster_url: str, user: str, actor: str, read_only: bool,
                  write_override: str = "", id: str | None = "header") -> None:
@@ -88,47 +88,53 @@ class ClusterHeader(Widget):
 
     def _rebuild(self) -> None:
         styles = {
-            "connected": ("● connected", "bold green"),
-            "connecting": ("◌ connecting…", "yellow"),
-            "degraded": ("◐ degraded", "bold yellow"),
-            "unreachable": ("✖ UNREACHABLE", "bold white on red"),
-            "not answering": ("⏸ API server not answering", "bold black on yellow"),
+            "connected": ("● connected", "bold $irtui-healthy"),
+            "connecting": ("◌ connecting…", "$irtui-pending"),
+            "degraded": ("◐ degraded", "bold $irtui-pending"),
+            "unreachable": ("✖ UNREACHABLE", "bold $irtui-badge-foreground on $irtui-failing"),
+            "not answering": ("⏸ API server not answering", "bold $irtui-badge-foreground on $irtui-pending"),
         }
-        word, style = styles.get(self.state, (self.state, ""))
+        word, spec = styles.get(self.state, (self.state, ""))
+        badge = "bold $irtui-badge-foreground on "
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.read_only:
-            text.append(" RO ", "bold white on red")
+            text.append(" RO ", themed(badge + "$irtui-read-only"))
             text.append(" ")
         elif self.write_override:
-            text.append(" WRITE ", "bold black on dark_orange")
+            text.append(" WRITE ", themed(badge + "$irtui-write"))
             text.append(" ")
         if self.extra:
-            text.append(f" {self.extra} ", "bold black on yellow")
+            text.append(f" {self.extra} ", themed(badge + "$irtui-demo"))
             text.append(" ")
         if self.store:
-            text.append(f" {self.store} ", "bold white on dark_orange3")
+            text.append(f" {self.store} ", themed(badge + "$irtui-store"))
             text.append(" ")
-        text.append(word, style)
+        text.append(word, themed(spec))
         # Every word here but the labels comes from a kubeconfig, a server or the OS.
         if self.reason and self.state == "not answering":
-            text.append(f" ({visible(self.reason, 300)})", "yellow")
+            text.append(f" ({visible(self.reason, 300)})", themed("$irtui-pending"))
         elif self.reason:
-            text.append(f": {visible(self.reason, 300)}", "red" if self.state == "unreachable" else "yellow")
+            text.append(f": {visible(self.reason, 300)}",
+                        themed("$irtui-failing" if self.state == "unreachable" else "$irtui-pending"))
         text.append("  │ ", "dim")
         text.append("ctx ", "dim")
         text.append(visible(self.context, 100), "bold")
         text.append("  ns ", "dim")
-        text.append(visible(self.namespace, 100) or "ALL", "bold cyan")
+        text.append(visible(self.namespace, 100) or "ALL", themed("bold $irtui-highlight"))
         text.append("  as ", "dim")
         text.append(visible(self.user, 100), "bold")
         text.append("  │ ", "dim")
         text.append(visible(self.cluster_url, 200), "dim")
         text.append("  │ ", "dim")
         text.append(visible(self.actor.split(" as ", 1)[0], 100), "dim")
-        if text.plain != self._plain:
-            self._plain = text.plain
+        if text.markup != self._plain:  # markup: a new theme's colours are a change too
+            self._plain = text.markup
             self._text = text
             self.refresh()
+
+    def restyle(self) -> None:
+        """Redraw in the app's new theme."""
+        self._rebuild()
 
     def render(self) -> Text:
         return self._text

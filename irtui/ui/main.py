@@ -73,17 +73,23 @@ def open_connection(args: Any, config: Config, *, kubeconfig: str | None = None,
 
 def build_app(connection: KubeConnection, config: Config, args: Any, app_class=None, **extra):
     """The app with every part attached. Other packages add their pane/sidebar/clock here."""
+    from irtui.ui import theming
     from irtui.ui.app import IrtuiApp
 
     app_class = app_class or IrtuiApp
-    app = app_class(connection, **extra)
-    theme = getattr(args, "theme", None)
-    if theme:
-        if theme not in app.available_themes:
+    try:
+        look = theming.Look.from_config(args, config, connection.context)
+        app = app_class(connection, context_colour=look.colour, config_file=look.config_file, **extra)
+    except ConfigError as exc:  # a bad [ui] value or theme file: one line, before anything runs
+        from irtui.ui.wiring import WarRoomError
+
+        raise WarRoomError(str(exc)) from None
+    if look.theme:
+        if look.theme not in app.available_themes:
             from irtui.ui.wiring import WarRoomError
 
-            raise WarRoomError(f"unknown theme {theme!r} (available: {', '.join(sorted(app.available_themes))})")
-        app.theme = theme
+            raise WarRoomError(look.unknown(app.available_themes))
+        app.theme = look.theme
     return app
 
 

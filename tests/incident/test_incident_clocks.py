@@ -52,6 +52,14 @@ def test_response_target_counts_down_then_breaches(policy):
     assert r.responded_in == timedelta(minutes=5) and not r.response_breached
 
 
+def test_a_clock_within_minutes_of_running_out_is_due_soon_until_it_breaches(policy):
+    state = state_of(declared("P0"))
+    soon = timedelta(minutes=5)
+    assert not compute(state, policy, T0 + timedelta(minutes=5)).due_within(soon)  # 10 minutes left
+    assert compute(state, policy, T0 + timedelta(minutes=11)).due_within(soon)  # 4 minutes left
+    assert not compute(state, policy, T0 + timedelta(minutes=16)).due_within(soon)  # breached, not due
+
+
 def test_update_due_resets_on_update_and_snoozes(policy):
     state = state_of(declared("P1"), (1, "note", {}))
     r = compute(state, policy, T0 + timedelta(minutes=20))

@@ -112,10 +112,13 @@ async def test_clock_bar_fits_80_columns_and_turns_red(sqlite_store, actor, runb
         # 80 columns: the incident id, severity and every clock; the timeline's head gives way
         assert text.startswith(f"{session.state.incident_id} P0") and "esc Tech Lead" in text
         assert f"#1 {session.state.head[:8]}" in bar.text(100).plain
-        clock["now"] += timedelta(minutes=30)
+        clock["now"] += timedelta(minutes=6)  # 4 minutes left to respond: due soon
+        bar.update_clock()
+        assert bar.has_class("-due") and not bar.has_class("-breached") and "resp 4m left" in bar.text(78).plain
+        clock["now"] += timedelta(minutes=24)
         bar.update_clock()
         await pilot.pause()
-        assert bar.has_class("-breached") and "BREACHED" in bar.text(78).plain
+        assert bar.has_class("-breached") and not bar.has_class("-due") and "BREACHED" in bar.text(78).plain
         assert bar.text(120).plain.endswith(f"#1 {session.state.head[:12]}")
         assert bar.region.width == 80 and bar.region.height == 1
 

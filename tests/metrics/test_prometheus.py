@@ -8,13 +8,14 @@ import time
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.color import Color
 
 from irtui.health.transport import DirectHttp
 from irtui.metrics.prometheus import PrometheusSource
 from irtui.metrics.scrape import ScrapeSource
 from irtui.metrics.settings import DEFAULT_PROMQL, MetricsSettings
 from irtui.safety import Guard
-from irtui.ui.panes.metrics import MetricsPane, format_value
+from irtui.ui.panes.metrics import LEVEL_MARK, MetricsPane, format_value
 from irtui.ui.widgets.strip_table import StripTable
 
 from metrics_servers import exposition
@@ -104,9 +105,11 @@ async def test_pane_error_rate_matches_promql_and_the_direct_scrape_agrees(text_
             await pilot.pause()
             table = pane.query_one(StripTable)
             cell = table.get_cell("task-service", "error_rate")
-            assert str(cell) == format_value("error_rate", point.error_rate)
+            # Over its threshold: marked, and in the theme's colour for it (this bare app's
+            # theme has no irtui colours, so its error colour).
+            assert str(cell) == format_value("error_rate", point.error_rate) + LEVEL_MARK["crit"]
             assert "crit" == settings.thresholds.level("error_rate", point.error_rate)
-            assert "red" in str(cell.style)
+            assert cell.style.bold and cell.style.color.triplet == Color.parse(app.theme_variables["error"]).rich_color.triplet
 
             # The direct scrape, with its own clock and its own rate arithmetic, agrees.
             scraped = direct.point("task-service", pane.latest.at)

@@ -15,15 +15,13 @@ from textual.widgets import Static
 
 from irtui.detect import Finding
 from irtui.text import visible
+from irtui.ui.stylesheets import widget_css
 
 BANNER_FINDINGS = 3  # findings named in the banner; the rest are counted
 
 
 class AlertBanner(Static):
-    DEFAULT_CSS = """
-    AlertBanner { height: auto; max-height: 4; background: $error; color: $text; padding: 0 1;
-        text-style: bold; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "alert.tcss")
 
     def __init__(self) -> None:
         super().__init__("", id="alert-banner")

@@ -32,6 +32,8 @@ from irtui.runbook.model import Phase, Playbook, Runbook
 from irtui.runbook.targets import named_target
 from irtui.text import visible
 from irtui.ui.incident.messages import IncidentChanged, SessionView
+from irtui.ui.stylesheets import widget_css
+from irtui.ui.theming import themed
 from irtui.ui.ticks import every_second
 
 # Who is here: everyone with an entry (a `joined` one counts) this recently.
@@ -71,11 +73,7 @@ class ChecklistList(OptionList):
 
 
 class ChecklistSidebar(SessionView):
-    DEFAULT_CSS = """
-    ChecklistSidebar { width: 40%; min-width: 30; max-width: 60; height: 1fr; }
-    ChecklistSidebar > #checklist-here { height: auto; color: $text-muted; }
-    ChecklistSidebar > OptionList { height: 1fr; border: none; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "checklist.tcss")
 
     BORDER_TITLE = "Runbook"
     BINDINGS = [
@@ -139,7 +137,7 @@ class ChecklistSidebar(SessionView):
                 text.append(f"[{key}]", style="bold reverse")
                 text.append(" ")
             definition = self.runbook.actions.get(action_id)
-            text.append(visible(definition.title if definition else action_id), style="cyan")
+            text.append(visible(definition.title if definition else action_id), style=themed("$irtui-highlight"))
         return text
 
     def _item_option(self, item: ChecklistItem) -> Option:
@@ -147,13 +145,13 @@ class ChecklistSidebar(SessionView):
         state = self.session.state
         tick = state.ticks.get(item.id) if state else None
         text = Text()
-        text.append("[x] " if tick else "[ ] ", style="bold green" if tick else "bold")
+        text.append("[x] " if tick else "[ ] ", style=themed("bold $irtui-healthy") if tick else "bold")
         text.append(visible(item.label), style="dim" if tick else "")
         if tick:
             # On its own line: who and when must not be split by the wrap of a long label.
-            text.append(f"\n    ✓ {visible(tick_label(tick), 80)}", style="green")
+            text.append(f"\n    ✓ {visible(tick_label(tick), 80)}", style=themed("$irtui-healthy"))
             if tick.also:
-                text.append("\n    + " + visible(", ".join(tick.also), 80), style="dim green")
+                text.append("\n    + " + visible(", ".join(tick.also), 80), style=themed("dim $irtui-healthy"))
         if item.actions:
             text.append("\n")
             text.append_text(self._action_line(item.actions))
@@ -188,7 +186,7 @@ class ChecklistSidebar(SessionView):
                     options.append(Option(self._action_line(ids), disabled=True))
         playbook = self.runbook.playbook_for(state.kind) if state else None
         if playbook:
-            options.append(Option(Text(f"Playbook: {visible(playbook.title)}", style="bold red"), id="playbook",
+            options.append(Option(Text(f"Playbook: {visible(playbook.title)}", style=themed("bold $irtui-p0")), id="playbook",
                                   disabled=True))
             options.append(Option(Text("  Symptoms: " + visible("; ".join(playbook.symptoms)), style="dim"),
                                   disabled=True))
@@ -209,6 +207,10 @@ class ChecklistSidebar(SessionView):
             self._present_line = line
             here.display = bool(line)
             here.update(Text(line))
+
+    def restyle(self) -> None:
+        """Redraw in the app's new theme."""
+        self.rebuild()
 
     def rebuild(self) -> None:
         highlighted = self.list.highlighted

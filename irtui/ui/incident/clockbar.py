@@ -1,9 +1,10 @@
-"""The clock bar: one line, always visible, red when a clock is breached (fits 80 columns)."""
+"""The clock bar: one line, always visible, in the theme's "due soon" colour when a clock runs
+out within minutes and its "breached" colour once one has (fits 80 columns)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.text import Text
@@ -15,14 +16,16 @@ from irtui.incident.model import utcnow
 from irtui.incident.session import IncidentSession
 from irtui.text import visible
 from irtui.ui.incident.messages import IncidentChanged, follow
+from irtui.ui.stylesheets import widget_css
+from irtui.ui.theming import themed
 from irtui.ui.ticks import every_second
+
+SEVERITIES = ("P0", "P1", "P2", "P3")  # each has a theme colour
+DUE_SOON = timedelta(minutes=5)  # a clock this close to running out colours the bar "due"
 
 
 class ClockBar(Static):
-    DEFAULT_CSS = """
-    ClockBar { height: 1; width: 1fr; background: $panel; color: $text; padding: 0 1; }
-    ClockBar.-breached { background: $error; color: $text; text-style: bold; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "clockbar.tcss")
 
     def __init__(self, session: IncidentSession, policy: ClockPolicy, contacts: dict[str, Any] | None = None, *,
                  now: Callable[[], datetime] = utcnow, seconds: bool = False, id: str | None = None) -> None:
@@ -57,9 +60,11 @@ class ClockBar(Static):
         loses the id."""
         state = self.session.state
         if state is None or not state.is_open:
+            self.set_class(False, "-breached", "-due")
             return Text("no incident open", style="dim")
         readout = compute(state, self.policy, self.now(), self.contacts)
         self.set_class(readout.breached, "-breached")
+        self.set_class(readout.due_within(DUE_SOON), "-due")
         segments = clock_segments(readout, self.seconds)
         contact = segments[-1] if readout.escalation_contact else None
         clocks = segments[:-1] if contact else segments
@@ -86,7 +91,12 @@ class ClockBar(Static):
             if n:
                 out.append(sep, style="dim")
             # Ids, severities and contact names come from the store and the config.
-            out.append(visible(segment), style="bold reverse" if alarming else ("bold" if n == 0 else ""))
+            if n == 0 and segment.endswith(state.severity) and state.severity in SEVERITIES:
+                # The severity in its theme colour (`$irtui-p0`...); its word says it too.
+                out.append(visible(segment[:-len(state.severity)]), style="bold")
+                out.append(state.severity, style=themed(f"bold $irtui-badge-foreground on $irtui-{state.severity.lower()}"))
+            else:
+                out.append(visible(segment), style="bold reverse" if alarming else ("bold" if n == 0 else ""))
         if head:
             out.append(sep, style="dim")
             out.append(head, style="dim")

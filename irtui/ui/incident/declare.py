@@ -27,19 +27,11 @@ from irtui.incident.session import IncidentSession
 from irtui.incident.store import StoreError
 from irtui.runbook.model import Runbook
 from irtui.text import visible, visible_lines
+from irtui.ui.stylesheets import widget_css
 
 
 class DeclareIncidentScreen(ModalScreen[str | None]):
-    DEFAULT_CSS = """
-    DeclareIncidentScreen { align: center middle; }
-    DeclareIncidentScreen > VerticalScroll { width: 90%; max-width: 100; height: auto; max-height: 95%;
-        border: round $error; background: $surface; padding: 0 1; }
-    DeclareIncidentScreen RadioSet { layout: horizontal; height: auto; width: auto; }
-    DeclareIncidentScreen #declare-advice { color: $warning; }
-    DeclareIncidentScreen #declare-error { color: $error; }
-    DeclareIncidentScreen .declare-reason { color: $text-muted; text-style: italic; }
-    DeclareIncidentScreen Horizontal { height: auto; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "declare.tcss")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="incident.declare.cancel")]
     # The title is what the responder types first (the scroll container would take focus
     # otherwise), and keys typed ahead are given to whatever holds focus once mounted.

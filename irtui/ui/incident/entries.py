@@ -7,27 +7,29 @@ from rich.text import Text
 
 from irtui.incident.model import Entry
 from irtui.text import visible
+from irtui.ui.theming import themed
 
+# Theme variables (irtui.ui.theming); the kind's word says it without colour.
 KIND_STYLES = {
-    "declared": "bold magenta",
-    "severity": "bold red",
-    "status": "bold yellow",
-    "phase": "bold cyan",
-    "role": "cyan",
-    "impact": "yellow",
-    "checklist": "green",
+    "declared": "bold $irtui-update",
+    "severity": "bold $irtui-p0",
+    "status": "bold $irtui-pending",
+    "phase": "bold $irtui-highlight",
+    "role": "$irtui-highlight",
+    "impact": "$irtui-pending",
+    "checklist": "$irtui-healthy",
     "note": "",
-    "action_started": "blue",
-    "action_finished": "bold blue",
-    "observation": "red",
-    "observation_cleared": "dim green",
-    "update_posted": "magenta",
-    "update_snoozed": "dim magenta",
-    "update_queued": "bold yellow",
-    "update_failed": "bold red",
-    "escalation": "bold red",
+    "action_started": "$irtui-action",
+    "action_finished": "bold $irtui-action",
+    "observation": "$irtui-failing",
+    "observation_cleared": "dim $irtui-healthy",
+    "update_posted": "$irtui-update",
+    "update_snoozed": "dim $irtui-update",
+    "update_queued": "bold $irtui-pending",
+    "update_failed": "bold $irtui-failing",
+    "escalation": "bold $irtui-failing",
     "pin": "dim",
-    "closed": "bold green",
+    "closed": "bold $irtui-healthy",
 }
 
 # A short word per kind, so the kinds line up in one narrow column and none is cut mid-word
@@ -52,19 +54,20 @@ ENTRY_LIMIT = 500  # characters of an entry's text on its timeline line; enter s
 
 
 def entry_text(entry: Entry, pinned: bool = False) -> Text:
-    style = KIND_STYLES.get(entry.kind, "")
+    spec = KIND_STYLES.get(entry.kind, "")
     if entry.kind == "note" and entry.text.lstrip().upper().startswith("TODO:"):
-        style = "bold yellow"
+        spec = "bold $irtui-pending"
+    style = themed(spec or "bold")
     text = Text(no_wrap=False)
-    text.append("* " if pinned else "  ", style="bold yellow")
+    text.append("* " if pinned else "  ", style=themed("bold $irtui-pending"))
     text.append(entry.ts.strftime("%H:%M:%S "), style="dim")
-    text.append(f"{kind_label(entry.kind):<{KIND_WIDTH}} ", style=style or "bold")
+    text.append(f"{kind_label(entry.kind):<{KIND_WIDTH}} ", style=style)
     # Entries quote the cluster (event reasons, pod statuses) and people: text, never markup,
     # and every control character visible, on every screen that replays the timeline.
-    text.append(visible(entry.text, ENTRY_LIMIT), style=style)
+    text.append(visible(entry.text, ENTRY_LIMIT), style=themed(spec))
     if entry.kind == "update_posted" and entry.details.get("channel"):
         channel, status = visible(str(entry.details["channel"]), 64), visible(str(entry.details.get("status", "")), 32)
-        text.append(f"  → {channel} ({status})", style="bold magenta")
+        text.append(f"  → {channel} ({status})", style=themed("bold $irtui-update"))
     text.append(f"  {visible(entry.actor.user, 64)}@{visible(entry.actor.host, 64)}", style="dim")
     if entry.pending:
         text.append("  (queued: shared store unreachable)", style="italic dim")

@@ -11,14 +11,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, TextArea
 
 from irtui.text import visible, visible_lines
+from irtui.ui.stylesheets import widget_css
 
 
 class NoteScreen(ModalScreen[str | None]):
-    DEFAULT_CSS = """
-    NoteScreen { align: center middle; }
-    NoteScreen > Vertical { width: 80%; max-width: 100; height: auto; border: round $accent; padding: 0 1; background: $surface; }
-    NoteScreen TextArea { height: 10; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "note.tcss")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="incident.note.cancel"),
         Binding("ctrl+s", "save", "Save", id="incident.note.save"),

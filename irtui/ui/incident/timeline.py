@@ -28,6 +28,7 @@ from irtui.ui.incident.entries import entry_text
 from irtui.ui.incident.messages import IncidentChanged, SessionView
 from irtui.ui.incident.note import NoteScreen
 from irtui.ui.panes import set_pane_title
+from irtui.ui.stylesheets import widget_css
 
 if TYPE_CHECKING:
     from irtui.notify.delivery import Notifier
@@ -41,12 +42,7 @@ DETAIL_LIMIT = 4000  # characters of each detail value in the entry's toast
 
 
 class TimelinePane(SessionView):
-    DEFAULT_CSS = """
-    TimelinePane { height: 1fr; }
-    TimelinePane > #timeline-pinned { height: auto; max-height: 5; color: $warning; display: none; }
-    TimelinePane > #timeline-pinned.-has-pins { display: block; border-bottom: solid $panel-lighten-2; }
-    TimelinePane > OptionList { height: 1fr; border: none; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "timeline.tcss")
 
     BORDER_TITLE = "Timeline"
     BINDINGS = [
@@ -82,6 +78,13 @@ class TimelinePane(SessionView):
     @property
     def list(self) -> OptionList:
         return self.query_one("#timeline-list", OptionList)
+
+    def restyle(self) -> None:
+        """Redraw in the app's new theme, where the reader was."""
+        highlighted = self.list.highlighted
+        self.rebuild()
+        if highlighted is not None and highlighted < self.list.option_count:
+            self.list.highlighted = highlighted
 
     def rebuild(self) -> None:
         pinned = self.session.state.pinned if self.session.state else set()

@@ -27,6 +27,7 @@ from textual.widgets import Input
 from irtui.kube.printers import human_duration
 from irtui.kube.state import CONNECTING, FORBIDDEN, LIVE, UNAUTHORIZED, ChangeSet, ClusterState
 from irtui.text import visible
+from irtui.ui.stylesheets import widget_css
 from irtui.ui.ticks import every_second, shown
 from irtui.ui.widgets.virtual_table import Column, VirtualTable
 
@@ -49,19 +50,7 @@ class PaneSpec:
 class PaneFrame(Vertical):
     """The bordered box around a pane; its border title is the pane's title line."""
 
-    DEFAULT_CSS = """
-    PaneFrame {
-        border: round $panel-lighten-2;
-        border-title-color: $text;
-        border-title-style: bold;
-        border-subtitle-color: $text-muted;
-        height: 1fr;
-        padding: 0;
-    }
-    PaneFrame:focus-within { border: round $accent; }
-    PaneFrame.-alert { border: round $error; }
-    PaneFrame.-alert:focus-within { border: heavy $error; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "pane_frame.tcss")
 
     class Changed(Message):
         """The pane's alert state or badge changed (the tab strip redraws)."""
@@ -148,11 +137,7 @@ class ClusterPane(Vertical, can_focus=False):
     noun = "rows"
     fit_column = ""  # a column whose width follows its longest value (like kubectl's NAME)
     fit_max = 60
-    DEFAULT_CSS = """
-    ClusterPane { height: 1fr; }
-    ClusterPane > Input.pane-filter { display: none; height: 1; border: none; padding: 0 1; margin: 0; }
-    ClusterPane.-filtering > Input.pane-filter { display: block; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "cluster_pane.tcss")
     BINDINGS = [
         Binding("slash", "start_filter", "Filter", id="pane.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="pane.clear_filter"),

@@ -43,6 +43,8 @@ from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard
 from irtui.text import visible, visible_lines
 from irtui.ui.panes.metrics import human_age
+from irtui.ui.stylesheets import widget_css
+from irtui.ui.theming import themed
 from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
 from irtui.ui.widgets.strip_table import StripTable
@@ -79,11 +81,7 @@ class ConfirmRemediation(ModalScreen[bool]):
 
     TYPE_AHEAD = False  # a yes typed before this was on screen is no answer (irtui.ui.typeahead)
 
-    DEFAULT_CSS = """
-    ConfirmRemediation { align: center middle; }
-    ConfirmRemediation > VerticalScroll { width: 90%; max-width: 140; height: auto; max-height: 80%;
-        border: thick $error; background: $surface; padding: 1 2; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "database_confirm.tcss")
 
     BINDINGS = [Binding("y", "answer(True)", "Yes, run it", id="database.confirm.yes"),
                 Binding("n,escape", "answer(False)", "No", id="database.confirm.no")]
@@ -99,7 +97,7 @@ class ConfirmRemediation(ModalScreen[bool]):
             yield Static(Text(f"{d.title}  [danger: {d.danger}]", style="bold"))
             yield Static(Text(visible_lines(d.text())))
             if self.read_only:
-                yield Static(Text("read-only session: this will be refused", style="bold red"))
+                yield Static(Text("read-only session: this will be refused", style=themed("bold $irtui-failing")))
             yield Static(Text("y run it · n / Esc cancel", style="bold"))
 
     def action_answer(self, yes: bool) -> None:
@@ -109,15 +107,7 @@ class ConfirmRemediation(ModalScreen[bool]):
 class DatabasePane(Vertical):
     """PostgreSQL health, activity and remediations."""
 
-    DEFAULT_CSS = """
-    DatabasePane { height: 1fr; }
-    DatabasePane > #db-status { height: auto; padding: 0 1; }
-    DatabasePane > #db-status.-down { background: $error 30%; }
-    DatabasePane > .db-title { height: 1; padding: 0 1; text-style: bold; }
-    DatabasePane > #db-long { height: 1fr; min-height: 3; max-height: 100%; }
-    DatabasePane > #db-blocked { height: auto; min-height: 2; max-height: 8; }
-    DatabasePane > #db-details { height: auto; padding: 0 1; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "database.tcss")
 
     BINDINGS = [
         Binding("c", "cancel_backend", "Cancel query", id="database.cancel_backend"),
@@ -318,7 +308,7 @@ class DatabasePane(Vertical):
             since = snap.unreachable_since or now
             retry_at = snap.at + (snap.retry_in or 0)
             text = Text(f"✗ UNREACHABLE since {time.strftime('%H:%M:%S', time.localtime(since))} "
-                        f"({human_age(now - since)}) · {snap.dsn}\n", style="bold red")
+                        f"({human_age(now - since)}) · {snap.dsn}\n", style=themed("bold $irtui-failing"))
             text.append(f"retry #{snap.attempt + 1} in {max(0.0, retry_at - now):.0f}s · {snap.error}")
             if self.last_good is not None:
                 text.append(f"\nshowing data from {time.strftime('%H:%M:%S', time.localtime(self.last_good.at))}",
@@ -332,16 +322,16 @@ class DatabasePane(Vertical):
         pct = used * 100 / good.max_connections if good.max_connections else 0
         role = "standby" if good.in_recovery else "primary"
         text = Text()
-        text.append("● up", style="bold green")
+        text.append("● up", style=themed("bold $irtui-healthy"))
         text.append(f"  PostgreSQL {good.server_version or '?'} {role} · {good.database} @ {snap.dsn} · "
                     f"up {fmt_duration(good.uptime_seconds)} · ping {good.latency_ms or 0:.1f} ms\n")
         text.append(f"connections {used}/{good.max_connections} ({pct:.0f}%)",
-                    style="bold red" if pct >= 90 else "yellow" if pct >= 75 else "")
+                    style=themed("bold $irtui-failing" if pct >= 90 else "$irtui-pending" if pct >= 75 else ""))
         text.append(f" · active {counts.get('active', 0)} · idle {counts.get('idle', 0)}"
                     f" · idle in transaction {counts.get('idle_in_transaction', 0)}"
                     f" · irtui {counts.get('own', 0)} · polled {human_age(now - snap.at)} ago")
         if snap.error:
-            text.append(f"\nquery failed: {snap.error}", style="yellow")
+            text.append(f"\nquery failed: {snap.error}", style=themed("$irtui-pending"))
         self._set(status, text)
 
     def _set(self, widget: Static, text: Text) -> None:

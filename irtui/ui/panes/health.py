@@ -34,6 +34,8 @@ from irtui.health.checks import (
 )
 from irtui.safety import Guard
 from irtui.text import visible
+from irtui.ui.stylesheets import widget_css
+from irtui.ui.theming import themed
 from irtui.ui.timers import Later, after
 from irtui.ui.widgets.strip_table import StripTable
 
@@ -47,9 +49,9 @@ COLUMNS = (("service", "Service", 18, 0), ("status", "Status", 11, 0), ("code", 
 # Each state as a symbol and a word, so that it reads without colour (a shared screen, a
 # colour-blind responder, a monochrome terminal); the colour only repeats it.
 SHOWN = {
-    HEALTHY: ("●", "healthy", "green"),
-    DEGRADED: ("◐", "degraded", "bold yellow"),
-    FAILING: ("✗", "FAILING", "bold red"),
+    HEALTHY: ("●", "healthy", "$irtui-healthy"),
+    DEGRADED: ("◐", "degraded", "bold $irtui-pending"),
+    FAILING: ("✗", "FAILING", "bold $irtui-failing"),
     UNKNOWN: ("?", "unknown", "dim"),
 }
 # When a round could not ask some service (the API server's proxy did not answer), ask
@@ -64,11 +66,7 @@ def latency_text(result: HealthResult) -> str:
 class HealthPane(Vertical):
     """Health of every service, checked through the service proxy or direct URLs."""
 
-    DEFAULT_CSS = """
-    HealthPane { height: 1fr; min-height: 4; }
-    HealthPane > #health-status { height: 1; padding: 0 1; }
-    HealthPane > StripTable { height: 1fr; max-height: 100%; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "health.tcss")
 
     BINDINGS = [Binding("r", "check_now", "Re-run health checks", id="health.recheck")]
 
@@ -146,18 +144,18 @@ class HealthPane(Vertical):
                 if result.service not in table.rows:
                     table.add_row(Text(visible(result.service)), "", "", "", "", "", "", key=result.service)
                 symbol, word, style = SHOWN[result.state]
-                table.update_cell(result.service, "status", Text(f"{symbol} {word}", style=style))
+                table.update_cell(result.service, "status", Text(f"{symbol} {word}", style=themed(style)))
                 table.update_cell(result.service, "code", "-" if result.status is None else str(result.status))
                 table.update_cell(result.service, "latency", latency_text(result))
                 table.update_cell(result.service, "history", self._history(result.service))
                 table.update_cell(result.service, "checked", time.strftime("%H:%M:%S", time.localtime(result.at)))
                 table.update_cell(result.service, "detail",
-                                  Text(visible(result.detail), style=SHOWN[result.state][2]) if result.detail else "")
+                                  Text(visible(result.detail), style=themed(SHOWN[result.state][2])) if result.detail else "")
         failing = any(r.state == FAILING for r in results)
         named = naming(results)
         summary = visible(summarize(results) + (f" · {named}" if named else "")
                    + f" · round {self.rounds} at {time.strftime('%H:%M:%S')} · every {self.interval:g}s · r re-runs")
-        style = "bold red" if failing else "yellow" if any(not r.ok for r in results) else ""
+        style = themed("bold $irtui-failing" if failing else "$irtui-pending" if any(not r.ok for r in results) else "")
         self.query_one("#health-status", Static).update(
             Text(summary, style=style, no_wrap=True, overflow="ellipsis"), layout=False)
 

@@ -26,12 +26,17 @@ from irtui.metrics.settings import MetricsSettings
 from irtui.metrics.source import make_source
 from irtui.safety import Guard
 from irtui.text import visible
+from irtui.ui.stylesheets import widget_css
+from irtui.ui.theming import themed
 from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
 from irtui.ui.widgets.sparkline_chart import sparkline_chart
 from irtui.ui.widgets.strip_table import StripTable
 
-LEVEL_STYLE = {"ok": "green", "warn": "bold yellow", "crit": "bold red", "none": "dim"}
+# Chart levels as theme variables (irtui.ui.theming), and as a mark after the value, so that
+# a value over its threshold reads without colour (colour-blind, monochrome, a washed-out wall).
+LEVEL_STYLE = {"ok": "$irtui-chart", "warn": "bold $irtui-chart-warn", "crit": "bold $irtui-chart-crit", "none": "dim"}
+LEVEL_MARK = {"ok": "", "warn": "△", "crit": "▲", "none": ""}
 # (key, label, width, drop): a narrow pane leaves out the charts first, right to left, and
 # keeps every number whole ("4951 ms", never "4951 ").
 COLUMNS = (("service", "Service", 18, 0), ("request_rate", "req/s", 9, 0), ("request_rate_chart", "", 0, 4),
@@ -61,12 +66,7 @@ def human_age(seconds: float) -> str:
 class MetricsPane(Vertical):
     """Error rates and latency per service, from Prometheus or direct scrapes."""
 
-    DEFAULT_CSS = """
-    MetricsPane { height: 1fr; min-height: 4; }
-    MetricsPane > #metrics-status { height: 1; padding: 0 1; }
-    MetricsPane > #metrics-status.-stale { background: $error 30%; }
-    MetricsPane > StripTable { height: 1fr; max-height: 100%; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "metrics.tcss")
 
     BINDINGS = [Binding("r", "refresh_now", "Refresh metrics", id="metrics.refresh")]
 
@@ -185,16 +185,16 @@ class MetricsPane(Vertical):
                 for series in SERIES:
                     value = point.get(series)
                     level = thresholds.level(series, value)
-                    style = "dim" if stale and value is not None else LEVEL_STYLE[level]
+                    style = themed("dim" if stale and value is not None else LEVEL_STYLE[level])
                     if down:
                         # Nothing answered (scaled to 0, no endpoints): what the counters said
                         # before is not a rate now. The status line says why.
-                        cell = Text("—", style="bold red" if series == "request_rate" else "dim")
+                        cell = Text("—", style=themed("bold $irtui-chart-crit") if series == "request_rate" else "dim")
                     else:
-                        cell = Text(format_value(series, value), style=style)
+                        cell = Text(format_value(series, value) + LEVEL_MARK[level], style=style)
                     table.update_cell(service, series, cell)
                     chart = sparkline_chart(self.history.series(service, series), start, end, self._chart_width,
-                                            style=LEVEL_STYLE[level] if level != "none" else "")
+                                            style=themed(LEVEL_STYLE[level]) if level != "none" else "")
                     table.update_cell(service, f"{series}_chart", chart)
 
     def on_resize(self) -> None:

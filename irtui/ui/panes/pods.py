@@ -76,7 +76,8 @@ class PodsPane(ClusterPane):
     def cells(self, row: PodRow):
         now = datetime.now(timezone.utc)
         usage = self.cluster.pod_usage.get(row.key)
-        style = _HEALTH_STYLE[row.health]
+        # Terminating is a state of its own (a pod going away as asked), not a warning.
+        style = "terminating" if row.status == "Terminating" else _HEALTH_STYLE[row.health]
         cells = [
             (row.name, style),
             (row.ready, style if row.health != OK else None),

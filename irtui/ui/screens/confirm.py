@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from irtui.actions.model import ActionSpec, ConfirmRequest, Danger, Target
 from irtui.text import visible, visible_lines
+from irtui.ui.stylesheets import widget_css
 
 
 def _line(text: Any) -> str:
@@ -39,24 +40,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
 
     TYPE_AHEAD = False  # a yes typed before this was on screen is no answer (irtui.ui.typeahead)
 
-    DEFAULT_CSS = """
-    ConfirmActionScreen { align: center middle; }
-    ConfirmActionScreen #dialog {
-        width: 96; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $warning; background: $surface; padding: 0 1;
-    }
-    ConfirmActionScreen #banner { width: 100%; padding: 0 1; text-style: bold; background: $primary; color: $text; }
-    ConfirmActionScreen #banner.production { background: red; color: white; }
-    ConfirmActionScreen #title { text-style: bold; }
-    ConfirmActionScreen .danger-high { color: red; text-style: bold; }
-    ConfirmActionScreen .danger-medium { color: $warning; }
-    ConfirmActionScreen #warnings { color: $warning; text-style: bold; }
-    ConfirmActionScreen #command { background: $boost; padding: 0 1; }
-    /* Fits 80x24 with a typed name: the body scrolls, the command and buttons stay. */
-    ConfirmActionScreen #body { height: auto; max-height: 40vh; }
-    ConfirmActionScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    ConfirmActionScreen #buttons Button { margin-left: 2; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "confirm.tcss")
 
     BINDINGS = [
         Binding("escape,n", "cancel", "Cancel"),
@@ -156,12 +140,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
 class ParamsScreen(ModalScreen[dict | None]):
     """Asks for an action's parameters, pre-filled; presets are one key (1, 2, ...)."""
 
-    DEFAULT_CSS = """
-    ParamsScreen { align: center middle; }
-    ParamsScreen #dialog { width: 80; max-width: 100%; height: auto; border: thick $primary; background: $surface; padding: 0 1; }
-    ParamsScreen #error { color: red; }
-    ParamsScreen .presets { color: $text-muted; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "params.tcss")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, spec: ActionSpec, target: Target, defaults: dict[str, Any]) -> None:
@@ -224,10 +203,7 @@ class ParamsScreen(ModalScreen[dict | None]):
 class ResultScreen(ModalScreen[None]):
     """A multi-line result (health check round, helm history), dismissed with escape."""
 
-    DEFAULT_CSS = """
-    ResultScreen { align: center middle; }
-    ResultScreen #dialog { width: 110; max-width: 100%; height: auto; max-height: 90%; border: thick $primary; background: $surface; padding: 0 1; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "result.tcss")
     BINDINGS = [Binding("escape,q,enter", "close", "Close")]
 
     def __init__(self, title: str, lines: list[str]) -> None:
@@ -248,10 +224,7 @@ class ResultScreen(ModalScreen[None]):
 class YesNoScreen(ModalScreen[bool]):
     """One question answered with y or n (escape is no): "INC-… is open: quit anyway?"."""
 
-    DEFAULT_CSS = """
-    YesNoScreen { align: center middle; }
-    YesNoScreen #dialog { width: 72; max-width: 90%; height: auto; border: thick $warning; background: $surface; padding: 0 1; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "yes_no.tcss")
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="yes_no.yes"),
         Binding("n,escape", "answer(False)", "No", id="yes_no.no"),

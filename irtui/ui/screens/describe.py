@@ -19,13 +19,11 @@ from textual.widgets import Footer, Static
 from irtui.actions.investigate import describe
 from irtui.redact import redact_text
 from irtui.text import visible, visible_lines
+from irtui.ui.stylesheets import widget_css
 
 
 class DescribeScreen(Screen):
-    DEFAULT_CSS = """
-    DescribeScreen #title { height: 1; background: $boost; padding: 0 1; text-style: bold; }
-    DescribeScreen #text { padding: 0 1; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "describe.tcss")
     BINDINGS = [
         Binding("escape,q", "close", "Back"),
         Binding("r", "refresh", "Refresh"),

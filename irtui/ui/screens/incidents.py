@@ -19,18 +19,14 @@ from textual.widgets.option_list import Option
 from irtui.incident.model import Entry
 from irtui.text import visible
 from irtui.ui.incident.entries import entry_text
-
-_DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{ width: 90%; max-width: 140; height: 80%; border: thick $primary; background: $surface; padding: 0 1; }}
-{name} OptionList {{ height: 1fr; border: none; }}
-"""
+from irtui.ui.stylesheets import widget_css
+from irtui.ui.theming import themed
 
 
 class IncidentsScreen(ModalScreen[None]):
     """Every incident of the store, newest first; enter shows one's timeline."""
 
-    DEFAULT_CSS = _DIALOG_CSS.format(name="IncidentsScreen")
+    DEFAULT_CSS = widget_css(__file__, "incidents.tcss")
     BINDINGS = [Binding("escape,q", "close", "Close", id="incidents.close")]
 
     def __init__(self, store) -> None:
@@ -57,7 +53,7 @@ class IncidentsScreen(ModalScreen[None]):
         options = []
         for incident_id, is_open in incidents:
             text = Text(f"{visible(incident_id):<16} ", style="bold")
-            text.append("open" if is_open else "closed", style="bold red" if is_open else "green")
+            text.append("open" if is_open else "closed", style=themed("bold $irtui-failing" if is_open else "$irtui-healthy"))
             options.append(Option(text, id=incident_id))
         listing.set_options(options or [Option("no incidents in this store", disabled=True)])
         if options:
@@ -80,7 +76,7 @@ class IncidentsScreen(ModalScreen[None]):
 class IncidentTimelineScreen(ModalScreen[None]):
     """One incident's timeline, oldest first, as recorded; nothing here writes."""
 
-    DEFAULT_CSS = _DIALOG_CSS.format(name="IncidentTimelineScreen")
+    DEFAULT_CSS = widget_css(__file__, "incidents.tcss")
     BINDINGS = [Binding("escape,q", "close", "Close", id="incidents.timeline.close")]
 
     def __init__(self, incident_id: str, entries: list[Entry]) -> None:

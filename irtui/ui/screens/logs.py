@@ -28,9 +28,12 @@ from textual.worker import get_current_worker
 
 from irtui.actions.investigate import LogStream, is_error_line, pod_containers
 from irtui.text import visible
+from irtui.ui.stylesheets import widget_css
+from irtui.ui.theming import themed
 
-_ERROR_STYLE = Style(color="red", bold=True)
-_MATCH_STYLE = Style(bgcolor="yellow", color="black")
+# Theme variables (irtui.ui.theming), resolved when a line is drawn.
+_ERROR_STYLE = "bold $irtui-log-error"
+_MATCH_STYLE = "$irtui-log-match-foreground on $irtui-log-match"
 _CURRENT_STYLE = Style(reverse=True)
 LINE_LIMIT = 10_000  # characters kept of one log line (a newline-free stream is one huge line)
 
@@ -38,7 +41,7 @@ LINE_LIMIT = 10_000  # characters kept of one log line (a newline-free stream is
 class LogView(ScrollView, can_focus=True):
     """Lines kept in a list (index O(1)); the oldest are trimmed in chunks past the cap."""
 
-    DEFAULT_CSS = "LogView { height: 1fr; }"
+    DEFAULT_CSS = widget_css(__file__, "log_view.tcss")
 
     def __init__(self, max_lines: int = 50_000, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -161,11 +164,11 @@ class LogView(ScrollView, can_focus=True):
         absolute = self.dropped + index
         text = Text(line, style=self.rich_style, no_wrap=True, end="")
         if is_error_line(line):
-            text.stylize(_ERROR_STYLE)
+            text.stylize(themed(_ERROR_STYLE))
         if self.pattern is not None:
             for match in self.pattern.finditer(line):
                 if match.end() > match.start():
-                    text.stylize(_MATCH_STYLE, match.start(), match.end())
+                    text.stylize(themed(_MATCH_STYLE), match.start(), match.end())
         if absolute == self.current:
             text.stylize(_CURRENT_STYLE)
         segments = [Segment(s.text, s.style) for s in text.render(self.app.console) if s.text != "\n"]
@@ -175,11 +178,7 @@ class LogView(ScrollView, can_focus=True):
 class LogsScreen(Screen):
     """Logs of one pod. `kube` is the session's `irtui.actions.kubeapi.Kube` (reads only)."""
 
-    DEFAULT_CSS = """
-    LogsScreen #status { height: 1; background: $boost; padding: 0 1; }
-    LogsScreen #search { display: none; }
-    LogsScreen #search.visible { display: block; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "logs.tcss")
 
     BINDINGS = [
         Binding("escape,q", "close", "Back"),

@@ -26,6 +26,8 @@ from textual.widgets import RichLog, Static
 from irtui.actions.model import Prepared
 from irtui.actions.output import OutputView
 from irtui.text import visible, visible_lines
+from irtui.ui.stylesheets import widget_css
+from irtui.ui.theming import themed
 
 STDERR = 2
 MAX_LINES = 5_000
@@ -33,14 +35,7 @@ _DRAW_EVERY = 0.1
 
 
 class OutputScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    OutputScreen { align: center middle; }
-    OutputScreen #dialog { width: 120; max-width: 100%; height: 90%; border: thick $primary;
-                           background: $surface; padding: 0 1; }
-    OutputScreen #output-log { height: 1fr; border: round $panel; }
-    OutputScreen #output-status { text-style: bold; }
-    OutputScreen .command { color: $text-muted; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "output.tcss")
     BINDINGS = [
         Binding("escape", "cancel_or_close", "Cancel / close", id="output.cancel_or_close"),
         Binding("q,enter", "close", "Close", show=False, id="output.close"),
@@ -94,7 +89,7 @@ class OutputScreen(ModalScreen[None]):
         self.ended = True
         self.status_text = f"{message}; escape closes"
         self._draw()
-        self._status(self.status_text, "bold green" if exit_code == 0 else "bold red")
+        self._status(self.status_text, themed("bold $irtui-healthy" if exit_code == 0 else "bold $irtui-failing"))
 
     def _draw(self) -> None:
         if not self.is_mounted or not (self._pending or self._dropped):
@@ -106,7 +101,7 @@ class OutputScreen(ModalScreen[None]):
             self._dropped = 0
         lines, self._pending = self._pending, []
         for channel, line in lines:
-            log.write(Text(visible_lines(line), style="red" if channel == STDERR else ""))
+            log.write(Text(visible_lines(line), style=themed("$irtui-log-error") if channel == STDERR else ""))
 
     def _status(self, text: str, style: str = "bold") -> None:
         if self.is_mounted:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from rich.style import Style
 from rich.text import Text
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -33,7 +34,7 @@ def bucket_max(samples: Iterable[tuple[float, float]], start: float, end: float,
 
 
 def sparkline_chart(samples: Iterable[tuple[float, float]], start: float, end: float, width: int,
-                    *, floor: float = 0.0, ceiling: float | None = None, style: str = "",
+                    *, floor: float = 0.0, ceiling: float | None = None, style: str | Style = "",
                     gap_style: str = "dim") -> Text:
     """A `width`-column chart of `samples` between `start` and `end`.
 

@@ -26,6 +26,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from irtui.ui.stylesheets import widget_css
+
 Cell = Text | str
 
 
@@ -40,12 +42,7 @@ class Column:
 class StripTable(ScrollView, can_focus=True):
     """Rows by key, rendered as cached strips; only changed rows are re-rendered."""
 
-    DEFAULT_CSS = """
-    StripTable { height: auto; max-height: 20; background: $surface; }
-    StripTable > .strip-table--header { text-style: bold; background: $panel; }
-    StripTable > .strip-table--cursor { background: $accent 40%; }
-    StripTable:focus > .strip-table--cursor { background: $accent; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "strip_table.tcss")
 
     COMPONENT_CLASSES = {"strip-table--header", "strip-table--cursor"}
 

@@ -33,6 +33,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from irtui.ui.stylesheets import widget_css
+
 K = TypeVar("K", bound=Hashable)
 
 
@@ -159,28 +161,13 @@ class VirtualTable(ScrollView, can_focus=True):
         "virtual-table--bad",
         "virtual-table--warn",
         "virtual-table--ok",
+        "virtual-table--terminating",
         "virtual-table--dim",
         "virtual-table--muted",
         "virtual-table--empty",
     }
 
-    DEFAULT_CSS = """
-    VirtualTable {
-        height: 1fr;
-        overflow-x: hidden;
-        overflow-y: auto;
-        scrollbar-size-vertical: 1;
-    }
-    VirtualTable > .virtual-table--header { text-style: bold; color: $text-muted; }
-    VirtualTable > .virtual-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
-    VirtualTable > .virtual-table--cursor-blurred { background: $block-cursor-blurred-background; }
-    VirtualTable > .virtual-table--bad { color: $error; text-style: bold; }
-    VirtualTable > .virtual-table--warn { color: $warning; }
-    VirtualTable > .virtual-table--ok { color: $success; }
-    VirtualTable > .virtual-table--dim { color: $text-disabled; }
-    VirtualTable > .virtual-table--muted { color: $text-muted; }
-    VirtualTable > .virtual-table--empty { color: $text-muted; text-style: italic; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "virtual_table.tcss")
 
     BINDINGS = [
         Binding("up,k", "cursor_up", "Up", show=False, id="table.up"),
