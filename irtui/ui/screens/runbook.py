@@ -19,21 +19,14 @@ from textual.widgets.option_list import Option
 
 from irtui.runbook.document import Section
 from irtui.text import visible
+from irtui.ui.stylesheets import widget_css
 
 
 class RunbookScreen(ModalScreen[None]):
     """Contents on the left (up/down choose), the section on the right (tab, then arrows or
     page keys scroll it); escape closes."""
 
-    DEFAULT_CSS = """
-    RunbookScreen { align: center middle; }
-    RunbookScreen > Vertical { width: 96%; height: 94%; border: thick $primary; background: $surface; }
-    RunbookScreen #runbook-title { height: 1; padding: 0 1; text-style: bold; }
-    RunbookScreen Horizontal { height: 1fr; }
-    RunbookScreen #runbook-contents { width: 30; max-width: 35%; height: 1fr; border: none; border-right: solid $primary; }
-    RunbookScreen #runbook-body { width: 1fr; height: 1fr; padding: 0 1; }
-    RunbookScreen #runbook-hint { height: 1; padding: 0 1; color: $text-muted; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "runbook.tcss")
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="runbook.close"),
         Binding("tab", "switch", "Contents/text", id="runbook.switch"),
