@@ -59,9 +59,9 @@ class ConfirmActionScreen(ModalScreen[bool]):
     """
 
     BINDINGS = [
-        Binding("escape,n", "cancel", "Cancel"),
-        Binding("y", "confirm", "Run"),
-        Binding("c", "copy_command", "Copy command"),
+        Binding("escape,n", "cancel", "Cancel", id="confirm.cancel"),
+        Binding("y", "confirm", "Run", id="confirm.run"),
+        Binding("c", "copy_command", "Copy command", id="confirm.copy_command"),
     ]
 
     def __init__(self, request: ConfirmRequest) -> None:
@@ -162,7 +162,7 @@ class ParamsScreen(ModalScreen[dict | None]):
     ParamsScreen #error { color: red; }
     ParamsScreen .presets { color: $text-muted; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="params.cancel")]
 
     def __init__(self, spec: ActionSpec, target: Target, defaults: dict[str, Any]) -> None:
         super().__init__()
@@ -228,7 +228,7 @@ class ResultScreen(ModalScreen[None]):
     ResultScreen { align: center middle; }
     ResultScreen #dialog { width: 110; max-width: 100%; height: auto; max-height: 90%; border: thick $primary; background: $surface; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape,q,enter", "close", "Close")]
+    BINDINGS = [Binding("escape,q,enter", "close", "Close", id="result.close")]
 
     def __init__(self, title: str, lines: list[str]) -> None:
         super().__init__()

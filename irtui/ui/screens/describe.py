@@ -27,9 +27,9 @@ class DescribeScreen(Screen):
     DescribeScreen #text { padding: 0 1; }
     """
     BINDINGS = [
-        Binding("escape,q", "close", "Back"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("l", "logs", "Logs"),
+        Binding("escape,q", "close", "Back", id="describe.close"),
+        Binding("r", "refresh", "Refresh", id="describe.refresh"),
+        Binding("l", "logs", "Logs", id="describe.logs"),
     ]
 
     def __init__(self, kube, kind: str, namespace: str | None, name: str, *, max_log_lines: int = 50_000) -> None:
