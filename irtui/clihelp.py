@@ -78,10 +78,45 @@ def topic(name: str) -> str | None:
     if name == "keys":
         return ("Keys: press ? in the app for the keys of the focused pane and the global ones; ctrl+p lists\n"
                 "every action and view with its key. Move a key with the config's [keys] table:\n"
-                '  [keys]\n  "kube.rollout_restart" = "ctrl+r"     # binding id = key(s), comma-separated')
+                '  [keys]\n  "kube.rollout_restart" = "ctrl+r"     # binding id = key(s), comma-separated\n\n'
+                "Binding ids (id, default key(s), what); app.pane.<pane id> moves a pane's own key (t, m, h):\n"
+                + _binding_table())
     if name == "files":
         return "Files:\n" + _table(dict(where(None)))
     return None
+
+
+def binding_ids() -> list[tuple[str, str, str, str]]:
+    """(where, id, default keys, description) of every binding irtui declares: the BINDINGS
+    of the classes under irtui/ui (read from the classes, so never out of date) and the
+    remediation framework's actions. The war room's own collision remaps are applied."""
+    import importlib
+    import pkgutil
+
+    import irtui.ui
+    from irtui.actions import registry
+    from irtui.ui.wiring import KEYMAP
+
+    rows: dict[str, tuple[str, str, str, str]] = {}
+    for binding in registry.bindings():
+        rows[binding.id or ""] = ("action on the selected row", binding.id or "", binding.key, binding.description)
+    for info in pkgutil.walk_packages(irtui.ui.__path__, "irtui.ui."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if not isinstance(value, type) or value.__module__ != module.__name__:
+                continue
+            for binding in value.__dict__.get("BINDINGS", []):
+                if binding.id and binding.id not in rows:
+                    where = value.__name__
+                    rows[binding.id] = (where, binding.id, KEYMAP.get(binding.id, binding.key), binding.description)
+    return sorted(rows.values(), key=lambda row: (row[1].split(".")[0], row[1]))
+
+
+def _binding_table() -> str:
+    rows = binding_ids()
+    width = max(len(row[1]) for row in rows)
+    keys = max(len(row[2]) for row in rows)
+    return "\n".join(f"  {ident:<{width}}  {key:<{keys}}  {what}" for _, ident, key, what in rows)
 
 
 TOPICS = ("scenarios", "environment", "exit-codes", "keys", "files")

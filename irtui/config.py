@@ -228,11 +228,11 @@ class Section:
 # is an error rather than a setting quietly not set.
 SECTIONS = frozenset({
     "cluster", "incident", "runbook", "contacts", "actions", "scripts", "metrics", "health", "database",
-    "redaction", "notify", "detect", "keys", "contexts",
+    "redaction", "notify", "detect", "keys", "contexts", "ui",
 })
 PER_CONTEXT = frozenset({"cluster", "actions", "database"})  # [contexts."CTX".<section>]
 _SMALL_SECTIONS = {"cluster": frozenset({"read_only", "namespace"}), "incident": frozenset({"store", "timeline_key_env"}),
-                   "runbook": frozenset({"file"})}
+                   "runbook": frozenset({"file"}), "ui": frozenset({"theme"})}
 
 
 class Config:

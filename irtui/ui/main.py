@@ -78,11 +78,15 @@ def build_app(connection: KubeConnection, config: Config, args: Any, app_class=N
     app_class = app_class or IrtuiApp
     app = app_class(connection, **extra)
     theme = getattr(args, "theme", None)
+    from_config = not theme
+    if from_config:  # --theme > [ui] theme
+        theme = config.section("ui").get("theme", str, None)
     if theme:
         if theme not in app.available_themes:
             from irtui.ui.wiring import WarRoomError
 
-            raise WarRoomError(f"unknown theme {theme!r} (available: {', '.join(sorted(app.available_themes))})")
+            why = f"unknown theme {theme!r} (available: {', '.join(sorted(app.available_themes))})"
+            raise WarRoomError(str(config.section("ui").error("theme", why)) if from_config else why)
         app.theme = theme
     return app
 
