@@ -74,8 +74,9 @@ def test_every_binding_has_an_id():
     import importlib
     import pkgutil
 
-    import irtui.ui
     from textual.binding import Binding
+
+    import irtui.ui
 
     owners: dict[str, set[str]] = {}
     for module_info in pkgutil.walk_packages(irtui.ui.__path__, "irtui.ui."):
