@@ -9,6 +9,7 @@ since Textual's `active_bindings` already applies the keymap and each node's `ch
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from textual.app import App, ComposeResult
@@ -83,7 +84,43 @@ def keys_now(app: App, screen: Screen | None = None) -> list[KeyGroup]:
             seen[ident] = line
             group.lines.append(line)
         line.keys.append(app.get_key_display(binding.with_key(key)))
-    return [group for group in (*here.values(), everywhere, actions) if group.lines]
+    groups = [group for group in (*here.values(), everywhere, actions) if group.lines]
+    for group in groups:
+        group.lines = _numbered_runs(group.lines)
+    return groups
+
+
+_NUMBERED = re.compile(r"^(?P<what>.*\S)\s+(?P<n>\d+)$")
+
+
+def _numbered_runs(lines: list[KeyLine]) -> list[KeyLine]:
+    """"1 Pane 1", "2 Pane 2"... "9 Pane 9" as one line, "1…9 Pane 1…9": one binding per
+    number is how Textual passes the number, not nine things to read."""
+    out: list[KeyLine] = []
+    run: list[KeyLine] = []
+
+    def flush() -> None:
+        if len(run) > 2:
+            first, last = run[0], run[-1]
+            numbers = f"{_NUMBERED.match(first.description)['n']}…{_NUMBERED.match(last.description)['n']}"
+            out.append(KeyLine([f"{first.keys[0]}…{last.keys[0]}"], f"{_NUMBERED.match(first.description)['what']} "
+                               f"{numbers}", all(line.enabled for line in run), first.binding_id))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for line in lines:
+        match = _NUMBERED.match(line.description)
+        if match and len(line.keys) == 1 and run and _NUMBERED.match(run[-1].description)["what"] == match["what"]:
+            run.append(line)
+            continue
+        flush()
+        if match and len(line.keys) == 1:
+            run.append(line)
+        else:
+            out.append(line)
+    flush()
+    return out
 
 
 def _cells(group: KeyGroup, keys_width: int) -> list[tuple[str, bool]]:
