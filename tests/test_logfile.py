@@ -97,3 +97,16 @@ async def test_the_war_rooms_store_warning_reaches_the_file_not_the_screen(sim, 
     text = log_file.read_text()
     assert "WARNING irtui.incident.pg_store: shared incident store unreachable" in text, text
     assert SECRET not in text
+
+
+def test_a_misspelt_level_in_the_environment_stops_irtui_as_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IRTUI_", "XDG_"))}
+    env.update(IRTUI_LOG_LEVEL="loud", XDG_STATE_HOME=str(tmp_path / "state"), KUBECONFIG=str(tmp_path / "none"))
+    done = subprocess.run([sys.executable, "-m", "irtui"], capture_output=True, text=True, timeout=60, env=env,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "$IRTUI_LOG_LEVEL: must be one of debug, info, warning, error; not 'loud'" in done.stderr
