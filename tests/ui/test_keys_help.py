@@ -68,6 +68,24 @@ async def test_question_mark_lists_the_focused_panes_keys_and_follows_remaps(sim
             await pilot.press("escape")
 
 
+async def test_question_mark_over_the_logs_screen_lists_its_keys(sim, isolated):
+    """A screen over the war room (a pod's logs) lists its own keys as "here"."""
+    args = parse_args(["--kubeconfig", sim.kubeconfig, "--context", "sim-sre",
+                       "--store", str(isolated / "incidents.sqlite")])
+    config = Config.empty()
+    async with war_room(args, open_connection(args, config), config) as app:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            await pilot.press("l")
+            await until(pilot, lambda: len(app.screen_stack) > 1, "l to open the selected pod's logs")
+            await pilot.press("question_mark")
+            text = await until(pilot, lambda: "Logs screen" in screen_text(app) and screen_text(app),
+                               "help on ? from the logs screen")
+            assert _keys_for(text, "Follow") == "f" and "Pods pane" not in text, text
+            await pilot.press("escape")
+            await until(pilot, lambda: "Logs screen" not in screen_text(app), "help to close")
+
+
 def test_every_binding_has_an_id():
     """`[keys]` can move only what has an id: every class under irtui/ui declares its
     bindings with one, and ids are not reused for different actions."""

@@ -52,7 +52,11 @@ def _where(node: DOMNode) -> str:
         if isinstance(title, str) and title:
             return f"{title} pane"
     title = getattr(node, "BINDING_GROUP_TITLE", None)
-    return title or type(node).__name__
+    if title:
+        return title
+    # "LogsScreen" -> "Logs screen"
+    words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", type(node).__name__) or [type(node).__name__]
+    return " ".join([words[0], *(w.lower() for w in words[1:])])
 
 
 def _describe(binding: Binding) -> str:
@@ -72,7 +76,9 @@ def keys_now(app: App, screen: Screen | None = None) -> list[KeyGroup]:
     seen: dict[tuple[int, str], KeyLine] = {}
     for key, active in screen.active_bindings.items():
         node, binding = active.node, active.binding
-        if isinstance(node, App) or isinstance(node, Screen) and not node.is_modal:
+        # The first screen's keys are the app's; a screen pushed over it (logs, describe)
+        # has its own, listed as "here".
+        if isinstance(node, App) or node is app.screen_stack[0]:
             group = actions if binding.action.startswith(_REGISTERED_PREFIX) else everywhere
         else:
             title = _where(node)
