@@ -87,28 +87,15 @@ def topic(name: str) -> str | None:
 
 
 def binding_ids() -> list[tuple[str, str, str, str]]:
-    """(where, id, default keys, description) of every binding irtui declares: the BINDINGS
-    of the classes under irtui/ui (read from the classes, so never out of date) and the
-    remediation framework's actions. The war room's own collision remaps are applied."""
-    import importlib
-    import pkgutil
-
-    import irtui.ui
-    from irtui.actions import registry
+    """(where, id, default keys, description) of every binding irtui declares, with the
+    war room's own collision remaps applied."""
+    from irtui.ui.screens.keys import declared_bindings
     from irtui.ui.wiring import KEYMAP
 
     rows: dict[str, tuple[str, str, str, str]] = {}
-    for binding in registry.bindings():
-        rows[binding.id or ""] = ("action on the selected row", binding.id or "", binding.key, binding.description)
-    for info in pkgutil.walk_packages(irtui.ui.__path__, "irtui.ui."):
-        module = importlib.import_module(info.name)
-        for value in vars(module).values():
-            if not isinstance(value, type) or value.__module__ != module.__name__:
-                continue
-            for binding in value.__dict__.get("BINDINGS", []):
-                if binding.id and binding.id not in rows:
-                    where = value.__name__
-                    rows[binding.id] = (where, binding.id, KEYMAP.get(binding.id, binding.key), binding.description)
+    for owner, binding in declared_bindings():
+        if binding.id and binding.id not in rows:
+            rows[binding.id] = (owner, binding.id, KEYMAP.get(binding.id, binding.key), binding.description)
     return sorted(rows.values(), key=lambda row: (row[1].split(".")[0], row[1]))
 
 

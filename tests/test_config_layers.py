@@ -126,7 +126,10 @@ def irtui(*argv: str, home: Path) -> subprocess.CompletedProcess:
     ("[cluster]\nread_only = false\n\n[health]\nport = 30 00\n", ":5: invalid TOML"),
     ('[ui]\ntheme = "neon"\n', ":2: ui.theme: unknown theme 'neon' (available:"),
     ('[keys]\n"kube.scale" = ""\n', ":2: keys.kube.scale: must name at least one key"),
-], ids=["wrong-type", "wrong-type-per-context", "unknown-key", "toml-syntax", "unknown-theme", "empty-key"])
+    ('[keys]\n"app.sidebar" = "f4"\n"kube.scal" = "f6"\n',
+     ":3: keys.kube.scal: no binding has this id (irtui help keys lists them); did you mean kube.scale?"),
+], ids=["wrong-type", "wrong-type-per-context", "unknown-key", "toml-syntax", "unknown-theme", "empty-key",
+        "unknown-binding-id"])
 def test_a_malformed_config_stops_irtui_with_file_line_and_key(sim, isolated, text, says):
     path = isolated / "config.toml"
     path.write_text(text)

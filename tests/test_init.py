@@ -15,7 +15,7 @@ from irtui.incident.templates import contacts_from_config
 from irtui.init import TEMPLATE
 from irtui.metrics.settings import DEFAULT_PROMQL, MetricsSettings
 from irtui.notify.settings import NotifySettings
-from irtui.ui.wiring import user_keymap
+from irtui.ui.wiring import binding_ids, user_keymap
 
 
 def _init(path, *extra):
@@ -34,7 +34,7 @@ def _load_every_section(config: Config, context: str | None = None) -> None:
     DetectSettings.from_config(config)
     contacts_from_config(config)
     redact.compile_patterns(config.section("redaction"))
-    user_keymap(config)
+    user_keymap(config, binding_ids(ActionSettings.load(config, context), []))  # ids that exist
     config.setting("cluster", "read_only", bool, None, context=context)
     config.setting("cluster", "namespace", str, None, context=context)
     config.section("ui").get("theme", str, None)

@@ -95,17 +95,36 @@ KEYMAP: dict[str, str] = {
 
 
 
-def user_keymap(config: Config) -> dict[str, str]:
-    """`[keys]`: binding id = key(s), e.g. `"kube.rollout_restart" = "ctrl+r"` (ids are the
-    ones the palette and footer list; several keys separated by commas)."""
+def user_keymap(config: Config, known: set[str] | None = None) -> dict[str, str]:
+    """`[keys]`: binding id = key(s), e.g. `"kube.rollout_restart" = "ctrl+r"` (`irtui help
+    keys` lists the ids; several keys separated by commas). With `known`, an id not in it is
+    an error: a misspelt id would otherwise leave the key where it was, silently."""
     section = config.section("keys")
     keys: dict[str, str] = {}
     for binding_id in section.keys():
         value = section.get(binding_id, str).strip()
         if not value:
             raise section.error(binding_id, "must name at least one key")
+        if known is not None and binding_id not in known:
+            import difflib
+
+            close = difflib.get_close_matches(binding_id, sorted(known), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise section.error(binding_id, f"no binding has this id (irtui help keys lists them){hint}")
         keys[binding_id] = value
     return keys
+
+
+def binding_ids(settings: ActionSettings, panes: list[PaneSpec]) -> set[str]:
+    """Every id a `[keys]` table may name: the declared bindings, a team's custom steps, and
+    the keys of the panes that have one (`app.pane.<id>`; the timeline's is `t`)."""
+    from irtui.ui.screens.keys import declared_bindings
+
+    ids = {binding.id for _, binding in declared_bindings() if binding.id}
+    ids.update(spec.id for spec in settings.custom)
+    ids.update(f"app.pane.{spec.id}" for spec in panes if spec.key)
+    ids.add("app.pane.timeline")
+    return ids
 
 
 # The database pane's own keys and the action each one runs (the pane's remediation class).
@@ -471,8 +490,7 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
     guard = connection.guard
     try:
         settings = ActionSettings.load(config, connection.context).with_custom(runbook.custom)
-        user_keymap(config)  # a bad [keys] entry stops here, as one line, not in the UI
-        redaction.configure(config)  # so does a bad [redaction] pattern
+        redaction.configure(config)  # a bad [redaction] pattern stops here, as one line
         NotifySettings.load(config)  # and so does a bad [notify]
         DetectSettings.from_config(config)  # and a bad [detect]
         panes = [
@@ -481,6 +499,8 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
             PaneSpec("health", "Health", _once(HealthPane.from_config(
                 config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL)), key="h"),
         ]
+        # A bad [keys] entry (an empty key, an id no binding has) stops here, as one line.
+        user_keymap(config, binding_ids(settings, panes))
     except ConfigError as exc:
         raise WarRoomError(str(exc)) from None
     database = None

@@ -29,7 +29,7 @@ def _keys_for(text: str, description: str) -> str | None:
 async def test_question_mark_lists_the_focused_panes_keys_and_follows_remaps(sim, isolated):
     path = isolated / "config.toml"
     # Move the pods filter off "/" and the sidebar off "b": one pane key and one global key.
-    path.write_text('[keys]\n"pane.filter" = "f5"\n"app.sidebar" = "f4"\n')
+    path.write_text('[keys]\n"pane.filter" = "f5"\n"app.sidebar" = "f4"\n"app.pane.metrics" = "f6"\n')
     args = parse_args(["--config", str(path), "--kubeconfig", sim.kubeconfig, "--context", "sim-sre",
                        "--store", str(isolated / "incidents.sqlite")])
     config = Config.load(path)
@@ -43,6 +43,7 @@ async def test_question_mark_lists_the_focused_panes_keys_and_follows_remaps(sim
             assert _keys_for(text, "Filter") == "f5", text
             assert _keys_for(text, "Sidebar") == "f4", text
             assert _keys_for(text, "Rollout restart") == "R", text
+            assert _keys_for(text, "Metrics") == "f6", text
             assert "q" in _keys_for(text, "Quit").split()
             assert "Nodes pane" not in text
             await pilot.press("escape")
@@ -66,6 +67,11 @@ async def test_question_mark_lists_the_focused_panes_keys_and_follows_remaps(sim
             await pilot.press("f5")
             await until(pilot, lambda: "filter pods" in screen_text(app), "f5 to open the pods filter")
             await pilot.press("escape")
+            await pilot.press("m")
+            await pilot.pause()
+            assert app.active_pane == "pods", "m still shows the metrics pane after it was moved"
+            await pilot.press("f6")
+            await until(pilot, lambda: app.active_pane == "metrics", "f6 to show the metrics pane")
 
 
 async def test_question_mark_over_the_logs_screen_lists_its_keys(sim, isolated):

@@ -129,6 +129,26 @@ def _numbered_runs(lines: list[KeyLine]) -> list[KeyLine]:
     return out
 
 
+def declared_bindings() -> list[tuple[str, Binding]]:
+    """(owner, binding) for every binding irtui declares: the remediation framework's
+    actions and the BINDINGS of every class under irtui/ui, read from the classes (for
+    `irtui help keys` and for checking the ids a `[keys]` table names). Keys bound at run
+    time (a pane's own key, `app.pane.<id>`; a team's custom steps) are not among them."""
+    import importlib
+    import pkgutil
+
+    import irtui.ui
+    from irtui.actions import registry
+
+    out: list[tuple[str, Binding]] = [("action on the selected row", b) for b in registry.bindings()]
+    for info in pkgutil.walk_packages(irtui.ui.__path__, "irtui.ui."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                out.extend((value.__name__, b) for b in value.__dict__.get("BINDINGS", []) if isinstance(b, Binding))
+    return out
+
+
 def _cells(group: KeyGroup, keys_width: int) -> list[tuple[str, bool]]:
     out = []
     for line in group.lines:
