@@ -29,7 +29,8 @@ subscribe with `irtui.ui.ticks.every_second`), `app.pods_pane` / `app.nodes_pane
 `app.connection` (the guarded KubeConnection), `app.main_screen` (the screen with the
 panes, also while a modal is on top). Key bindings of a pane belong on the pane widget
 (its BINDINGS, active while it has focus); app-wide ones on a subclass's BINDINGS, as
-`irtui.ui.demo.DemoApp` does.
+`irtui.ui.demo.DemoApp` does. Every binding has an id (`[keys]` moves it through
+`App.set_keymap`); `?` lists the ones active where the responder is (`screens/keys.py`).
 """
 
 from __future__ import annotations
