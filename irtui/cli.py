@@ -13,7 +13,6 @@ import os
 import sys
 
 from irtui import __version__
-from irtui.logfile import LEVELS
 
 # command -> (module, function); the function takes the parsed args and returns an exit code.
 _COMMANDS = {
@@ -47,9 +46,10 @@ _SHARED: tuple[tuple[tuple[str, ...], str, dict], ...] = (
     (("--store",), "store", dict(metavar="URL", help="incident store: sqlite path or postgresql:// URL for a shared war room")),
     (("--runbook",), "runbook", dict(metavar="FILE", help="runbook TOML file (default: the built-in EMR platform runbook)")),
     (("--db-dsn",), "db_dsn", dict(metavar="DSN", help="PostgreSQL to monitor (password from PGPASSWORD or ~/.pgpass)")),
-    (("--log-level",), "log_level", dict(choices=LEVELS, metavar="LEVEL",
-                                         help=f"what irtui's log file records: {', '.join(LEVELS)} "
-                                              "(default: $IRTUI_LOG_LEVEL or warning)")),
+    # Checked by irtui.logfile (the one list of levels), not by choices=: importing it here
+    # would slow every command, `irtui sim` included, for an option two commands use.
+    (("--log-level",), "log_level", dict(metavar="LEVEL", help="what irtui's log file records: debug, info, "
+                                                                "warning or error (default: $IRTUI_LOG_LEVEL or warning)")),
 )
 _FLAG = {dest: flags[-1] for flags, dest, _ in _SHARED}
 _AFTER = "after_subcommand__"  # dest prefix of a shared option given after the subcommand

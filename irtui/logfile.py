@@ -33,16 +33,14 @@ def log_path() -> Path:
 
 
 def level_setting(flag: str | None) -> str:
-    """`--log-level` > $IRTUI_LOG_LEVEL > warning; a misspelt level is a ConfigError, not
-    a silent default."""
-    if flag:
-        return flag
-    value = os.environ.get(ENV)
+    """`--log-level` > $IRTUI_LOG_LEVEL > warning; a misspelt level, in either, is a
+    ConfigError naming where it came from, not a silent default."""
+    where, value = ("--log-level", flag) if flag is not None else (f"${ENV}", os.environ.get(ENV))
     if value is None:
         return DEFAULT_LEVEL
     word = value.strip().lower()
     if word not in LEVELS:
-        raise ConfigError(f"${ENV}", None, None, f"must be one of {', '.join(LEVELS)}; not {value!r}")
+        raise ConfigError(where, None, None, f"must be one of {', '.join(LEVELS)}; not {value!r}")
     return word
 
 

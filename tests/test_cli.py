@@ -78,7 +78,7 @@ def test_the_same_value_on_both_sides_is_fine_and_different_ones_are_an_error():
     (["sim", "--port", "99999"], "port 99999 is out of range"),
     (["sim", "--port", "-1"], "port -1 is out of range"),
     (["sim", "--port", "http"], "not a port number"),
-    (["--log-level", "loud"], "argument --log-level: invalid choice: 'loud'"),
+    (["--log-level", "loud"], "--log-level: must be one of debug, info, warning, error; not 'loud'"),
     (["--log-level", "info", "report", "INC-1"], "--log-level does not apply to `irtui report`"),
     (["completion", "tcsh"], "invalid choice: 'tcsh'"),
 ])

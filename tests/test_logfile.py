@@ -67,10 +67,12 @@ def test_the_level_comes_from_the_flag_then_the_environment(monkeypatch):
     assert level_setting(None) == "warning"
     monkeypatch.setenv("IRTUI_LOG_LEVEL", " Debug ")
     assert level_setting(None) == "debug"
-    assert level_setting("error") == "error"
+    assert level_setting("ERROR") == "error"
     monkeypatch.setenv("IRTUI_LOG_LEVEL", "loud")
     with pytest.raises(ConfigError, match=r"\$IRTUI_LOG_LEVEL.*'loud'"):
         level_setting(None)
+    with pytest.raises(ConfigError, match=r"^--log-level: must be one of debug, info, warning, error; not 'x'"):
+        level_setting("x")
 
 
 async def test_the_war_rooms_store_warning_reaches_the_file_not_the_screen(sim, isolated, log_file):
