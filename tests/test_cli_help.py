@@ -104,10 +104,14 @@ def test_completion_scripts_for_bash_zsh_and_fish(tmp_path):
     assert done.stdout.splitlines() == ["demo", "crashloop-task-service"], (done.stdout, done.stderr)
 
 
-def test_info_says_where_each_file_is(tmp_path):
+def _rows(stdout: str) -> dict[str, str]:
+    return dict(re.split(r"\s{2,}", line, maxsplit=1) for line in stdout.splitlines())
+
+
+def test_info_says_where_each_file_is(tmp_path, monkeypatch, capsys):
     done = irtui("info", home=tmp_path)
     assert done.returncode == 0, done.stderr
-    rows = dict(re.split(r"\s{2,}", line, maxsplit=1) for line in done.stdout.splitlines())
+    rows = _rows(done.stdout)
     assert rows["config"].startswith(str(tmp_path / "config-home" / "irtui" / "config.toml"))
     assert "absent: defaults in use" in rows["config"]
     assert rows["data"] == str(tmp_path / "data-home" / "irtui")
@@ -117,16 +121,22 @@ def test_info_says_where_each_file_is(tmp_path):
     assert rows["runbook"].startswith("built-in")
     assert not (tmp_path / "data-home").exists() and not (tmp_path / "state-home").exists()  # info writes nothing
 
+    # The same command in this process (quicker), with a config that names things.
+    from irtui.cli import main
+
+    for name in ("IRTUI_STORE", "IRTUI_RUNBOOK"):
+        monkeypatch.delenv(name, raising=False)
     config = tmp_path / "c.toml"
     config.write_text(f'[runbook]\nfile = "{tmp_path / "team.toml"}"\n\n[incident]\n'
                       'store = "postgresql://irtui:s3cret@db.example:5432/irtui"\n')
-    done = irtui("info", "--config", str(config), home=tmp_path)
-    rows = dict(re.split(r"\s{2,}", line, maxsplit=1) for line in done.stdout.splitlines())
+    assert main(["info", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    rows = _rows(out)
     assert rows["config"] == str(config) and rows["runbook"] == str(tmp_path / "team.toml")
-    assert "db.example" in rows["incident store"] and "s3cret" not in done.stdout
-    done = irtui("info", "--store", "/srv/war-room.sqlite", "--config", str(config), home=tmp_path)
-    assert "/srv/war-room.sqlite" in done.stdout
+    assert "db.example" in rows["incident store"] and "s3cret" not in out
+    assert main(["info", "--store", "/srv/war-room.sqlite", "--config", str(config)]) == 0
+    assert _rows(capsys.readouterr().out)["incident store"] == "/srv/war-room.sqlite"
 
     config.write_text("[runbook]\nfile = 3\n")
-    done = irtui("info", "--config", str(config), home=tmp_path)
-    assert done.returncode == 2 and f"{config}:2: runbook.file: must be str" in done.stderr, done.stderr
+    assert main(["info", "--config", str(config)]) == 2
+    assert f"{config}:2: runbook.file: must be str" in capsys.readouterr().err
