@@ -33,7 +33,8 @@ ENVIRONMENT: dict[str, str] = {
     "XDG_STATE_HOME": "irtui.log in $XDG_STATE_HOME/irtui (default ~/.local/state/irtui)",
     "*_env in the config": "notification secrets (Slack webhook, PagerDuty key, Statuspage key, SMTP "
                            "password) are read from the variables the config names, never from the file",
-    "IRTUI_CONTEXT, IRTUI_NAMESPACE": "set by irtui for [scripts] it runs (with KUBECONFIG)",
+    "IRTUI_CONTEXT": "set by irtui for the [scripts] it runs: the kubeconfig context (KUBECONFIG too)",
+    "IRTUI_NAMESPACE": "set by irtui for the [scripts] it runs: the target's namespace",
 }
 
 EXIT_CODES: dict[int, str] = {
@@ -54,8 +55,12 @@ def scenarios() -> dict[str, str]:
     return {name: cls.summary for name, cls in sorted(SCENARIOS.items())}
 
 
-def _table(rows: dict[Any, str], width: int = 100) -> str:
-    """Two columns; a long description wraps under itself, not under the names."""
+def _table(rows: dict[Any, str], width: int | None = None) -> str:
+    """Two columns; a long description wraps under itself, not under the names, at the
+    terminal's width (at most 100)."""
+    import shutil
+
+    width = width or min(100, shutil.get_terminal_size((100, 24)).columns)
     names = max(len(str(k)) for k in rows)
     wrap = max(30, width - names - 4)
     lines = []
