@@ -35,7 +35,7 @@ def report(name: str, ms: list[float], target: float) -> None:
 async def bench_sqlite(n: int, workdir: Path) -> None:
     from irtui.incident.model import Actor
     from irtui.incident.session import IncidentSession
-    from irtui.incident.store import open_store
+    from irtui.incident.stores import open_store
 
     store = open_store(workdir / "bench.sqlite")
     await store.open()
@@ -78,7 +78,7 @@ async def bench_pg(dsn: str, n: int, workdir: Path) -> None:
 
     from irtui.incident.model import Actor
     from irtui.incident.session import IncidentSession
-    from irtui.incident.store import open_store
+    from irtui.incident.stores import open_store
 
     schema = f"irtui_bench_{uuid.uuid4().hex[:10]}"
     url = f"{dsn}?schema={schema}"

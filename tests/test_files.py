@@ -17,7 +17,8 @@ from irtui.files import private_dir, private_file, write_private
 from irtui.incident.journal import Journal
 from irtui.incident.model import Actor
 from irtui.incident.outbox import Outbox
-from irtui.incident.store import make_entry, open_store
+from irtui.incident.store import make_entry
+from irtui.incident.stores import open_store
 
 
 def mode(path: Path) -> int:

@@ -11,7 +11,7 @@ import sys
 
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
-from irtui.incident.store import open_store
+from irtui.incident.stores import open_store
 
 from hostile import PAYLOADS
 

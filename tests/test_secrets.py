@@ -29,7 +29,7 @@ from irtui.actions.settings import ActionSettings
 from irtui.config import Config
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
-from irtui.incident.store import open_store
+from irtui.incident.stores import open_store
 from irtui.kube.client import KubeConfigError, connect
 from irtui.redact import REDACTED
 from irtui.safety import Guard

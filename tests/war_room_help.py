@@ -99,7 +99,7 @@ async def declared_elsewhere(store_url, title: str, severity: str = "P1", servic
     war room under test started."""
     from irtui.incident.model import Actor
     from irtui.incident.session import IncidentSession
-    from irtui.incident.store import open_store
+    from irtui.incident.stores import open_store
 
     store = open_store(store_url)
     await store.open()

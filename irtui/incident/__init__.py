@@ -57,7 +57,8 @@ shared store adds the PostgreSQL role (`db_role`), which a trigger checks.
 from irtui.incident.model import Actor, Entry, verify_chain
 from irtui.incident.session import IncidentSession, NoIncident
 from irtui.incident.state import IncidentState
-from irtui.incident.store import Store, StoreError, open_store
+from irtui.incident.store import Store, StoreError
+from irtui.incident.stores import open_store
 
 __all__ = ["Actor", "Entry", "IncidentSession", "IncidentState", "NoIncident", "Store", "StoreError",
            "open_store", "verify_chain"]

@@ -13,7 +13,7 @@ from irtui.incident.anchor import AnchorFile, TimelineKey
 from irtui.incident.journal import Journal
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
-from irtui.incident.store import open_store, store_url
+from irtui.incident.stores import open_store, store_url
 from irtui.incident.templates import contacts_from_config
 from irtui.safety import Guard
 

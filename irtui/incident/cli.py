@@ -8,7 +8,8 @@ import sys
 from irtui.config import Config, ConfigError
 from irtui.incident.anchor import Anchor, AnchorError, AnchorFile, TimelineKey, check_anchors, key_env_name
 from irtui.incident.model import verify_chain
-from irtui.incident.store import Store, StoreError, open_store, store_url
+from irtui.incident.store import Store, StoreError
+from irtui.incident.stores import open_store, store_url
 from irtui.safety import Guard
 
 

@@ -16,9 +16,7 @@ import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from irtui.incident.model import Actor, Entry, new_entry_id, utcnow
 from irtui.redact import redact, redact_text
@@ -180,52 +178,3 @@ class Store(ABC):
                         break  # a gap means a concurrent writer: the next catch-up fills it in order
                     self._delivered[target] = entry.seq
                     self._deliver(entry)
-
-
-def store_url(flag: str | None = None, config: Any = None) -> str | None:
-    """Which store to use: `--store` > $IRTUI_STORE > config `[incident] store` > None (default)."""
-    if flag:
-        return flag
-    if config is None:
-        import os
-
-        return os.environ.get("IRTUI_STORE") or None
-    return config.setting("incident", "store", str, None, env="IRTUI_STORE")
-
-
-def open_store(url: str | Path | None = None, **options: Any) -> Store:
-    """A store for `url`: `postgresql://...` (shared war room), `sqlite:///path`, a plain path,
-    or None for the default SQLite file under `irtui.config.data_dir()`. Call `await
-    store.open()` (or use `async with`) before use.
-
-    PostgreSQL URLs may carry `?schema=NAME` (default `irtui`); `outbox=PATH` (keyword)
-    overrides where unsent entries wait while the database is unreachable;
-    `start_offline=True` opens it even when the database cannot be reached yet. `guard=` (an
-    `irtui.safety.Guard`): a read-only store refuses every write and runs no migration.
-    """
-    from irtui.config import data_dir
-
-    guard = options.get("guard")
-    if url is None or str(url) == "":
-        from irtui.incident.sqlite_store import SQLiteStore
-
-        return SQLiteStore(data_dir() / "incidents.sqlite", guard=guard)
-    text = str(url)
-    scheme = urlsplit(text).scheme.lower()
-    if scheme in ("postgresql", "postgres"):
-        from irtui.incident.pg_store import PostgresStore
-
-        return PostgresStore(text, **options)
-    if scheme == "sqlite":
-        # sqlite:///abs/path (and SQLAlchemy's sqlite:////abs/path) both mean /abs/path
-        path = text[len("sqlite://"):]
-        if path.startswith("//"):
-            path = "/" + path.lstrip("/")
-        from irtui.incident.sqlite_store import SQLiteStore
-
-        return SQLiteStore(Path(path), guard=guard)
-    if scheme and len(scheme) > 1:
-        raise StoreError(f"unsupported store URL {text!r}: use sqlite:///PATH, a path, or postgresql://...")
-    from irtui.incident.sqlite_store import SQLiteStore
-
-    return SQLiteStore(Path(text), guard=guard)

@@ -27,6 +27,7 @@ from dataclasses import fields
 from operator import attrgetter
 from typing import Any, Iterator
 
+from irtui.kube.errors import ApiError
 from irtui.kube.model import ROW_TYPES
 
 _HEADER = struct.Struct("<I")  # each message: its length, then the pickle
@@ -77,8 +78,6 @@ class ForkedList:
 
     def pages(self) -> Iterator[tuple[list, dict[str, Any]]]:
         """Each page as the helper sent it; raises the helper's `ApiError`, or `PrelistLost`."""
-        from irtui.kube.sources import ApiError
-
         row_type = ROW_TYPES[self.kind]
         try:
             while True:
@@ -144,8 +143,6 @@ class ForkedList:
 
 
 def _serve(loop, write_fd: int) -> None:
-    from irtui.kube.sources import ApiError
-
     # The terminal's Ctrl-C and hang-up end the helper too, without the parent's handlers.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)

@@ -37,6 +37,7 @@ try:  # ~4x faster than json on a 15 MB pod list; the stdlib is the fallback
 except ImportError:  # pragma: no cover - depends on the environment
     json_loads = json.loads
 
+from irtui.kube.errors import ApiError, Gone, Stopped
 from irtui.kube.lines import LineSplitter, LineTooLong
 from irtui.kube.liveness import Liveness
 from irtui.kube.model import PROJECTIONS, object_key, project_node_metrics, project_pod_metrics
@@ -122,24 +123,6 @@ class gc_paused:
             _gc_pauses -= 1
             if _gc_pauses == 0 and gc_paused._was_enabled:
                 gc.enable()
-
-
-class ApiError(Exception):
-    """A failed request, sorted into what the panes say about it."""
-
-    def __init__(self, state: str, reason: str, status: int = 0) -> None:
-        super().__init__(reason)
-        self.state = state
-        self.reason = reason
-        self.status = status
-
-
-class Gone(Exception):
-    """410: the watch's resourceVersion is too old; relist."""
-
-
-class Stopped(Exception):
-    pass
 
 
 def _status_message(body: bytes) -> str:

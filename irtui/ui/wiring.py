@@ -64,7 +64,7 @@ from irtui.kube.client import KubeConnection
 from irtui.kube.identity import authenticated_user
 from irtui.notify.delivery import Notifier
 from irtui.notify.settings import NotifySettings
-from irtui.runbook import RunbookErrors, load_runbook, runbook_path
+from irtui.runbook import RunbookErrors, document, load_runbook, runbook_path
 from irtui.runbook.model import Runbook
 from irtui.ui.app import IrtuiApp, add_binding
 from irtui.ui.header import store_badge
@@ -83,6 +83,7 @@ from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
 from irtui.ui.screens.output import output_view_factory
+from irtui.ui.screens.runbook import RunbookScreen
 from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
 
@@ -168,6 +169,7 @@ class WarRoom:
         Binding("I", "declare_incident", "Declare incident", id="incident.declare"),
         Binding("N", "add_note", "Note", id="incident.note"),
         Binding("o", "focus_checklist", "Checklist", id="incident.checklist.focus"),
+        Binding("w", "read_runbook", "Runbook", id="war_room.runbook"),
         # The shell binds tab to "next pane", but the screen's own tab (focus next widget)
         # is asked first and wins; as priority bindings these reach the panes, and
         # `check_action` lets tab through to forms (declare, note, filter) untouched.
@@ -358,6 +360,17 @@ class WarRoom:
             sidebar.action_back()
         else:
             sidebar.enter()
+
+    def action_read_runbook(self) -> None:
+        """The runbook document, opened where the responder is: the incident's playbook while
+        its phase is the playbook's, else the current phase, else the overview."""
+        state = self.session.state if self.session.is_open else None
+        start = None
+        if state is not None:
+            book = self.runbook.playbook_for(state.kind)
+            start = f"playbook:{book.id}" if book is not None and book.phase == state.phase else f"phase:{state.phase}"
+        self.push_screen(RunbookScreen(self.runbook.title, document.sections(self.runbook, self.action_keys(),
+                                                                             self.contacts), start))
 
     def action_add_note(self) -> None:
         def written(text: str | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from irtui.incident.store import open_store
+from irtui.incident.stores import open_store
 
 from tcp_proxy import TcpProxy
 

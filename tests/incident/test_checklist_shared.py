@@ -10,7 +10,7 @@ from test_checklist_keys import in_checklist
 
 from irtui.config import Config
 from irtui.incident.model import Actor
-from irtui.incident.store import open_store
+from irtui.incident.stores import open_store
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 

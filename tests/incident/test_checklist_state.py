@@ -52,7 +52,7 @@ async def test_entries_written_before_explicit_states_read_as_before(sqlite_stor
 
 
 async def test_war_rooms_announce_joining_an_incident_but_not_declaring_one(pg_url, tmp_path):
-    from irtui.incident.store import open_store
+    from irtui.incident.stores import open_store
 
     from incident_helpers import wait_for
 

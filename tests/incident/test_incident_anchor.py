@@ -23,7 +23,7 @@ from irtui.incident.boot import start_session
 from irtui.incident.model import GENESIS_HASH, Actor, Entry, entry_from_row
 from irtui.incident.session import IncidentSession
 from irtui.incident.sqlite_store import entry_row
-from irtui.incident.store import open_store
+from irtui.incident.stores import open_store
 
 from incident_helpers import wait_for
 

@@ -102,7 +102,8 @@ def test_store_urls(tmp_path, monkeypatch):
 
     from irtui.incident.pg_store import PostgresStore, split_url
     from irtui.incident.sqlite_store import SQLiteStore
-    from irtui.incident.store import StoreError, open_store, store_url
+    from irtui.incident.store import StoreError
+    from irtui.incident.stores import open_store, store_url
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     default = open_store(None)

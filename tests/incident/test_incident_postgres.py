@@ -11,7 +11,8 @@ import asyncpg
 from irtui.incident.model import Actor, verify_chain
 from irtui.incident.pg_store import migrations
 from irtui.incident.session import IncidentSession
-from irtui.incident.store import make_entry, open_store
+from irtui.incident.store import make_entry
+from irtui.incident.stores import open_store
 
 from incident_helpers import via_proxy, wait_for
 

@@ -15,7 +15,8 @@ import pytest
 from irtui.incident.journal import Journal
 from irtui.incident.model import verify_chain
 from irtui.incident.session import IncidentSession
-from irtui.incident.store import make_entry, open_store
+from irtui.incident.store import make_entry
+from irtui.incident.stores import open_store
 
 from incident_helpers import wait_for
 
@@ -148,7 +149,7 @@ WRITER = textwrap.dedent("""
     import asyncio, sys
     from irtui.incident.model import Actor
     from irtui.incident.session import IncidentSession
-    from irtui.incident.store import open_store
+    from irtui.incident.stores import open_store
 
     async def main():
         store = open_store(sys.argv[1])

@@ -7,7 +7,7 @@ import pytest
 
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
-from irtui.incident.store import open_store
+from irtui.incident.stores import open_store
 from irtui.runbook import load_runbook
 from irtui.ui.incident import ChecklistSidebar, ClockBar, TimelinePane
 

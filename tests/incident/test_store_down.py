@@ -17,7 +17,8 @@ from pathlib import Path
 from irtui.config import Config
 from irtui.incident.model import Actor, verify_chain
 from irtui.incident.session import IncidentSession
-from irtui.incident.store import is_provisional, open_store
+from irtui.incident.store import is_provisional
+from irtui.incident.stores import open_store
 from irtui.ui.incident import ClockBar
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room

@@ -8,7 +8,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 
 from irtui.incident.session import IncidentSession
-from irtui.incident.store import open_store
+from irtui.incident.stores import open_store
 
 from notify_helpers import SECRETS
 from receiver import Receiver

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
-from irtui.incident.store import open_store
+from irtui.incident.stores import open_store
 from irtui.ui.incident import NoteScreen, TimelinePane
 from irtui.ui.incident.timeline import READ_ONLY_UPDATES
 from irtui.ui.main import open_connection

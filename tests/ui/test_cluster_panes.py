@@ -142,7 +142,7 @@ async def test_forbidden_nodes_show_in_their_pane_while_others_work(sim):
         await wait_for(pilot, lambda: app.cluster.status["nodes"].state == "forbidden", what="nodes forbidden")
         await wait_for(pilot, lambda: app.cluster.status["pods"].usable and app.cluster.status["events"].usable,
                        what="pods and events still listed")
-        assert len(shown_rows(app.pods_pane)) > 0
+        await wait_for(pilot, lambda: len(shown_rows(app.pods_pane)) > 0, what="pods on screen")
         app.show_pane("nodes")
         await pilot.pause()
         text = screen_text(app)

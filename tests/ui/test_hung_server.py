@@ -14,15 +14,28 @@ import signal
 import socket
 import time
 
+import pytest
+
 from irtui.config import Config
+from irtui.kube import liveness
 from irtui.kube.client import connect
 from irtui.kube.feed import ClusterFeed
-from irtui.kube.liveness import NOT_ANSWERING_AFTER
 from irtui.kube.state import LIVE, STALE, ClusterState, Silence, SourceStatus, Status
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
 from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+
+# The deadlines scaled down (the same ratios as the real ones) so that a hang is seen in
+# seconds: what is tested is how a silence is told, not how long the real deadline is.
+NOT_ANSWERING_AFTER = 3.0
+
+
+@pytest.fixture(autouse=True)
+def short_deadlines(monkeypatch):
+    monkeypatch.setattr(liveness, "NOT_ANSWERING_AFTER", NOT_ANSWERING_AFTER)
+    monkeypatch.setattr(liveness, "PROBE_TIMEOUT", 0.9)
+    monkeypatch.setattr(liveness, "QUIET", 1.5)
 
 
 def _header(app) -> str:

@@ -45,6 +45,9 @@ class IncidentCommands(Provider):
                 screen = partial(DeclareIncidentScreen, sidebar.session, sidebar.runbook)
                 out.append(("Incident: declare", "Title, severity through the impact questions, services",
                             lambda: self.app.push_screen(screen())))
+        if hasattr(self.app, "action_read_runbook"):
+            out.append(("Runbook: read", "The runbook in use, section by section, with the keys that run its steps",
+                        partial(self.app.run_action, "read_runbook")))
         for widget_class, action, title, help_text in COMMANDS:
             for widget in self.app.query(widget_class):
                 if widget.check_action(action, ()):

@@ -1,0 +1,75 @@
+"""The runbook reader (`w`): the runbook in use, section by section, with the keys that run
+its steps, opened where the responder is."""
+
+from __future__ import annotations
+
+from irtui.config import Config
+from irtui.runbook import document, load_runbook, runbook_path
+from irtui.ui.main import open_connection
+from irtui.ui.wiring import war_room
+
+from war_room_help import declared_elsewhere, isolated, screen_text, until, war_args  # noqa: F401 (a fixture)
+
+
+async def test_w_opens_the_runbook_where_the_responder_is_and_arrows_walk_it(sim, isolated):
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await until(pilot, lambda: app.cluster.rows["pods"], "pods listed")
+            await pilot.press("w")
+            await until(pilot, lambda: "Incident Definition" in screen_text(app), "the overview")
+            shown = screen_text(app)
+            assert "Version: 1.0" in shown and "Review frequency: Monthly" in shown
+            assert "Restore service" in shown and "Compliance violation" in shown
+            await pilot.press("down")  # Classification: the severities with their examples
+            await until(pilot, lambda: "PHI exposure" in screen_text(app), "the severity examples")
+            assert "Core Features Working?" in screen_text(app)
+            for _ in range(4):  # to 4. Investigate: its flow and the keys of its commands
+                await pilot.press("down")
+            await until(pilot, lambda: "Investigation Framework" in screen_text(app), "phase 4")
+            assert "Check Recent Changes" in screen_text(app)
+            await pilot.press("escape")
+            await until(pilot, lambda: len(app.screen_stack) == 1, "the reader closed")
+
+
+
+async def test_with_an_incident_open_it_opens_at_the_incidents_phase(sim, isolated):
+    await declared_elsewhere(isolated / "incidents.sqlite", "Task service restarting", phase="investigate")
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await until(pilot, lambda: app.session.is_open, "the open incident")
+            await pilot.press("w")
+            await until(pilot, lambda: "Investigation Framework" in screen_text(app), "phase 4, the incident's")
+            await pilot.press("tab", "pagedown", "escape")
+            await until(pilot, lambda: len(app.screen_stack) == 1, "the reader closed")
+
+
+async def test_80x24_shows_the_contents_and_the_text(sim, isolated):
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.cluster.rows["pods"], "pods listed")
+            await pilot.press("w")
+            await until(pilot, lambda: "Maintained by: SRE Team" in screen_text(app), "the overview")
+            assert "Classification" in screen_text(app) and "escape: close" in screen_text(app)
+
+
+def test_runbook_text_is_shown_literally_and_keys_are_named():
+    runbook = load_runbook(runbook_path(None))
+    keys = {"kube.rollout_restart": "R"}
+    sections = document.sections(runbook, keys, {"tech_lead": "Jane Roe, +1-555-0100"})
+    assert [s.id for s in sections][:3] == ["overview", "classification", "phase:detect"]
+    resolve = next(s for s in sections if s.id == "phase:resolve")
+    assert "`R` Rollout restart" in resolve.markdown
+    escalation = next(s for s in sections if s.id == "escalation").markdown
+    assert "Jane Roe, +1-555-0100" in escalation
+    hostile = document.text("BackOff[/x] \x1b]52;c;aGk=\x07 | # not a heading")
+    assert "\x1b" not in hostile and "\\|" in hostile and "\\[" in hostile
+    assert document.code("a `b` c") == "``a `b` c``" and document.code("`x") == "`` `x ``"
