@@ -124,7 +124,7 @@ def epilog() -> str:
 def where(args: Any) -> list[tuple[str, str]]:
     """(what, where) for irtui's files as `args` (the command line) and the config decide."""
     from irtui.config import Config, data_dir, default_config_path
-    from irtui.incident.store import store_url
+    from irtui.incident.stores import store_url
     from irtui.logfile import log_path
     from irtui.runbook import runbook_path
 

@@ -18,7 +18,7 @@ import pytest
 
 from irtui.config import Config, default_config_path
 from irtui.database.settings import DatabaseSettings
-from irtui.incident.store import store_url
+from irtui.incident.stores import store_url
 from irtui.runbook import runbook_path
 from irtui.ui.main import open_connection
 
