@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from irtui import __version__
@@ -22,6 +23,9 @@ _COMMANDS = {
     "report": ("irtui.incident.cli", "report"),
     "verify": ("irtui.incident.cli", "verify"),
     "runbook": ("irtui.runbook.cli", "run"),
+    "help": ("irtui.cli", "help_command"),
+    "info": ("irtui.clihelp", "info"),
+    "completion": ("irtui.cli", "completion"),
 }
 
 
@@ -44,6 +48,10 @@ _SHARED: tuple[tuple[tuple[str, ...], str, dict], ...] = (
     (("--store",), "store", dict(metavar="URL", help="incident store: sqlite path or postgresql:// URL for a shared war room")),
     (("--runbook",), "runbook", dict(metavar="FILE", help="runbook TOML file (default: the built-in EMR platform runbook)")),
     (("--db-dsn",), "db_dsn", dict(metavar="DSN", help="PostgreSQL to monitor (password from PGPASSWORD or ~/.pgpass)")),
+    # Checked by irtui.logfile (the one list of levels), not by choices=: importing it here
+    # would slow every command, `irtui sim` included, for an option two commands use.
+    (("--log-level",), "log_level", dict(metavar="LEVEL", help="what irtui's log file records: debug, info, "
+                                                                "warning or error (default: $IRTUI_LOG_LEVEL or warning)")),
 )
 _FLAG = {dest: flags[-1] for flags, dest, _ in _SHARED}
 _AFTER = "after_subcommand__"  # dest prefix of a shared option given after the subcommand
@@ -60,6 +68,9 @@ _APPLIES: dict[str, frozenset[str]] = {
     "report": frozenset({"store", "config", "runbook", "read_only"}),
     "verify": frozenset({"store", "config", "read_only"}),
     "runbook": frozenset(),
+    "help": frozenset(),
+    "info": frozenset({"config", "store", "runbook"}),
+    "completion": frozenset(),
 }
 _WHY_NOT = {
     "sim": " (the simulator is not a client of a cluster)",
@@ -75,6 +86,15 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # type: ignore[override]
         # One line, like every other input error, instead of argparse's usage block.
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+    def format_help(self) -> str:
+        # The top level's epilog (scenarios, environment, exit codes) is read from the code
+        # that owns them, only when help is asked for: parsing stays as quick as it was.
+        if self.prog == "irtui" and self.epilog is None:
+            from irtui.clihelp import epilog
+
+            self.epilog = epilog()
+        return super().format_help()
 
 
 def _shared_options(parser: argparse.ArgumentParser, command: str, prefix: str = "") -> None:
@@ -99,20 +119,21 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="irtui", description="A terminal war room for incident response on Kubernetes.")
+    parser = _Parser(prog="irtui", description="A terminal war room for incident response on Kubernetes.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"irtui {__version__}")
     _shared_options(parser, "app")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run the app against a built-in simulated cluster")
-    demo.add_argument("--scenario", metavar="NAME", help="start this fault scenario")
+    demo.add_argument("--scenario", metavar="NAME", help="start this fault scenario (irtui help scenarios)")
     _shared_options(demo, "demo", _AFTER)
 
     sim = sub.add_parser("sim", help="run the simulated cluster alone, headless")
-    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     sim.add_argument("--port", type=_port, default=0, help="0 picks a free port")
     sim.add_argument("--kubeconfig-out", metavar="FILE", help="write a kubeconfig for the simulator here")
-    sim.add_argument("--scenario", metavar="NAME", help="start this fault scenario")
+    sim.add_argument("--scenario", metavar="NAME", help="start this fault scenario (irtui help scenarios)")
     sim.add_argument("--pods", type=int, default=0, metavar="N", help="add filler pods for scale")
     sim.add_argument("--nodes", type=int, default=0, metavar="M", help="add filler nodes for scale")
     sim.add_argument("--audit-log", metavar="FILE", help="one JSON line per request")
@@ -125,13 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     report = sub.add_parser("report", help="write the post-incident report")
-    report.add_argument("incident_id", metavar="INCIDENT_ID")
-    report.add_argument("-o", "--output", metavar="FILE")
-    report.add_argument("--format", choices=("md", "json"), default="md")
+    report.add_argument("incident_id", metavar="INCIDENT_ID", help="e.g. INC-20261128-1")
+    report.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    report.add_argument("--format", choices=("md", "json"), default="md", help="Markdown (default) or JSON")
     _shared_options(report, "report", _AFTER)
 
     verify = sub.add_parser("verify", help="check an incident timeline's hash chain and its anchors")
-    verify.add_argument("incident_id", metavar="INCIDENT_ID")
+    verify.add_argument("incident_id", metavar="INCIDENT_ID", help="e.g. INC-20261128-1")
     verify.add_argument("--head", metavar="SEQ:HASH", action="append", default=[],
                         help="a head hash quoted elsewhere (a status update, a ticket) that must still be in the chain")
     _shared_options(verify, "verify", _AFTER)
@@ -139,7 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
     runbook = sub.add_parser("runbook", help="runbook tools")
     runbook_sub = runbook.add_subparsers(dest="runbook_command", metavar="SUBCOMMAND", required=True)
     check = runbook_sub.add_parser("check", help="validate a runbook file")
-    check.add_argument("file", metavar="FILE")
+    check.add_argument("file", metavar="FILE", help="the runbook TOML file")
+
+    help_ = sub.add_parser("help", help="scenarios, environment variables, exit codes, keys, files")
+    help_.add_argument("topic", metavar="TOPIC", nargs="?",
+                       help="scenarios, environment, exit-codes, keys or files (none: irtui --help)")
+    info = sub.add_parser("info", help="where the config, data, log, demo store and runbook in use are")
+    _shared_options(info, "info", _AFTER)
+    completion = sub.add_parser("completion", help="print a shell completion script",
+                                description="Print a completion script, e.g. `irtui completion bash > "
+                                            "~/.local/share/bash-completion/completions/irtui`.")
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete for")
     return parser
 
 
@@ -171,18 +202,77 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return merge_shared(build_parser().parse_args(argv))
 
 
+def help_command(args: argparse.Namespace) -> int:
+    """`irtui help [TOPIC]`."""
+    from irtui.clihelp import TOPICS, topic
+
+    if not args.topic:
+        build_parser().print_help()
+        return 0
+    text = topic(args.topic)
+    if text is None:
+        print(f"irtui help: no topic {args.topic!r} (topics: {', '.join(TOPICS)})", file=sys.stderr)
+        return 2
+    print(text)
+    return 0
+
+
+def completion(args: argparse.Namespace) -> int:
+    """`irtui completion SHELL`: the script shtab writes from this parser, so a new option
+    completes without anyone editing a script."""
+    import shtab
+
+    from irtui.clihelp import scenarios
+
+    parser = build_parser()
+    for action in _all_actions(parser):
+        if action.metavar == "FILE":
+            action.complete = shtab.FILE  # type: ignore[attr-defined]
+        elif action.dest == "scenario":
+            action.choices = list(scenarios())  # only for completing: the simulator checks the name
+    print(shtab.complete(parser, shell=args.shell))
+    return 0
+
+
+def _all_actions(parser: argparse.ArgumentParser):
+    for action in parser._actions:
+        yield action
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield from _all_actions(child)
+
+
+def _start_log(args: argparse.Namespace) -> None:
+    """irtui's own log file for the commands that run the app; a misspelt level stops here."""
+    from irtui.logfile import level_setting, start
+
+    start(level_setting(getattr(args, "log_level", None)))
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parse_args(argv)
     except UsageError as exc:
         print(f"irtui: {exc}", file=sys.stderr)
         return 2
+    if "log_level" in _APPLIES[args.command or "app"]:
+        from irtui.config import ConfigError
+
+        try:
+            _start_log(args)
+        except ConfigError as exc:
+            print(f"irtui: {exc}", file=sys.stderr)
+            return 2
     module_name, func_name = _COMMANDS[args.command or "app"]
     func = getattr(importlib.import_module(module_name), func_name)
     try:
         return int(func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `irtui --help | head`: the reader left; say nothing more (not even at exit).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

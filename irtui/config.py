@@ -38,6 +38,15 @@ def xdg_data_home() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
 
 
+def xdg_state_home() -> Path:
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+
+
+def state_dir() -> Path:
+    """`$XDG_STATE_HOME/irtui`: irtui's own log. Like `data_dir`, created by whoever writes there."""
+    return xdg_state_home() / "irtui"
+
+
 def default_config_path() -> Path:
     return xdg_config_home() / "irtui" / "config.toml"
 

@@ -26,7 +26,7 @@ read_only = false
 # namespace = "emrtask-prod"
 
 [incident]
-# Where the timeline lives: a SQLite path (default: $XDG_DATA_HOME/irtui/incidents.db) or a
+# Where the timeline lives: a SQLite path (default: $XDG_DATA_HOME/irtui/incidents.sqlite) or a
 # postgresql:// URL for a shared war room. Also --store and IRTUI_STORE.
 # store = "postgresql://irtui@incident-db:5432/irtui"
 
@@ -59,6 +59,13 @@ log_max_lines = 50000
 # pg_isready, pg_controldata, verify:data, netstat, the EMR checks).
 allow_read_only_exec = false
 
+[scripts]
+# The team's own scripts the runbook's steps run (Q smoke tests, ctrl+d failover, ctrl+u
+# restore): name = path. They get KUBECONFIG, IRTUI_CONTEXT and IRTUI_NAMESPACE.
+# smoke_tests = "~/ops/smoke-tests.sh"
+# failover_to_dr = "~/ops/failover-to-dr.sh"
+# restore_database = "~/ops/restore-database.sh"
+
 [metrics]
 source = "prometheus"            # or "scrape": read /metrics directly and compute rates here
 prometheus_url = "http://127.0.0.1:9090"
@@ -67,10 +74,17 @@ history_minutes = 30
 services = ["api-gateway", "task-service", "emr-service", "sync-service", "handover-service"]
 
 [metrics.thresholds]
+# Where the metrics pane turns yellow (warn) and red (crit).
 error_pct_warn = 1.0
 error_pct_crit = 5.0
 p95_ms_warn = 500
 p95_ms_crit = 1000
+
+# [metrics.promql]
+# The queries, each answering per service (by (service)); these are the defaults.
+# request_rate = "sum by (service) (rate(http_requests_total[1m]))"
+# error_rate = "sum by (service)(rate(http_request_errors_total[1m])) / sum by (service)(rate(http_requests_total[1m]))"
+# p95 = "histogram_quantile(0.95, sum by (service, le)(rate(http_request_duration_seconds_bucket[5m])))"
 
 [health]
 services = ["api-gateway", "task-service", "emr-service", "sync-service", "handover-service"]
@@ -87,14 +101,75 @@ interval = 2
 statement_timeout_ms = 2000      # on every monitoring query
 long_running_minutes = 5         # the runbook's threshold for "long-running"
 
-[keys]
-# Move a key: binding id = key(s). The ids are listed in the command palette (ctrl+p).
-# "kube.rollout_restart" = "R"
-# "kube.force_delete_pod" = "ctrl+k"
+[detect]
+# While no incident is open, these raise the alert banner (and suggest a severity).
+error_pct = 5.0                  # a service's error rate at or above this
+p95_ms = 1000                    # a service's p95 latency at or above this
+crashloop_restarts = 3           # restarts that make an Error/CrashLoopBackOff pod a crash loop
+warning_burst = 10               # Warning events within warning_window seconds
+warning_window = 60
+primary_database = "StatefulSet/postgres"
+notify_terminal = true           # bell and desktop notification; false on a wall screen
 
-# Per-context overrides, e.g. a production context that is always read-only here:
+[notify]
+# Where status updates go. Secrets are never written here: each *_env key names the
+# environment variable that holds the secret. A channel left out is not offered.
+attempts = 4                     # tries per send before an update waits in the queue
+retry_base_seconds = 1           # capped, jittered exponential backoff
+retry_cap_seconds = 60
+timeout_seconds = 10
+
+# [notify.slack]
+# webhook_url_env = "SLACK_WEBHOOK_URL"
+# channels = { "#oncall" = "SLACK_ONCALL_WEBHOOK_URL" }
+
+# [notify.statuspage]
+# page_id = "abc123"
+# api_key_env = "STATUSPAGE_API_KEY"
+# components = { "api-gateway" = "cmp123" }
+
+# [notify.pagerduty]
+# routing_key_env = "PAGERDUTY_ROUTING_KEY"   # Events API v2
+# api_key_env = "PAGERDUTY_API_KEY"           # REST API v2, with from_email
+# from_email = "oncall@example.com"
+
+# [notify.email]
+# host = "smtp.example.com"
+# port = 587
+# sender = "irtui@example.com"
+# recipients = ["admins@example.com"]
+# username = "irtui"
+# password_env = "SMTP_PASSWORD"
+# starttls = true
+
+# An SMS gateway or in-app banner service:
+# [notify.webhook]
+# url_env = "BANNER_WEBHOOK_URL"
+
+[redaction]
+# Extra regular expressions hidden everywhere irtui shows or records text (patient ids...).
+# patterns = ["MRN-[0-9]{8}"]
+
+[keys]
+# Move a key: binding id = key(s), several separated by commas. `irtui help keys` lists
+# every id with its default key; `?` in the app shows the keys in effect.
+# "kube.rollout_restart" = "ctrl+r"
+# "app.sidebar" = "f4"
+
+[ui]
+# Colour theme (also --theme; the command palette's theme picker lists them).
+# theme = "textual-dark"
+
+# Per-context overrides: [contexts."CONTEXT".cluster], .actions and .database.
+# A production context that is always read-only here, in its own namespace:
 # [contexts."prod-eu".cluster]
 # read_only = true
+# namespace = "emrtask-prod"
+# A staging context with a different namespace and database:
+# [contexts."staging".cluster]
+# namespace = "emrtask-staging"
+# [contexts."staging".database]
+# dsn = "postgresql://postgres@postgres.emrtask-staging:5432/emrtask"
 '''
 
 

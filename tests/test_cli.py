@@ -22,9 +22,10 @@ from war_room_help import NS, isolated, mutations  # noqa: F401 (isolated: a fix
 
 SHARED = [("--read-only",), ("--write",), ("--store", "/tmp/s.sqlite"), ("--config", "/tmp/c.toml"),
           ("--theme", "nord"), ("--runbook", "/tmp/r.toml"), ("--db-dsn", "postgresql://db/x"),
-          ("--as", "jane"), ("-n", "kube-system")]
+          ("--as", "jane"), ("-n", "kube-system"), ("--log-level", "info")]
 DEST = {"--read-only": "read_only", "--write": "write", "--store": "store", "--config": "config",
-        "--theme": "theme", "--runbook": "runbook", "--db-dsn": "db_dsn", "--as": "as_name", "-n": "namespace"}
+        "--theme": "theme", "--runbook": "runbook", "--db-dsn": "db_dsn", "--as": "as_name", "-n": "namespace",
+        "--log-level": "log_level"}
 
 
 def irtui(*argv: str, env_extra: dict[str, str] | None = None, home: Path) -> subprocess.CompletedProcess:
@@ -77,6 +78,9 @@ def test_the_same_value_on_both_sides_is_fine_and_different_ones_are_an_error():
     (["sim", "--port", "99999"], "port 99999 is out of range"),
     (["sim", "--port", "-1"], "port -1 is out of range"),
     (["sim", "--port", "http"], "not a port number"),
+    (["--log-level", "loud"], "--log-level: must be one of debug, info, warning, error; not 'loud'"),
+    (["--log-level", "info", "report", "INC-1"], "--log-level does not apply to `irtui report`"),
+    (["completion", "tcsh"], "invalid choice: 'tcsh'"),
 ])
 def test_a_command_line_that_cannot_mean_one_thing_is_one_line_and_exit_2(tmp_path, argv, says):
     assert says in one_line_error(irtui(*argv, home=tmp_path))

@@ -334,6 +334,8 @@ class PostgresStore(Store):
                     waiting = self._outbox.all()
                     if not waiting:
                         return
+                    log.warning("shared incident store reachable; replaying %d entries from the local outbox",
+                                len(waiting))
                     for entry in waiting:
                         await self._place(entry)
                 attempt = 0

@@ -189,6 +189,8 @@ class Notifier:
                         return Outcome(item.channel, label, status, exc.reason)
                     delay = exc.after if exc.after is not None else backoff_delay(
                         item.attempts, self.settings.retry_base, self.settings.retry_cap, self.rng)
+                    log.warning("%s: not delivered (%s); attempt %d, next in %.1f s", label, exc.reason,
+                                item.attempts, delay)
                     item.due = self.clock() + delay
                     if attempt + 1 < attempts and delay <= LONGEST_WAIT_IN_SEND:
                         self.queue.reschedule(item)

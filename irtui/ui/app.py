@@ -29,7 +29,8 @@ subscribe with `irtui.ui.ticks.every_second`), `app.pods_pane` / `app.nodes_pane
 `app.connection` (the guarded KubeConnection), `app.main_screen` (the screen with the
 panes, also while a modal is on top). Key bindings of a pane belong on the pane widget
 (its BINDINGS, active while it has focus); app-wide ones on a subclass's BINDINGS, as
-`irtui.ui.demo.DemoApp` does.
+`irtui.ui.demo.DemoApp` does. Every binding has an id (`[keys]` moves it through
+`App.set_keymap`); `?` lists the ones active where the responder is (`screens/keys.py`).
 """
 
 from __future__ import annotations
@@ -85,6 +86,12 @@ def cluster_panes() -> list[PaneSpec]:
     ]
 
 
+def add_binding(node: DOMNode, binding: Binding) -> None:
+    """Bind at run time with an id (`App.bind` takes none), so the keymap applies to it."""
+    for key in binding.key.split(","):
+        node._bindings.key_to_bindings.setdefault(key.strip(), []).append(binding.with_key(key.strip()))
+
+
 class ClusterChanged(Message):
     """Posted (from a source thread) when the change buffer stops being empty."""
 
@@ -131,6 +138,7 @@ class IrtuiApp(KeysToTopScreen):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("n", "choose_namespace", "Namespace", id="app.namespace"),
         Binding("b", "toggle_sidebar", "Sidebar", id="app.sidebar"),
+        Binding("question_mark", "show_keys", "Keys", id="app.keys"),
         Binding("tab", "focus_next_pane", "Next pane", show=False, id="app.next_pane"),
         Binding("shift+tab", "focus_previous_pane", "Previous pane", show=False, id="app.previous_pane"),
         *[Binding(str(i), f"show_pane_number({i})", f"Pane {i}", show=False, id=f"app.pane_{i}") for i in range(1, 10)],
@@ -274,7 +282,9 @@ class IrtuiApp(KeysToTopScreen):
     def on_mount(self) -> None:
         for spec in self.pane_specs:
             if spec.key:
-                self.bind(spec.key, f"show_pane('{spec.id}')", description=spec.title, show=False)
+                # With an id (as `self.bind` cannot give), so `[keys]` can move it like any other.
+                add_binding(self, Binding(spec.key, f"show_pane('{spec.id}')", spec.title, show=False,
+                                          id=f"app.pane.{spec.id}"))
         self._apply_layout(self.size.width, self.size.height)
         self._show(self.active_pane, focus=True)
         self._update_header()
@@ -424,6 +434,14 @@ class IrtuiApp(KeysToTopScreen):
                     if child.focusable:
                         child.focus()
                         break
+
+    def action_show_keys(self) -> None:
+        """The keys that work where the responder is, read from the bindings active now."""
+        from irtui.ui.screens.keys import KeysScreen, keys_now
+
+        if isinstance(self.screen, KeysScreen):
+            return
+        self.push_screen(KeysScreen(keys_now(self)))
 
     def action_show_pane(self, pane_id: str) -> None:
         self.show_pane(pane_id)

@@ -20,32 +20,11 @@ and that override is recorded at start). The incident session and store, the act
 environment, the database clients and the metrics/health HTTP clients are all given that
 same object.
 
-Key map (a pane's keys work while it has focus; app keys work everywhere unless the focused
-pane binds the same key, which this map avoids except where noted as an alias):
-
-    app      q quit · n namespace · b sidebar · o checklist · 1-9 pane by number · tab/shift+tab next/previous pane
-             t timeline · m metrics · h health (the database pane is reached by its number)
-             I declare incident · N add a note (to the open incident) · ctrl+p palette
-    actions  R restart · ! restart all · S scale · Z isolate (scale 0) · X delete pod
-             ctrl+k force delete · B rollback · ctrl+b helm rollback · Y helm history
-             E set env · ctrl+e unset env · ctrl+x delete secret · M set ConfigMap key
-             W rollout status · C cordon · O uncordon · D drain · F forensics · H health check
-             A cancel query · T terminate backend · ctrl+t terminate long-running
-             ctrl+o promote replica · l logs · d describe · U undo
-    exec     J health from inside the pod · ctrl+f FHIR · ctrl+a OAuth · ctrl+y verify:data
-             ctrl+g pg_isready · L pg_controldata · ctrl+n netstat
-    cluster panes   / filter · esc clear · j/k g/G enter (table)
-    checklist       o focus / back (from anywhere) · space tick · u untick (asks why) · enter run the
-                    item's action on the object its step names · esc back · [ ] phase · P playbook
-    timeline        N note · p pin · u update posted · z snooze · s status · + / - severity
-                    e escalate · a role · i impact · V close incident (remapped from C: cordon)
-                    v incidents of the store, open and closed (read-only timelines)
-    metrics/health  r refresh
-    database        c cancel query · k terminate backend · K terminate long-running ·
-                    ctrl+o promote replica (remapped from P: the checklist's playbook key)
-                    ctrl+r refresh; c/k/K/ctrl+o are aliases of A/T/ctrl+t/ctrl+o and run
-                    the same db.* actions (typed confirmation for high danger, recorded)
-    demo            x scenario
+Keys are the bindings themselves, each with an id: `?` (`irtui.ui.screens.keys`) lists those
+of the focused pane and the global ones from the bindings active at that moment, and the
+command palette (ctrl+p) lists every action; README's Keys section names the common ones.
+A pane's keys work while it has focus; app keys work everywhere unless the focused pane
+binds the same key, which `KEYMAP` below avoids (tests/ui/test_war_room.py checks it).
 
 The timeline's note key moved from n (the app's namespace key) to N, which the app also
 binds, so a note can be added from any pane. tab/shift+tab are bound here with priority
@@ -87,7 +66,7 @@ from irtui.notify.delivery import Notifier
 from irtui.notify.settings import NotifySettings
 from irtui.runbook import RunbookErrors, document, load_runbook, runbook_path
 from irtui.runbook.model import Runbook
-from irtui.ui.app import IrtuiApp
+from irtui.ui.app import IrtuiApp, add_binding
 from irtui.ui.header import store_badge
 from irtui.ui.incident import (
     ChecklistSidebar,
@@ -108,26 +87,45 @@ from irtui.ui.screens.runbook import RunbookScreen
 from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
 
-# Remaps of widget keys that would otherwise collide (see the module docstring).
+# Remaps of widget keys that would otherwise collide with an app key of another meaning.
 KEYMAP: dict[str, str] = {
-    "incident.timeline.note": "N",
-    "incident.timeline.close": "V",
-    "database.promote_replica": "ctrl+o",
+    "incident.timeline.note": "N",  # n is the app's namespace key; N also adds a note from any pane
+    "incident.timeline.close": "V",  # C is cordon
+    "database.promote_replica": "ctrl+o",  # P is the checklist's playbook key; same as db.promote_replica
 }
 
 
 
-def user_keymap(config: Config) -> dict[str, str]:
-    """`[keys]`: binding id = key(s), e.g. `"kube.rollout_restart" = "ctrl+r"` (ids are the
-    ones the palette and footer list; several keys separated by commas)."""
+def user_keymap(config: Config, known: set[str] | None = None) -> dict[str, str]:
+    """`[keys]`: binding id = key(s), e.g. `"kube.rollout_restart" = "ctrl+r"` (`irtui help
+    keys` lists the ids; several keys separated by commas). With `known`, an id not in it is
+    an error: a misspelt id would otherwise leave the key where it was, silently."""
     section = config.section("keys")
     keys: dict[str, str] = {}
     for binding_id in section.keys():
         value = section.get(binding_id, str).strip()
         if not value:
             raise section.error(binding_id, "must name at least one key")
+        if known is not None and binding_id not in known:
+            import difflib
+
+            close = difflib.get_close_matches(binding_id, sorted(known), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise section.error(binding_id, f"no binding has this id (irtui help keys lists them){hint}")
         keys[binding_id] = value
     return keys
+
+
+def binding_ids(settings: ActionSettings, panes: list[PaneSpec]) -> set[str]:
+    """Every id a `[keys]` table may name: the declared bindings, a team's custom steps, and
+    the keys of the panes that have one (`app.pane.<id>`; the timeline's is `t`)."""
+    from irtui.ui.screens.keys import declared_bindings
+
+    ids = {binding.id for _, binding in declared_bindings() if binding.id}
+    ids.update(spec.id for spec in settings.custom)
+    ids.update(f"app.pane.{spec.id}" for spec in panes if spec.key)
+    ids.add("app.pane.timeline")
+    return ids
 
 
 # The database pane's own keys and the action each one runs (the pane's remediation class).
@@ -204,7 +202,8 @@ class WarRoom:
         env.extra["output_view"] = output_view_factory(self)
         for spec in registry.use_custom(parts.settings.custom):  # a team's own steps, keys included
             if spec.key:
-                self.bind(spec.key, f"{registry.APP_ACTION}('{spec.id}')", description=spec.title, show=False)
+                add_binding(self, Binding(spec.key, f"{registry.APP_ACTION}('{spec.id}')", spec.title, show=False,
+                                          id=spec.id))
         self._frozen_pane: Any = None
         self._settle: Later | None = None
         self._unlisten = None
@@ -504,8 +503,7 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
     guard = connection.guard
     try:
         settings = ActionSettings.load(config, connection.context).with_custom(runbook.custom)
-        user_keymap(config)  # a bad [keys] entry stops here, as one line, not in the UI
-        redaction.configure(config)  # so does a bad [redaction] pattern
+        redaction.configure(config)  # a bad [redaction] pattern stops here, as one line
         NotifySettings.load(config)  # and so does a bad [notify]
         DetectSettings.from_config(config)  # and a bad [detect]
         panes = [
@@ -514,6 +512,8 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
             PaneSpec("health", "Health", _once(HealthPane.from_config(
                 config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL)), key="h"),
         ]
+        # A bad [keys] entry (an empty key, an id no binding has) stops here, as one line.
+        user_keymap(config, binding_ids(settings, panes))
     except ConfigError as exc:
         raise WarRoomError(str(exc)) from None
     database = None

@@ -43,9 +43,9 @@ class ConfirmActionScreen(ModalScreen[bool]):
     DEFAULT_CSS = widget_css(__file__, "confirm.tcss")
 
     BINDINGS = [
-        Binding("escape,n", "cancel", "Cancel"),
-        Binding("y", "confirm", "Run"),
-        Binding("c", "copy_command", "Copy command"),
+        Binding("escape,n", "cancel", "Cancel", id="confirm.cancel"),
+        Binding("y", "confirm", "Run", id="confirm.run"),
+        Binding("c", "copy_command", "Copy command", id="confirm.copy_command"),
     ]
 
     def __init__(self, request: ConfirmRequest) -> None:
@@ -141,7 +141,7 @@ class ParamsScreen(ModalScreen[dict | None]):
     """Asks for an action's parameters, pre-filled; presets are one key (1, 2, ...)."""
 
     DEFAULT_CSS = widget_css(__file__, "params.tcss")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="params.cancel")]
 
     def __init__(self, spec: ActionSpec, target: Target, defaults: dict[str, Any]) -> None:
         super().__init__()
@@ -204,7 +204,7 @@ class ResultScreen(ModalScreen[None]):
     """A multi-line result (health check round, helm history), dismissed with escape."""
 
     DEFAULT_CSS = widget_css(__file__, "result.tcss")
-    BINDINGS = [Binding("escape,q,enter", "close", "Close")]
+    BINDINGS = [Binding("escape,q,enter", "close", "Close", id="result.close")]
 
     def __init__(self, title: str, lines: list[str]) -> None:
         super().__init__()

@@ -25,9 +25,9 @@ from irtui.ui.stylesheets import widget_css
 class DescribeScreen(Screen):
     DEFAULT_CSS = widget_css(__file__, "describe.tcss")
     BINDINGS = [
-        Binding("escape,q", "close", "Back"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("l", "logs", "Logs"),
+        Binding("escape,q", "close", "Back", id="describe.close"),
+        Binding("r", "refresh", "Refresh", id="describe.refresh"),
+        Binding("l", "logs", "Logs", id="describe.logs"),
     ]
 
     def __init__(self, kube, kind: str, namespace: str | None, name: str, *, max_log_lines: int = 50_000) -> None:

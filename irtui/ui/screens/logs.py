@@ -181,17 +181,17 @@ class LogsScreen(Screen):
     DEFAULT_CSS = widget_css(__file__, "logs.tcss")
 
     BINDINGS = [
-        Binding("escape,q", "close", "Back"),
-        Binding("f", "toggle_follow", "Follow"),
-        Binding("p", "toggle_previous", "Previous"),
-        Binding("c", "next_container", "Container"),
-        Binding("slash", "search", "Search"),
-        Binding("n", "search_next", "Next match"),
-        Binding("N", "search_prev", "Prev match", show=False),
-        Binding("e", "next_error", "Next error"),
-        Binding("E", "prev_error", "Prev error", show=False),
-        Binding("g,home", "top", "Top", show=False),
-        Binding("G,end", "bottom", "Bottom", show=False),
+        Binding("escape,q", "close", "Back", id="logs.close"),
+        Binding("f", "toggle_follow", "Follow", id="logs.follow"),
+        Binding("p", "toggle_previous", "Previous", id="logs.previous"),
+        Binding("c", "next_container", "Container", id="logs.container"),
+        Binding("slash", "search", "Search", id="logs.search"),
+        Binding("n", "search_next", "Next match", id="logs.search_next"),
+        Binding("N", "search_prev", "Prev match", show=False, id="logs.search_prev"),
+        Binding("e", "next_error", "Next error", id="logs.next_error"),
+        Binding("E", "prev_error", "Prev error", show=False, id="logs.prev_error"),
+        Binding("g,home", "top", "Top", show=False, id="logs.top"),
+        Binding("G,end", "bottom", "Bottom", show=False, id="logs.bottom"),
     ]
 
     class Lines(Message):

@@ -47,12 +47,12 @@ class StripTable(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {"strip-table--header", "strip-table--cursor"}
 
     BINDINGS = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "edge(0)", "First", show=False),
-        Binding("end", "edge(1)", "Last", show=False),
+        Binding("up", "cursor(-1)", "Up", show=False, id="strip_table.up"),
+        Binding("down", "cursor(1)", "Down", show=False, id="strip_table.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="strip_table.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="strip_table.page_down"),
+        Binding("home", "edge(0)", "First", show=False, id="strip_table.first"),
+        Binding("end", "edge(1)", "Last", show=False, id="strip_table.last"),
     ]
 
     cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
