@@ -42,7 +42,7 @@ def _build(tmp_path: Path, argv: list[str] = (), config_text: str = ""):
 
 async def test_a_theme_picked_in_the_palette_is_applied_and_remembered_in_the_config(sim, isolated):
     config_file = isolated / "config.toml"
-    config_file.write_text('# mine\n[cluster]\nnamespace = "emrtask-prod"\n\n[keys]\n"war_room.declare" = "D"\n')
+    config_file.write_text('# mine\n[cluster]\nnamespace = "emrtask-prod"\n\n[keys]\n"incident.note" = "f8"\n')
     themes = isolated / "config-home" / "irtui" / "themes"
     themes.mkdir(parents=True)
     # A user's theme is listed too; what its file says about it is text, not markup.
@@ -70,7 +70,7 @@ async def test_a_theme_picked_in_the_palette_is_applied_and_remembered_in_the_co
             assert "#5fd7ff" not in app.export_screenshot()
             await until(pilot, lambda: "Theme daylight, remembered" in screen_text(app), "the notice")
     saved = tomllib.loads(config_file.read_text())
-    assert saved == {"cluster": {"namespace": "emrtask-prod"}, "keys": {"war_room.declare": "D"},
+    assert saved == {"cluster": {"namespace": "emrtask-prod"}, "keys": {"incident.note": "f8"},
                      "ui": {"theme": "daylight"}}
     # The next session starts in it.
     config = Config.load(config_file)
