@@ -26,6 +26,10 @@ KIND_STYLES = {
     "update_queued": "bold yellow",
     "update_failed": "bold red",
     "escalation": "bold red",
+    "escalation_snoozed": "dim red",
+    "pagerduty_acknowledged": "magenta",
+    "pagerduty_resolved": "magenta",
+    "war_room_channel": "magenta",
     "pin": "dim",
     "closed": "bold green",
 }
@@ -38,6 +42,8 @@ KIND_LABELS = {
     "action_started": "act start", "action_finished": "act done", "observation": "observed",
     "observation_cleared": "cleared", "update_posted": "update", "update_snoozed": "snoozed",
     "update_queued": "upd queued", "update_failed": "upd failed", "escalation": "escalated",
+    "escalation_snoozed": "esc snooze", "pagerduty_acknowledged": "pd ack", "pagerduty_resolved": "pd resolve",
+    "war_room_channel": "war room",
     "pin": "pin", "closed": "closed", "reopened": "reopened", "reconciled": "reconciled",
     "checkpoint": "checkpoint",
 }
