@@ -183,8 +183,9 @@ def fmt_duration(delta: timedelta | None, seconds_shown: bool = True) -> str:
     return f"{sign}{seconds // 86400}d{(seconds % 86400) // 3600:02d}h"
 
 
-def clock_segments(readout: ClockReadout, seconds: bool = True) -> list[tuple[str, bool]]:
-    """The clock bar's text as (segment, alarming) pairs, short enough for 80 columns."""
+def clock_segments(readout: ClockReadout, seconds: bool = True, compact: bool = False) -> list[tuple[str, bool]]:
+    """The clock bar's text as (segment, alarming) pairs, short enough for 80 columns;
+    `compact` shortens the update, status page and escalation words for a narrow bar."""
 
     def dur(delta: timedelta | None) -> str:
         return fmt_duration(delta, seconds)
@@ -202,18 +203,21 @@ def clock_segments(readout: ClockReadout, seconds: bool = True) -> list[tuple[st
         segs.append(("resolved", False))
     elif readout.update_remaining is not None:
         if readout.update_overdue:
-            segs.append((f"update OVERDUE {dur(-readout.update_remaining)}", True))
+            segs.append((f"{'UPD' if compact else 'update'} OVERDUE {dur(-readout.update_remaining)}", True))
         else:
-            segs.append((f"update in {dur(readout.update_remaining)}", False))
+            segs.append((f"{'upd' if compact else 'update in'} {dur(readout.update_remaining)}", False))
     if readout.status_page_remaining is not None:
         if readout.status_page_overdue:
-            segs.append((f"STATUS PAGE OVERDUE {dur(-readout.status_page_remaining)}", True))
+            segs.append((f"{'STATUSPAGE' if compact else 'STATUS PAGE'} OVERDUE {dur(-readout.status_page_remaining)}",
+                         True))
         else:
-            segs.append((f"status page in {dur(readout.status_page_remaining)}", False))
+            segs.append((f"{'statuspage' if compact else 'status page in'} {dur(readout.status_page_remaining)}",
+                         False))
     if readout.escalation_due and readout.escalation_current:
-        segs.append((f"ESCALATE {readout.escalation_current.title} now", True))
+        segs.append((f"ESCALATE {readout.escalation_current.title}" + ("" if compact else " now"), True))
     elif readout.escalation_next is not None:
-        segs.append((f"esc {readout.escalation_next.title} in {dur(readout.escalation_next_in)}", False))
+        segs.append((f"esc {readout.escalation_next.title}{'' if compact else ' in'} {dur(readout.escalation_next_in)}",
+                     False))
     if readout.escalation_contact:
         segs.append((readout.escalation_contact, readout.escalation_due))
     return segs

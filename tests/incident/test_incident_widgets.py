@@ -111,12 +111,12 @@ async def test_clock_bar_fits_80_columns_and_turns_red(sqlite_store, actor, runb
         assert "resp 10m left" in text and len(text) <= 78 and not bar.has_class("-breached")
         # 80 columns: the incident id, severity and every clock; the timeline's head gives way
         assert text.startswith(f"{session.state.incident_id} P0") and "esc Tech Lead" in text
-        assert f"#1 {session.state.head[:8]}" in bar.text(100).plain
+        assert f"#1 {session.state.head[:8]}" in bar.text(120).plain  # with the status page clock too
         clock["now"] += timedelta(minutes=30)
         bar.update_clock()
         await pilot.pause()
         assert bar.has_class("-breached") and "BREACHED" in bar.text(78).plain
-        assert bar.text(120).plain.endswith(f"#1 {session.state.head[:12]}")
+        assert bar.text(150).plain.endswith(f"#1 {session.state.head[:12]}")
         assert bar.region.width == 80 and bar.region.height == 1
 
 
@@ -176,7 +176,9 @@ async def test_update_status_severity_escalation_keys(sqlite_store, actor, runbo
         await wait_for(lambda: session.state.status == "Identified")
         await pilot.press("plus")
         await wait_for(lambda: session.state.severity == "P0")
-        await pilot.press("e")
+        await pilot.press("e")  # the escalation prompt: enter records the call
+        await pilot.pause()
+        await pilot.press("enter")
         await wait_for(lambda: session.state.escalations)
         assert session.state.escalations[0].details == {"role": "tech_lead", "contact": "Pat Lead", "reason": "Tech Lead"}
         await pilot.press("a", *"scribe bob", "enter")
@@ -267,4 +269,5 @@ async def test_command_palette_runs_incident_actions(sqlite_store, actor, runboo
 
         session.guard = Guard(read_only=True)  # as a read-only terminal: nothing that writes is offered
         titles = [t for t, _, _ in IncidentCommands(app.screen)._available()]
-        assert titles == ["Incidents", "Incident: show playbook"]
+        # Composing an update and the escalation prompt stay: they show and copy, never send.
+        assert titles == ["Incident: status update", "Incident: escalation", "Incidents", "Incident: show playbook"]
