@@ -37,15 +37,16 @@ pane binds the same key, which this map avoids except where noted as an alias):
     cluster panes   / filter · esc clear · j/k g/G enter (table)
     checklist       o focus / back (from anywhere) · space tick · u untick (asks why) · enter run the
                     item's action on the object its step names · esc back · [ ] phase · P playbook
-    timeline        N note · p pin · u update posted · z snooze · s status · + / - severity
-                    e escalate · a role · i impact · V close incident (remapped from C: cordon)
+    timeline        N note · p pin · u compose update · z snooze · s status · + / - severity
+                    e escalation prompt · k / K PagerDuty ack / resolve · w Slack war-room channel
+                    a role · i impact · V close incident (remapped from C: cordon)
                     v incidents of the store, open and closed (read-only timelines)
     metrics/health  r refresh
     database        c cancel query · k terminate backend · K terminate long-running ·
                     ctrl+o promote replica (remapped from P: the checklist's playbook key)
                     ctrl+r refresh; c/k/K/ctrl+o are aliases of A/T/ctrl+t/ctrl+o and run
                     the same db.* actions (typed confirmation for high danger, recorded)
-    demo            x scenario
+    demo            x scenario · ctrl+l deliveries the drill's Slack/Statuspage/PagerDuty/SMTP received
 
 The timeline's note key moved from n (the app's namespace key) to N, which the app also
 binds, so a note can be added from any pane. tab/shift+tab are bound here with priority
