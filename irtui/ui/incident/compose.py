@@ -44,6 +44,7 @@ class UpdateComposer(ModalScreen[Composed | None]):
     UpdateComposer { align: center middle; }
     UpdateComposer > Vertical { width: 90%; max-width: 110; height: auto; max-height: 100%;
                                 border: round $accent; padding: 0 1; background: $surface; }
+    UpdateComposer Label { width: 1fr; }
     UpdateComposer TextArea { height: 8; min-height: 4; }
     UpdateComposer #composer-external { height: 6; }
     UpdateComposer .composer-read-only { color: $error; text-style: bold; }

@@ -59,7 +59,7 @@ class EscalationPrompt(ModalScreen[str | None]):
     ]
 
     def __init__(self, title: str, role: str, when: str, contacts: dict[str, Any], incident: str, *,
-                 read_only: bool = False, can_page: bool = False) -> None:
+                 read_only: bool = False, can_page: bool = False, due: bool = True) -> None:
         super().__init__()
         self.step_title = title
         self.role = role
@@ -68,6 +68,7 @@ class EscalationPrompt(ModalScreen[str | None]):
         self.incident = incident
         self.read_only = read_only
         self.can_page = can_page
+        self.due = due
 
     def text(self) -> str:
         """What to call with, as copied."""
@@ -75,7 +76,8 @@ class EscalationPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Content(visible(f"Escalate to {self.step_title} now")), id="escalation-title")
+            now = " now" if self.due else " (early)"
+            yield Label(Content(visible(f"Escalate to {self.step_title}{now}")), id="escalation-title")
             yield Static(Content(visible_lines(f"{self.when}\n{self.incident}")))
             yield Label("Call:")
             yield Static(Content(visible_lines("\n".join(f"  {line}" for line in self.lines))), id="escalation-who")

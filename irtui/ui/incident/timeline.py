@@ -317,7 +317,7 @@ class TimelinePane(SessionView):
         prompt = EscalationPrompt(step.title, step.role, when, self.contacts,
                                   f"{state.incident_id} [{state.severity}] {state.title}",
                                   read_only=self.session.guard.read_only,
-                                  can_page=self.notifier is not None and self.notifier.can_page())
+                                  can_page=self.notifier is not None and self.notifier.can_page(), due=due)
 
         def answered(answer: str | None) -> None:
             if answer:
