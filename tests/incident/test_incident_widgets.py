@@ -271,3 +271,27 @@ async def test_command_palette_runs_incident_actions(sqlite_store, actor, runboo
         titles = [t for t, _, _ in IncidentCommands(app.screen)._available()]
         # Composing an update and the escalation prompt stay: they show and copy, never send.
         assert titles == ["Incident: status update", "Incident: escalation", "Incidents", "Incident: show playbook"]
+
+
+async def test_the_declare_form_records_the_pagerduty_incident_id(sqlite_store, actor, runbook):
+    session = IncidentSession(sqlite_store, actor)
+    await session.start()
+    app = IncidentApp(session, runbook)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("D")
+        await pilot.pause()
+        screen = app.screen
+        from textual.widgets import Select
+
+        screen.query_one("#declare-title").value = "Paged by PagerDuty"
+        screen.query_one("#declare-severity", Select).value = "P1"
+        screen.query_one("#declare-pagerduty").value = "PT4 KHLK;"
+        await pilot.click("#declare-ok")
+        await pilot.pause()
+        assert "letters and digits" in str(screen.query_one("#declare-error").render())
+        assert session.incident_id is None
+        screen.query_one("#declare-pagerduty").value = "PT4KHLK"
+        await pilot.click("#declare-ok")
+        await wait_for(lambda: session.incident_id is not None)
+        [declared] = [e for e in session.entries if e.kind == "declared"]
+        assert declared.details["pagerduty_incident_id"] == "PT4KHLK"
