@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from irtui.notify.channel import Channel, DeliveryError, Message, secret_from_env
+from irtui.notify.channel import Channel, DeliveryError, Message, scrub, secret_from_env
 
 if TYPE_CHECKING:
     import httpx
@@ -52,6 +52,6 @@ class SlackWebApi(Channel):
             raise DeliveryError("Slack answered conversations.create without JSON", retry=False) from None
         if not isinstance(data, dict) or not data.get("ok"):
             error = str(data.get("error") if isinstance(data, dict) else "") or "not ok"
-            raise DeliveryError(f"Slack refused the channel: {error}", retry=False)
+            raise DeliveryError(f"Slack refused the channel: {scrub(' '.join(error.split()))[:200]}", retry=False)
         channel = data.get("channel") or {}
         return {"id": str(channel.get("id", "")), "name": str(channel.get("name", name))}

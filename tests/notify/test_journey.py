@@ -45,7 +45,7 @@ async def test_u_sends_the_update_to_slack_and_statuspage_and_the_timeline_shows
             screen = await until(pilot, lambda: isinstance(app.screen, UpdateComposer) and app.screen, "the update")
             prompt = str(screen.query_one("Label").render())
             assert "sends to Slack #incidents, Statuspage" in prompt
-            assert "Status page (customers see this):" in screen_text(app)
+            await until(pilot, lambda: "Status page (customers see this):" in screen_text(app), "both boxes drawn")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: receiver.to(SLACK) and receiver.to("/v1/pages/pg1/incidents"),
                         "Slack and Statuspage to receive the update")
@@ -96,7 +96,7 @@ async def test_a_read_only_terminal_composes_and_copies_but_sends_nothing_and_sa
             await until(pilot, lambda: READ_ONLY_UPDATES in screen_text(app), "the read-only explanation on screen")
             await pilot.press("t", "u")
             await until(pilot, lambda: isinstance(app.screen, UpdateComposer), "the composer")
-            assert READ_ONLY_SEND in screen_text(app)
+            await until(pilot, lambda: READ_ONLY_SEND in screen_text(app), "the composer's read-only line")
             await pilot.press("ctrl+y")
             await until(pilot, lambda: "Severity: P1" in (app.clipboard or ""), "the update copied")
             await pilot.press("ctrl+s")

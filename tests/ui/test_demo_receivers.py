@@ -46,7 +46,7 @@ async def test_a_drill_delivers_to_its_own_services_and_ctrl_l_lists_them(sim, i
         connection = open_connection(args, config)
         async with war_room(args, connection, config, app_class=DemoApp, workdir=workdir, sim_url=sim.url,
                             receivers=receivers) as app:
-            async with app.run_test(size=(160, 45)) as pilot:
+            async with app.run_test(size=(120, 36)) as pilot:
                 await until(pilot, lambda: isinstance(app.screen, EscalationPrompt), "the escalation prompt")
                 await pilot.press("p")
                 await until(pilot, lambda: any(e.kind == "escalation" for e in app.session.timeline),
@@ -60,7 +60,8 @@ async def test_a_drill_delivers_to_its_own_services_and_ctrl_l_lists_them(sim, i
                 await until(pilot, lambda: wanted <= services(), "every stand-in service to receive the update")
                 await pilot.press("ctrl+l")
                 await until(pilot, lambda: isinstance(app.screen, DeliveriesScreen), "the deliveries view")
-                text = screen_text(app)
+                text = await until(pilot, lambda: "PagerDuty Events" in screen_text(app) and screen_text(app),
+                                   "the deliveries drawn")
                 assert "Statuspage" in text and "incident created: investigating, impact critical" in text
                 assert "We are currently experiencing issues" in text
                 assert "to admins@demo.invalid" in text and "PagerDuty Events" in text

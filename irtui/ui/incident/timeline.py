@@ -331,6 +331,11 @@ class TimelinePane(SessionView):
             until = self.session.now() + timedelta(minutes=SNOOZE_MINUTES)
             await self.session.snooze_escalation(role, SNOOZE_MINUTES, until)
             return
+        done = next((e for e in self.session.state.escalations if e.details.get("role") == role), None)
+        if done is not None:  # another responder answered the same prompt first
+            self.notify(f"already escalated to {title} by {done.actor} at {done.ts:%H:%M} UTC", title="Escalation",
+                        timeout=8, markup=False)
+            return
         details: dict[str, Any] = {}
         if answer == "page" and self.notifier is not None:
             error = await self.notifier.page(role, title, contact)
