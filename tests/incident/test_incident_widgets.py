@@ -277,7 +277,7 @@ async def test_the_declare_form_records_the_pagerduty_incident_id(sqlite_store, 
     session = IncidentSession(sqlite_store, actor)
     await session.start()
     app = IncidentApp(session, runbook)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(100, 60)) as pilot:  # the whole form, the error line too
         await pilot.press("D")
         await pilot.pause()
         screen = app.screen
@@ -290,8 +290,10 @@ async def test_the_declare_form_records_the_pagerduty_incident_id(sqlite_store, 
         await pilot.pause()
         assert "letters and digits" in str(screen.query_one("#declare-error").render())
         assert session.incident_id is None
-        screen.query_one("#declare-pagerduty").value = "PT4KHLK"
-        await pilot.click("#declare-ok")
+        field = screen.query_one("#declare-pagerduty")
+        field.value = "PT4KHLK"
+        field.focus()
+        await pilot.press("enter")  # enter in a field declares, as the button does
         await wait_for(lambda: session.incident_id is not None)
         [declared] = [e for e in session.entries if e.kind == "declared"]
         assert declared.details["pagerduty_incident_id"] == "PT4KHLK"
