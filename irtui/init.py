@@ -35,12 +35,14 @@ read_only = false
 # file = "/etc/irtui/runbook.toml"
 
 [contacts]
-# People and numbers for the escalation path; the runbook only names the roles.
+# Who the escalation prompt says to call. The default runbook ships its contacts table
+# (and the Epic/Cerner support numbers); a role set here replaces the runbook's.
 # on_call = { primary = "Slack: @oncall", backup = "PagerDuty" }
 # tech_lead = { primary = "Name", backup = "Name", phone = "+1-555-0100" }
 # devops_lead = { primary = "Name", backup = "Name", phone = "+1-555-0101" }
 # cto = { primary = "Name", phone = "+1-555-0001" }
 # security_lead = { primary = "Name", backup = "Name", phone = "+1-555-0200" }
+# vendors = { primary = "Epic support 1-888-868-7246", backup = "Cerner support 1-800-866-8992" }
 
 [actions]
 # More targets than this in one action: the responder types the confirmation.

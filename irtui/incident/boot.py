@@ -14,7 +14,7 @@ from irtui.incident.journal import Journal
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
 from irtui.incident.stores import open_store, store_url
-from irtui.incident.templates import contacts_from_config
+from irtui.incident.templates import merged_contacts
 from irtui.safety import Guard
 
 
@@ -50,6 +50,7 @@ async def start_session(*, store: str | None = None, config: Config | None = Non
     return session
 
 
-def contacts(config: Config | None) -> dict[str, Any]:
-    """The `[contacts]` section (role -> person/phone), for the clock bar and escalation."""
-    return contacts_from_config(config) if config is not None else {}
+def contacts(config: Config | None, runbook: Any = None) -> dict[str, Any]:
+    """Who to call per role (role -> person/phone), for the clock bar and escalation: the
+    runbook's contacts table, each role overridable by the config's `[contacts]`."""
+    return merged_contacts(runbook, config)

@@ -4,9 +4,13 @@
 - the response-time target for the severity (runbook: 15 min / 1 h / 4 h / 24 h), counting
   down from detection until a responder first acts, breached when it runs out;
 - the next status update due (runbook interval per severity), reset by `update_posted`,
-  pushed back by `update_snoozed`;
-- the next escalation step (on-call -> tech lead after 30 min -> CTO after 1 h -> vendors),
-  its contact looked up in the user's `[contacts]` config section, never in code.
+  pushed back by `update_snoozed` (to the `until` it records);
+- the status page, due within the runbook's time of a P0/P1 detection (15 min), stopped by
+  the first update that reaches it;
+- the next escalation step (on-call -> tech lead after 30 min -> CTO after 1 h -> vendors):
+  steps are taken in order, a recorded `escalation` moves the clock to the step after it
+  (even when recorded early), an `escalation_snoozed` puts the step off to its `until`;
+  its contact from the runbook's contacts table or the user's `[contacts]`, never code.
 """
 
 from __future__ import annotations
@@ -30,13 +34,23 @@ class ClockPolicy:
     response: dict[str, timedelta]
     update_interval: dict[str, timedelta]
     escalation: tuple[EscalationStep, ...]
+    status_page_within: timedelta | None = None
+    status_page_severities: frozenset[str] = frozenset()
 
     @classmethod
     def from_runbook(cls, runbook: Any) -> ClockPolicy:
+        page = getattr(runbook.communication, "status_page", None) or {}
+        within = page.get("update_within")
+        if isinstance(within, str):
+            from irtui.runbook.schema import parse_duration
+
+            within = parse_duration(within)
         return cls(
             response={s.id: s.response_time for s in runbook.severities},
             update_interval={u.severity: u.interval for u in runbook.communication.update_frequency},
             escalation=tuple(EscalationStep(s.role, s.title, s.after) for s in runbook.escalation.steps),
+            status_page_within=within if isinstance(within, timedelta) else None,
+            status_page_severities=frozenset(page.get("severities") or ()),
         )
 
 
@@ -57,10 +71,17 @@ class ClockReadout:
     escalation_contact: str
     escalation_due: bool  # reached a step beyond on-call that no `escalation` entry records
     resolved: bool
+    status_page_due_at: datetime | None = None  # None: not owed (severity, resolved, or posted)
+    status_page_remaining: timedelta | None = None  # negative when overdue
+    status_page_posted: bool = False
+
+    @property
+    def status_page_overdue(self) -> bool:
+        return self.status_page_remaining is not None and self.status_page_remaining < timedelta(0)
 
     @property
     def breached(self) -> bool:
-        return self.response_breached or self.update_overdue or self.escalation_due
+        return self.response_breached or self.update_overdue or self.escalation_due or self.status_page_overdue
 
     def due_within(self, window: timedelta) -> bool:
         """A clock not yet breached (response, next update, next escalation) runs out within `window`."""
@@ -108,28 +129,45 @@ def compute(state: IncidentState, policy: ClockPolicy, now: datetime, contacts: 
         update_remaining = due_at - now
         overdue = update_remaining < timedelta(0)
 
-    # Steps are taken in order: the first reached step (after on-call) that no `escalation`
-    # entry records is due now; the first step not yet reached is next.
+    # Steps are taken in order: the first step after on-call that no `escalation` entry
+    # records is the one the clock is on; it is due once its time (or its snooze) has come.
     recorded = {e.details.get("role") for e in state.escalations}
     current = nxt = due_step = None
-    for index, step in enumerate(policy.escalation):
+    next_in = None
+    for step in policy.escalation:
         if step.after <= elapsed:
-            current = step
-            if index > 0 and due_step is None and step.role not in recorded:
-                due_step = step
-        elif nxt is None:
-            nxt = step
+            current = step  # the step the elapsed time has reached, for the readout
+    for index, step in enumerate(policy.escalation):
+        if index == 0 or step.role in recorded:
+            continue
+        at = detected + step.after
+        snoozed = state.escalation_snoozed.get(step.role)
+        if snoozed is not None and snoozed > at:
+            at = snoozed
+        if at <= (end or now):
+            due_step = step
+        else:
+            nxt, next_in = step, at - (end or now)
+        break
     due = not resolved and due_step is not None
     if due:
         current = due_step
     contact_step = current if due else nxt
+
+    page_due = page_remaining = None
+    owed = (policy.status_page_within is not None and state.severity in policy.status_page_severities
+            and not resolved)
+    if owed and state.status_page_posted_at is None:
+        page_due = detected + policy.status_page_within
+        page_remaining = page_due - now
     return ClockReadout(
         since_detection=elapsed, severity=state.severity, response_target=target, response_remaining=remaining,
         responded_in=responded_in, response_breached=breached, update_due_at=due_at, update_remaining=update_remaining,
         update_overdue=overdue, escalation_current=current, escalation_next=None if resolved else nxt,
-        escalation_next_in=None if (resolved or nxt is None) else nxt.after - elapsed,
+        escalation_next_in=None if (resolved or nxt is None) else next_in,
         escalation_contact=contact_for(contacts, contact_step.role) if contact_step else "",
-        escalation_due=due, resolved=resolved)
+        escalation_due=due, resolved=resolved, status_page_due_at=page_due, status_page_remaining=page_remaining,
+        status_page_posted=state.status_page_posted_at is not None)
 
 
 def fmt_duration(delta: timedelta | None, seconds_shown: bool = True) -> str:
@@ -150,8 +188,9 @@ def fmt_duration(delta: timedelta | None, seconds_shown: bool = True) -> str:
     return f"{sign}{seconds // 86400}d{(seconds % 86400) // 3600:02d}h"
 
 
-def clock_segments(readout: ClockReadout, seconds: bool = True) -> list[tuple[str, bool]]:
-    """The clock bar's text as (segment, alarming) pairs, short enough for 80 columns."""
+def clock_segments(readout: ClockReadout, seconds: bool = True, compact: bool = False) -> list[tuple[str, bool]]:
+    """The clock bar's text as (segment, alarming) pairs, short enough for 80 columns;
+    `compact` shortens the update, status page and escalation words for a narrow bar."""
 
     def dur(delta: timedelta | None) -> str:
         return fmt_duration(delta, seconds)
@@ -169,13 +208,21 @@ def clock_segments(readout: ClockReadout, seconds: bool = True) -> list[tuple[st
         segs.append(("resolved", False))
     elif readout.update_remaining is not None:
         if readout.update_overdue:
-            segs.append((f"update OVERDUE {dur(-readout.update_remaining)}", True))
+            segs.append((f"{'UPD' if compact else 'update'} OVERDUE {dur(-readout.update_remaining)}", True))
         else:
-            segs.append((f"update in {dur(readout.update_remaining)}", False))
+            segs.append((f"{'upd' if compact else 'update in'} {dur(readout.update_remaining)}", False))
+    if readout.status_page_remaining is not None:
+        if readout.status_page_overdue:
+            segs.append((f"{'STATUSPAGE' if compact else 'STATUS PAGE'} OVERDUE {dur(-readout.status_page_remaining)}",
+                         True))
+        else:
+            segs.append((f"{'statuspage' if compact else 'status page in'} {dur(readout.status_page_remaining)}",
+                         False))
     if readout.escalation_due and readout.escalation_current:
-        segs.append((f"ESCALATE {readout.escalation_current.title} now", True))
+        segs.append((f"ESCALATE {readout.escalation_current.title}" + ("" if compact else " now"), True))
     elif readout.escalation_next is not None:
-        segs.append((f"esc {readout.escalation_next.title} in {dur(readout.escalation_next_in)}", False))
+        segs.append((f"esc {readout.escalation_next.title}{'' if compact else ' in'} {dur(readout.escalation_next_in)}",
+                     False))
     if readout.escalation_contact:
         segs.append((readout.escalation_contact, readout.escalation_due))
     return segs

@@ -25,7 +25,7 @@ GENESIS_HASH = "0" * 64
 KINDS = (
     "declared", "severity", "status", "phase", "role", "impact", "checklist", "note",
     "action_started", "action_finished", "observation", "observation_cleared",
-    "update_posted", "update_snoozed", "escalation", "pin", "closed", "reopened", "reconciled", "checkpoint",
+    "update_posted", "update_snoozed", "escalation", "escalation_snoozed", "pin", "closed", "reopened", "reconciled", "checkpoint",
 )
 
 STATUSES = ("Investigating", "Identified", "Fixing", "Monitoring", "Resolved")

@@ -335,12 +335,25 @@ class IncidentSession:
         clock. `details` says how (irtui.notify: channel, delivery status, remote ids)."""
         return await self.append("update_posted", text, {"channels": list(channels), **details})
 
-    async def snooze_update(self, minutes: int) -> Entry:
-        return await self.append("update_snoozed", f"status update snoozed {minutes} min", {"minutes": minutes})
+    async def snooze_update(self, minutes: int, until: datetime | None = None) -> Entry:
+        """Push the next-update clock back: to `until` (the due time plus `minutes`, which the
+        caller computed from the clocks) or, without it, to `minutes` from now."""
+        details: dict[str, Any] = {"minutes": minutes}
+        text = f"status update snoozed {minutes} min"
+        if until is not None:
+            details["until"] = until.isoformat()
+            text += f", next due {until:%H:%M} UTC"
+        return await self.append("update_snoozed", text, details)
 
-    async def escalate(self, role: str, contact: str = "", reason: str = "") -> Entry:
+    async def escalate(self, role: str, contact: str = "", reason: str = "", **details: Any) -> Entry:
         return await self.append("escalation", f"escalated to {role}" + (f" ({contact})" if contact else ""),
-                                 {"role": role, "contact": contact, "reason": reason})
+                                 {"role": role, "contact": contact, "reason": reason, **details})
+
+    async def snooze_escalation(self, role: str, minutes: int, until: datetime) -> Entry:
+        """Put off the escalation to `role` until `until`; the prompt comes back then."""
+        return await self.append("escalation_snoozed", f"escalation to {role} snoozed {minutes} min, "
+                                 f"due again {until:%H:%M} UTC", {"role": role, "minutes": minutes,
+                                                                   "until": until.isoformat()})
 
     async def pin(self, seq: int, pinned: bool = True) -> Entry:
         return await self.append("pin", f"{'pinned' if pinned else 'unpinned'} #{seq}", {"seq": seq, "pinned": pinned})

@@ -83,7 +83,9 @@ class IncidentState:
     observation_generations: dict[str, int] = field(default_factory=dict)
     last_update_at: datetime | None = None
     snoozed_until: datetime | None = None
+    status_page_posted_at: datetime | None = None  # the first update that reached the status page
     escalations: list[Entry] = field(default_factory=list)
+    escalation_snoozed: dict[str, datetime] = field(default_factory=dict)  # role -> prompt again at
     first_response_at: datetime | None = None
     severity_changed_at: datetime | None = None
     entries: int = 0
@@ -183,12 +185,25 @@ def apply(state: IncidentState, entry: Entry) -> None:
     elif kind == "update_posted":
         state.last_update_at = entry.ts
         state.snoozed_until = None
+        # Delivered to Statuspage, or posted there by hand (recorded with its channels).
+        if state.status_page_posted_at is None and (d.get("channel") == "status_page" or (
+                d.get("status") == "recorded" and "status_page" in (d.get("channels") or ()))):
+            state.status_page_posted_at = entry.ts
     elif kind == "update_snoozed":
+        # `until` (the due time pushed back from where it was); older entries carry only minutes.
+        until = _when(d.get("until"))
         minutes = d.get("minutes")
-        if isinstance(minutes, (int, float)):
+        if until is not None:
+            state.snoozed_until = until
+        elif isinstance(minutes, (int, float)):
             state.snoozed_until = entry.ts + timedelta(minutes=minutes)
     elif kind == "escalation":
         state.escalations.append(entry)
+        state.escalation_snoozed.pop(str(d.get("role")), None)
+    elif kind == "escalation_snoozed":
+        until = _when(d.get("until"))
+        if until is not None and d.get("role"):
+            state.escalation_snoozed[str(d["role"])] = until
     elif kind == "closed":
         state.closed_at = entry.ts
     elif kind == "reopened":
@@ -217,3 +232,14 @@ def _checklist(state: IncidentState, entry: Entry) -> None:
         state.ticks[item] = Tick(item, str(entry.actor), entry.ts, entry.seq, who)
     elif who != tick.who and who not in tick.also:
         state.ticks[item] = Tick(tick.item, tick.actor, tick.ts, tick.seq, tick.who, (*tick.also, who))
+
+
+def _when(value: Any) -> datetime | None:
+    """An ISO timestamp from an entry's details, or None when absent or not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

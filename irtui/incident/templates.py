@@ -1,5 +1,6 @@
-"""The runbook's communication templates filled from the incident state, and the user's
-`[contacts]` config section (people and numbers live there, never in code or the runbook).
+"""The runbook's communication templates filled from the incident state, and who to call:
+the runbook's escalation contacts table, overridden role by role by the user's `[contacts]`
+config section (people and numbers live in data, never in code).
 """
 
 from __future__ import annotations
@@ -26,6 +27,35 @@ def contacts_from_config(config: Config) -> dict[str, Any]:
         else:
             contacts[role] = section.get(role, str)
     return contacts
+
+
+def contacts_from_runbook(runbook: Any) -> dict[str, Any]:
+    """The runbook's Escalation Contacts table (`[[escalation.roles]]`) as role -> {primary,
+    backup, phone}; roles that name nobody are left out."""
+    out: dict[str, Any] = {}
+    for role in getattr(getattr(runbook, "escalation", None), "roles", ()) or ():
+        fields = {k: str(role[k]) for k in ("primary", "backup", "phone") if role.get(k)}
+        if fields:
+            out[str(role["role"])] = fields
+    return out
+
+
+def merged_contacts(runbook: Any, config: Config | None) -> dict[str, Any]:
+    """The runbook's contacts with each role the config names replaced by the config's."""
+    return {**contacts_from_runbook(runbook), **(contacts_from_config(config) if config is not None else {})}
+
+
+def fill_status_page(runbook: Any, state: IncidentState, now: datetime) -> str:
+    """The runbook's external (status page) message for customers: its template, with the
+    update interval the severity promises; nothing internal (no hashes, no hostnames)."""
+    template = runbook.templates.get("status_page")
+    text = template.text.strip("\n") if template is not None else ""
+    rule = runbook.communication.rule(state.severity)
+    if rule is not None:
+        interval = int(rule.interval.total_seconds() // 60)
+        every = f"every {interval} minutes" if interval < 120 else f"every {interval // 60} hours"
+        text = text.replace("every 15 minutes", every)
+    return text
 
 
 def fill_update(runbook: Any, state: IncidentState, now: datetime, *, current_actions: str = "") -> str:

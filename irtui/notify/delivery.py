@@ -24,7 +24,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from irtui.incident.model import Entry
 from irtui.incident.session import IncidentSession
 from irtui.incident.store import make_entry
 from irtui.notify.channel import Channel, DeliveryError, Message, scrub
+from irtui.notify.pagerduty import PagerDutyEvents, PagerDutyIncident
 from irtui.notify.queue import DeliveryQueue, Pending
 from irtui.notify.settings import NotifySettings
 from irtui.safety import Guard, LazyHttpClient
@@ -99,8 +100,9 @@ class Notifier:
             names = [n for n in names if n != "pagerduty_incident"]
         return names
 
-    async def send(self, text: str, targets: Iterable[str]) -> list[Outcome]:
-        """Send the update to `targets` (runbook channel names); durable before the first try."""
+    async def send(self, text: str, targets: Iterable[str], *, texts: dict[str, str] | None = None) -> list[Outcome]:
+        """Send the update to `targets` (runbook channel names); durable before the first try.
+        `texts` gives a channel its own text (the status page's message for customers)."""
         self.guard.check("status update")
         for channel in self.settings.channels.values():
             channel.remember_secrets()
@@ -112,17 +114,118 @@ class Notifier:
         missing = [Outcome(t, self.settings.label(t), "not_configured", self.settings.not_configured(t))
                    for t in targets if t not in self.settings.channels]
         ready = [t for t in targets if t in self.settings.channels]
+        own = {t: scrub(v) for t, v in (texts or {}).items() if v and v.strip()}
         if not ready:
             # Nothing to send through: the responder posts it by hand, as before.
-            await self.session.post_update(message.text, targets, update_id=message.update_id, status="recorded")
+            extra = {"texts": own} if own else {}
+            await self.session.post_update(message.text, targets, update_id=message.update_id, status="recorded",
+                                           **extra)
             return [*missing, Outcome("", "Update", "recorded")]
-        items = [self.queue.put(t, message, due=self.clock()) for t in ready]
+        items = [self.queue.put(t, replace(message, text=own[t]) if t in own else message, due=self.clock())
+                 for t in ready]
         self._in_flight.update(item.id for item in items)  # before any await: the retry loop keeps off
         for outcome in missing:
             await self._record(message, "update_failed", f"{outcome.label}: not sent (not configured)",
                                outcome.channel, "not_configured", reason=outcome.reason)
         delivered = await asyncio.gather(*(self._deliver(item, self.settings.attempts) for item in items))
         return [*missing, *delivered]
+
+    # -- PagerDuty: the incident that paged us, and escalation pages ----------------------
+    def pagerduty_incident_id(self) -> str:
+        """The PagerDuty incident recorded at declaration, or ""."""
+        return str(_previous(self.session.timeline, "pagerduty_incident").get("pagerduty_incident_id") or "")
+
+    def can_page(self) -> bool:
+        return isinstance(self.settings.channels.get("pagerduty"), PagerDutyEvents)
+
+    async def pagerduty_status(self, status: str, note: str = "") -> Outcome:
+        """Acknowledge or resolve (with `note`) the PagerDuty incident recorded at
+        declaration, through REST v2; recorded on the timeline either way."""
+        self.guard.check(f"PagerDuty {status}")
+        channel = self.settings.channels.get("pagerduty_incident")
+        label = "PagerDuty incident"
+        incident = self.pagerduty_incident_id()
+        if not isinstance(channel, PagerDutyIncident):
+            return Outcome("pagerduty_incident", label, "not_configured",
+                           f"{label}: not configured — set [notify.pagerduty] api_key_env and from_email in config.toml")
+        if not incident:
+            return Outcome("pagerduty_incident", label, "failed",
+                           "no PagerDuty incident id was recorded at declaration (the declare form asks for it)")
+        channel.remember_secrets()
+        note = scrub(note)
+        error = await self._with_retries(lambda: channel.set_status(self.client, incident, status, note))
+        verb = {"acknowledged": "acknowledged", "resolved": "resolved"}.get(status, status)
+        details = {"pagerduty_incident_id": incident, "status": status, "delivered": error is None,
+                   **({"resolution": note} if note else {}), **({"reason": error} if error else {})}
+        text = (f"PagerDuty incident {incident} {verb}" if error is None
+                else f"PagerDuty incident {incident}: not {verb}: {error}")
+        await self.session.append(f"pagerduty_{status}", text, details)
+        return Outcome("pagerduty_incident", label, "delivered" if error is None else "failed", error or "")
+
+    async def page(self, role: str, title: str, contact: str) -> str | None:
+        """Page the escalation's role through PagerDuty Events v2; None when delivered, else
+        why not (the caller records it with the escalation)."""
+        self.guard.check(f"page {role}")
+        channel = self.settings.channels.get("pagerduty")
+        if not isinstance(channel, PagerDutyEvents):
+            return "PagerDuty not configured: set [notify.pagerduty] routing_key_env in config.toml"
+        channel.remember_secrets()
+        state = self.session.state
+        summary = f"[{state.severity}] Escalation to {title}: {state.title} ({self.session.incident_id})"
+        details = {"incident_id": self.session.incident_id, "role": role, "contact": scrub(contact)}
+        dedup = f"irtui-{self.session.incident_id}-escalation-{role}"
+        return await self._with_retries(lambda: channel.page(self.client, dedup, summary, state.severity, details))
+
+    async def _with_retries(self, call: Callable[[], Any]) -> str | None:
+        """Up to `attempts` tries of one idempotent request; None, or the last reason."""
+        reason = ""
+        for attempt in range(self.settings.attempts):
+            try:
+                await call()
+                return None
+            except DeliveryError as exc:
+                reason = exc.reason
+                if not exc.retry or attempt + 1 >= self.settings.attempts:
+                    break
+                delay = exc.after if exc.after is not None else backoff_delay(
+                    attempt + 1, self.settings.retry_base, self.settings.retry_cap, self.rng)
+                if delay > LONGEST_WAIT_IN_SEND:
+                    break
+                await asyncio.sleep(delay)
+        return reason
+
+    # -- Slack: the incident's war-room channel -------------------------------------------
+    def war_room(self) -> str:
+        """The war-room channel already created for the open incident, or ""."""
+        entry = next((e for e in self.session.timeline if e.kind == "war_room_channel"
+                      and e.details.get("status") == "created"), None)
+        return str(entry.details.get("name", "")) if entry else ""
+
+    async def create_war_room(self) -> Outcome:
+        """`#incident-<timestamp>` (the detection time, UTC) through `conversations.create`."""
+        self.guard.check("Slack war-room channel")
+        api = self.settings.slack_api
+        label = "Slack war room"
+        if api is None:
+            return Outcome("slack_api", label, "not_configured",
+                           f"{label}: not configured — set [notify.slack] bot_token_env in config.toml")
+        state = self.session.state
+        detected = state.detected_at or state.declared_at
+        name = f"incident-{detected:%Y%m%d-%H%M}" if detected else f"incident-{self.session.incident_id.lower()}"
+        api.remember_secrets()
+        created: dict[str, str] = {}
+
+        async def create() -> None:
+            created.update(await api.create_channel(self.client, name))
+
+        error = await self._with_retries(create)
+        if error is None:
+            await self.session.append("war_room_channel", f"war-room channel #{created['name']} created",
+                                      {"status": "created", "name": created["name"], "channel_id": created["id"]})
+            return Outcome("slack_api", label, "delivered", f"#{created['name']}")
+        await self.session.append("war_room_channel", f"war-room channel #{name}: not created: {error}",
+                                  {"status": "failed", "name": name, "reason": error})
+        return Outcome("slack_api", label, "failed", error)
 
     async def retry_due(self) -> list[Outcome]:
         """One attempt for every queued delivery whose time has come."""

@@ -52,6 +52,16 @@ class PagerDutyEvents(Channel):
             pass
         return {"dedup_key": dedup_key, "event_action": action}
 
+    async def page(self, client: httpx.AsyncClient, dedup_key: str, summary: str, severity: str,
+                   details: dict[str, Any]) -> str:
+        """Trigger an alert of its own (an escalation's page to the next person); its dedup_key."""
+        key = secret_from_env(self.routing_key_env, "PagerDuty routing key")
+        body = {"routing_key": key, "event_action": "trigger", "dedup_key": dedup_key,
+                "payload": {"summary": summary[:1024], "source": self.source,
+                            "severity": SEVERITY.get(severity, "critical"), "custom_details": details}}
+        await self.post(client, "POST", f"{self.base_url.rstrip('/')}/v2/enqueue", json=body)
+        return dedup_key
+
 
 @dataclass
 class PagerDutyIncident(Channel):
@@ -67,13 +77,18 @@ class PagerDutyIncident(Channel):
         incident = previous.get("pagerduty_incident_id")
         if not incident:
             raise DeliveryError("no PagerDuty incident id was recorded at declaration", retry=False)
-        key = secret_from_env(self.api_key_env, "PagerDuty API key")
         status = "resolved" if message.status == "Resolved" else "acknowledged"
+        await self.set_status(client, incident, status, message.text)
+        return {"pagerduty_incident_id": incident, "status": status}
+
+    async def set_status(self, client: httpx.AsyncClient, incident: str, status: str, resolution: str = "") -> None:
+        """`PUT /incidents/{id}`: acknowledge or resolve (with its resolution note), as the
+        runbook's `pagerduty acknowledge <id>` / `pagerduty resolve <id> --message ...`."""
+        key = secret_from_env(self.api_key_env, "PagerDuty API key")
         body: dict[str, Any] = {"type": "incident_reference", "status": status}
-        if status == "resolved":
-            body["resolution"] = message.text
+        if status == "resolved" and resolution:
+            body["resolution"] = resolution
         headers = {"Authorization": f"Token token={key}", "From": self.from_email,
                    "Accept": "application/vnd.pagerduty+json;version=2"}
         await self.post(client, "PUT", f"{self.base_url.rstrip('/')}/incidents/{incident}", headers=headers,
                         json={"incident": body})
-        return {"pagerduty_incident_id": incident, "status": status}

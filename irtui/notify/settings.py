@@ -12,6 +12,8 @@ written in the file; base URLs can be pointed elsewhere (a drill, a test receive
     [notify.slack]
     webhook_url_env = "SLACK_WEBHOOK_URL"            # the #incidents webhook
     channels = { "#oncall" = "SLACK_ONCALL_WEBHOOK_URL" }
+    bot_token_env = "SLACK_BOT_TOKEN"                # Web API: creates #incident-<timestamp>
+    api_url = "https://slack.com/api"
 
     [notify.statuspage]
     page_id = "abc123"
@@ -47,7 +49,7 @@ from typing import Any
 from irtui.config import Config, Section
 from irtui.notify.channel import Channel
 from irtui.notify.pagerduty import EVENTS_URL, REST_URL, PagerDutyEvents, PagerDutyIncident
-from irtui.notify.slack import SlackWebhook
+from irtui.notify.slack import SLACK_API, SlackWebApi, SlackWebhook
 from irtui.notify.smtp import Email
 from irtui.notify.statuspage import DEFAULT_API, Statuspage
 from irtui.notify.webhook import Webhook
@@ -72,6 +74,7 @@ class NotifySettings:
     retry_base: float = 1.0
     retry_cap: float = 60.0
     timeout: float = 10.0
+    slack_api: SlackWebApi | None = None  # the war-room channel's creator, when a token is named
 
     @classmethod
     def load(cls, config: Config, guard: Guard | None = None) -> NotifySettings:
@@ -87,6 +90,7 @@ class NotifySettings:
                         *_pagerduty(section.section("pagerduty")), *_email(section.section("email"), guard),
                         *_webhook(section.section("webhook"))]:
             settings.channels[channel.name] = channel
+        settings.slack_api = _slack_api(section.section("slack"))
         return settings
 
     def label(self, name: str) -> str:
@@ -148,7 +152,7 @@ def _required(section: Section, key: str) -> Any:
 def _slack(section: Section) -> list[Channel]:
     if not section.data:
         return []
-    section.reject_unknown({"webhook_url_env", "channels"})
+    section.reject_unknown({"webhook_url_env", "channels", "bot_token_env", "api_url"})
     out: list[Channel] = []
     if "webhook_url_env" in section.data:
         out.append(SlackWebhook(INCIDENTS, label_for(INCIDENTS), url_env=_env_name(section, "webhook_url_env")))
@@ -158,6 +162,13 @@ def _slack(section: Section) -> list[Channel]:
             raise others.error(name, "a Slack channel name starts with #")
         out.append(SlackWebhook(name, label_for(name), url_env=_env_name(others, name)))
     return out
+
+
+def _slack_api(section: Section) -> SlackWebApi | None:
+    if "bot_token_env" not in section.data:
+        return None
+    return SlackWebApi("slack_api", "Slack Web API", token_env=_env_name(section, "bot_token_env"),
+                       base_url=section.get("api_url", str, SLACK_API))
 
 
 def _statuspage(section: Section) -> list[Channel]:

@@ -4,7 +4,9 @@ This module owns the demo-only plumbing, kept apart from the product: starting
 `python -m irtui sim` and waiting for its ready line, connecting through the kubeconfig it
 writes (the same code path as a real cluster), stopping it when the app quits, and
 `DemoApp`: the app plus a key (`x`) and command-palette entries that start or stop a fault
-scenario through the simulator's `/sim` control API. Nothing outside this module knows
+scenario through the simulator's `/sim` control API, and the drill's stand-in Slack,
+Statuspage, PagerDuty and SMTP endpoints (`irtui.demo.receivers`) wired into its `[notify]`
+config, with `ctrl+l` listing what they received. Nothing outside this module knows
 the cluster is simulated. A drill's incidents live in `demo_dir()` (not a temporary
 folder), and where is printed when it ends, so `irtui report`/`verify` can read them.
 
@@ -122,11 +124,13 @@ class DemoApp(IrtuiApp):
     """The app, plus starting fault scenarios on the simulator it runs against."""
 
     COMMANDS = IrtuiApp.COMMANDS | {ScenarioProvider}
-    BINDINGS = [Binding("x", "choose_scenario", "Scenario", id="demo.scenario")]
+    BINDINGS = [Binding("x", "choose_scenario", "Scenario", id="demo.scenario"),
+                Binding("ctrl+l", "deliveries", "Deliveries", id="demo.deliveries")]
 
-    def __init__(self, connection, *, sim_url: str, **kwargs: Any) -> None:
+    def __init__(self, connection, *, sim_url: str, receivers: Any = None, **kwargs: Any) -> None:
         super().__init__(connection, **kwargs)
         self.sim_url = sim_url
+        self.receivers = receivers
         self.scenario_names: list[str] = list(SCENARIOS)
         self.scenario_help: dict[str, str] = {}
         self.running_scenarios: set[str] = set()
@@ -157,6 +161,15 @@ class DemoApp(IrtuiApp):
             self.scenario_help = {str(k): str(v) for k, v in doc["descriptions"].items()}
         if running:
             self.running_scenarios = {s if isinstance(s, str) else s.get("name", "") for s in running}
+
+    def action_deliveries(self) -> None:
+        if self.receivers is None:
+            self.notify("this drill has no stand-in services (the config's own [notify] is used)", timeout=6)
+            return
+        from irtui.ui.screens.deliveries import DeliveriesScreen
+
+        self.push_screen(DeliveriesScreen(lambda: self.receivers.deliveries,
+                                          read_only=self.connection.guard.read_only))
 
     def action_choose_scenario(self) -> None:
         if self.connection.guard.read_only:
@@ -208,6 +221,20 @@ async def _start_scenario(guard: Guard, url: str, name: str) -> str | None:
     return None
 
 
+async def start_receivers(config: Config) -> Any:
+    """The drill's stand-in services, wired into `[notify]`, unless the user's config has
+    its own `[notify]` (then the drill sends where the team said, and None is returned)."""
+    if "notify" in config.root.data:
+        return None
+    from irtui.demo.receivers import DemoReceivers
+
+    receivers = DemoReceivers()
+    await receivers.start()
+    receivers.set_environment()
+    config.root.data["notify"] = receivers.notify_config()
+    return receivers
+
+
 def demo_dir() -> Path:
     """Where drills keep their incidents and audit journal: `$XDG_DATA_HOME/irtui/demo`,
     beside the real store and never it, so a drill's incidents outlive the drill (for
@@ -238,7 +265,13 @@ async def _drill(args: Any, connection, config: Config, sim: SimProcess) -> int:
         except OSError as exc:
             print(f"irtui demo: cannot create {workdir}: {exc}", file=sys.stderr)
             return 2
-    code = await run_war_room(args, connection, config, app_class=DemoApp, workdir=workdir, sim_url=sim.url)
+    receivers = await start_receivers(config)
+    try:
+        code = await run_war_room(args, connection, config, app_class=DemoApp, workdir=workdir, sim_url=sim.url,
+                                  receivers=receivers)
+    finally:
+        if receivers is not None:
+            await receivers.stop()
     store = getattr(args, "store", None) or str(workdir / "incidents.sqlite")
     if not read_only and code == 0:
         print(stored_at(store))

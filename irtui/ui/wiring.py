@@ -556,7 +556,7 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
             await session.record("write_override", override, {"context": connection.context})
     except Exception as exc:  # unreachable PostgreSQL, unwritable file, bad URL: all one line
         raise WarRoomError(f"cannot open the incident store ({_masked(store)}): {_one_line(exc)}") from None
-    contacts = config_contacts(config)
+    contacts = config_contacts(config, runbook)
     try:
         # A read-only terminal sends nothing, so it keeps no delivery queue either.
         notifier = None if connection.guard.read_only else Notifier.from_config(config, session, connection.guard,

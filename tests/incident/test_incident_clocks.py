@@ -122,3 +122,59 @@ def test_update_template_is_filled_from_the_state():
         "Current Actions: rolling back", "Next Update: 14:43 UTC",
         f"Timeline head: #3 {head} (irtui verify I --head 3:{head})"]
     assert update_channels(runbook, state) == ["#incidents", "#incident-<timestamp>", "#oncall", "status_page"]
+
+
+def test_an_escalation_moves_the_clock_to_the_next_step_even_when_recorded_early(policy):
+    early = state_of(declared("P0"), (10, "escalation", {"role": "tech_lead"}))
+    r = compute(early, policy, T0 + timedelta(minutes=22), CONTACTS)
+    assert r.escalation_next.role == "cto" and r.escalation_next_in == timedelta(minutes=38)
+    assert "esc CTO in" in clock_line(r, 160) and "Tech Lead" not in clock_line(r, 160)
+    both = state_of(declared("P0"), (31, "escalation", {"role": "tech_lead"}), (61, "escalation", {"role": "cto"}))
+    r = compute(both, policy, T0 + timedelta(minutes=62))
+    assert r.escalation_due and r.escalation_current.role == "vendors"
+    from irtui.incident.templates import merged_contacts
+
+    r = compute(both, policy, T0 + timedelta(minutes=62), merged_contacts(load_runbook(), None))
+    assert "Epic support 1-888-868-7246" in r.escalation_contact
+
+
+def test_a_snoozed_escalation_comes_back_at_its_time(policy):
+    until = (T0 + timedelta(minutes=41)).isoformat()
+    state = state_of(declared("P0"), (31, "escalation_snoozed", {"role": "tech_lead", "minutes": 10, "until": until}))
+    r = compute(state, policy, T0 + timedelta(minutes=35))
+    assert not r.escalation_due and r.escalation_next.role == "tech_lead"
+    assert r.escalation_next_in == timedelta(minutes=6)
+    assert compute(state, policy, T0 + timedelta(minutes=41)).escalation_due
+
+
+def test_an_update_snooze_pushes_the_due_time_it_records(policy):
+    until = (T0 + timedelta(minutes=40)).isoformat()
+    state = state_of(declared("P1"), (5, "update_snoozed", {"minutes": 10, "until": until}))
+    r = compute(state, policy, T0 + timedelta(minutes=6))
+    assert r.update_due_at == T0 + timedelta(minutes=40)
+
+
+def test_the_status_page_is_due_15_minutes_after_a_p0_or_p1_detection(policy):
+    state = state_of(declared("P1"))
+    r = compute(state, policy, T0 + timedelta(minutes=5))
+    assert r.status_page_remaining == timedelta(minutes=10) and "status page in 10:00" in clock_line(r, 160)
+    r = compute(state, policy, T0 + timedelta(minutes=17))
+    assert r.status_page_overdue and r.breached and "STATUS PAGE OVERDUE 02:00" in clock_line(r, 160)
+    posted = state_of(declared("P1"), (9, "update_posted", {"channel": "status_page", "status": "delivered"}))
+    r = compute(posted, policy, T0 + timedelta(minutes=17))
+    assert r.status_page_remaining is None and r.status_page_posted and "status page" not in clock_line(r, 160)
+    slack_only = state_of(declared("P1"), (9, "update_posted", {"channel": "#incidents", "status": "delivered"}))
+    assert compute(slack_only, policy, T0 + timedelta(minutes=17)).status_page_overdue
+    assert compute(state_of(declared("P2")), policy, T0 + timedelta(minutes=17)).status_page_remaining is None
+
+
+def test_contacts_come_from_the_runbook_and_the_config_overrides_them(tmp_path):
+    from irtui.config import Config
+    from irtui.incident.templates import merged_contacts
+
+    path = tmp_path / "config.toml"
+    path.write_text('[contacts]\ncto = "Sam Chief, +1-555-0999"\n', encoding="utf-8")
+    contacts = merged_contacts(load_runbook(), Config.load(path))
+    assert contact_for(contacts, "tech_lead") == "John Doe / Jane Smith / +1-555-0100"
+    assert contact_for(contacts, "cto") == "Sam Chief, +1-555-0999"
+    assert "1-888-868-7246" in contact_for(contacts, "vendors") and "1-800-866-8992" in contact_for(contacts, "vendors")

@@ -111,7 +111,7 @@ async def test_clock_bar_fits_80_columns_and_turns_red(sqlite_store, actor, runb
         assert "resp 10m left" in text and len(text) <= 78 and not bar.has_class("-breached")
         # 80 columns: the incident id, severity and every clock; the timeline's head gives way
         assert text.startswith(f"{session.state.incident_id} P0") and "esc Tech Lead" in text
-        assert f"#1 {session.state.head[:8]}" in bar.text(100).plain
+        assert f"#1 {session.state.head[:8]}" in bar.text(120).plain  # with the status page clock too
         clock["now"] += timedelta(minutes=6)  # 4 minutes left to respond: due soon
         bar.update_clock()
         assert bar.has_class("-due") and not bar.has_class("-breached") and "resp 4m left" in bar.text(78).plain
@@ -119,7 +119,7 @@ async def test_clock_bar_fits_80_columns_and_turns_red(sqlite_store, actor, runb
         bar.update_clock()
         await pilot.pause()
         assert bar.has_class("-breached") and not bar.has_class("-due") and "BREACHED" in bar.text(78).plain
-        assert bar.text(120).plain.endswith(f"#1 {session.state.head[:12]}")
+        assert bar.text(150).plain.endswith(f"#1 {session.state.head[:12]}")
         assert bar.region.width == 80 and bar.region.height == 1
 
 
@@ -179,7 +179,9 @@ async def test_update_status_severity_escalation_keys(sqlite_store, actor, runbo
         await wait_for(lambda: session.state.status == "Identified")
         await pilot.press("plus")
         await wait_for(lambda: session.state.severity == "P0")
-        await pilot.press("e")
+        await pilot.press("e")  # the escalation prompt: enter records the call
+        await pilot.pause()
+        await pilot.press("enter")
         await wait_for(lambda: session.state.escalations)
         assert session.state.escalations[0].details == {"role": "tech_lead", "contact": "Pat Lead", "reason": "Tech Lead"}
         await pilot.press("a", *"scribe bob", "enter")
@@ -270,4 +272,31 @@ async def test_command_palette_runs_incident_actions(sqlite_store, actor, runboo
 
         session.guard = Guard(read_only=True)  # as a read-only terminal: nothing that writes is offered
         titles = [t for t, _, _ in IncidentCommands(app.screen)._available()]
-        assert titles == ["Incidents", "Incident: show playbook"]
+        # Composing an update and the escalation prompt stay: they show and copy, never send.
+        assert titles == ["Incident: status update", "Incident: escalation", "Incidents", "Incident: show playbook"]
+
+
+async def test_the_declare_form_records_the_pagerduty_incident_id(sqlite_store, actor, runbook):
+    session = IncidentSession(sqlite_store, actor)
+    await session.start()
+    app = IncidentApp(session, runbook)
+    async with app.run_test(size=(100, 60)) as pilot:  # the whole form, the error line too
+        await pilot.press("D")
+        await pilot.pause()
+        screen = app.screen
+        from textual.widgets import Select
+
+        screen.query_one("#declare-title").value = "Paged by PagerDuty"
+        screen.query_one("#declare-severity", Select).value = "P1"
+        screen.query_one("#declare-pagerduty").value = "PT4 KHLK;"
+        await pilot.click("#declare-ok")
+        await pilot.pause()
+        assert "letters and digits" in str(screen.query_one("#declare-error").render())
+        assert session.incident_id is None
+        field = screen.query_one("#declare-pagerduty")
+        field.value = "PT4KHLK"
+        field.focus()
+        await pilot.press("enter")  # enter in a field declares, as the button does
+        await wait_for(lambda: session.incident_id is not None)
+        [declared] = [e for e in session.entries if e.kind == "declared"]
+        assert declared.details["pagerduty_incident_id"] == "PT4KHLK"

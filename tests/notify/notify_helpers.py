@@ -16,6 +16,7 @@ SECRETS = {
     "PAGERDUTY_ROUTING_KEY": "R0UT1NGKEY0123456789abcdefghij",
     "PAGERDUTY_API_KEY": "pd-rest-token-9876543210",
     "BANNER_WEBHOOK_URL": "/hooks/banner-secret-path-5555",
+    "SLACK_BOT_TOKEN": "xoxb-slack-bot-token-31415926",
 }
 
 
@@ -32,6 +33,8 @@ retry_cap_seconds = 0.2
 
 [notify.slack]
 webhook_url_env = "SLACK_WEBHOOK_URL"
+bot_token_env = "SLACK_BOT_TOKEN"
+api_url = "{receiver.url}/api"
 
 [notify.statuspage]
 page_id = "pg1"

@@ -45,6 +45,7 @@ class Receiver:
         self.requests: list[Request] = []
         self.scripts: dict[str, deque[Answer]] = defaultdict(deque)
         self.statuspage: dict[str, dict[str, Any]] = {}
+        self.slack_channels: list[str] = []
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -97,6 +98,12 @@ class Receiver:
         parts = path.strip("/").split("/")
         if path.startswith("/services/"):  # Slack: plain text "ok"
             return 200, "ok"
+        if path == "/api/conversations.create":  # Slack Web API: ok or ok:false with an error
+            name = json.loads(body).get("name", "")
+            if name in self.slack_channels:
+                return 200, {"ok": False, "error": "name_taken"}
+            self.slack_channels.append(name)
+            return 200, {"ok": True, "channel": {"id": f"C{len(self.slack_channels):04d}", "name": name}}
         if parts[:2] == ["v1", "pages"] and len(parts) >= 4 and parts[3] == "incidents":
             if method == "GET" and parts[4:] == ["unresolved"]:
                 return 200, [i for i in self.statuspage.values() if i["status"] != "resolved"]

@@ -1,19 +1,20 @@
 """A responder's update from the assembled war room: an incident declared at P1, `t` then
-`u` in the app, ctrl+s to send, and the Slack and Statuspage receivers have it while the
-timeline shows each delivery."""
+`u` in the app (the composer: the internal update and the status page's message), ctrl+s to
+send, and the Slack and Statuspage receivers have it while the timeline shows each delivery."""
 
 from __future__ import annotations
 
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
 from irtui.incident.stores import open_store
-from irtui.ui.incident import NoteScreen, TimelinePane
+from irtui.ui.incident import TimelinePane
+from irtui.ui.incident.compose import READ_ONLY_SEND, UpdateComposer
 from irtui.ui.incident.timeline import READ_ONLY_UPDATES
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
 from notify_helpers import notify_config
-from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
+from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
 
 SLACK = "/services/T0SECRET/B0SECRET/xoxSlackSecretToken42"
 
@@ -41,9 +42,10 @@ async def test_u_sends_the_update_to_slack_and_statuspage_and_the_timeline_shows
             await pilot.press("t")
             await until(pilot, lambda: app.active_pane == "timeline", "the timeline pane")
             await pilot.press("u")
-            screen = await until(pilot, lambda: isinstance(app.screen, NoteScreen) and app.screen, "the update")
+            screen = await until(pilot, lambda: isinstance(app.screen, UpdateComposer) and app.screen, "the update")
             prompt = str(screen.query_one("Label").render())
             assert "sends to Slack #incidents, Statuspage" in prompt
+            await until(pilot, lambda: "Status page (customers see this):" in screen_text(app), "both boxes drawn")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: receiver.to(SLACK) and receiver.to("/v1/pages/pg1/incidents"),
                         "Slack and Statuspage to receive the update")
@@ -54,13 +56,14 @@ async def test_u_sends_the_update_to_slack_and_statuspage_and_the_timeline_shows
     [slack] = receiver.to(SLACK)
     assert "Severity: P1" in slack.json["text"]
     [create] = [r for r in receiver.to("/v1/pages/pg1/incidents") if r.method == "POST"]
-    assert create.json["incident"]["status"] == "investigating" and "Severity: P1" in create.json["incident"]["body"]
+    # Customers get the runbook's external message at the P1 interval, not the internal update.
+    body = create.json["incident"]["body"]
+    assert create.json["incident"]["status"] == "investigating" and "We are currently experiencing issues" in body
+    assert "Updates will be provided every 30 minutes." in body and "Severity: P1" not in body
 
 
 async def test_channels_not_configured_are_named_on_screen_and_the_update_is_recorded(sim, isolated, receiver):
     from irtui.config import Config
-
-    from war_room_help import screen_text
 
     args = war_args(sim, isolated)
     await declare_p1(args.store)
@@ -70,7 +73,7 @@ async def test_channels_not_configured_are_named_on_screen_and_the_update_is_rec
         async with app.run_test(size=(160, 50), notifications=True) as pilot:
             await until(pilot, lambda: app.session.is_open, "the app to attach to the incident")
             await pilot.press("t", "u")
-            await until(pilot, lambda: isinstance(app.screen, NoteScreen), "the update")
+            await until(pilot, lambda: isinstance(app.screen, UpdateComposer), "the update")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: "Slack #incidents: not configured" in screen_text(app)
                         and "Statuspage: not configured" in screen_text(app), "the not-configured lines on screen")
@@ -81,9 +84,8 @@ async def test_channels_not_configured_are_named_on_screen_and_the_update_is_rec
     assert receiver.requests == []
 
 
-async def test_a_read_only_terminal_says_it_sends_nothing(sim, isolated, receiver, secrets):
-    from war_room_help import screen_text
-
+async def test_a_read_only_terminal_composes_and_copies_but_sends_nothing_and_says_why(sim, isolated, receiver,
+                                                                                       secrets):
     args = war_args(sim, isolated, read_only=True)
     await declare_p1(args.store)
     config = notify_config(isolated, receiver)
@@ -93,8 +95,19 @@ async def test_a_read_only_terminal_says_it_sends_nothing(sim, isolated, receive
             await until(pilot, lambda: app.session.is_open, "the app to attach to the incident")
             await until(pilot, lambda: READ_ONLY_UPDATES in screen_text(app), "the read-only explanation on screen")
             await pilot.press("t", "u")
-            await pilot.pause(0.3)
-            assert not isinstance(app.screen, NoteScreen)
+            await until(pilot, lambda: isinstance(app.screen, UpdateComposer), "the composer")
+            await until(pilot, lambda: READ_ONLY_SEND in screen_text(app), "the composer's read-only line")
+            await pilot.press("ctrl+y")
+            await until(pilot, lambda: "Severity: P1" in (app.clipboard or ""), "the update copied")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: screen_text(app).count("read-only terminal: nothing is sent") >= 2,
+                        "the refusal said as a notification too")
+            await pilot.press("escape", "e")
+            await until(pilot, lambda: "the escalation is not recorded or paged from here" in screen_text(app),
+                        "the escalation prompt's read-only line")
+            await pilot.press("enter", "k", "w")
+            await pilot.pause(0.2)
+            assert [e.kind for e in app.session.timeline] == ["declared"]
     assert receiver.requests == []
 
 

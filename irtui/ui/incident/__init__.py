@@ -11,7 +11,7 @@ Wiring into the shell (all on the app's event loop, e.g. in an async `on_mount` 
     session = await irtui.incident.boot.start_session(store=args.store, config=config,
                                                       kube_identity=conn.actor, guard=conn.guard)
     runbook = load_runbook(runbook_path(args.runbook, config))
-    contacts = irtui.incident.boot.contacts(config)
+    contacts = irtui.incident.boot.contacts(config, runbook)
     IrtuiApp(conn,
              clock_bar=lambda: ClockBar(session, ClockPolicy.from_runbook(runbook), contacts),
              sidebar=lambda: ChecklistSidebar(session, runbook, action_keys),   # {action id: key}

@@ -68,6 +68,8 @@ class ClockBar(Static):
         segments = clock_segments(readout, self.seconds)
         contact = segments[-1] if readout.escalation_contact else None
         clocks = segments[:-1] if contact else segments
+        short_segments = clock_segments(readout, self.seconds, compact=True)
+        compact = short_segments[:-1] if contact else short_segments
         named = (f"{state.incident_id} {state.severity}", False)
         clocks_line = [named, *clocks]
         # The timeline's head, so that anyone in the room can quote it (see incident.anchor).
@@ -81,7 +83,8 @@ class ClockBar(Static):
             (clocks_line, " | ", short),
             (clocks_line, " | ", ""),
             (clocks_line, "|", ""),
-            ([(state.severity, False), *clocks], "|", ""),
+            ([named, *compact], "|", ""),
+            ([(state.severity, False), *compact], "|", ""),
         ]
         fits = [(c, sep, h) for c, sep, h in candidates
                 if len(sep.join(s for s, _ in c)) + (len(h) + len(sep) if h else 0) <= width]

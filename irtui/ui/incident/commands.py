@@ -18,12 +18,15 @@ from irtui.ui.incident.timeline import TimelinePane
 # (widget class, action, title, help)
 COMMANDS = (
     (TimelinePane, "add_note", "Incident: add note", "A timeline note; TODO: makes it an action item"),
-    (TimelinePane, "post_update", "Incident: record status update", "From the runbook's update template"),
+    (TimelinePane, "post_update", "Incident: status update", "Compose from the runbook's templates; send or copy"),
     (TimelinePane, "snooze_update", "Incident: snooze status update", "Push the update clock back 10 minutes"),
     (TimelinePane, "next_status", "Incident: next status", "Investigating > Identified > Fixing > Monitoring > Resolved"),
     (TimelinePane, "raise_severity", "Incident: raise severity", "P1 -> P0 ..."),
     (TimelinePane, "lower_severity", "Incident: lower severity", "P0 -> P1 ..."),
-    (TimelinePane, "escalate", "Incident: record escalation", "To the step the escalation clock calls for"),
+    (TimelinePane, "escalate", "Incident: escalation", "Who to call at the step the escalation clock calls for"),
+    (TimelinePane, "pagerduty_ack", "Incident: acknowledge PagerDuty incident", "The one recorded at declaration"),
+    (TimelinePane, "pagerduty_resolve", "Incident: resolve PagerDuty incident", "With a resolution message"),
+    (TimelinePane, "war_room", "Incident: create Slack war-room channel", "#incident-<timestamp>"),
     (TimelinePane, "toggle_pin", "Incident: pin / unpin entry", "The highlighted timeline entry"),
     (TimelinePane, "assign_role", "Incident: assign role", "Incident commander, scribe, communications"),
     (TimelinePane, "edit_impact", "Incident: record impact", "Users affected, data loss, services"),

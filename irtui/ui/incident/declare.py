@@ -12,6 +12,7 @@ records both what was suggested and what was chosen.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -89,6 +90,9 @@ class DeclareIncidentScreen(ModalScreen[str | None]):
                 yield self._reason(f"{title}: {hint.playbook_reason}", id="declare-kind-reason")
             yield Input(placeholder="Detected how many minutes ago? (blank: now; the clocks count from detection)",
                         id="declare-detected", type="integer")
+            # The PagerDuty incident that paged us, so acknowledge/resolve act on it (k / K).
+            yield Input(placeholder="PagerDuty incident id, if PagerDuty paged you (optional; e.g. PT4KHLK)",
+                        id="declare-pagerduty")
             yield Static("", id="declare-error")
             with Horizontal():
                 yield Button("Declare", variant="error", id="declare-ok")
@@ -140,11 +144,17 @@ class DeclareIncidentScreen(ModalScreen[str | None]):
         ago = self.query_one("#declare-detected", Input).value.strip()
         detected_at = self.session.now() - timedelta(minutes=int(ago)) if ago.isdigit() else None
         incident_kind = None if kind is Select.NULL else str(kind)
-        details = None
+        details: dict[str, Any] | None = None
         if self.suggestion is not None:
             chosen = {"answers": dict(self.answers), "severity": str(severity), "services": services,
                       "playbook": incident_kind}
             details = {"suggested": self.suggestion.as_details(), "chosen": chosen}
+        pagerduty = self.query_one("#declare-pagerduty", Input).value.strip()
+        if pagerduty:
+            if not pagerduty.isalnum() or len(pagerduty) > 40:
+                error.update("A PagerDuty incident id is letters and digits (e.g. PT4KHLK).")
+                return
+            details = {**(details or {}), "pagerduty_incident_id": pagerduty}
         try:
             incident_id = await self.session.declare(
                 title, str(severity), services, incident_kind=incident_kind,

@@ -28,6 +28,10 @@ KIND_STYLES = {
     "update_queued": "bold $irtui-pending",
     "update_failed": "bold $irtui-failing",
     "escalation": "bold $irtui-failing",
+    "escalation_snoozed": "dim $irtui-failing",
+    "pagerduty_acknowledged": "$irtui-update",
+    "pagerduty_resolved": "$irtui-update",
+    "war_room_channel": "$irtui-update",
     "pin": "dim",
     "closed": "bold $irtui-healthy",
 }
@@ -40,6 +44,8 @@ KIND_LABELS = {
     "action_started": "act start", "action_finished": "act done", "observation": "observed",
     "observation_cleared": "cleared", "update_posted": "update", "update_snoozed": "snoozed",
     "update_queued": "upd queued", "update_failed": "upd failed", "escalation": "escalated",
+    "escalation_snoozed": "esc snooze", "pagerduty_acknowledged": "pd ack", "pagerduty_resolved": "pd resolve",
+    "war_room_channel": "war room",
     "pin": "pin", "closed": "closed", "reopened": "reopened", "reconciled": "reconciled",
     "checkpoint": "checkpoint",
 }

@@ -1,14 +1,18 @@
 """The timeline pane: every entry, newest at the bottom, coloured by kind; pinned entries
-listed above. Keys: `n` note, `p` pin, `u` send a status update (prefilled from the
-runbook's template, sent through `irtui.notify` to the runbook's channels for the
-severity), `z` snooze the update clock, `s` next status, `+`/`-` raise/lower severity, `e`
-record the escalation the clocks call for, `a` assign a role, `i` record impact, `C` close
+listed above. Keys: `n` note, `p` pin, `u` compose a status update (the runbook's template,
+and for a P0/P1 the status page's message, both editable; sent through `irtui.notify` to the
+runbook's channels for the severity; a read-only terminal composes and copies only), `z`
+snooze the update clock, `s` next status, `+`/`-` raise/lower severity, `e` the escalation
+prompt (it also opens by itself when the escalation clock reaches a step), `k`/`K`
+acknowledge/resolve the PagerDuty incident recorded at declaration, `w` create the Slack
+war-room channel, `a` assign a role, `i` record impact, `C` close
 the incident (asking why when checklist items are unticked; the screen then returns to no
 incident), `v` views the incidents of the store, open and closed; `enter` shows an entry's details.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -16,15 +20,18 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from irtui.incident.clocks import ClockPolicy, compute
+from irtui.incident.clocks import ClockPolicy, compute, fmt_duration
 from irtui.incident.model import Entry
 from irtui.incident.session import IncidentSession
-from irtui.incident.templates import fill_update, update_channels
+from irtui.incident.templates import fill_status_page, fill_update, update_channels
 from irtui.text import visible, visible_lines
+from irtui.ui.incident.compose import Composed, UpdateComposer
 from irtui.ui.incident.entries import entry_text
+from irtui.ui.incident.escalation import SNOOZE_MINUTES, EscalationPrompt
 from irtui.ui.incident.messages import IncidentChanged, SessionView
 from irtui.ui.incident.note import NoteScreen
 from irtui.ui.panes import set_pane_title
@@ -54,6 +61,9 @@ class TimelinePane(SessionView):
         Binding("plus", "raise_severity", "Sev+", id="incident.timeline.severity_up"),
         Binding("minus", "lower_severity", "Sev-", id="incident.timeline.severity_down"),
         Binding("e", "escalate", "Escalate", id="incident.timeline.escalate"),
+        Binding("k", "pagerduty_ack", "PD ack", id="incident.timeline.pagerduty_ack"),
+        Binding("K", "pagerduty_resolve", "PD resolve", id="incident.timeline.pagerduty_resolve"),
+        Binding("w", "war_room", "War-room channel", id="incident.timeline.war_room"),
         Binding("C", "close_incident", "Close incident", id="incident.timeline.close"),
         Binding("a", "assign_role", "Role", id="incident.timeline.role"),
         Binding("i", "edit_impact", "Impact", id="incident.timeline.impact"),
@@ -70,6 +80,7 @@ class TimelinePane(SessionView):
         self.contacts = contacts or {}
         self._unlisten = None
         self._shown: set[str] = set()
+        self._prompted: set[tuple[str, str]] = set()  # (role, snoozed until) already prompted
 
     def compose(self) -> ComposeResult:
         yield Static("", id="timeline-pinned")
@@ -131,15 +142,22 @@ class TimelinePane(SessionView):
 
     # -- actions ---------------------------------------------------------------------------
     _WRITES = {"add_note", "toggle_pin", "post_update", "snooze_update", "next_status", "raise_severity",
-               "lower_severity", "escalate", "close_incident", "assign_role", "edit_impact"}
-    _NEED_RUNBOOK = {"post_update", "next_status", "raise_severity", "lower_severity", "escalate", "assign_role"}
+               "lower_severity", "escalate", "close_incident", "assign_role", "edit_impact", "pagerduty_ack",
+               "pagerduty_resolve", "war_room"}
+    _NEED_RUNBOOK = {"post_update", "next_status", "raise_severity", "lower_severity", "escalate", "assign_role",
+                     "snooze_update"}
+    # Read-only terminals open these to read and copy the text; they send and record nothing.
+    _READ_AND_COPY = {"post_update", "escalate"}
+    _NEED_NOTIFIER = {"pagerduty_ack", "pagerduty_resolve", "war_room"}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self._WRITES:
             if action in self._NEED_RUNBOOK and self.runbook is None:
                 return False
-            if action == "post_update" and self.session.is_open and self.session.guard.read_only:
-                return None  # shown, dimmed: a read-only terminal cannot send (said in the frame)
+            if action in self._READ_AND_COPY and self.session.is_open and self.session.guard.read_only:
+                return True
+            if action in self._NEED_NOTIFIER and self.notifier is None:
+                return False
             return self.session.writable
         return True
 
@@ -155,9 +173,13 @@ class TimelinePane(SessionView):
         if action in self._NEED_RUNBOOK and self.runbook is None:
             return "not configured: no runbook loaded (--runbook, or [runbook] file in config.toml)"
         if self.session.guard.read_only:
+            if action in self._NEED_NOTIFIER:
+                return "read-only terminal: nothing is sent to PagerDuty or Slack from here"
             return "read-only terminal: the timeline is not written from here"
         if not self.session.is_open:
             return "no incident open: I declares one"
+        if action in self._NEED_NOTIFIER and self.notifier is None:
+            return "not configured: no [notify] section in config.toml"
         return None
 
     def action_add_note(self) -> None:
@@ -184,6 +206,12 @@ class TimelinePane(SessionView):
             set_pane_title(self, "Timeline", READ_ONLY_UPDATES)
         else:
             self._retry_queued_updates()  # left queued by an earlier run
+        # The escalation prompt opens whichever pane is in front: not the shown-only tick.
+        second = getattr(self.app, "second", None)
+        if second is None:
+            self.set_interval(1.0, self._escalation_tick)
+        else:
+            second.subscribe(self, lambda _now=None: self._escalation_tick(), immediate=False)
 
     def _retry_queued_updates(self) -> None:
         """Start the notifier's retry loop when updates wait in its queue and it is not
@@ -194,29 +222,40 @@ class TimelinePane(SessionView):
             return
         self.run_worker(self.notifier.run(), group="notify-queue", exit_on_error=False)
 
+    def _readout(self):
+        return compute(self.session.state, ClockPolicy.from_runbook(self.runbook), self.session.now(), self.contacts)
+
+    # -- status updates ----------------------------------------------------------------------
     def action_post_update(self) -> None:
         state = self.session.state
-        text = fill_update(self.runbook, state, self.session.now())
+        now = self.session.now()
+        text = fill_update(self.runbook, state, now)
+        read_only = self.session.guard.read_only
         if self.notifier is not None:
             targets = self.notifier.targets(self.runbook)
             labels = ", ".join(self.notifier.settings.label(t) for t in targets)
             prompt = f"Status update: sends to {labels}"
         else:
             targets = update_channels(self.runbook, state)
-            prompt = "Status update (recorded as posted)"
+            prompt = ("Status update (read-only terminal)" if read_only
+                      else "Status update (no [notify] channels: recorded as posted by hand)")
+        page = self.runbook.communication.status_page or {}
+        external = (fill_status_page(self.runbook, state, now)
+                    if state.severity in (page.get("severities") or ()) else None)
 
-        def confirmed(final: str | None) -> None:
-            if final:
-                self._write_update(final, targets)
+        def confirmed(composed: Composed | None) -> None:
+            if composed:
+                self._write_update(composed, targets)
 
-        self.app.push_screen(NoteScreen(prompt, text, multiline=True), confirmed)
+        self.app.push_screen(UpdateComposer(prompt, text, external, read_only=read_only), confirmed)
 
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
-    async def _write_update(self, text: str, channels: list[str]) -> None:
+    async def _write_update(self, composed: Composed, channels: list[str]) -> None:
+        texts = {"status_page": composed.external} if composed.external else {}
         if self.notifier is None:
-            await self.session.post_update(text, channels)
+            await self.session.post_update(composed.internal, channels, **({"texts": texts} if texts else {}))
             return
-        outcomes = await self.notifier.send(text, channels)
+        outcomes = await self.notifier.send(composed.internal, channels, texts=texts)
         self._retry_queued_updates()
         failed = any(o.status not in ("delivered", "recorded") for o in outcomes)
         self.notify("\n".join(o.line() for o in outcomes), title="Status update",
@@ -224,7 +263,10 @@ class TimelinePane(SessionView):
 
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
     async def action_snooze_update(self) -> None:
-        await self.session.snooze_update(self.SNOOZE_MINUTES)
+        # From when it is due (or now, when overdue): a snooze always moves the clock.
+        readout = self._readout()
+        base = max(readout.update_due_at or self.session.now(), self.session.now())
+        await self.session.snooze_update(self.SNOOZE_MINUTES, until=base + timedelta(minutes=self.SNOOZE_MINUTES))
 
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
     async def action_next_status(self) -> None:
@@ -249,12 +291,96 @@ class TimelinePane(SessionView):
     async def action_lower_severity(self) -> None:
         await self._shift_severity(1)
 
+    # -- escalation --------------------------------------------------------------------------
+    def _escalation_tick(self) -> None:
+        """Open the prompt once when the escalation clock reaches a step (again after a snooze)."""
+        state = self.session.state
+        if (self.runbook is None or state is None or not state.is_open or not self.session.writable
+                or isinstance(self.app.screen, ModalScreen)):
+            return
+        readout = self._readout()
+        step = readout.escalation_current
+        if not readout.escalation_due or step is None:
+            return
+        key = (step.role, str(state.escalation_snoozed.get(step.role, "")))
+        if key not in self._prompted:
+            self._prompted.add(key)
+            self.action_escalate()
+
+    def action_escalate(self) -> None:
+        readout = self._readout()
+        due = readout.escalation_due
+        step = readout.escalation_current if due else readout.escalation_next
+        if step is None:
+            self.notify("no escalation step left in the runbook's path", title="Escalation", timeout=6)
+            return
+        state = self.session.state
+        when = (f"{fmt_duration(readout.since_detection, False)} since detection, not resolved" if due
+                else f"early: the clock reaches {step.title} in {fmt_duration(readout.escalation_next_in, False)}")
+        prompt = EscalationPrompt(step.title, step.role, when, self.contacts,
+                                  f"{state.incident_id} [{state.severity}] {state.title}",
+                                  read_only=self.session.guard.read_only,
+                                  can_page=self.notifier is not None and self.notifier.can_page(), due=due)
+
+        def answered(answer: str | None) -> None:
+            if answer:
+                self._write_escalation(answer, step.role, step.title, readout.escalation_contact)
+
+        self.app.push_screen(prompt, answered)
+
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
-    async def action_escalate(self) -> None:
-        readout = compute(self.session.state, ClockPolicy.from_runbook(self.runbook), self.session.now(), self.contacts)
-        step = readout.escalation_current if readout.escalation_due else readout.escalation_next
-        if step is not None:
-            await self.session.escalate(step.role, readout.escalation_contact, reason=step.title)
+    async def _write_escalation(self, answer: str, role: str, title: str, contact: str) -> None:
+        if answer == "snooze":
+            until = self.session.now() + timedelta(minutes=SNOOZE_MINUTES)
+            await self.session.snooze_escalation(role, SNOOZE_MINUTES, until)
+            return
+        done = next((e for e in self.session.state.escalations if e.details.get("role") == role), None)
+        if done is not None:  # another responder answered the same prompt first
+            self.notify(f"already escalated to {title} by {done.actor} at {done.ts:%H:%M} UTC", title="Escalation",
+                        timeout=8, markup=False)
+            return
+        details: dict[str, Any] = {}
+        if answer == "page" and self.notifier is not None:
+            error = await self.notifier.page(role, title, contact)
+            details = {"paged": "PagerDuty" if error is None else f"not paged: {error}"}
+            if error:
+                self.notify(f"PagerDuty page not sent: {error}", title="Escalation", severity="warning",
+                            timeout=10, markup=False)
+        await self.session.escalate(role, contact, reason=title, **details)
+
+    # -- PagerDuty incident and the Slack war room ------------------------------------------
+    def action_pagerduty_ack(self) -> None:
+        self._pagerduty("acknowledged", "")
+
+    def action_pagerduty_resolve(self) -> None:
+        incident = self.notifier.pagerduty_incident_id() if self.notifier else ""
+
+        def given(text: str | None) -> None:
+            if text:
+                self._pagerduty("resolved", text)
+
+        self.app.push_screen(NoteScreen(f"Resolve PagerDuty incident {incident or '(none recorded)'}: the "
+                                        "resolution message (enter sends, escape cancels)",
+                                        self.session.state.title and f"Resolved: {self.session.state.title}"),
+                             given)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def _pagerduty(self, status: str, note: str) -> None:
+        assert self.notifier is not None
+        outcome = await self.notifier.pagerduty_status(status, note)
+        self.notify(outcome.line(), title="PagerDuty", severity="information" if outcome.status == "delivered"
+                    else "warning", timeout=8, markup=False)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def action_war_room(self) -> None:
+        assert self.notifier is not None
+        existing = self.notifier.war_room()
+        if existing:
+            self.notify(f"the war-room channel is #{existing}", title="Slack", timeout=6, markup=False)
+            return
+        outcome = await self.notifier.create_war_room()
+        self.notify(outcome.line(), title="Slack", severity="information" if outcome.status == "delivered"
+                    else "warning", timeout=8, markup=False)
 
     def unticked(self) -> list[str]:
         """The runbook's items not ticked in the open incident, as "phase: item"."""
