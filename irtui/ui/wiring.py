@@ -248,6 +248,24 @@ class WarRoom:
         if entry is None or entry.kind in ("declared", "closed"):
             self.refresh_bindings()  # the footer's Declare / Note follow the incident
             self._detect()
+        if entry is not None and entry.kind == "closed":
+            # After every listener has heard of the close, not in the middle of telling them.
+            self.call_later(self._leave_closed, entry)
+
+    def _leave_closed(self, closed) -> None:
+        """Whoever closed the incident, every terminal attached to it returns to "no
+        incident open"; one that did not close it says who did and why."""
+        session = self.session
+        if session.incident_id != closed.incident_id or session.is_open:
+            return  # already left (the closing terminal leaves by itself), or reopened
+        session.detach()
+        me = session.actor
+        if (closed.actor.user, closed.actor.host) == (me.user, me.host):
+            return  # closed here: the timeline has said so
+        incidents = self.war_room_keys.get("incident.timeline.incidents", "v")
+        self.notify(f"{closed.incident_id} was closed by {closed.actor.user}@{closed.actor.host}: {closed.text}\n"
+                    f"No incident open here now; {incidents} on the timeline lists the incidents of the store.",
+                    title="Incident closed", timeout=15)
 
     # -- detection: findings while no incident is open become an alert -------------------
 
