@@ -50,7 +50,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.signal import Signal
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from irtui.kube.client import KubeConnection
 from irtui.kube.feed import ClusterFeed
@@ -65,6 +65,7 @@ from irtui.ui.panes.nodes import NodesPane
 from irtui.ui.panes.pods import PodsPane
 from irtui.ui.timers import after
 from irtui.ui.typeahead import KeysToTopScreen
+from irtui.ui.widgets.footer import KeysFooter
 
 TOAST_LIMIT = 2000  # characters of a notification's message shown; the rest is elided
 FRAME = 1 / 60  # at most one application of cluster changes per frame
@@ -125,6 +126,7 @@ class IrtuiApp(KeysToTopScreen):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "irtui"
     COMMANDS = App.COMMANDS | {ViewsProvider}
+    FOOTER_FIRST: tuple[str, ...] = ()  # actions the footer lists first (irtui.ui.widgets.footer)
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("n", "choose_namespace", "Namespace", id="app.namespace"),
@@ -214,7 +216,7 @@ class IrtuiApp(KeysToTopScreen):
                         frame.display, companion = self._frame_shown(spec.id, mode)
                         frame.set_class(companion, "-companion")
                         yield frame
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         for spec in self.pane_specs:
@@ -398,9 +400,19 @@ class IrtuiApp(KeysToTopScreen):
         self._cycle(-1)
 
     def action_toggle_sidebar(self) -> None:
-        sidebar = self.main_screen.query_one("#sidebar")
-        self._sidebar_forced = not sidebar.display
-        sidebar.display = self._sidebar_forced
+        self.set_sidebar(not self.main_screen.query_one("#sidebar").display)
+
+    @property
+    def sidebar_forced(self) -> bool | None:
+        """True/False: the responder showed/hid the sidebar; None: the width decides."""
+        return self._sidebar_forced
+
+    def set_sidebar(self, shown: bool | None) -> None:
+        """Show or hide the sidebar whatever the width, or (None) give the choice back to
+        the width: a sidebar opened for a moment on a narrow screen must not stay hidden
+        on a wide one."""
+        self._sidebar_forced = shown
+        self._apply_layout(self.size.width, self.size.height)
 
     def action_filter(self) -> None:
         pane_id = self._focused_pane_id() or self.active_pane

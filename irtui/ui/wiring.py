@@ -25,7 +25,8 @@ pane binds the same key, which this map avoids except where noted as an alias):
 
     app      q quit · n namespace · b sidebar · o checklist · 1-9 pane by number · tab/shift+tab next/previous pane
              t timeline · m metrics · h health (the database pane is reached by its number)
-             I declare incident · N add a note (to the open incident) · ctrl+p palette
+             I declare incident · N add a note (to the open incident) · V close the incident
+             ctrl+p palette
     actions  R restart · ! restart all · S scale · Z isolate (scale 0) · X delete pod
              ctrl+k force delete · B rollback · ctrl+b helm rollback · Y helm history
              E set env · ctrl+e unset env · ctrl+x delete secret · M set ConfigMap key
@@ -98,6 +99,7 @@ from irtui.ui.incident import (
     TimelinePane,
 )
 from irtui.ui.incident.alert import AlertBanner, terminal_alert
+from irtui.ui.incident.nextstep import NextStepBar
 from irtui.ui.panes import PaneSpec
 from irtui.ui.panes.database import DatabasePane
 from irtui.ui.panes.health import HealthPane
@@ -170,6 +172,8 @@ class WarRoom:
         Binding("I", "declare_incident", "Declare incident", id="incident.declare"),
         Binding("N", "add_note", "Note", id="incident.note"),
         Binding("o", "focus_checklist", "Checklist", id="incident.checklist.focus"),
+        # Close from any pane, not only the timeline (where the same key is its alias).
+        Binding("V", "close_incident", "Close incident", id="incident.close"),
         # The shell binds tab to "next pane", but the screen's own tab (focus next widget)
         # is asked first and wins; as priority bindings these reach the panes, and
         # `check_action` lets tab through to forms (declare, note, filter) untouched.
@@ -177,6 +181,9 @@ class WarRoom:
         Binding("shift+tab", "focus_previous_pane", "Previous pane", show=False, priority=True,
                 id="war_room.previous_pane"),
     ]
+
+    # The incident's keys lead the footer, so that they are the ones an 80-column line keeps.
+    FOOTER_FIRST = ("close_incident", "focus_checklist", "declare_incident", "add_note")
 
     def __init__(self, connection: KubeConnection, *, parts: WarRoomParts, **kwargs: Any) -> None:
         session, runbook = parts.session, parts.runbook
@@ -224,6 +231,7 @@ class WarRoom:
         self._unlisten = self.session.listen(self._incident_changed)
         every_second(self.header, self._show_store)
         self._show_store()
+        self.main_screen.mount(NextStepBar(self.session, self.runbook, self.incident_keys), before="#body")
         self.main_screen.mount(AlertBanner(), before="#body")
         self.second.subscribe(self, self._detect_each_second)
 
@@ -315,12 +323,18 @@ class WarRoom:
         """{action id: key} as bound now, for the checklist's "[R] Rollout restart" labels."""
         return {b.id: self.war_room_keys.get(b.id, b.key) for b in registry.bindings()}
 
+    def incident_keys(self) -> dict[str, str]:
+        """The action keys and this class's own incident keys (checklist, close), as bound now,
+        for the next-step bar."""
+        own = {b.id: self.war_room_keys.get(b.id, b.key) for b in WarRoom.BINDINGS if b.id}
+        return {**self.action_keys(), **own}
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == registry.APP_ACTION and parameters:
             return self.action_controller.check(str(parameters[0]))
         if action == "declare_incident":
             return not self.session.is_open and not self.session.guard.read_only
-        if action == "add_note":
+        if action in ("add_note", "close_incident"):
             return self.session.writable
         if action == "focus_checklist":
             return len(self.screen_stack) == 1
@@ -343,6 +357,10 @@ class WarRoom:
             if self.session.guard.read_only:
                 return "read-only terminal: notes are not recorded"
             return "no incident open: I declares one"
+        if action == "close_incident" and not self.session.writable:
+            if self.session.guard.read_only:
+                return "read-only terminal: closing writes the store"
+            return "no incident open to close"
         return super().why_not(action, parameters)  # type: ignore[misc]
 
     def quit_question(self) -> str | None:
@@ -369,6 +387,10 @@ class WarRoom:
 
         self.push_screen(DeclareIncidentScreen(self.session, self.runbook, suggest(self.findings(), self.runbook)),
                          declared)
+
+    def action_close_incident(self) -> None:
+        """The timeline's close (the unticked items, a reason, a summary), from any pane."""
+        self.pane("timeline").action_close_incident()
 
     def action_focus_checklist(self) -> None:
         """The checklist from anywhere on the main screen; the same key goes back."""
