@@ -35,6 +35,7 @@ panes, also while a modal is on top). Key bindings of a pane belong on the pane 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -63,6 +64,7 @@ from irtui.ui.panes import ClusterPane, PaneFrame, PaneSpec
 from irtui.ui.panes.events import EventsPane
 from irtui.ui.panes.nodes import NodesPane
 from irtui.ui.panes.pods import PodsPane
+from irtui.ui.ticks import wall_clock
 from irtui.ui.timers import after
 from irtui.ui.typeahead import KeysToTopScreen
 from irtui.ui.widgets.footer import KeysFooter
@@ -145,9 +147,12 @@ class IrtuiApp(KeysToTopScreen):
         clock_bar: Callable[[], Widget] | None = None,
         commands: Iterable[type[Provider]] = (),
         feed: ClusterFeed | None = None,
+        now: Callable[[], datetime] = wall_clock,
     ) -> None:
         super().__init__()
         self.connection = connection
+        # The one clock ages, "ago" and the incident clocks read (irtui.ui.ticks.now).
+        self.now = now
         self.pane_specs: list[PaneSpec] = [*cluster_panes(), *panes]
         self._sidebar_factory = sidebar
         self._clock_bar_factory = clock_bar
@@ -492,7 +497,7 @@ class IrtuiApp(KeysToTopScreen):
         state, _ = self.cluster.connection()
         if state != "connected":
             self._update_header()
-        self.second.publish(time.time())
+        self.second.publish(self.now().timestamp())
 
     # -- keys that cannot act --------------------------------------------------------------
 

@@ -65,7 +65,8 @@ import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator
+from datetime import datetime
+from typing import Any, AsyncIterator, Callable
 
 from textual.binding import Binding
 
@@ -81,6 +82,7 @@ from irtui.incident.boot import contacts as config_contacts
 from irtui.incident.boot import start_session
 from irtui.incident.clocks import ClockPolicy
 from irtui.incident.journal import Journal
+from irtui.incident.model import utcnow
 from irtui.incident.session import IncidentSession
 from irtui.kube.client import KubeConnection
 from irtui.kube.identity import authenticated_user
@@ -195,7 +197,7 @@ class WarRoom:
         super().__init__(  # type: ignore[call-arg]
             connection,
             panes=parts.panes,
-            clock_bar=lambda: ClockBar(session, policy, parts.contacts),
+            clock_bar=lambda: ClockBar(session, policy, parts.contacts, now=session.now),
             sidebar=lambda: ChecklistSidebar(session, runbook, self.action_keys()),
             commands=[ActionsProvider, IncidentCommands],
             **kwargs,
@@ -518,8 +520,11 @@ def _masked(url: str | None) -> str:
     return mask_dsn(url) if "://" in url else url
 
 
-def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> tuple[Runbook, ActionSettings, list[PaneSpec], DatabasePane | None]:
-    """Runbook, action settings and the extra panes; config problems raise WarRoomError."""
+def load_parts_config(args: Any, connection: KubeConnection, config: Config,
+                      now: Callable[[], datetime] = utcnow) -> tuple[Runbook, ActionSettings, list[PaneSpec],
+                                                                      DatabasePane | None]:
+    """Runbook, action settings and the extra panes; config problems raise WarRoomError.
+    `now` is the screen's one clock (the metrics pane's samples are timed by it)."""
     try:
         runbook = load_runbook(runbook_path(getattr(args, "runbook", None), config))
     except RunbookErrors as exc:
@@ -537,7 +542,8 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
         DetectSettings.from_config(config)  # and a bad [detect]
         panes = [
             PaneSpec("metrics", "Metrics", _once(MetricsPane.from_config(
-                config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL)), key="m"),
+                config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL,
+                clock=lambda: now().timestamp())), key="m"),
             PaneSpec("health", "Health", _once(HealthPane.from_config(
                 config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL)), key="h"),
         ]
@@ -562,12 +568,16 @@ def _once(widget):
 
 @contextlib.asynccontextmanager
 async def war_room(args: Any, connection: KubeConnection, config: Config, feed=None, app_class=None, *,
-                   workdir: Path | None = None, **app_kwargs: Any) -> AsyncIterator[IrtuiApp]:
+                   workdir: Path | None = None, now: Callable[[], datetime] = utcnow,
+                   **app_kwargs: Any) -> AsyncIterator[IrtuiApp]:
     """The assembled app (not yet running); closes the session and the store afterwards.
+
+    `now`: the one clock of the screen and the incident (ages, clocks, entry times); a
+    test stops it to take a picture that is the same every run.
 
     `workdir` (the demo's): the incident store (unless `--store` names one) and the audit
     journal live there, so a drill never opens, or attaches actions to, a real incident."""
-    runbook, settings, panes, database = load_parts_config(args, connection, config)
+    runbook, settings, panes, database = load_parts_config(args, connection, config, now)
     store = getattr(args, "store", None)
     journal = None
     if workdir is not None:
@@ -576,7 +586,8 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
     try:
         session = await start_session(store=store, config=config, kube_identity=connection.user,
                                       guard=connection.guard, journal=journal, name=getattr(args, "as_name", None),
-                                      kube_review=functools.partial(authenticated_user, connection.api_client))
+                                      kube_review=functools.partial(authenticated_user, connection.api_client),
+                                      now=now)
         override = connection.extra.get("write_override")
         if override:
             # Changes allowed against the configuration's wish are on the record before any is made.
@@ -603,7 +614,7 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
         from irtui.ui.main import build_app
 
         app = build_app(connection, config, args, app_class=war_room_class(app_class), parts=parts,
-                        feed=feed, **app_kwargs)
+                        feed=feed, now=now, **app_kwargs)
         if database is not None:
             database.runner = app.run_database_remediation
         yield app

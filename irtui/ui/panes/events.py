@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from irtui.kube.model import EventRow
 from irtui.kube.printers import age
 from irtui.text import plural
+from irtui.ui import ticks
 from irtui.ui.panes import ClusterPane
 from irtui.ui.widgets.virtual_table import Column
 
@@ -44,7 +45,7 @@ class EventsPane(ClusterPane):
                 or needle in row.message.lower() or needle in row.namespace.lower())
 
     def cells(self, row: EventRow):
-        now = datetime.now(timezone.utc)
+        now = ticks.now(self)
         style = "warn" if row.warning else None
         return [
             (age(row.last, now), None),
