@@ -64,8 +64,8 @@ import functools
 import sqlite3
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import datetime
+from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
 from textual.binding import Binding

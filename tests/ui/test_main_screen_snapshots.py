@@ -25,8 +25,8 @@ from __future__ import annotations
 import os
 import re
 import time
-from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 from pytest_textual_snapshot import SVGImageExtension

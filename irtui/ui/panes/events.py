@@ -6,8 +6,6 @@ MESSAGE (first line). Events are watched like every other kind; nothing is polle
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from irtui.kube.model import EventRow
 from irtui.kube.printers import age
 from irtui.text import plural

@@ -8,8 +8,6 @@ pods pane shows all namespaces).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from irtui.kube.model import BAD, OK, WARN, NodeRow
 from irtui.kube.printers import age
 from irtui.kube.state import ChangeSet

@@ -8,7 +8,7 @@ so the pane and `kubectl get pods` print the same words. The selection and freez
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from irtui.kube.model import BAD, OK, WARN, PodRow, cpu_text, mem_text
 from irtui.kube.printers import age
