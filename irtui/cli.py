@@ -118,6 +118,17 @@ def _port(text: str) -> int:
     return port
 
 
+def _utc_time(text: str):
+    """An ISO 8601 time for `irtui sim --start`; UTC when it names no zone."""
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (e.g. 2026-11-28T03:00:00Z)") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="irtui", description="A terminal war room for incident response on Kubernetes.",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -138,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--nodes", type=int, default=0, metavar="M", help="add filler nodes for scale")
     sim.add_argument("--audit-log", metavar="FILE", help="one JSON line per request")
     sim.add_argument("--speed", type=float, default=1.0, metavar="X", help="clock speed multiplier")
+    sim.add_argument("--start", type=_utc_time, default=None, metavar="TIME",
+                     help="simulated time at start, e.g. 2026-11-28T03:00:00Z (default: now)")
     sim.add_argument("--seed", type=int, default=0, help="random seed for reproducible worlds")
     _shared_options(sim, "sim", _AFTER)
 

@@ -81,6 +81,7 @@ def test_the_same_value_on_both_sides_is_fine_and_different_ones_are_an_error():
     (["--log-level", "loud"], "--log-level: must be one of debug, info, warning, error; not 'loud'"),
     (["--log-level", "info", "report", "INC-1"], "--log-level does not apply to `irtui report`"),
     (["completion", "tcsh"], "invalid choice: 'tcsh'"),
+    (["sim", "--start", "yesterday"], "not an ISO 8601 time: 'yesterday'"),
 ])
 def test_a_command_line_that_cannot_mean_one_thing_is_one_line_and_exit_2(tmp_path, argv, says):
     assert says in one_line_error(irtui(*argv, home=tmp_path))
@@ -115,6 +116,14 @@ def test_read_only_demo_refuses_its_scenario_before_the_app_starts(tmp_path, arg
     err = one_line_error(irtui(*argv, home=tmp_path))
     assert "--scenario node-notready" in err and "read-only" in err
     assert not (tmp_path / "data-home").exists()
+
+
+def test_the_simulator_starts_at_the_time_it_is_given():
+    from datetime import datetime, timezone
+
+    assert parse_args(["sim", "--start", "2026-11-28T03:00:00Z"]).start == datetime(2026, 11, 28, 3, tzinfo=timezone.utc)
+    assert parse_args(["sim", "--start", "2026-11-28T03:00:00"]).start.tzinfo == timezone.utc  # no zone: UTC
+    assert parse_args(["sim"]).start is None
 
 
 def test_a_missing_config_file_is_one_line(tmp_path):

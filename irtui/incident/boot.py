@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from irtui.config import Config
 from irtui.incident.anchor import AnchorFile, TimelineKey
 from irtui.incident.journal import Journal
-from irtui.incident.model import Actor
+from irtui.incident.model import Actor, utcnow
 from irtui.incident.session import IncidentSession
 from irtui.incident.stores import open_store, store_url
 from irtui.incident.templates import merged_contacts
@@ -21,7 +22,8 @@ from irtui.safety import Guard
 async def start_session(*, store: str | None = None, config: Config | None = None, kube_identity: str | None = None,
                         guard: Guard | None = None, incident_id: str | None = None,
                         journal: Journal | None = None, name: str | None = None,
-                        kube_review: Callable[[], str | None] | None = None) -> IncidentSession:
+                        kube_review: Callable[[], str | None] | None = None,
+                        now: Callable[[], datetime] = utcnow) -> IncidentSession:
     """Open the store (`--store` > $IRTUI_STORE > `[incident] store` > the SQLite default),
     start a session attached to `incident_id` or the open incident. The caller closes it
     with `await session.stop(); await session.store.close()`.
@@ -45,7 +47,7 @@ async def start_session(*, store: str | None = None, config: Config | None = Non
     kube_user = await review if review else None
     session = IncidentSession(opened, Actor.local(kube_identity, name=name, kube_user=kube_user),
                               journal=journal or Journal(guard=guard), guard=guard, key=key,
-                              anchors=AnchorFile.default(opened.anchor_scope()), announce=True)
+                              anchors=AnchorFile.default(opened.anchor_scope()), announce=True, now=now)
     await session.start(incident_id)
     return session
 

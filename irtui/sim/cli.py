@@ -48,7 +48,7 @@ async def serve(args) -> int:
     from irtui.sim.clock import SimClock
     from irtui.sim.world import World
 
-    clock = SimClock(speed=args.speed)
+    clock = SimClock(speed=args.speed, start=getattr(args, "start", None))
     store = Store(clock)
     world = World(store, clock, seed=args.seed, extra_pods=args.pods, extra_nodes=args.nodes)
     world.seed()

@@ -36,6 +36,7 @@ panes, also while a modal is on top). Key bindings of a pane belong on the pane 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -51,7 +52,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.signal import Signal
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from irtui.config import ConfigError, remember
 from irtui.kube.client import KubeConnection
@@ -65,8 +66,10 @@ from irtui.ui.panes import ClusterPane, PaneFrame, PaneSpec
 from irtui.ui.panes.events import EventsPane
 from irtui.ui.panes.nodes import NodesPane
 from irtui.ui.panes.pods import PodsPane
+from irtui.ui.ticks import wall_clock
 from irtui.ui.timers import after
 from irtui.ui.typeahead import KeysToTopScreen
+from irtui.ui.widgets.footer import KeysFooter
 
 TOAST_LIMIT = 2000  # characters of a notification's message shown; the rest is elided
 FRAME = 1 / 60  # at most one application of cluster changes per frame
@@ -134,6 +137,7 @@ class IrtuiApp(KeysToTopScreen):
     CSS_PATH = [Path(__file__).with_name("app.tcss"), Path(__file__).with_name("skin.tcss")]
     TITLE = "irtui"
     COMMANDS = App.COMMANDS | {ViewsProvider}
+    FOOTER_FIRST: tuple[str, ...] = ()  # actions the footer lists first (irtui.ui.widgets.footer)
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("n", "choose_namespace", "Namespace", id="app.namespace"),
@@ -156,6 +160,7 @@ class IrtuiApp(KeysToTopScreen):
         theme: str | None = None,
         context_colour: str | None = None,
         config_file: str | Path | None = None,
+        now: Callable[[], datetime] = wall_clock,
     ) -> None:
         # Read by `get_css_variables`, which App.__init__ already calls.
         self.context_colour = context_colour
@@ -171,6 +176,8 @@ class IrtuiApp(KeysToTopScreen):
         self.set_class(bool(context_colour), "-context-cue")
         self.config_file = config_file  # where a theme chosen in the palette is remembered
         self.connection = connection
+        # The one clock ages, "ago" and the incident clocks read (irtui.ui.ticks.now).
+        self.now = now
         self.pane_specs: list[PaneSpec] = [*cluster_panes(), *panes]
         self._sidebar_factory = sidebar
         self._clock_bar_factory = clock_bar
@@ -277,7 +284,7 @@ class IrtuiApp(KeysToTopScreen):
                         frame.display, companion = self._frame_shown(spec.id, mode)
                         frame.set_class(companion, "-companion")
                         yield frame
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         for spec in self.pane_specs:
@@ -472,9 +479,19 @@ class IrtuiApp(KeysToTopScreen):
         self._cycle(-1)
 
     def action_toggle_sidebar(self) -> None:
-        sidebar = self.main_screen.query_one("#sidebar")
-        self._sidebar_forced = not sidebar.display
-        sidebar.display = self._sidebar_forced
+        self.set_sidebar(not self.main_screen.query_one("#sidebar").display)
+
+    @property
+    def sidebar_forced(self) -> bool | None:
+        """True/False: the responder showed/hid the sidebar; None: the width decides."""
+        return self._sidebar_forced
+
+    def set_sidebar(self, shown: bool | None) -> None:
+        """Show or hide the sidebar whatever the width, or (None) give the choice back to
+        the width: a sidebar opened for a moment on a narrow screen must not stay hidden
+        on a wide one."""
+        self._sidebar_forced = shown
+        self._apply_layout(self.size.width, self.size.height)
 
     def action_filter(self) -> None:
         pane_id = self._focused_pane_id() or self.active_pane
@@ -554,7 +571,7 @@ class IrtuiApp(KeysToTopScreen):
         state, _ = self.cluster.connection()
         if state != "connected":
             self._update_header()
-        self.second.publish(time.time())
+        self.second.publish(self.now().timestamp())
 
     # -- keys that cannot act --------------------------------------------------------------
 

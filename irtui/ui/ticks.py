@@ -1,5 +1,5 @@
 """One clock for everything on screen that changes once a second: ages, incident clocks,
-"stale for", "sample 12s ago".
+"stale for", "sample 12s ago"; and `now(widget)`, the time all of them read.
 
 Every Textual timer is a task of its own plus a message round-trip through its widget;
 six widgets each ticking once a second cost ~1% of a core while nothing changes. The app
@@ -11,9 +11,22 @@ update there would still cost the screen a refresh pass.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Callable
 
 from textual.widget import Widget
+
+
+def wall_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def now(widget: Widget) -> datetime:
+    """The time on screen: the app's one clock (`IrtuiApp.now`), which ages, "ago" and
+    the incident clocks all read, so that a test can stop it in one place; the wall clock
+    under an app without one."""
+    clock = getattr(widget.app, "now", None)
+    return clock() if callable(clock) else wall_clock()
 
 
 def every_second(widget: Widget, callback: Callable[[], object]) -> None:

@@ -42,8 +42,9 @@ import functools
 import sqlite3
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from textual.binding import Binding
 
@@ -59,6 +60,7 @@ from irtui.incident.boot import contacts as config_contacts
 from irtui.incident.boot import start_session
 from irtui.incident.clocks import ClockPolicy
 from irtui.incident.journal import Journal
+from irtui.incident.model import utcnow
 from irtui.incident.session import IncidentSession
 from irtui.kube.client import KubeConnection
 from irtui.kube.identity import authenticated_user
@@ -77,6 +79,7 @@ from irtui.ui.incident import (
     TimelinePane,
 )
 from irtui.ui.incident.alert import AlertBanner, terminal_alert
+from irtui.ui.incident.nextstep import NextStepBar
 from irtui.ui.panes import PaneSpec
 from irtui.ui.panes.database import DatabasePane
 from irtui.ui.panes.health import HealthPane
@@ -169,6 +172,8 @@ class WarRoom:
         Binding("I", "declare_incident", "Declare incident", id="incident.declare"),
         Binding("N", "add_note", "Note", id="incident.note"),
         Binding("o", "focus_checklist", "Checklist", id="incident.checklist.focus"),
+        # Close from any pane, not only the timeline (where the same key is its alias).
+        Binding("V", "close_incident", "Close incident", id="incident.close"),
         Binding("w", "read_runbook", "Runbook", id="war_room.runbook"),
         # The shell binds tab to "next pane", but the screen's own tab (focus next widget)
         # is asked first and wins; as priority bindings these reach the panes, and
@@ -177,6 +182,9 @@ class WarRoom:
         Binding("shift+tab", "focus_previous_pane", "Previous pane", show=False, priority=True,
                 id="war_room.previous_pane"),
     ]
+
+    # The incident's keys lead the footer, so that they are the ones an 80-column line keeps.
+    FOOTER_FIRST = ("close_incident", "focus_checklist", "declare_incident", "add_note")
 
     def __init__(self, connection: KubeConnection, *, parts: WarRoomParts, **kwargs: Any) -> None:
         session, runbook = parts.session, parts.runbook
@@ -188,7 +196,7 @@ class WarRoom:
         super().__init__(  # type: ignore[call-arg]
             connection,
             panes=parts.panes,
-            clock_bar=lambda: ClockBar(session, policy, parts.contacts),
+            clock_bar=lambda: ClockBar(session, policy, parts.contacts, now=session.now),
             sidebar=lambda: ChecklistSidebar(session, runbook, self.action_keys()),
             commands=[ActionsProvider, IncidentCommands],
             **kwargs,
@@ -225,6 +233,7 @@ class WarRoom:
         self._unlisten = self.session.listen(self._incident_changed)
         every_second(self.header, self._show_store)
         self._show_store()
+        self.main_screen.mount(NextStepBar(self.session, self.runbook, self.incident_keys), before="#body")
         self.main_screen.mount(AlertBanner(), before="#body")
         self.second.subscribe(self, self._detect_each_second)
 
@@ -249,6 +258,24 @@ class WarRoom:
         if entry is None or entry.kind in ("declared", "closed"):
             self.refresh_bindings()  # the footer's Declare / Note follow the incident
             self._detect()
+        if entry is not None and entry.kind == "closed":
+            # After every listener has heard of the close, not in the middle of telling them.
+            self.call_later(self._leave_closed, entry)
+
+    def _leave_closed(self, closed) -> None:
+        """Whoever closed the incident, every terminal attached to it returns to "no
+        incident open"; one that did not close it says who did and why."""
+        session = self.session
+        if session.incident_id != closed.incident_id or session.is_open:
+            return  # already left (the closing terminal leaves by itself), or reopened
+        session.detach()
+        me = session.actor
+        if (closed.actor.user, closed.actor.host) == (me.user, me.host):
+            return  # closed here: the timeline has said so
+        incidents = self.war_room_keys.get("incident.timeline.incidents", "v")
+        self.notify(f"{closed.incident_id} was closed by {closed.actor.user}@{closed.actor.host}: {closed.text}\n"
+                    f"No incident open here now; {incidents} on the timeline lists the incidents of the store.",
+                    title="Incident closed", timeout=15)
 
     # -- detection: findings while no incident is open become an alert -------------------
 
@@ -298,12 +325,18 @@ class WarRoom:
         """{action id: key} as bound now, for the checklist's "[R] Rollout restart" labels."""
         return {b.id: self.war_room_keys.get(b.id, b.key) for b in registry.bindings()}
 
+    def incident_keys(self) -> dict[str, str]:
+        """The action keys and this class's own incident keys (checklist, close), as bound now,
+        for the next-step bar."""
+        own = {b.id: self.war_room_keys.get(b.id, b.key) for b in WarRoom.BINDINGS if b.id}
+        return {**self.action_keys(), **own}
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == registry.APP_ACTION and parameters:
             return self.action_controller.check(str(parameters[0]))
         if action == "declare_incident":
             return not self.session.is_open and not self.session.guard.read_only
-        if action == "add_note":
+        if action in ("add_note", "close_incident"):
             return self.session.writable
         if action == "focus_checklist":
             return len(self.screen_stack) == 1
@@ -326,6 +359,10 @@ class WarRoom:
             if self.session.guard.read_only:
                 return "read-only terminal: notes are not recorded"
             return "no incident open: I declares one"
+        if action == "close_incident" and not self.session.writable:
+            if self.session.guard.read_only:
+                return "read-only terminal: closing writes the store"
+            return "no incident open to close"
         return super().why_not(action, parameters)  # type: ignore[misc]
 
     def quit_question(self) -> str | None:
@@ -352,6 +389,10 @@ class WarRoom:
 
         self.push_screen(DeclareIncidentScreen(self.session, self.runbook, suggest(self.findings(), self.runbook)),
                          declared)
+
+    def action_close_incident(self) -> None:
+        """The timeline's close (the unticked items, a reason, a summary), from any pane."""
+        self.pane("timeline").action_close_incident()
 
     def action_focus_checklist(self) -> None:
         """The checklist from anywhere on the main screen; the same key goes back."""
@@ -490,8 +531,11 @@ def _masked(url: str | None) -> str:
     return mask_dsn(url) if "://" in url else url
 
 
-def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> tuple[Runbook, ActionSettings, list[PaneSpec], DatabasePane | None]:
-    """Runbook, action settings and the extra panes; config problems raise WarRoomError."""
+def load_parts_config(args: Any, connection: KubeConnection, config: Config,
+                      now: Callable[[], datetime] = utcnow) -> tuple[Runbook, ActionSettings, list[PaneSpec],
+                                                                      DatabasePane | None]:
+    """Runbook, action settings and the extra panes; config problems raise WarRoomError.
+    `now` is the screen's one clock (the metrics pane's samples are timed by it)."""
     try:
         runbook = load_runbook(runbook_path(getattr(args, "runbook", None), config))
     except RunbookErrors as exc:
@@ -508,7 +552,8 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
         DetectSettings.from_config(config)  # and a bad [detect]
         panes = [
             PaneSpec("metrics", "Metrics", _once(MetricsPane.from_config(
-                config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL)), key="m"),
+                config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL,
+                clock=lambda: now().timestamp())), key="m"),
             PaneSpec("health", "Health", _once(HealthPane.from_config(
                 config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL)), key="h"),
         ]
@@ -535,12 +580,16 @@ def _once(widget):
 
 @contextlib.asynccontextmanager
 async def war_room(args: Any, connection: KubeConnection, config: Config, feed=None, app_class=None, *,
-                   workdir: Path | None = None, **app_kwargs: Any) -> AsyncIterator[IrtuiApp]:
+                   workdir: Path | None = None, now: Callable[[], datetime] = utcnow,
+                   **app_kwargs: Any) -> AsyncIterator[IrtuiApp]:
     """The assembled app (not yet running); closes the session and the store afterwards.
+
+    `now`: the one clock of the screen and the incident (ages, clocks, entry times); a
+    test stops it to take a picture that is the same every run.
 
     `workdir` (the demo's): the incident store (unless `--store` names one) and the audit
     journal live there, so a drill never opens, or attaches actions to, a real incident."""
-    runbook, settings, panes, database = load_parts_config(args, connection, config)
+    runbook, settings, panes, database = load_parts_config(args, connection, config, now)
     store = getattr(args, "store", None)
     journal = None
     if workdir is not None:
@@ -549,7 +598,8 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
     try:
         session = await start_session(store=store, config=config, kube_identity=connection.user,
                                       guard=connection.guard, journal=journal, name=getattr(args, "as_name", None),
-                                      kube_review=functools.partial(authenticated_user, connection.api_client))
+                                      kube_review=functools.partial(authenticated_user, connection.api_client),
+                                      now=now)
         override = connection.extra.get("write_override")
         if override:
             # Changes allowed against the configuration's wish are on the record before any is made.
@@ -576,7 +626,7 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
         from irtui.ui.main import build_app
 
         app = build_app(connection, config, args, app_class=war_room_class(app_class), parts=parts,
-                        feed=feed, **app_kwargs)
+                        feed=feed, now=now, **app_kwargs)
         if database is not None:
             database.runner = app.run_database_remediation
         yield app

@@ -1,10 +1,7 @@
 """SVG snapshots of the pods table during a crash loop at the widths the pods pane gets on a
-80x24, 160x45 (sidebar open) and 220x60 terminal.
-
-The whole main screen is asserted as text at those sizes (tests/ui/test_layout.py): it
-shows a live simulator whose usage figures, latencies, ages and server address change from
-run to run, so a picture of it could never be stable. The table here is drawn from fixed
-rows through the pods pane's own column declarations, so its picture is."""
+80x24, 160x45 (sidebar open) and 220x60 terminal, drawn from fixed rows through the pods
+pane's own column declarations. The whole main screen at those sizes is pictured in
+tests/ui/test_main_screen_snapshots.py."""
 
 from __future__ import annotations
 

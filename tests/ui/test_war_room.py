@@ -244,7 +244,8 @@ def test_key_map_has_no_collisions():
     from irtui.ui.widgets.virtual_table import VirtualTable
     from irtui.ui.wiring import war_room_class
 
-    aliases = [{"incident.timeline.note", "incident.note"}, {"database.promote_replica", "db.promote_replica"}]
+    aliases = [{"incident.timeline.note", "incident.note"}, {"incident.timeline.close", "incident.close"},
+               {"database.promote_replica", "db.promote_replica"}]
     app = _keys(war_room_class(DemoApp))
     app.update({spec_key: {f"show_pane:{spec_key}"} for spec_key in ("t", "m", "h")})  # PaneSpec keys
     panes = {

@@ -34,6 +34,7 @@ from irtui.text import visible
 from irtui.ui.incident.messages import IncidentChanged, SessionView
 from irtui.ui.stylesheets import widget_css
 from irtui.ui.theming import themed
+from irtui.ui.incident.nextstep import current_phase, next_unticked
 from irtui.ui.ticks import every_second
 
 # Who is here: everyone with an entry (a `joined` one counts) this recently.
@@ -95,6 +96,7 @@ class ChecklistSidebar(SessionView):
         self._items: dict[str, ChecklistItem] = {}
         self._came_from: Widget | None = None
         self._opened_sidebar = False  # shown by the focus key on a narrow screen: hidden again on leaving
+        self._sidebar_before: bool | None = None  # the responder's own choice, given back on leaving
         self._present_line: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -124,8 +126,7 @@ class ChecklistSidebar(SessionView):
     # -- rendering -------------------------------------------------------------------------
     @property
     def current_phase(self) -> Phase:
-        state = self.session.state
-        return (state and self.runbook.phase(state.phase)) or self.runbook.phases[0]
+        return current_phase(self.runbook, self.session.state)
 
     def _action_line(self, action_ids: tuple[str, ...] | list[str]) -> Text:
         text = Text("      ", no_wrap=False)
@@ -235,13 +236,13 @@ class ChecklistSidebar(SessionView):
         region = self.parent
         self._opened_sidebar = isinstance(region, Widget) and not region.display
         if self._opened_sidebar:
-            self.app.action_toggle_sidebar()
+            self._sidebar_before = getattr(self.app, "sidebar_forced", None)
+            self.app.set_sidebar(True)  # type: ignore[attr-defined]
         self.rebuild()
-        state = self.session.state
-        items = [item.id for item in self.current_phase.items]
-        landing = next((i for i in items if not state or i not in state.ticks), items[0] if items else None)
+        items = self.current_phase.items
+        landing = next_unticked(self.runbook, self.session.state) or (items[0] if items else None)
         if landing is not None:
-            self.list.highlighted = self.list.get_option_index(f"item:{landing}")
+            self.list.highlighted = self.list.get_option_index(f"item:{landing.id}")
         self.list.focus()
 
     def action_back(self) -> None:
@@ -249,7 +250,7 @@ class ChecklistSidebar(SessionView):
         came_from, self._came_from = self._came_from, None
         if self._opened_sidebar:
             self._opened_sidebar = False
-            self.app.action_toggle_sidebar()
+            self.app.set_sidebar(self._sidebar_before)  # type: ignore[attr-defined]
         if came_from is not None and came_from.is_attached and came_from.focusable:
             came_from.focus()
         elif callable(show := getattr(self.app, "show_pane", None)):

@@ -421,7 +421,7 @@ class TimelinePane(SessionView):
         await self.session.close(text, details)
         # The screen returns to "no incident open"; the closed incident stays listed (o).
         self.session.detach()
-        self.notify("incident closed; o lists the incidents of the store", title="Incident", timeout=8)
+        self.notify("incident closed; v on the timeline lists the incidents of the store", title="Incident", timeout=8)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         entry = next((e for e in self.session.timeline if e.entry_id == event.option.id), None)

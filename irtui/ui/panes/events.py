@@ -6,11 +6,10 @@ MESSAGE (first line). Events are watched like every other kind; nothing is polle
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from irtui.kube.model import EventRow
 from irtui.kube.printers import age
 from irtui.text import plural
+from irtui.ui import ticks
 from irtui.ui.panes import ClusterPane
 from irtui.ui.widgets.virtual_table import Column
 
@@ -44,7 +43,7 @@ class EventsPane(ClusterPane):
                 or needle in row.message.lower() or needle in row.namespace.lower())
 
     def cells(self, row: EventRow):
-        now = datetime.now(timezone.utc)
+        now = ticks.now(self)
         style = "warn" if row.warning else None
         return [
             (age(row.last, now), None),

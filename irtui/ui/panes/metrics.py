@@ -102,7 +102,8 @@ class MetricsPane(Vertical):
         client) is needed only for `source = "scrape"` through the service proxy. Building it
         opens nothing; the first poll does."""
         settings = MetricsSettings.from_config(config)
-        return cls(make_source(settings, guard, api_client), settings, **kwargs)
+        clock = kwargs.get("clock", time.time)  # the samples are timed by the pane's clock
+        return cls(make_source(settings, guard, api_client, clock), settings, **kwargs)
 
     def compose(self) -> ComposeResult:
         yield Static("metrics: waiting for the first sample", id="metrics-status")

@@ -8,11 +8,10 @@ pods pane shows all namespaces).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from irtui.kube.model import BAD, OK, WARN, NodeRow
 from irtui.kube.printers import age
 from irtui.kube.state import ChangeSet
+from irtui.ui import ticks
 from irtui.ui.panes import ClusterPane
 from irtui.ui.widgets.virtual_table import Column
 
@@ -53,7 +52,7 @@ class NodesPane(ClusterPane):
         return needle in row.name.lower() or needle in row.status.lower() or needle in row.roles.lower()
 
     def cells(self, row: NodeRow):
-        now = datetime.now(timezone.utc)
+        now = ticks.now(self)
         usage = self.cluster.node_usage.get(row.key)
         style = _HEALTH_STYLE[row.health]
         cpu = _percent(usage.cpu_m if usage else None, row.cpu_alloc_m)

@@ -8,11 +8,12 @@ so the pane and `kubectl get pods` print the same words. The selection and freez
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from irtui.kube.model import BAD, OK, WARN, PodRow, cpu_text, mem_text
 from irtui.kube.printers import age
 from irtui.kube.state import ChangeSet
+from irtui.ui import ticks
 from irtui.ui.panes import ClusterPane
 from irtui.ui.widgets.virtual_table import Column
 
@@ -74,7 +75,7 @@ class PodsPane(ClusterPane):
                 or needle in row.status.lower() or needle in row.node.lower())
 
     def cells(self, row: PodRow):
-        now = datetime.now(timezone.utc)
+        now = ticks.now(self)
         usage = self.cluster.pod_usage.get(row.key)
         # Terminating is a state of its own (a pod going away as asked), not a warning.
         style = "terminating" if row.status == "Terminating" else _HEALTH_STYLE[row.health]
