@@ -174,7 +174,7 @@ class WarRoom:
         Binding("o", "focus_checklist", "Checklist", id="incident.checklist.focus"),
         # Close from any pane, not only the timeline (where the same key is its alias).
         Binding("V", "close_incident", "Close incident", id="incident.close"),
-        Binding("w", "read_runbook", "Runbook", id="war_room.runbook"),
+        Binding("0", "read_runbook", "Runbook", id="war_room.runbook"),
         # The shell binds tab to "next pane", but the screen's own tab (focus next widget)
         # is asked first and wins; as priority bindings these reach the panes, and
         # `check_action` lets tab through to forms (declare, note, filter) untouched.

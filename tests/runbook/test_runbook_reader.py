@@ -1,5 +1,5 @@
-"""The runbook reader (`w`): the runbook in use, section by section, with the keys that run
-its steps, opened where the responder is."""
+"""The runbook reader (`0`, beside the panes' 1-9): the runbook in use, section by section,
+with the keys that run its steps, opened where the responder is."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from irtui.ui.wiring import war_room
 from war_room_help import declared_elsewhere, isolated, screen_text, until, war_args  # noqa: F401 (a fixture)
 
 
-async def test_w_opens_the_runbook_where_the_responder_is_and_arrows_walk_it(sim, isolated):
+async def test_0_opens_the_runbook_where_the_responder_is_and_arrows_walk_it(sim, isolated):
     config = Config.empty()
     args = war_args(sim, isolated)
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 45)) as pilot:
             await until(pilot, lambda: app.cluster.rows["pods"], "pods listed")
-            await pilot.press("w")
+            await pilot.press("0")
             await until(pilot, lambda: "Incident Definition" in screen_text(app), "the overview")
             shown = screen_text(app)
             assert "Version: 1.0" in shown and "Review frequency: Monthly" in shown
@@ -43,7 +43,7 @@ async def test_with_an_incident_open_it_opens_at_the_incidents_phase(sim, isolat
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 45)) as pilot:
             await until(pilot, lambda: app.session.is_open, "the open incident")
-            await pilot.press("w")
+            await pilot.press("0")
             await until(pilot, lambda: "Investigation Framework" in screen_text(app), "phase 4, the incident's")
             await pilot.press("tab", "pagedown", "escape")
             await until(pilot, lambda: len(app.screen_stack) == 1, "the reader closed")
@@ -56,7 +56,7 @@ async def test_80x24_shows_the_contents_and_the_text(sim, isolated):
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: app.cluster.rows["pods"], "pods listed")
-            await pilot.press("w")
+            await pilot.press("0")
             await until(pilot, lambda: "Maintained by: SRE Team" in screen_text(app), "the overview")
             assert "Classification" in screen_text(app) and "escape: close" in screen_text(app)
 

@@ -32,9 +32,9 @@ from irtui.runbook.model import Phase, Playbook, Runbook
 from irtui.runbook.targets import named_target
 from irtui.text import visible
 from irtui.ui.incident.messages import IncidentChanged, SessionView
+from irtui.ui.incident.nextstep import current_phase, next_unticked
 from irtui.ui.stylesheets import widget_css
 from irtui.ui.theming import themed
-from irtui.ui.incident.nextstep import current_phase, next_unticked
 from irtui.ui.ticks import every_second
 
 # Who is here: everyone with an entry (a `joined` one counts) this recently.
