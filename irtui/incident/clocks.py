@@ -203,7 +203,7 @@ def clock_segments(readout: ClockReadout, seconds: bool = True, compact: bool = 
         if readout.response_breached:
             segs.append((f"resp BREACHED {dur(-readout.response_remaining)}", True))
         else:
-            segs.append((f"resp {dur(readout.response_remaining)} left", False))
+            segs.append((f"resp {dur(readout.response_remaining)}" + ("" if compact else " left"), False))
     if readout.resolved:
         segs.append(("resolved", False))
     elif readout.update_remaining is not None:

@@ -9,7 +9,7 @@ import contextlib
 
 from irtui.config import Config
 from irtui.incident.model import Actor
-from irtui.incident.store import open_store
+from irtui.incident.stores import open_store
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
