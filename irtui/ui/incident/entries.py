@@ -39,7 +39,7 @@ KIND_LABELS = {
     "observation_cleared": "cleared", "update_posted": "update", "update_snoozed": "snoozed",
     "update_queued": "upd queued", "update_failed": "upd failed", "escalation": "escalated",
     "pin": "pin", "closed": "closed", "reopened": "reopened", "reconciled": "reconciled",
-    "checkpoint": "checkpoint",
+    "checkpoint": "checkpoint", "review": "review", "why": "5 whys",
 }
 KIND_WIDTH = max(map(len, KIND_LABELS.values()))
 
