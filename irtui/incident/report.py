@@ -19,7 +19,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+from irtui.config import data_dir
+from irtui.files import private_dir, write_private
 
 from irtui.incident.model import Entry
 from irtui.incident.review import (
@@ -35,6 +39,7 @@ from irtui.incident.review import (
 )
 from irtui.incident.state import fold
 from irtui.redact import redact, redact_text
+from irtui.safety import Guard
 from irtui.text import visible
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that start
@@ -383,3 +388,21 @@ def render_report(runbook: Any, entries: list[Entry], fmt: str = "md") -> str:
     if fmt == "json":
         return json.dumps(data, indent=2) + "\n"
     return render_markdown(runbook, data)
+
+
+def report_path(incident_id: str, fmt: str = "md", directory: Path | None = None) -> Path:
+    """Where the app writes a report: `$XDG_DATA_HOME/irtui/reports/<ID>.md`."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", incident_id) or "incident"
+    return (directory or data_dir() / "reports") / f"{safe}.{fmt}"
+
+
+def write_report(runbook: Any, entries: list[Entry], guard: Guard, fmt: str = "md",
+                 directory: Path | None = None) -> tuple[str, Path]:
+    """Render the report and write it (0600, in a 0700 directory); the text and the path.
+    A read-only terminal writes no file: the guard refuses (ReadOnlyError)."""
+    text = render_report(runbook, entries, fmt)
+    path = report_path(entries[0].incident_id, fmt, directory)
+    guard.check(f"write {path}")
+    private_dir(path.parent)
+    write_private(path, text.encode("utf-8"))
+    return text, path
