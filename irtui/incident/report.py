@@ -35,6 +35,7 @@ from irtui.incident.review import (
     section_text,
     tagged_notes,
     note_tag,
+    prose,
     whys,
 )
 from irtui.incident.state import fold
@@ -73,16 +74,7 @@ def _time(ts: datetime | None) -> str | None:
 
 
 def _prose(value: Any) -> str:
-    """An impact value as words, never a Python repr."""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, (list, tuple, set)):
-        return ", ".join(_prose(v) for v in value) or "none"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_prose(v)}" for k, v in value.items()) or "none"
-    if value is None or value == "":
-        return "not recorded"
-    return _clean(value)
+    return _clean(prose(value))
 
 
 NOT_RECORDED = "Not recorded"

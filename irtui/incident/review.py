@@ -292,6 +292,19 @@ def detection_time(entries: list[Entry]) -> datetime | None:
     return parse_ts(raw) if raw else declared.ts
 
 
+def prose(value: Any) -> str:
+    """A recorded value as words, never a Python repr: yes/no, lists joined with commas."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(prose(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {prose(v)}" for k, v in value.items()) or "none"
+    if value is None or value == "":
+        return "not recorded"
+    return str(value)
+
+
 # -- durations ---------------------------------------------------------------------------
 
 def long_duration(delta: timedelta | None) -> str:

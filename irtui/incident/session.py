@@ -18,7 +18,7 @@ from typing import Any
 from irtui.incident.anchor import CHECKPOINT_EVERY, AnchorFile, TimelineKey, checkpoint, checkpoint_id, signed_seq
 from irtui.incident.journal import Journal
 from irtui.incident.model import Actor, Entry, format_ts, utcnow
-from irtui.incident.review import SECTIONS
+from irtui.incident.review import SECTIONS, prose
 from irtui.incident.state import IncidentState, fold
 from irtui.incident.store import Store, StoreError, is_provisional, make_entry
 from irtui.safety import Guard
@@ -328,7 +328,7 @@ class IncidentSession:
         return await self.append("role", f"{role}: {person or '(unassigned)'}", {"role": role, "person": person})
 
     async def set_impact(self, **impact: Any) -> Entry:
-        text = ", ".join(f"{k}={v}" for k, v in impact.items())
+        text = ", ".join(f"{k}={prose(v)}" for k, v in impact.items())  # words, not Python reprs
         return await self.append("impact", f"impact: {text}", impact)
 
     async def post_update(self, text: str, channels: Iterable[str] = (), **details: Any) -> Entry:
