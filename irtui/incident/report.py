@@ -224,7 +224,7 @@ def _meeting(runbook: Any, entries: list[Entry], state: Any, data: dict[str, Any
 def _section_md(value: dict[str, Any]) -> str:
     if value["text"]:
         return md_block(value["text"])
-    return f"{NOT_RECORDED} (from {md(value['hint'])})" if value.get("hint") else NOT_RECORDED
+    return f"{NOT_RECORDED} (written by {md(value['hint'])})" if value.get("hint") else NOT_RECORDED
 
 
 def _timeline_md(rows: list[dict[str, Any]]) -> str:

@@ -24,7 +24,7 @@ from irtui.ui.screens.actions import ConfirmActionScreen
 from irtui.ui.screens.incidents import IncidentsScreen, IncidentTimelineScreen
 from irtui.ui.wiring import war_room
 
-from war_room_help import declare_by_keys, isolated, screen_text, store_rows, until, war_args  # noqa: F401
+from war_room_help import declare_by_keys, declared_elsewhere, isolated, screen_text, store_rows, until, war_args  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,7 +117,7 @@ async def test_close_and_review_journey_writes_the_runbooks_report(sim, isolated
 
             # Close: the unticked items ask why, then the form, prefilled from the notes.
             await pilot.press("t", "V")
-            await until(pilot, lambda: "checklist items are not ticked:" in screen_text(app), "the unticked items")
+            await until(pilot, lambda: "checklist items are not ticked, 7 of them for closing:" in screen_text(app), "the unticked items")
             await pilot.press(*"drill", "enter")
             await until(pilot, lambda: "Close the incident: the review's answers" in screen_text(app), "the close form")
             shown = screen_text(app)
@@ -182,3 +182,24 @@ async def test_close_and_review_journey_writes_the_runbooks_report(sim, isolated
     assert data["action_items"][0]["owner"] == "@bob" and data["action_items"][0]["priority"] == "P1"
     assert data["missing_timestamps"] == [] and [t["text"] for t in data["required_timestamps"]] == REQUIRED
     assert [w["answer"] for w in data["five_whys"]["whys"]] == [a for _, a in WHYS]
+
+
+async def test_a_read_only_terminal_shows_the_report_and_writes_no_file(sim, isolated):
+    from irtui.cli import parse_args
+
+    store_file = isolated / "incidents.sqlite"
+    incident_id = await declared_elsewhere(store_file, "api-gateway 502s", "P1", ["api-gateway"])
+    args = parse_args(["--read-only", "--kubeconfig", sim.kubeconfig, "--context", "sim-sre",
+                       "--store", str(store_file)])
+    config = Config.empty()
+    before = store_rows(store_file, incident_id)
+    async with war_room(args, open_connection(args, config), config) as app:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await until(pilot, lambda: app.session.incident_id == incident_id, "the open incident")
+            await pilot.press("t", "r")
+            await until(pilot, lambda: isinstance(app.screen, ReportScreen), "the report")
+            shown = screen_text(app)
+            assert "read-only terminal: not written to a file" in shown and "# Incident Report: api-gateway 502s" in shown
+            await pilot.press("escape")
+    assert not (isolated / "data-home" / "irtui").exists()
+    assert store_rows(store_file, incident_id) == before

@@ -47,6 +47,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
     FormScreen > Vertical { width: 90%; max-width: 110; height: auto;
                             border: round $accent; padding: 0 1; background: $surface; }
     FormScreen VerticalScroll { height: auto; max-height: 70vh; }
+    FormScreen #form-title { width: 100%; text-style: bold; }
     FormScreen .form-label { color: $text-muted; margin-top: 1; }
     FormScreen Input { height: 1; border: none; padding: 0 1; background: $boost; }
     FormScreen Input:focus { border: none; background: $primary 30%; }
@@ -70,7 +71,9 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
             with VerticalScroll():
                 for field in self.fields:
                     yield Label(Content(field.label), classes="form-label")
-                    yield Input(value=visible(field.value), placeholder=field.placeholder, id=f"form-{field.id}")
+                    # The cursor lands after a prefilled answer, to be edited, not replaced by a keystroke.
+                    yield Input(value=visible(field.value), placeholder=field.placeholder, id=f"form-{field.id}",
+                                select_on_focus=False)
             yield Static(Content(self.help_text), id="form-help")
 
     def on_mount(self) -> None:
@@ -209,5 +212,4 @@ def show_report(app: Any, runbook: Any, entries: list[Entry], guard: Any, direct
     except OSError as exc:
         text = render_report(runbook, entries)
         where = f"Report NOT written: {exc.strerror or exc}"
-    app.push_screen(ReportScreen(text, where))
-    app.notify(where, title="Incident report", timeout=10, markup=False)
+    app.push_screen(ReportScreen(text, where))  # its first line says where the file is

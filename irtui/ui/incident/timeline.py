@@ -291,12 +291,19 @@ class TimelinePane(SessionView):
             await self.session.escalate(step.role, readout.escalation_contact, reason=step.title)
 
     def unticked(self) -> list[str]:
-        """The runbook's items not ticked in the open incident, as "phase: item"."""
+        """The runbook's items not ticked in the open incident, as "phase: item"; the Close
+        phase's own checklist (the last phase) first, since it is what closing skips."""
         state = self.session.state
         if self.runbook is None or state is None:
             return []
-        return [f"{phase.number}. {phase.title}: {item.text}" for phase in self.runbook.phases
+        phases = list(self.runbook.phases)
+        ordered = phases[-1:] + phases[:-1]
+        return [f"{phase.number}. {phase.title}: {item.text}" for phase in ordered
                 for item in phase.items if item.id not in state.ticks]
+
+    def _unticked_closing(self) -> int:
+        state, phases = self.session.state, list(self.runbook.phases) if self.runbook else []
+        return sum(1 for item in phases[-1].items if item.id not in state.ticks) if phases and state else 0
 
     def action_close_incident(self) -> None:
         unticked = self.unticked()
@@ -316,7 +323,9 @@ class TimelinePane(SessionView):
             return
         shown = unticked[:UNTICKED_SHOWN]
         more = len(unticked) - len(shown)
-        prompt = "\n".join([f"{len(unticked)} checklist items are not ticked:", *(f"  [ ] {item}" for item in shown),
+        closing = self._unticked_closing()
+        first = f", {closing} of them for closing" if closing else ""
+        prompt = "\n".join([f"{len(unticked)} checklist items are not ticked{first}:", *(f"  [ ] {item}" for item in shown),
                             *([f"  ... and {more} more"] if more else []),
                             "Why close anyway? (recorded with the close; enter goes on, escape cancels)"])
 
