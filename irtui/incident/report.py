@@ -24,18 +24,17 @@ from typing import Any
 
 from irtui.config import data_dir
 from irtui.files import private_dir, write_private
-
 from irtui.incident.model import Entry
 from irtui.incident.review import (
     action_items,
     detection_time,
     long_duration,
     missing_reason,
+    note_tag,
+    prose,
     required_timestamps,
     section_text,
     tagged_notes,
-    note_tag,
-    prose,
     whys,
 )
 from irtui.incident.state import fold
@@ -266,7 +265,7 @@ def _extra_md(data: dict[str, Any], runbook: Any) -> str:
         else:
             shown = t["events"][:5]
             more = len(t["events"]) - len(shown)
-            cell = "\n".join([f"#{seq} {text}" for seq, text in zip(t["entries"], shown)] + ([f"... and {more} more"] if more else []))
+            cell = "\n".join([f"#{seq} {text}" for seq, text in zip(t["entries"], shown, strict=False)] + ([f"... and {more} more"] if more else []))
             out.append(f"| {md_cell(t['text'])} | {t['time']} | {md_cell(cell)} |")
     out.append("")
     if data["missing_timestamps"]:
