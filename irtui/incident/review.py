@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from irtui.incident.model import Entry
+from irtui.incident.model import Entry, parse_ts
 from irtui.incident.state import RESPONSE_KINDS
 
 # The sections the review records, their title, and the note tags that propose them.
@@ -283,8 +283,6 @@ def required_timestamps(runbook: Any, entries: list[Entry]) -> list[Milestone]:
 
 
 def detection_time(entries: list[Entry]) -> datetime | None:
-    from irtui.incident.model import parse_ts
-
     declared = next((e for e in entries if e.kind == "declared"), None)
     if declared is None:
         return None

@@ -164,7 +164,7 @@ class TimelinePane(SessionView):
 
         def saved(values: dict[str, str] | None) -> None:
             if values is not None:
-                self._write_whys(*why_changes(entries, values, count))
+                self._write_whys(*why_changes(list(self.session.entries), values, count))
 
         self.app.push_screen(five_whys_form(entries, self.session.state.title, count), saved)
 
@@ -301,10 +301,6 @@ class TimelinePane(SessionView):
         return [f"{phase.number}. {phase.title}: {item.text}" for phase in ordered
                 for item in phase.items if item.id not in state.ticks]
 
-    def _unticked_closing(self) -> int:
-        state, phases = self.session.state, list(self.runbook.phases) if self.runbook else []
-        return sum(1 for item in phases[-1].items if item.id not in state.ticks) if phases and state else 0
-
     def action_close_incident(self) -> None:
         unticked = self.unticked()
         entries = list(self.session.entries)
@@ -316,16 +312,15 @@ class TimelinePane(SessionView):
                 self.notify("not closed: the summary is empty", severity="error", timeout=8)
                 return
             details = {"unticked": unticked, "reason": reason} if unticked else None
-            self._write_close(values["summary"], details, review_changes(entries, values))
+            # Compared with the timeline as it is now: another responder may have written meanwhile.
+            self._write_close(values["summary"], details, review_changes(list(self.session.entries), values))
 
         if not unticked:
             self.app.push_screen(close_form(entries), partial(summarised, None))
             return
         shown = unticked[:UNTICKED_SHOWN]
         more = len(unticked) - len(shown)
-        closing = self._unticked_closing()
-        first = f", {closing} of them for closing" if closing else ""
-        prompt = "\n".join([f"{len(unticked)} checklist items are not ticked{first}:", *(f"  [ ] {item}" for item in shown),
+        prompt = "\n".join([f"{len(unticked)} checklist items are not ticked:", *(f"  [ ] {item}" for item in shown),
                             *([f"  ... and {more} more"] if more else []),
                             "Why close anyway? (recorded with the close; enter goes on, escape cancels)"])
 
