@@ -78,7 +78,7 @@ def _prose(value: Any) -> str:
 
 NOT_RECORDED = "Not recorded"
 _HINTS = {
-    "summary": "the close form's summary",
+    "summary": "the close form",
     "root_cause": "the close form, or a note starting `Root cause:`",
     "resolution": "the close form, or a note starting `Fix:`",
     "prevention": "the close form, or a note starting `Prevent:`",
