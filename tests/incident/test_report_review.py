@@ -112,3 +112,26 @@ def test_an_action_items_owner_defaults_to_its_author(tmp_path):
 
     entry = [e for e in _entries(tmp_path / "s.sqlite", script) if e.kind == "note"][0]
     assert action_item(entry).owner == "@root" and not action_item(entry).owner_written
+
+
+def test_the_configs_redaction_patterns_apply_to_an_older_entry_in_the_report(tmp_path):
+    """A patient number written before the team added its pattern is hidden in the report."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    async def script(session):
+        await session.note("Root cause: record MRN-4471902 failed to sync")
+
+    path = tmp_path / "s.sqlite"
+    incident = _entries(path, script)[0].incident_id
+    config = tmp_path / "config.toml"
+    config.write_text("[redaction]\npatterns = ['MRN-\\d+']\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "XDG_CONFIG_HOME": str(tmp_path)}
+    for fmt in ("md", "json"):
+        done = subprocess.run([sys.executable, "-m", "irtui", "report", incident, "--store", str(path),
+                               "--config", str(config), "--format", fmt], capture_output=True, text=True,
+                              timeout=120, env=env)
+        assert done.returncode == 0, done.stderr
+        assert "MRN-4471902" not in done.stdout and "failed to sync" in done.stdout, fmt
