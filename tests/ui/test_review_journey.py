@@ -204,3 +204,23 @@ async def test_a_read_only_terminal_shows_the_report_and_writes_no_file(sim, iso
             await pilot.press("escape")
     assert not (isolated / "data-home" / "irtui").exists()
     assert store_rows(store_file, incident_id) == before
+
+
+async def test_a_drills_report_stays_with_the_drill(sim, isolated):
+    """`irtui demo` keeps its incidents in its own directory; a drill's report goes there too,
+    so a drill's INC-...-1 never overwrites the report of the real INC-...-1."""
+    workdir = isolated / "data-home" / "irtui" / "demo"
+    workdir.mkdir(parents=True)
+    incident_id = await declared_elsewhere(workdir / "incidents.sqlite", "drill: api-gateway 502s")
+    args = war_args(sim, isolated)
+    args.store = None
+    config = Config.empty()
+    async with war_room(args, open_connection(args, config), config, workdir=workdir) as app:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await until(pilot, lambda: app.session.incident_id == incident_id, "the drill's incident")
+            await pilot.press("t", "r")
+            await until(pilot, lambda: isinstance(app.screen, ReportScreen), "the report")
+            assert "Report written to" in screen_text(app)
+            await pilot.press("escape")
+    assert (workdir / "reports" / f"{incident_id}.md").read_text().startswith("# Incident Report: drill: api-gateway")
+    assert not (isolated / "data-home" / "irtui" / "reports").exists()

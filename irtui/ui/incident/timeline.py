@@ -12,6 +12,7 @@ the store, open and closed (`r` there reports a closed one); `enter` shows an en
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -71,8 +72,9 @@ class TimelinePane(SessionView):
     SNOOZE_MINUTES = 10
 
     def __init__(self, session: IncidentSession, runbook: Any = None, contacts: dict[str, Any] | None = None, *,
-                 notifier: Notifier | None = None, id: str | None = None) -> None:
+                 notifier: Notifier | None = None, reports: Path | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.reports = reports  # where `r` writes reports; None: $XDG_DATA_HOME/irtui/reports
         self.session = session
         self.notifier = notifier
         self.runbook = runbook
@@ -153,7 +155,7 @@ class TimelinePane(SessionView):
         self.app.push_screen(IncidentsScreen(self.session.store, report=self._report))
 
     def _report(self, entries: list[Entry]) -> None:
-        show_report(self.app, self.runbook, entries, self.session.guard)
+        show_report(self.app, self.runbook, entries, self.session.guard, self.reports)
 
     def action_show_report(self) -> None:
         self._report(list(self.session.entries))
