@@ -26,7 +26,6 @@ KINDS = (
     "declared", "severity", "status", "phase", "role", "impact", "checklist", "note",
     "action_started", "action_finished", "observation", "observation_cleared",
     "update_posted", "update_snoozed", "escalation", "pin", "closed", "reopened", "reconciled", "checkpoint",
-    "review", "why",
 )
 
 STATUSES = ("Investigating", "Identified", "Fixing", "Monitoring", "Resolved")
