@@ -54,11 +54,11 @@ def test_markdown_report_escapes_tables_links_and_control_characters(tmp_path):
     out = raw.decode()
     assert out.startswith("# Incident Report: API \\`down\\` \\| \\[click\\](https://evil.example) \\<img src=x\\> "
                           "␛\\]52;c;aGVsbG8=␇")
-    rows = [line for line in out.splitlines() if line.startswith("| ") and "two" in line]
+    rows = [line for line in out.splitlines() if re.match(r"\| \d+ \| ", line) and "two" in line]  # the timeline's
     assert len(rows) == 1, rows  # the note's newline did not end the row
-    assert len(_cells(rows[0])) == 2, rows[0]
-    assert "two \\| cells<br>second line \\`code\\` \\*bold\\* \\_em\\_ \\~strike\\~ ␛\\[2J (al\\|ice)" in rows[0]
-    assert "- [ ] fix \\[it\\](https://evil.example) (@al\\|ice)" in out
+    assert len(_cells(rows[0])) == 5, rows[0]  # seq, time, kind, event, by
+    assert "| two \\| cells<br>second line \\`code\\` \\*bold\\* \\_em\\_ \\~strike\\~ ␛\\[2J | al\\|ice |" in rows[0]
+    assert "- [ ] fix \\[it\\](https://evil.example) (@al\\|ice, due not set, priority not set)" in out
 
 
 def test_json_report_keeps_every_character_escaped_by_json(tmp_path):

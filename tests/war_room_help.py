@@ -110,3 +110,23 @@ async def declared_elsewhere(store_url, title: str, severity: str = "P1", servic
     finally:
         await session.stop()
         await store.close()
+
+
+async def declare_by_keys(pilot, title: str) -> str:
+    """`I`, the title typed, the first impact answer (which suggests a severity), then OK:
+    the incident's id once the session holds it."""
+    from irtui.ui.incident import DeclareIncidentScreen
+
+    app = pilot.app
+    await pilot.press("I")
+    await until(pilot, lambda: isinstance(app.screen, DeclareIncidentScreen), "the declare screen")
+    await pilot.press(*title)
+    await pilot.press("tab", "enter")
+    for _ in range(20):
+        if app.focused is not None and app.focused.id == "declare-ok":
+            break
+        await pilot.press("tab")
+    await pilot.press("enter")
+    await until(pilot, lambda: app.session.is_open, "the incident to be declared")
+    await until(pilot, lambda: not isinstance(app.screen, DeclareIncidentScreen), "the declare screen to close")
+    return app.session.incident_id

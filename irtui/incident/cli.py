@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from irtui import redact as redaction
 from irtui.config import Config, ConfigError
 from irtui.incident.anchor import Anchor, AnchorError, AnchorFile, TimelineKey, check_anchors, key_env_name
 from irtui.incident.model import verify_chain
@@ -89,6 +90,9 @@ def report(args) -> int:
         return 1
     try:
         runbook = load_runbook(getattr(args, "runbook", None))
+        # The config's [redaction] patterns apply to the report too: an entry written before
+        # a pattern was added is hidden here.
+        redaction.configure(Config.load(getattr(args, "config", None)))
     except ConfigError as exc:
         print(f"irtui report: {exc}", file=sys.stderr)
         return 2

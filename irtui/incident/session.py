@@ -18,6 +18,7 @@ from typing import Any
 from irtui.incident.anchor import CHECKPOINT_EVERY, AnchorFile, TimelineKey, checkpoint, checkpoint_id, signed_seq
 from irtui.incident.journal import Journal
 from irtui.incident.model import Actor, Entry, format_ts, utcnow
+from irtui.incident.review import SECTIONS, prose
 from irtui.incident.state import IncidentState, fold
 from irtui.incident.store import Store, StoreError, is_provisional, make_entry
 from irtui.safety import Guard
@@ -327,7 +328,7 @@ class IncidentSession:
         return await self.append("role", f"{role}: {person or '(unassigned)'}", {"role": role, "person": person})
 
     async def set_impact(self, **impact: Any) -> Entry:
-        text = ", ".join(f"{k}={v}" for k, v in impact.items())
+        text = ", ".join(f"{k}={prose(v)}" for k, v in impact.items())  # words, not Python reprs
         return await self.append("impact", f"impact: {text}", impact)
 
     async def post_update(self, text: str, channels: Iterable[str] = (), **details: Any) -> Entry:
@@ -357,6 +358,18 @@ class IncidentSession:
 
     async def pin(self, seq: int, pinned: bool = True) -> Entry:
         return await self.append("pin", f"{'pinned' if pinned else 'unpinned'} #{seq}", {"seq": seq, "pinned": pinned})
+
+    async def review(self, section: str, text: str) -> Entry:
+        """A section of the post-incident review (root cause, resolution, prevention,
+        lessons, the 5 Whys' problem), as the close or 5 Whys form wrote it; the last one
+        of a section is what the report says (irtui.incident.review)."""
+        title = SECTIONS[section][0] if section in SECTIONS else section
+        return await self.append("review", f"{title}: {text}", {"section": section, "text": text})
+
+    async def why(self, n: int, question: str, answer: str) -> Entry:
+        """One why of the 5 Whys and its answer; a later entry for the same `n` replaces it."""
+        return await self.append("why", f"Why #{n}: {question} Answer: {answer}",
+                                 {"n": n, "question": question, "answer": answer})
 
     async def close(self, text: str = "incident closed", details: dict[str, Any] | None = None) -> Entry:
         """Close the incident; returns once its final checkpoint (if any) is durable too."""

@@ -617,8 +617,11 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
         with contextlib.suppress(Exception):
             await session.store.close()
         raise WarRoomError(f"cannot open the status-update queue: {_one_line(exc)}") from None
-    timeline = PaneSpec("timeline", "Timeline", lambda: TimelinePane(session, runbook, contacts, notifier=notifier),
-                        key="t")
+    # A drill's reports go with its incidents (`irtui demo`'s directory): a drill's
+    # INC-20261128-1 must never overwrite the report of the real one.
+    reports = Path(workdir) / "reports" if workdir is not None else None
+    timeline = PaneSpec("timeline", "Timeline", lambda: TimelinePane(session, runbook, contacts, notifier=notifier,
+                                                                     reports=reports), key="t")
     parts = WarRoomParts(session, runbook, settings, contacts, [timeline, *panes], database, user_keymap(config),
                          DetectSettings.from_config(config))
     app = None

@@ -217,7 +217,7 @@ def test_report_fills_the_runbook_template(tmp_path, actor):
     out = done.stdout
     assert out.startswith("# Incident Report: API Gateway Down") and f"**Incident ID:** {incident}" in out
     assert "- Services affected: api-gateway, task-service" in out and "- Users affected: 100%" in out
-    assert "- Data loss: No" in out and "- [ ] add query timeout to Knex config (@alice)" in out
+    assert "- Data loss: No" in out and "- [ ] add query timeout to Knex config (@alice, due not set, priority not set)" in out
     assert "| Incident detected |" not in out and "Service restored." in out
     as_json = subprocess.run([sys.executable, "-m", "irtui", "report", incident, "--store", str(path), "--format", "json"],
                              capture_output=True, text=True, timeout=60)

@@ -198,7 +198,7 @@ async def test_update_status_severity_escalation_keys(sqlite_store, actor, runbo
         assert "checklist items are not ticked:" in str(app.screen.query_one("Label").render())
         await pilot.press(*"drill", "enter")  # why close anyway
         await pilot.pause()
-        await pilot.press("enter")  # the summary, prefilled
+        await pilot.press("ctrl+s")  # the close form: its prefilled summary, nothing else written
         await wait_for(lambda: not session.is_open)
         await wait_for(lambda: "no incident open" in app.query_one(ClockBar).text().plain)
         entries = await sqlite_store.entries(incident)
@@ -272,8 +272,10 @@ async def test_command_palette_runs_incident_actions(sqlite_store, actor, runboo
 
         session.guard = Guard(read_only=True)  # as a read-only terminal: nothing that writes is offered
         titles = [t for t, _, _ in IncidentCommands(app.screen)._available()]
-        # Composing an update and the escalation prompt stay: they show and copy, never send.
-        assert titles == ["Incident: status update", "Incident: escalation", "Incidents", "Incident: show playbook"]
+        # Composing an update and the escalation prompt stay: they show and copy, never send;
+        # the report only reads: a read-only terminal shows it (and writes no file).
+        assert titles == ["Incident: status update", "Incident: escalation", "Incident: report", "Incidents",
+                          "Incident: show playbook"]
 
 
 async def test_the_declare_form_records_the_pagerduty_incident_id(sqlite_store, actor, runbook):

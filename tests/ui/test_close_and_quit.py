@@ -6,28 +6,11 @@ the SQLite store on disk."""
 from __future__ import annotations
 
 from irtui.config import Config
-from irtui.ui.incident import DeclareIncidentScreen
 from irtui.ui.main import open_connection
 from irtui.ui.screens.incidents import IncidentsScreen, IncidentTimelineScreen
 from irtui.ui.wiring import war_room
 
-from war_room_help import isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
-
-
-async def _declare_by_keys(pilot, title: str) -> str:
-    app = pilot.app
-    await pilot.press("I")
-    await until(pilot, lambda: isinstance(app.screen, DeclareIncidentScreen), "the declare screen")
-    await pilot.press(*title)
-    await pilot.press("tab", "enter")  # the first impact answer suggests a severity
-    for _ in range(20):
-        if app.focused is not None and app.focused.id == "declare-ok":
-            break
-        await pilot.press("tab")
-    await pilot.press("enter")
-    await until(pilot, lambda: app.session.is_open, "the incident to be declared")
-    await until(pilot, lambda: not isinstance(app.screen, DeclareIncidentScreen), "the declare screen to close")
-    return app.session.incident_id
+from war_room_help import declare_by_keys, isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 
 async def test_close_with_unticked_items_asks_why_then_shows_no_incident(sim, isolated):
@@ -38,7 +21,7 @@ async def test_close_with_unticked_items_asks_why_then_shows_no_incident(sim, is
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 45), notifications=True) as pilot:
             await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
-            incident_id = await _declare_by_keys(pilot, "Drill")
+            incident_id = await declare_by_keys(pilot, "Drill")
 
             await pilot.press("q")
             await until(pilot, lambda: f"{incident_id} is open: quit anyway? y/n" in screen_text(app), "the question")
@@ -48,10 +31,11 @@ async def test_close_with_unticked_items_asks_why_then_shows_no_incident(sim, is
 
             await pilot.press("t", "V")
             await until(pilot, lambda: "checklist items are not ticked:" in screen_text(app), "the unticked items")
+            assert "[ ] 7. Close Incident: Service fully restored" in screen_text(app)
             assert "[ ] 1. Detect & Alert: Acknowledge alert in PagerDuty" in screen_text(app)
             await pilot.press(*"drill ended early", "enter")
-            await until(pilot, lambda: "one line of summary" in screen_text(app), "the summary prompt")
-            await pilot.press("enter")
+            await until(pilot, lambda: "Close the incident: the review's answers" in screen_text(app), "the close form")
+            await pilot.press("ctrl+s")  # the form's prefilled summary, nothing else written
             await until(pilot, lambda: app.session.incident_id is None, "the session to leave the incident")
             await until(pilot, lambda: "no incident open" in screen_text(app), "the no-incident clock bar")
             await until(pilot, lambda: incident_id not in screen_text(app), "the closed incident to leave the screen")

@@ -47,7 +47,7 @@ KIND_LABELS = {
     "escalation_snoozed": "esc snooze", "pagerduty_acknowledged": "pd ack", "pagerduty_resolved": "pd resolve",
     "war_room_channel": "war room",
     "pin": "pin", "closed": "closed", "reopened": "reopened", "reconciled": "reconciled",
-    "checkpoint": "checkpoint",
+    "checkpoint": "checkpoint", "review": "review", "why": "5 whys",
 }
 KIND_WIDTH = max(map(len, KIND_LABELS.values()))
 

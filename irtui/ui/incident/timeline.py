@@ -5,15 +5,18 @@ runbook's channels for the severity; a read-only terminal composes and copies on
 snooze the update clock, `s` next status, `+`/`-` raise/lower severity, `e` the escalation
 prompt (it also opens by itself when the escalation clock reaches a step), `k`/`K`
 acknowledge/resolve the PagerDuty incident recorded at declaration, `w` create the Slack
-war-room channel, `a` assign a role, `i` record impact, `C` close
-the incident (asking why when checklist items are unticked; the screen then returns to no
-incident), `v` views the incidents of the store, open and closed; `enter` shows an entry's details.
+war-room channel, `a` assign a role, `i` record impact, `C` close the incident (asking why
+when checklist items are unticked, then the close form: summary, root cause, resolution,
+prevention, lessons; the screen then returns to no incident), `y` the 5 Whys form, `r`
+writes the incident report and shows it, `v` views the incidents of the store, open and
+closed (`r` there reports a closed one); `enter` shows an entry's details.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -34,6 +37,7 @@ from irtui.ui.incident.entries import entry_text
 from irtui.ui.incident.escalation import SNOOZE_MINUTES, EscalationPrompt
 from irtui.ui.incident.messages import IncidentChanged, SessionView
 from irtui.ui.incident.note import NoteScreen
+from irtui.ui.incident.review import close_form, five_whys_form, review_changes, show_report, why_changes, whys_count
 from irtui.ui.panes import set_pane_title
 from irtui.ui.stylesheets import widget_css
 
@@ -68,12 +72,15 @@ class TimelinePane(SessionView):
         Binding("a", "assign_role", "Role", id="incident.timeline.role"),
         Binding("i", "edit_impact", "Impact", id="incident.timeline.impact"),
         Binding("v", "list_incidents", "Incidents", id="incident.timeline.incidents"),
+        Binding("y", "five_whys", "5 Whys", id="incident.timeline.five_whys"),
+        Binding("r", "show_report", "Report", id="incident.timeline.report"),
     ]
     SNOOZE_MINUTES = 10
 
     def __init__(self, session: IncidentSession, runbook: Any = None, contacts: dict[str, Any] | None = None, *,
-                 notifier: Notifier | None = None, id: str | None = None) -> None:
+                 notifier: Notifier | None = None, reports: Path | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.reports = reports  # where `r` writes reports; None: $XDG_DATA_HOME/irtui/reports
         self.session = session
         self.notifier = notifier
         self.runbook = runbook
@@ -143,7 +150,7 @@ class TimelinePane(SessionView):
     # -- actions ---------------------------------------------------------------------------
     _WRITES = {"add_note", "toggle_pin", "post_update", "snooze_update", "next_status", "raise_severity",
                "lower_severity", "escalate", "close_incident", "assign_role", "edit_impact", "pagerduty_ack",
-               "pagerduty_resolve", "war_room"}
+               "pagerduty_resolve", "war_room", "five_whys"}
     _NEED_RUNBOOK = {"post_update", "next_status", "raise_severity", "lower_severity", "escalate", "assign_role",
                      "snooze_update"}
     # Read-only terminals open these to read and copy the text; they send and record nothing.
@@ -159,15 +166,47 @@ class TimelinePane(SessionView):
             if action in self._NEED_NOTIFIER and self.notifier is None:
                 return False
             return self.session.writable
+        if action == "show_report":
+            return self.session.is_open
         return True
 
     def action_list_incidents(self) -> None:
         from irtui.ui.screens.incidents import IncidentsScreen  # opened rarely: not at start-up
 
-        self.app.push_screen(IncidentsScreen(self.session.store))
+        self.app.push_screen(IncidentsScreen(self.session.store, report=self._report))
+
+    def _report(self, entries: list[Entry]) -> None:
+        show_report(self.app, self.runbook, entries, self.session.guard, self.reports)
+
+    def action_show_report(self) -> None:
+        self._report(list(self.session.entries))
+
+    def action_five_whys(self) -> None:
+        entries = list(self.session.entries)
+        count = whys_count(self.runbook)
+
+        def saved(values: dict[str, str] | None) -> None:
+            if values is not None:
+                self._write_whys(*why_changes(list(self.session.entries), values, count))
+
+        self.app.push_screen(five_whys_form(entries, self.session.state.title, count), saved)
+
+    @work(exclusive=False, group="incident-writes", exit_on_error=False)
+    async def _write_whys(self, problem: str | None, changed: list[tuple[int, str, str]]) -> None:
+        if problem:
+            await self.session.review("problem", problem)
+        for n, question, answer in changed:
+            await self.session.why(n, question, answer)
+        if changed or problem:
+            said = f"5 Whys recorded: {len(changed)} whys" + (" and the problem" if problem else "")
+        else:
+            said = "5 Whys: nothing changed, nothing recorded"
+        self.notify(said, title="Incident", timeout=6)
 
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
         """The answer of a key `check_action` refused (the app shows it)."""
+        if action == "show_report" and not self.session.is_open:
+            return "no incident open: v lists the incidents; r on one's timeline reports it"
         if action not in self._WRITES:
             return None
         if action in self._NEED_RUNBOOK and self.runbook is None:
@@ -383,24 +422,32 @@ class TimelinePane(SessionView):
                     else "warning", timeout=8, markup=False)
 
     def unticked(self) -> list[str]:
-        """The runbook's items not ticked in the open incident, as "phase: item"."""
+        """The runbook's items not ticked in the open incident, as "phase: item"; the Close
+        phase's own checklist (the last phase) first, since it is what closing skips."""
         state = self.session.state
         if self.runbook is None or state is None:
             return []
-        return [f"{phase.number}. {phase.title}: {item.text}" for phase in self.runbook.phases
+        phases = list(self.runbook.phases)
+        ordered = phases[-1:] + phases[:-1]
+        return [f"{phase.number}. {phase.title}: {item.text}" for phase in ordered
                 for item in phase.items if item.id not in state.ticks]
 
     def action_close_incident(self) -> None:
         unticked = self.unticked()
-        summary_prompt = "Close the incident: one line of summary (enter closes, escape cancels)"
+        entries = list(self.session.entries)
 
-        def summarised(reason: str | None, text: str | None) -> None:
-            if text:
-                details = {"unticked": unticked, "reason": reason} if unticked else None
-                self._write_close(text, details)
+        def summarised(reason: str | None, values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            if not values.get("summary"):
+                self.notify("not closed: the summary is empty", severity="error", timeout=8)
+                return
+            details = {"unticked": unticked, "reason": reason} if unticked else None
+            # Compared with the timeline as it is now: another responder may have written meanwhile.
+            self._write_close(values["summary"], details, review_changes(list(self.session.entries), values))
 
         if not unticked:
-            self.app.push_screen(NoteScreen(summary_prompt, "Service restored."), partial(summarised, None))
+            self.app.push_screen(close_form(entries), partial(summarised, None))
             return
         shown = unticked[:UNTICKED_SHOWN]
         more = len(unticked) - len(shown)
@@ -410,18 +457,22 @@ class TimelinePane(SessionView):
 
         def reasoned(reason: str | None) -> None:
             if reason:
-                self.app.push_screen(NoteScreen(summary_prompt, "Service restored."), partial(summarised, reason))
+                self.app.push_screen(close_form(entries, len(unticked)), partial(summarised, reason))
 
         self.app.push_screen(NoteScreen(prompt), reasoned)
 
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
-    async def _write_close(self, text: str, details: dict[str, Any] | None = None) -> None:
+    async def _write_close(self, text: str, details: dict[str, Any] | None = None,
+                           review: list[tuple[str, str]] | None = None) -> None:
+        for section, answer in review or []:  # the review's answers are on the record before the close
+            await self.session.review(section, answer)
         if self.session.state.status != "Resolved":
             await self.session.set_status("Resolved")
         await self.session.close(text, details)
         # The screen returns to "no incident open"; the closed incident stays listed (o).
         self.session.detach()
-        self.notify("incident closed; v on the timeline lists the incidents of the store", title="Incident", timeout=8)
+        self.notify("incident closed; v lists the incidents of the store, r on one writes its report",
+                    title="Incident", timeout=8)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         entry = next((e for e in self.session.timeline if e.entry_id == event.option.id), None)

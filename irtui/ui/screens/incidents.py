@@ -1,11 +1,14 @@
 """The incidents of the store, open and closed, and the timeline of one, read-only.
 
 This module owns `IncidentsScreen` (the list; enter opens one) and `IncidentTimelineScreen`
-(its entries as the timeline pane draws them). Both read through the store they are given
-and write nothing: a closed incident is looked at here, not reopened.
+(its entries as the timeline pane draws them; `r` hands them to the `report` callback the
+list was given, which writes and shows the incident report). Both read through the store
+they are given and write nothing to it: a closed incident is looked at here, not reopened.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import work
@@ -29,9 +32,10 @@ class IncidentsScreen(ModalScreen[None]):
     DEFAULT_CSS = widget_css(__file__, "incidents.tcss")
     BINDINGS = [Binding("escape,q", "close", "Close", id="incidents.close")]
 
-    def __init__(self, store) -> None:
+    def __init__(self, store, report: Callable[[list[Entry]], None] | None = None) -> None:
         super().__init__()
         self.store = store
+        self.report = report
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -67,7 +71,7 @@ class IncidentsScreen(ModalScreen[None]):
         except Exception as exc:
             self.notify(f"cannot read {event.option.id}: {exc}", severity="error")
             return
-        self.app.push_screen(IncidentTimelineScreen(event.option.id, entries))
+        self.app.push_screen(IncidentTimelineScreen(event.option.id, entries, self.report))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -77,21 +81,32 @@ class IncidentTimelineScreen(ModalScreen[None]):
     """One incident's timeline, oldest first, as recorded; nothing here writes."""
 
     DEFAULT_CSS = widget_css(__file__, "incidents.tcss")
-    BINDINGS = [Binding("escape,q", "close", "Close", id="incidents.timeline.close")]
+    BINDINGS = [Binding("escape,q", "close", "Close", id="incidents.timeline.close"),
+                Binding("r", "report", "Report", id="incidents.timeline.report")]
 
-    def __init__(self, incident_id: str, entries: list[Entry]) -> None:
+    def __init__(self, incident_id: str, entries: list[Entry],
+                 report: Callable[[list[Entry]], None] | None = None) -> None:
         super().__init__()
         self.incident_id = incident_id
         self.entries = entries
+        self.report = report
 
     def compose(self) -> ComposeResult:
         state = "closed" if any(e.kind == "closed" for e in self.entries) else "open"
+        keys = " · r writes its report" if self.report is not None else ""
         with Vertical():
-            yield Static(Text(f"{visible(self.incident_id)} ({state}, read-only) · escape goes back", style="bold"))
+            yield Static(Text(f"{visible(self.incident_id)} ({state}, read-only){keys} · escape goes back",
+                              style="bold"))
             yield OptionList(*(Option(entry_text(e), id=e.entry_id) for e in self.entries), id="incident-entries")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+
+    def action_report(self) -> None:
+        if self.report is None:
+            self.notify("no report here: this view was opened without a runbook", severity="warning")
+            return
+        self.report(self.entries)
 
     def action_close(self) -> None:
         self.dismiss(None)
