@@ -32,6 +32,9 @@ pane binds the same key, which this map avoids except where noted as an alias):
              W rollout status · C cordon · O uncordon · D drain · F forensics · H health check
              A cancel query · T terminate backend · ctrl+t terminate long-running
              ctrl+o promote replica · l logs · d describe · U undo
+    objects  f ConfigMaps · $ Secrets · w StatefulSets · y recent changes (rollout and helm
+             history); the action keys act on the row under the cursor there, and an action
+             whose object is not selected asks for it from the same list
     exec     J health from inside the pod · ctrl+f FHIR · ctrl+a OAuth · ctrl+y verify:data
              ctrl+g pg_isready · L pg_controldata · ctrl+n netstat
     cluster panes   / filter · esc clear · j/k g/G enter (table)
@@ -377,8 +380,12 @@ class WarRoom:
     # -- selection -----------------------------------------------------------------------
 
     def selected_target(self) -> Target | None:
-        """What an action applies to: the object the checklist item under its cursor names,
-        else the row under the cursor of the pane being worked in."""
+        """What an action applies to: the row under the cursor of an object view on top (a
+        ConfigMap key, a Secret, a StatefulSet), else the object the checklist item under
+        its cursor names, else the row under the cursor of the pane being worked in."""
+        on_top = getattr(self.screen, "selected_target", None)
+        if callable(on_top):
+            return on_top()
         named = self.main_screen.query_one(ChecklistSidebar).step_target()
         if named is not None:
             return named
