@@ -215,3 +215,222 @@ async def test_database_failover_from_irtui_alone(stopped_sim, isolated):
     assert cm_patches == [True, False]  # rehearsed, then sent
     restarts = {r["name"] for r in mutations(audit) if r.get("resource") == "deployments" and not r.get("dry_run")}
     assert restarts == set(DB_SERVICES)
+
+
+VAULT_ADMIN = "hvs.breach-admin-token-never-shown"
+LEAKED_TOKEN = "hvs.breach-leaked-token-0042"
+SLACK_PATH = "/services/T0BREACH/B0BREACH/breachSlackSecret"
+
+
+class _Vault(Receiver):
+    """Vault's token revoke, as tests/actions/test_vault.py checks it."""
+
+    def _service(self, method: str, path: str, body: bytes):
+        request = self.requests[-1]
+        if (method, path) != ("POST", "/v1/auth/token/revoke"):
+            return 404, {"errors": []}
+        if request.headers.get("X-Vault-Token") != VAULT_ADMIN:
+            return 403, {"errors": ["permission denied"]}
+        return 204, ""
+
+
+@pytest.fixture
+async def vault():
+    server = _Vault()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def slack():
+    server = Receiver()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def _config(path: Path, text: str) -> Config:
+    file = path / "config.toml"
+    file.write_text(text, encoding="utf-8")
+    return Config.load(file)
+
+
+async def test_security_breach_playbook(stopped_sim, isolated, vault, slack, monkeypatch):
+    sim = stopped_sim
+    monkeypatch.setenv("VAULT_ADDR", vault.url)
+    monkeypatch.setenv("VAULT_TOKEN", VAULT_ADMIN)
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.url + SLACK_PATH)
+    slack.script(SLACK_PATH, *[Answer(503, "unavailable")] * 4)
+    config = _config(isolated, """
+[notify]
+attempts = 1
+retry_base_seconds = 0.05
+retry_cap_seconds = 0.2
+
+[notify.slack]
+webhook_url_env = "SLACK_WEBHOOK_URL"
+""")
+    store_file = isolated / "incidents.sqlite"
+    incident_id = await declared_elsewhere(store_file, "sync-service compromised", "P0", ["sync-service"],
+                                           by=Actor.local("sre"))
+    await control(sim, "POST", "/sim/scenarios/security-breach")
+    args = war_args(sim, isolated)
+    async with war_room(args, open_connection(args, config), config) as app:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            done = 0
+
+            # Isolate: the compromised service to zero, its name typed.
+            await _filter_pods(pilot, app, "sync-service")
+            await until(pilot, lambda: (app.pods_pane.selected() or None)
+                        and app.pods_pane.selected().name.startswith("sync-service"), "a sync-service pod")
+            await pilot.press("Z")
+            confirm = await _confirm(pilot, app, typed="sync-service")
+            assert confirm.request.target.label == "deployment/sync-service"
+            done += 1
+            assert (await _outcome(pilot, app, done)).status == "done"
+
+            # Revoke the leaked Vault token (typed masked; recorded only as a hash prefix).
+            await pilot.press("ctrl+w")
+            await _screen(pilot, app, ParamsScreen, "the token prompt")
+            await pilot.press(*LEAKED_TOKEN, "enter")
+            await _confirm(pilot, app, typed=NS)
+            done += 1
+            assert (await _outcome(pilot, app, done)).status == "done"
+
+            # Delete the leaked secret from the Secrets view: its name typed.
+            await pilot.press("dollar_sign")
+            view = await _screen(pilot, app, ObjectsScreen, "the Secrets view")
+            await until(pilot, lambda: view.loaded, "the Secrets")
+            assert "client_id, client_secret" in screen_text(app)
+            await pilot.press("slash", *"oauth", "enter")
+            await until(pilot, lambda: [r.name for r in view.shown] == ["emr-oauth-client"], "the leaked secret")
+            await pilot.press("ctrl+x")
+            confirm = await _confirm(pilot, app, typed="emr-oauth-client")
+            assert confirm.request.danger.label == "high"
+            done += 1
+            assert (await _outcome(pilot, app, done)).status == "done"
+            await until(pilot, lambda: view.shown == [] and "nothing matches" in screen_text(app), "the secret gone")
+            await pilot.press("escape", "escape")
+            await until(pilot, lambda: not isinstance(app.screen, ObjectsScreen), "back to the panes")
+
+            # Debug logging on the isolated service: no pod left to select, so E asks, and
+            # the list starts on the incident's affected service.
+            await advance(sim, 60)
+            await until(pilot, lambda: app.pods_pane.selected() is None, "no sync-service pod left")
+            await pilot.press("E")
+            picker = await _screen(pilot, app, ObjectsScreen, "the workloads to pick from")
+            await until(pilot, lambda: picker.loaded, "the workloads")
+            assert "namespace" not in {r.kind for r in picker.shown}  # set env takes a workload
+            await until(pilot, lambda: picker.selected_target() is not None
+                        and picker.selected_target().name == "sync-service", "the cursor on sync-service")
+            await pilot.press("enter")
+            await _screen(pilot, app, ParamsScreen, "the variable")
+            await pilot.press("f2", "enter")  # the LOG_LEVEL=debug preset
+            confirm = await _confirm(pilot, app)
+            assert confirm.request.target.label == "deployment/sync-service"
+            done += 1
+            assert (await _outcome(pilot, app, done)).status == "done"
+
+            # Forensics of the compromised service: asked, starting on it; says where.
+            await pilot.press("F")
+            picker = await _screen(pilot, app, ObjectsScreen, "the forensics target")
+            await until(pilot, lambda: picker.loaded and picker.selected_target() is not None
+                        and picker.selected_target().name == "sync-service", "the cursor on sync-service")
+            await pilot.press("enter")
+            done += 1
+            forensics = await _outcome(pilot, app, done)
+            assert forensics.status == "done" and forensics.target.label == "deployment/sync-service"
+            bundle = Path(forensics.details["path"])
+            assert str(bundle) in forensics.message and (bundle / "MANIFEST.json").exists()
+
+            # The status update: Slack answers 503, so it waits in the queue.
+            await pilot.press("t", "u")
+            await until(pilot, lambda: type(app.screen).__name__ == "NoteScreen", "the update")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: any(e.kind == "update_queued" for e in app.session.timeline),
+                        "the update queued")
+
+    env = json.loads(sim.kubectl("get", "deployment", "sync-service", "-n", NS, "-o", "json").stdout)
+    assert env["spec"]["replicas"] == 0
+    containers = env["spec"]["template"]["spec"]["containers"]
+    assert {"name": "LOG_LEVEL", "value": "debug"} in containers[0]["env"]
+    assert sim.kubectl("get", "secret", "emr-oauth-client", "-n", NS, check=False).returncode != 0
+    [revoke] = vault.to("/v1/auth/token/revoke")
+    assert revoke.json == {"token": LEAKED_TOKEN}
+    assert slack.to(SLACK_PATH)
+
+    rows = store_rows(store_file, incident_id)
+    finished = _finished(rows)
+    for action in ("kube.isolate", "vault.revoke_token", "kube.delete_secret", "kube.set_env", "forensics.collect"):
+        assert [d["result"] for d in finished[action]] == ["done"], action
+    recorded = json.dumps(rows)
+    assert LEAKED_TOKEN not in recorded and VAULT_ADMIN not in recorded
+    assert "c2ltdWxhdG9yLXBsYWNlaG9sZGVy" not in recorded  # the secret's value, never read into the record
+    assert any(r["kind"] == "update_queued" for r in rows)
+
+
+async def test_read_only_refuses_every_new_action_below_the_ui(stopped_sim, isolated, vault, monkeypatch):
+    sim = stopped_sim
+    marker = isolated / "started"
+    script = isolated / "flush.sh"
+    script.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("VAULT_ADDR", vault.url)
+    monkeypatch.setenv("VAULT_TOKEN", VAULT_ADMIN)
+    config = _config(isolated, f"""
+[scripts]
+flush = "{script}"
+
+[[actions.custom]]
+id = "cache.flush_pod"
+title = "Flush cache (in pod)"
+kind = "exec"
+key = "f7"
+command = ["sh", "-c", "echo flushed"]
+workload = "deployment/api-gateway"
+
+[[actions.custom]]
+id = "cache.flush_script"
+title = "Flush cache (script)"
+kind = "script"
+key = "f8"
+script = "flush"
+""")
+    args = war_args(sim, isolated, read_only=True)
+    async with war_room(args, open_connection(args, config), config) as app:
+        async with app.run_test(size=(160, 50), notifications=True) as pilot:
+            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            # The views still read (a shared screen may look), and their keys change nothing.
+            for view_key, action_key in (("f", "M"), ("dollar_sign", "ctrl+x")):
+                await pilot.press(view_key)
+                view = await _screen(pilot, app, ObjectsScreen, "the view")
+                await until(pilot, lambda: view.loaded and view.shown, "its rows")
+                await pilot.press(action_key)
+                await until(pilot, lambda: "read-only" in _flat(app), "the refusal")
+                await pilot.press("escape")
+                await until(pilot, lambda: not isinstance(app.screen, ObjectsScreen), "back")
+            for key in ("L", "ctrl+o", "ctrl+w", "F", "f7", "f8", "E"):
+                await pilot.press(key)
+                await pilot.pause(0.2)
+                await app.workers.wait_for_complete()
+                assert len(app.screen_stack) == 1, (key, app.screen)
+            # And below the UI: each action asked straight through the executor is refused.
+            from irtui.actions.model import Target
+
+            runner = app.action_controller.runner
+            for action_id, target in (("kube.edit_configmap", Target("configmap", "postgres-config", NS)),
+                                      ("kube.delete_secret", Target("secret", "emr-oauth-client", NS)),
+                                      ("exec.pg_controldata", Target("namespace", NS, NS)),
+                                      ("db.promote_replica", Target("database", "primary")),
+                                      ("cache.flush_pod", Target("namespace", NS, NS)),
+                                      ("cache.flush_script", Target("namespace", NS, NS)),
+                                      ("vault.revoke_token", Target("namespace", NS, NS))):
+                outcome = await runner.run(action_id, target, {"key": "DB_HOST", "value": "x", "token": "t"})
+                assert outcome.status == "unavailable" and "read-only" in outcome.message, outcome
+
+    audit = sim.audit()
+    assert mutations(audit) == []
+    assert [r for r in audit if r.get("subresource") == "exec"] == []
+    assert vault.requests == [] and not marker.exists()
