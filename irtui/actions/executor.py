@@ -315,7 +315,7 @@ class ActionRunner:
         # record (it promises to change nothing, the store included), so the diagnostics it
         # may run (health checks, rollout status) run unrecorded and are shown.
         recording = spec.mutating or not self.env.guard.read_only
-        details = {
+        details: dict[str, Any] = {
             "action": spec.id, "target": target.label, "namespace": target.namespace,
             "context": self.env.context, "cluster": self.env.cluster_url, "actor": self.env.actor,
             "command": prepared.command, "params": spec.recordable(params),

@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
-from irtui.actions.kubeapi import resource_path
+from irtui.actions.kubeapi import Kube, resource_path
 from irtui.kube.printers import age
 from irtui.redact import shown
 
@@ -78,7 +78,7 @@ def _images(template: dict) -> str:
     return ", ".join(str(c.get("image")) for c in ((template or {}).get("spec") or {}).get("containers") or [])
 
 
-def configmaps(kube, namespace: str, now: datetime | None = None) -> Listing:
+def configmaps(kube: Kube, namespace: str, now: datetime | None = None) -> Listing:
     rows = []
     for cm in sorted(kube.items(resource_path("configmap", namespace)), key=lambda o: _meta(o).get("name", "")):
         name = _meta(cm).get("name", "")
@@ -100,7 +100,7 @@ def secret_summary(secret: dict) -> tuple[str, str, list[str], str | None]:
     return meta.get("name", ""), secret.get("type", "Opaque"), keys, meta.get("creationTimestamp")
 
 
-def secrets(kube, namespace: str, now: datetime | None = None) -> Listing:
+def secrets(kube: Kube, namespace: str, now: datetime | None = None) -> Listing:
     raw = kube.request("GET", resource_path("secret", namespace), text=True)
     # Cut each item down where it is parsed: the values go out of scope with `raw`.
     summaries = [secret_summary(item) for item in (json.loads(raw or "{}").get("items") or [])]
@@ -111,7 +111,7 @@ def secrets(kube, namespace: str, now: datetime | None = None) -> Listing:
                    ["values are never read into a view, the timeline or the report"])
 
 
-def statefulsets(kube, namespace: str, now: datetime | None = None) -> Listing:
+def statefulsets(kube: Kube, namespace: str, now: datetime | None = None) -> Listing:
     rows = []
     for sts in sorted(kube.items(resource_path("statefulset", namespace)), key=lambda o: _meta(o).get("name", "")):
         meta, spec, status = _meta(sts), sts.get("spec") or {}, sts.get("status") or {}
@@ -122,7 +122,7 @@ def statefulsets(kube, namespace: str, now: datetime | None = None) -> Listing:
     return Listing("statefulset", namespace, ("STATEFULSET", "READY", "ROLE", "IMAGES", "AGE"), rows)
 
 
-def workloads(kube, namespace: str, now: datetime | None = None) -> Listing:
+def workloads(kube: Kube, namespace: str, now: datetime | None = None) -> Listing:
     """Deployments and StatefulSets (what forensics and the other workload steps target),
     and, first, the namespace itself for a step that can take all of it."""
     rows = [ObjectRow("namespace", namespace, namespace, ("namespace: all of it", "", ""))]
@@ -142,7 +142,8 @@ def _revision(obj: dict) -> int:
         return 0
 
 
-def revisions(kube, namespace: str, now: datetime | None = None, helm=None, release: str = "") -> Listing:
+def revisions(kube: Kube, namespace: str, now: datetime | None = None, helm: Any = None,
+              release: str = "") -> Listing:
     """Every Deployment's ReplicaSet revisions, newest change first, with the change-cause
     and images (`kubectl rollout history`), and `helm history` of the release when helm is
     installed; when it is not, a note says so."""
@@ -176,9 +177,10 @@ def revisions(kube, namespace: str, now: datetime | None = None, helm=None, rele
     return Listing("revision", namespace, ("DEPLOYMENT", "REVISION", "CHANGE-CAUSE", "IMAGES", "PODS", "AGE"), rows, notes)
 
 
-def listing(kind: str, kube, namespace: str, *, helm=None, release: str = "") -> Listing:
+def listing(kind: str, kube: Kube, namespace: str, *, helm: Any = None, release: str = "") -> Listing:
     """The view of `kind` (a key of `KINDS`)."""
     if kind == "revision":
         return revisions(kube, namespace, helm=helm, release=release)
-    return {"configmap": configmaps, "secret": secrets, "statefulset": statefulsets,
-            "workload": workloads}[kind](kube, namespace)
+    readers: dict[str, Callable[[Kube, str], Listing]] = {
+        "configmap": configmaps, "secret": secrets, "statefulset": statefulsets, "workload": workloads}
+    return readers[kind](kube, namespace)

@@ -166,11 +166,23 @@ class ActionController:
             return None
         spec = registry.get(action_id)
         target = self.target_for(spec, self.selection())
-        if self.env.kube is not None and self.picker_for(spec, target) is not None:
-            # Its object is asked for when the key is pressed: only what holds for any
-            # object (read-only, a missing tool) can be said now.
-            return self.runner.static_availability(spec, None)
+        probe = self.probe(spec, target)
+        if probe is not None:
+            # Its object is asked for when the key is pressed: what can be said now is what
+            # holds for every object of its kind here (read-only, a tool, namespace RBAC).
+            return self.runner.cached_availability(action_id, probe)
         return self.runner.cached_availability(action_id, target)
+
+    def probe(self, spec: ActionSpec, target: Target | None) -> Target | None:
+        """For an action whose object will be picked, a stand-in naming only the namespace
+        (its access reviews then ask about the namespace), else None."""
+        if self.env.kube is None or self.picker_for(spec, target) is None:
+            return None
+        ns = (target.namespace if target is not None else None) or self.env.namespace
+        kind = next((k for k in spec.target_kinds if k in ("namespace", *_PICKABLE)), None)
+        if kind is None:
+            return None
+        return Target("namespace", ns, ns) if kind == "namespace" else Target(kind, "", ns)
 
     def check(self, action_id: str) -> bool | None:
         """For `App.check_action`: True to offer, None to show disabled (unavailable or not
@@ -215,6 +227,13 @@ class ActionController:
         target = self.selection()
         if target is not None:
             await self.runner.refresh_access(target)
+        for spec in registry.all_actions():
+            probe = self.probe(spec, target)
+            if probe is not None:
+                try:
+                    await self.runner.availability(spec.id, probe)
+                except Exception:  # said when the key is pressed
+                    pass
 
     # --- triggering ----------------------------------------------------------------------
     async def trigger(self, action_id: str, keys_done: Callable[[], None] | None = None) -> Outcome | None:
@@ -342,6 +361,8 @@ class ActionController:
 # The views of objects, by the kind of object each lists (irtui.actions.objects).
 _VIEW_KINDS = {"kube.configmaps": "configmap", "kube.secrets": "secret", "kube.statefulsets": "statefulset",
                "kube.recent_changes": "revision"}
+# Kinds picked from a list when not selected (irtui.actions.objects lists them).
+_PICKABLE = ("configmap", "secret", "statefulset", "deployment")
 # (parameter filled in from the row an action was started on, parameter to type next).
 _PREFILLED = {"kube.edit_configmap": ("key", "value")}
 
