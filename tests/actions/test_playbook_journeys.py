@@ -115,7 +115,7 @@ async def test_database_failover_from_irtui_alone(stopped_sim, isolated):
     config = Config.empty()
     args = war_args(sim, isolated)
     async with war_room(args, open_connection(args, config), config) as app:
-        async with app.run_test(size=(160, 50)) as pilot:
+        async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
             done = 0
 
@@ -183,7 +183,7 @@ async def test_database_failover_from_irtui_alone(stopped_sim, isolated):
                 assert (await _outcome(pilot, app, done)).status == "done"
 
             # Verify: the new pods start against the promoted replica, and health is back.
-            await advance(sim, 120)
+            await advance(sim, 40)
             await pilot.press("H")
             await _confirm(pilot, app) if isinstance(app.screen, ConfirmActionScreen) else None
             await _screen(pilot, app, ResultScreen, "the health check round")
@@ -277,7 +277,7 @@ webhook_url_env = "SLACK_WEBHOOK_URL"
     await control(sim, "POST", "/sim/scenarios/security-breach")
     args = war_args(sim, isolated)
     async with war_room(args, open_connection(args, config), config) as app:
-        async with app.run_test(size=(160, 50)) as pilot:
+        async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
             done = 0
 
@@ -400,7 +400,7 @@ script = "flush"
 """)
     args = war_args(sim, isolated, read_only=True)
     async with war_room(args, open_connection(args, config), config) as app:
-        async with app.run_test(size=(160, 50), notifications=True) as pilot:
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
             # The views still read (a shared screen may look), and their keys change nothing.
             for view_key, action_key in (("f", "M"), ("dollar_sign", "ctrl+x")):
