@@ -30,9 +30,9 @@ REVISION = "deployment.kubernetes.io/revision"
 # The views, by the kind they list: title and the kubectl command each stands for.
 KINDS: dict[str, tuple[str, str]] = {
     "configmap": ("ConfigMaps", "kubectl get configmaps -n <namespace> -o yaml"),
-    "secret": ("Secrets (names, types and keys; never values)", "kubectl get secrets -n <namespace>"),
+    "secret": ("Secrets (never values)", "kubectl get secrets -n <namespace>"),
     "statefulset": ("StatefulSets", "kubectl get statefulsets -n <namespace> -o wide"),
-    "revision": ("Recent changes: rollout history", "kubectl rollout history deployment -n <namespace>"),
+    "revision": ("Recent changes", "kubectl rollout history deployment -n <namespace>"),
     "workload": ("Workloads", "kubectl get deployments,statefulsets -n <namespace>"),
 }
 
