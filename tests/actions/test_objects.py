@@ -53,3 +53,56 @@ def test_recent_changes_have_revisions_change_causes_and_images(module_sim, tmp_
     assert api[0].cells[2].endswith("api-gateway:2.7.1")
     if shutil.which("helm") is None:
         assert any("helm is not on PATH" in note for note in listing.notes)
+
+
+async def test_a_configmap_edit_is_reviewed_before_its_dry_run_recorded_with_its_diff_and_undone(
+        sim, tmp_path, incident):
+    from irtui.actions.executor import ActionRunner
+    from irtui.actions.model import Target
+
+    from actionhelp import Responder
+    from war_room_help import mutations
+
+    env = make_env(sim, "sim-sre", tmp_path)
+    target = Target("configmap", "postgres-config", NS)
+    seen: list[tuple[list, int]] = []
+    answer = [False]
+
+    async def review(spec, target, prepared):
+        # What the cluster had been sent when the diff was shown: nothing.
+        seen.append((prepared.diff, len([r for r in mutations(sim.audit()) if r["resource"] == "configmaps"])))
+        return answer[0]
+
+    runner = ActionRunner(env, incident, confirm=Responder(), review=review)
+    params = {"key": "DB_HOST", "value": "postgres-replica"}
+    declined = await runner.run("kube.edit_configmap", target, params)
+    assert declined.status == "cancelled" and "nothing was sent" in declined.message
+    assert seen == [([("DB_HOST", "postgres", "postgres-replica")], 0)]
+    assert [r for r in mutations(sim.audit()) if r["resource"] == "configmaps"] == []
+
+    answer[0] = True
+    done = await runner.run("kube.edit_configmap", target, params)
+    assert done.status == "done" and done.undo is not None
+    finished = incident.timeline[-1].details
+    assert finished["diff"] == [{"key": "DB_HOST", "old": "postgres", "new": "postgres-replica"}]
+    assert env.kube.get(f"/api/v1/namespaces/{NS}/configmaps/postgres-config")["data"]["DB_HOST"] == "postgres-replica"
+
+    undone = await runner.undo()
+    assert undone is not None and undone.status == "done"
+    assert seen[-1][0] == [("DB_HOST", "postgres-replica", "postgres")]  # the undo shows its diff too
+    assert env.kube.get(f"/api/v1/namespaces/{NS}/configmaps/postgres-config")["data"]["DB_HOST"] == "postgres"
+
+
+async def test_a_credential_set_in_a_configmap_is_recorded_redacted(sim, tmp_path, incident):
+    from irtui.actions.executor import ActionRunner
+    from irtui.actions.model import Target
+
+    from actionhelp import Responder
+
+    env = make_env(sim, "sim-sre", tmp_path)
+    runner = ActionRunner(env, incident, confirm=Responder())
+    outcome = await runner.run("kube.edit_configmap", Target("configmap", "postgres-config", NS),
+                               {"key": "DB_PASSWORD", "value": "hunter2-in-a-configmap"})
+    assert outcome.status == "done"
+    recorded = json.dumps([(e.text, e.details) for e in incident.timeline], default=str)
+    assert "hunter2-in-a-configmap" not in recorded and "DB_PASSWORD" in recorded
