@@ -186,7 +186,7 @@ class DiffScreen(ModalScreen[bool]):
                                  classes="old")
                     yield Static(Content(f"+ {_line(key)}: {_line(repr(new))}"), classes="new")
             yield Static(Content(f"$ {_line(self.command)}"))
-            yield Static("enter: send it as a dry run (nothing changes yet), then confirm   escape: cancel",
+            yield Static("enter: dry run (nothing changes yet), then confirm · escape: cancel",
                          classes="help")
 
     def action_answer(self, go: bool) -> None:
