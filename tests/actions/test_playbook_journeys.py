@@ -17,6 +17,7 @@ this machine is):
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -411,6 +412,21 @@ script = "flush"
                 await until(pilot, lambda: "read-only" in _flat(app), "the refusal")
                 await pilot.press("escape")
                 await until(pilot, lambda: not isinstance(app.screen, ObjectsScreen), "back")
+            # The other views, from the palette and from their key.
+            await pilot.press("ctrl+p", *"StatefulSets")
+            await until(pilot, lambda: "StatefulSets  (w)" in screen_text(app), "the palette's entry and its key")
+            await pilot.press("enter")
+            view = await _screen(pilot, app, ObjectsScreen, "the StatefulSets view")
+            await until(pilot, lambda: view.loaded and {r.name for r in view.shown} == {"postgres", "postgres-replica"},
+                        "the StatefulSets")
+            await pilot.press("escape", "y")
+            await until(pilot, lambda: isinstance(app.screen, ObjectsScreen) and app.screen.kind == "revision"
+                        and app.screen.loaded, "the recent changes")
+            assert "helm upgrade emrtask-prod: api-gateway 2.7.1" in screen_text(app)
+            if shutil.which("helm") is None:
+                assert "helm is not on PATH" in screen_text(app)
+            await pilot.press("escape")
+            await until(pilot, lambda: len(app.screen_stack) == 1, "back")
             for key in ("L", "ctrl+o", "ctrl+w", "F", "f7", "f8", "E"):
                 await pilot.press(key)
                 await pilot.pause(0.2)
