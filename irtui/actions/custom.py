@@ -1,14 +1,16 @@
 """User-defined actions: a team's own steps (`[[actions.custom]]` in the config or in a
-runbook file) that run a script or send an HTTP request.
+runbook file) that run a command in a pod, run a script or send an HTTP request.
 
 This module owns their schema (checked the same way for both files: every problem with its
 key), their conversion into an `ActionSpec` (so the key help, the palette, the confirmation
 and the journal treat them like any other action), and the `http` implementation. The
 `script` kind runs through `irtui.actions.script`, with the Guard check and the streaming
-that every script gets.
-
-Exec steps (a command inside a pod) are not a kind here yet: they are declared in the
-registry with the exec actions.
+that every script gets; the `exec` kind (an argv run in a pod: the selected one, the first
+ready pod of the selected workload, or of the `workload` the step names) through
+`irtui.actions.exec`, like irtui's own in-pod checks: an access review of create on
+`pods/exec`, the argv shown, the confirmation, live output, the journal, and read-only
+refused in the exec client itself (a `read_only = true` step may run there only when
+`[actions] allow_read_only_exec` is on).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from typing import Any, Mapping
 from irtui.actions.base import ActionEnv, Impl
 from irtui.actions.model import TARGET_KINDS, ActionError, ActionSpec, Danger, Prepared, Target
 
-KINDS = ("script", "http")
+KINDS = ("exec", "script", "http")
+# The target kinds an exec step can find a pod from.
+EXEC_TARGETS = ("pod", "deployment", "statefulset", "namespace")
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 # key -> (type, required)
 FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
@@ -29,7 +33,10 @@ FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "target": (str, False), "danger": (str, False), "confirm": (bool, False), "read_only": (bool, False),
     "description": (str, False), "script": (str, False), "args": (list, False),
     "method": (str, False), "url": (str, False), "body": (str, False),
+    "command": (list, False), "workload": (str, False), "container": (str, False),
 }
+_BY_KIND = {"exec": ("command", "workload", "container"), "script": ("script", "args"),
+            "http": ("method", "url", "body")}
 
 
 @dataclass(frozen=True)
@@ -55,22 +62,38 @@ class CustomAction:
     method: str = "POST"
     url: str = ""
     body: str = ""
+    # exec: the argv, and where it runs ("deployment/cache": that workload's first ready
+    # pod, whatever is selected; empty: the selected pod or workload).
+    argv: tuple[str, ...] = ()
+    workload: str = ""
+    container: str = ""
 
     @property
     def command(self) -> str:
+        if self.kind == "exec":
+            where = self.workload or "<pod>"
+            container = f" -c {self.container}" if self.container else ""
+            return f"kubectl exec -n <namespace> {where}{container} -- {shlex.join(self.argv)}"
         if self.kind == "script":
             return shlex.join([f"<[scripts] {self.script}>", *self.args])
         return f"curl -X {self.method} {self.url}" + (" -d @body" if self.body else "")
 
     def spec(self) -> ActionSpec:
+        dry_run = {
+            "exec": "none: a command in a container cannot be rehearsed; the exact argv is shown before it runs",
+            "script": "none: a local script cannot be rehearsed; its exact argv is shown before it runs",
+            "http": "none: an HTTP request cannot be rehearsed; it is shown before it is sent",
+        }[self.kind]
+        impl = {"exec": "irtui.actions.exec:RunInPod", "script": "irtui.actions.script:RunScript",
+                "http": "irtui.actions.custom:HttpAction"}[self.kind]
         return ActionSpec(
-            id=self.id, title=self.title, key=self.key, target_kinds=(self.target,), danger=self.danger,
-            mutating=not self.read_only,
+            id=self.id, title=self.title, key=self.key,
+            target_kinds=("namespace",) if self.kind == "exec" and self.workload else (self.target,),
+            danger=self.danger,
+            # An exec is a create on pods/exec whatever its command does: always a change.
+            mutating=self.kind == "exec" or not self.read_only,
             description=self.description or f"{self.title} (user-defined {self.kind} action)",
-            dry_run=("none: a local script cannot be rehearsed; its exact argv is shown before it runs"
-                     if self.kind == "script" else "none: an HTTP request cannot be rehearsed; it is shown before it is sent"),
-            undo=None, command=self.command, group="custom", confirm=self.confirm,
-            impl="irtui.actions.script:RunScript" if self.kind == "script" else "irtui.actions.custom:HttpAction",
+            dry_run=dry_run, undo=None, command=self.command, group="custom", confirm=self.confirm, impl=impl,
         )
 
 
@@ -108,22 +131,31 @@ def problems(table: Mapping[str, Any]) -> list[tuple[str, str]]:
         found.append(("confirm", "only a low-danger step may skip the confirmation"))
     if not all(isinstance(a, str) for a in table.get("args", [])):
         found.append(("args", "must be a list of strings"))
-    if table["kind"] == "script":
+    kind = table["kind"]
+    for other, keys in _BY_KIND.items():
+        if other != kind and kind in _BY_KIND:
+            found += [(key, f'is for kind = "{other}"') for key in keys if key in table]
+    if kind == "exec":
+        command = table.get("command")
+        if not command or not all(isinstance(a, str) and a for a in command):
+            found.append(("command", 'is required for kind = "exec": the argv, e.g. ["redis-cli", "FLUSHALL"]'))
+        workload = table.get("workload", "")
+        if workload and (workload.partition("/")[0] not in ("deployment", "statefulset")
+                         or not workload.partition("/")[2]):
+            found.append(("workload", 'must be "deployment/NAME" or "statefulset/NAME"'))
+        if not workload and table.get("target", "namespace") not in EXEC_TARGETS[:3]:
+            found.append(("target", 'an exec step runs in a pod: target = "pod", "deployment" or "statefulset", '
+                                    'or name the workload (workload = "deployment/NAME")'))
+    elif kind == "script":
         if not table.get("script"):
             found.append(("script", 'is required for kind = "script" (the name of a [scripts] entry)'))
-        for key in ("method", "url", "body"):
-            if key in table:
-                found.append((key, 'is for kind = "http"'))
-    elif table["kind"] == "http":
+    elif kind == "http":
         if not table.get("url", "").startswith(("http://", "https://")):
             found.append(("url", "must be an http:// or https:// URL"))
         if table.get("method", "POST").upper() not in _METHODS:
             found.append(("method", f"must be one of {', '.join(_METHODS)}"))
         elif table.get("read_only") and table.get("method", "POST").upper() not in ("GET", "HEAD"):
             found.append(("read_only", "only a GET or HEAD request changes nothing"))
-        for key in ("script", "args"):
-            if key in table:
-                found.append((key, 'is for kind = "script"'))
     return found
 
 
@@ -136,6 +168,8 @@ def from_table(table: Mapping[str, Any]) -> CustomAction:
         description=table.get("description", ""), script=table.get("script", ""),
         args=tuple(table.get("args", ())), method=table.get("method", "POST").upper(),
         url=table.get("url", ""), body=table.get("body", ""),
+        argv=tuple(table.get("command", ())), workload=table.get("workload", ""),
+        container=table.get("container", ""),
     )
 
 

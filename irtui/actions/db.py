@@ -4,13 +4,18 @@ This module only adapts: the database package owns the SQL, the pinning of a bac
 pid and start time, and its guarded remediation connection. Here each remediation gets the
 same door as every other action: its `describe()` is the fresh read, its `preview()` the
 rehearsal (the exact backends that would be hit, listed before the confirmation), its
-`execute()` the real call; the executor confirms and records.
+`execute()` the real call; the executor confirms and records. Promote replica has a second
+way when no database is configured: the runbook's `pg_ctl promote` in the replica's pod.
 """
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any, Mapping
+
+from irtui.actions import registry
 from irtui.actions.base import ActionEnv, Impl
-from irtui.actions.model import ActionError, NothingToDo, Prepared, Target
+from irtui.actions.model import AccessCheck, ActionError, NothingToDo, Prepared, Target
 
 
 class _Db(Impl):
@@ -77,6 +82,51 @@ class TerminateLongRunning(_Db):
 
 
 class PromoteReplica(_Db):
+    """`pg_promote()` on the configured replica; with no database connection (the demo, a
+    responder without the DSN), the runbook's own command in the replica's pod, `pg_ctl
+    promote`, through the exec path: the same access review, argv shown, confirmation,
+    live output and record as every exec step, and refused read-only in the exec client."""
+
+    def __init__(self) -> None:
+        from irtui.actions.exec import RunInPod
+
+        self.in_pod = RunInPod("db.promote_replica", registry.PROMOTE_IN_POD)
+
+    def unavailable(self, env: ActionEnv, target: Target | None) -> str | None:
+        if env.db is None and env.kube is None:
+            return "no database configured, and not connected to a cluster to run pg_ctl promote in the replica's pod"
+        return None
+
     def remediation(self, env, target, params):
         from irtui.database.remediate import PromoteReplica as R
         return R(env.db)
+
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
+        return [] if env.db is not None else self.in_pod.checks(env, target, params)
+
+    # Coroutines where Impl declares plain functions: the executor awaits either.
+    async def prepare(self, env: ActionEnv, target: Target,  # type: ignore[override]
+                      params: Mapping[str, Any]) -> Prepared:
+        if env.db is not None:
+            return await super().prepare(env, target, params)
+        replica = Target("namespace", env.namespace, env.namespace)
+        prepared = await asyncio.to_thread(self.in_pod.prepare, env, replica, params)
+        # Typed to confirm: the replica's name, not the "primary" the action is declared on.
+        prepared.typed_name = (registry.PROMOTE_IN_POD.workload or "").partition("/")[2] or None
+        prepared.summary.insert(0, "no database connection is configured: the replica is promoted from inside its pod")
+        return prepared
+
+    async def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any],  # type: ignore[override]
+                      prepared: Prepared) -> list[str]:
+        if env.db is not None:
+            return await super().dry_run(env, target, params, prepared)
+        return self.in_pod.dry_run(env, target, params, prepared)
+
+    async def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any],
+                      prepared: Prepared) -> tuple[str, dict[str, Any]]:
+        if env.db is not None:
+            return await super().execute(env, target, params, prepared)
+        message, details = await asyncio.to_thread(self.in_pod.execute, env, target, params, prepared)
+        if details.get("exit_code") != 0:
+            raise ActionError(f"the replica was not promoted: {message}")
+        return message, details

@@ -1,7 +1,7 @@
 """Exec steps as actions: a command the runbook runs inside a pod, run through the executor.
 
 The registry declares each step once (`registry.EXEC_STEPS`: argv, the workload the runbook
-runs it in, whether it only reads). This module finds the pod (the selected one, or the
+runs it in, whether it only reads; a team's own in `[[actions.custom]]`, kind = "exec"). This module finds the pod (the selected one, or the
 first ready pod of the workload), says exactly what will run (argv and the equivalent
 `kubectl exec`), runs it through `irtui.kube.exec` (where read-only is enforced), passes the
 output as it arrives to the live view the app provides, and returns what the timeline keeps:
@@ -50,10 +50,11 @@ def _running(pod: dict) -> bool:
 
 
 class RunInPod(Impl):
-    """One exec step of `registry.EXEC_STEPS`; the registry says which (`for_spec`)."""
+    """One exec step (`registry.exec_step`); the registry says which (`for_spec`)."""
 
-    def __init__(self, action_id: str) -> None:
+    def __init__(self, action_id: str, step: registry.ExecStep | None = None) -> None:
         self.action_id = action_id
+        self._step = step
 
     @classmethod
     def for_spec(cls, spec: Any) -> RunInPod:
@@ -61,7 +62,12 @@ class RunInPod(Impl):
 
     @property
     def step(self) -> registry.ExecStep:
-        return registry.EXEC_STEPS[self.action_id]
+        """Told at creation (a step another action runs in a pod), else the registry's
+        (irtui's own exec steps and a team's)."""
+        step = self._step or registry.exec_step(self.action_id)
+        if step is None:
+            raise ActionError(f"{self.action_id} is not an exec step")
+        return step
 
     def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         ns = target.name if target.kind == "namespace" else ns_of(env, target)

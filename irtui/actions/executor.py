@@ -1,5 +1,5 @@
 """Running an action: describe -> availability (read-only, RBAC) -> parameters -> fresh read
--> dry run -> guardrails -> confirm -> record started -> run (409: re-read, retry) -> record
+-> an edit's diff reviewed -> dry run -> guardrails -> confirm -> record started -> run (409: re-read, retry) -> record
 finished -> undo offered.
 
 This module owns that order and the guardrails (typed confirmation for high danger and
@@ -40,6 +40,8 @@ from irtui.safety import ReadOnlyError
 Confirmer = Callable[[ConfirmRequest], Awaitable[bool]]
 # (spec, target, defaults) -> parameters, or None when the responder backed out.
 Asker = Callable[[ActionSpec, Target, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+# (spec, target, prepared) -> whether to go on to the dry run, after an edit's diff was seen.
+Reviewer = Callable[[ActionSpec, Target, Prepared], Awaitable[bool]]
 
 # Kinds the executor can derive from a selected pod, so "restart" on a pod restarts its
 # deployment and "cordon" on a pod cordons its node.
@@ -80,12 +82,14 @@ class ActionRunner:
         *,
         confirm: Confirmer | None = None,
         ask: Asker | None = None,
+        review: Reviewer | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.env = env
         self.recorder = recorder
         self.confirm = confirm
         self.ask = ask
+        self.review = review
         self.clock = clock
         self.access = AccessCache(env.kube) if env.kube is not None else None
         # (action id, target key) -> (when, actor) of the last real run, for the repeat guardrail.
@@ -258,6 +262,10 @@ class ActionRunner:
                 return outcome("noop", str(exc))
             except Exception as exc:  # a bad read is shown, never raised into the UI
                 return outcome("unavailable" if isinstance(exc, ReadOnlyError) else "failed", _error_text(exc))
+            # An edit is seen (old -> new) before anything, even a rehearsal, is sent.
+            if attempt == 0 and prepared.diff and self.review is not None:
+                if not await self.review(spec, target, prepared):
+                    return outcome("cancelled", "not applied after the diff; nothing was sent", prepared.command)
             try:
                 dry_lines = await _call(impl.dry_run, self.env, target, params, prepared) if spec.mutating else []
                 break
@@ -307,11 +315,13 @@ class ActionRunner:
         # record (it promises to change nothing, the store included), so the diagnostics it
         # may run (health checks, rollout status) run unrecorded and are shown.
         recording = spec.mutating or not self.env.guard.read_only
-        details = {
+        details: dict[str, Any] = {
             "action": spec.id, "target": target.label, "namespace": target.namespace,
             "context": self.env.context, "cluster": self.env.cluster_url, "actor": self.env.actor,
             "command": prepared.command, "params": spec.recordable(params),
         }
+        if prepared.diff:
+            details["diff"] = [{"key": key, "old": old, "new": new} for key, old, new in prepared.diff]
         try:
             if recording:
                 await self.recorder.record("action_started", f"{spec.title} {target.label}: {prepared.command}",

@@ -91,7 +91,8 @@ class HelmRunner:
             raise HelmError(f"unexpected helm history output: {exc}") from exc
 
 
-def _runner(env: ActionEnv) -> HelmRunner:
+def runner(env: ActionEnv) -> HelmRunner:
+    """The session's helm runner, made on first use."""
     if env.helm is None:
         env.helm = HelmRunner(env.guard, kubeconfig=env.kubeconfig, context=env.context or None)
     return env.helm
@@ -106,7 +107,7 @@ def _release(env: ActionEnv, target: Target) -> tuple[str, str]:
 
 class HelmHistory(Impl):
     def unavailable(self, env, target):
-        return None if _runner(env).available else "helm is not installed"
+        return None if runner(env).available else "helm is not installed"
 
     def checks(self, env, target, params):
         # helm keeps releases in secrets of the release's namespace.
@@ -114,11 +115,11 @@ class HelmHistory(Impl):
 
     def prepare(self, env, target, params):
         release, ns = _release(env, target)
-        return Prepared(command=_runner(env).display("history", release, "-n", ns),
+        return Prepared(command=runner(env).display("history", release, "-n", ns),
                         targets=[f"release/{release}"], state={"release": release, "ns": ns})
 
     def execute(self, env, target, params, prepared):
-        rows = _runner(env).history(prepared.state["release"], prepared.state["ns"])
+        rows = runner(env).history(prepared.state["release"], prepared.state["ns"])
         lines = [f"{r.get('revision')}\t{r.get('updated', '')[:19]}\t{r.get('status')}\t{r.get('chart')}\t{r.get('app_version', '')}\t{r.get('description', '')}"
                  for r in rows]
         return f"{len(rows)} revisions of {prepared.state['release']}", {"history": rows, "lines": lines}
@@ -128,7 +129,7 @@ class HelmRollback(Impl):
     """`helm rollback RELEASE -n NS` (to the previous revision), rehearsed with --dry-run."""
 
     def unavailable(self, env, target):
-        return None if _runner(env).available else "helm is not installed"
+        return None if runner(env).available else "helm is not installed"
 
     def checks(self, env, target, params):
         ns = _release(env, target)[1]
@@ -136,7 +137,7 @@ class HelmRollback(Impl):
 
     def prepare(self, env, target, params):
         release, ns = _release(env, target)
-        history = _runner(env).history(release, ns, max_entries=256)
+        history = runner(env).history(release, ns, max_entries=256)
         if len(history) < 2:
             raise NothingToDo(f"release {release} has no previous revision")
         current = history[-1].get("revision")
@@ -144,7 +145,7 @@ class HelmRollback(Impl):
         revision = params.get("revision")
         args = ["rollback", release] + ([str(revision)] if revision else []) + ["-n", ns]
         return Prepared(
-            command=_runner(env).display(*args),
+            command=runner(env).display(*args),
             summary=[f"release {release} in {ns}: revision {current} -> {revision or previous}",
                      f"now:   {history[-1].get('chart')} ({history[-1].get('app_version', '')})",
                      f"after: {history[-2].get('chart')} ({history[-2].get('app_version', '')})"],
@@ -156,14 +157,14 @@ class HelmRollback(Impl):
 
     def dry_run(self, env, target, params, prepared):
         try:
-            out = _runner(env).run(*prepared.state["args"], "--dry-run", mutating=False, dry_run=True)
+            out = runner(env).run(*prepared.state["args"], "--dry-run", mutating=False, dry_run=True)
         except HelmError as exc:
             raise ActionError(f"helm --dry-run: {exc}") from exc
         return [line for line in out.stdout.strip().splitlines()[-3:]] or ["helm --dry-run succeeded"]
 
     def execute(self, env, target, params, prepared):
         try:
-            out = _runner(env).run(*prepared.state["args"], mutating=True)
+            out = runner(env).run(*prepared.state["args"], mutating=True)
         except HelmError as exc:
             raise ActionError(str(exc)) from exc
         return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else "rollback done"

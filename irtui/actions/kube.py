@@ -657,12 +657,13 @@ class SetConfigMapKey(Impl):
         undo = (UndoPlan("kube.edit_configmap", target, {"key": key, "value": data[key]},
                          f"set {key} back to {_quoted(key, data[key])}") if key in data else None)
         before = _quoted(key, data[key]) if key in data else "<unset>"
+        diff = [(key, shown(key, str(data[key])) if key in data else None, shown(key, str(value)) or "")]
         return Prepared(
             command=env.kubectl("patch", "configmap", target.name, "--type=merge", "-p",
                                 f'{{"data":{{"{key}":"{shown(key, str(value))}"}}}}', namespace=ns),
             summary=[f"configmap/{target.name}: {key}: {before} -> {_quoted(key, str(value))}",
                      "pods read a ConfigMap at start: restart the workloads that use it"],
-            targets=[target.label], state={"path": path, "patch": patch, "key": key}, undo=undo,
+            targets=[target.label], state={"path": path, "patch": patch, "key": key}, undo=undo, diff=diff,
         )
 
     def dry_run(self, env, target, params, prepared):

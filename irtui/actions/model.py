@@ -168,8 +168,22 @@ class ActionSpec:
 
     def recordable(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The parameters as the journal may keep them: a secret only as a hash prefix."""
+        from irtui.redact import shown
+
         secret = {p.name for p in self.params if p.secret}
-        return {k: (fingerprint(str(v)) if k in secret else v) for k, v in params.items()}
+        out = {k: (fingerprint(str(v)) if k in secret else v) for k, v in params.items()}
+        # A value set under a name (an env var, a ConfigMap key) is kept as the redaction
+        # policy shows it for that name: DB_PASSWORD=... is not written down.
+        for field_name in ("key", "name"):
+            label = out.get(field_name)
+            if not isinstance(label, str):
+                continue
+            name, equals, rest = label.partition("=")
+            if equals:
+                out[field_name] = f"{name}={shown(name, rest)}"
+            if isinstance(out.get("value"), str):
+                out["value"] = shown(name, out["value"])
+        return out
 
     def effective_danger(self, params: Mapping[str, Any], target: Target | None = None) -> Danger:
         return self.danger_for(params, target) if self.danger_for else self.danger
@@ -207,6 +221,9 @@ class Prepared:
     typed_name: str | None = None
     # Shown in the confirmation, never hidden: things that may surprise the responder.
     warnings: list[str] = field(default_factory=list)
+    # An edit's change, as (key, old value or None when new, new value), already through the
+    # redaction policy: shown for review before the dry run, and kept in the record.
+    diff: list[tuple[str, str | None, str]] = field(default_factory=list)
 
 
 @dataclass

@@ -67,6 +67,18 @@ EXEC_STEPS: dict[str, ExecStep] = {
     "exec.netstat": ExecStep(("netstat", "-tn"), workload="deployment/task-service"),
 }
 
+# Without a database connection, "promote replica" is the runbook's own command, run in
+# the replica's pod (`kubectl exec ... statefulset/postgres-replica -- pg_ctl promote`).
+PROMOTE_IN_POD = ExecStep(("pg_ctl", "promote"), workload="statefulset/postgres-replica", read_only=False)
+# A team's exec steps (`[[actions.custom]]` with kind = "exec"), for this process.
+_CUSTOM_EXEC: dict[str, ExecStep] = {}
+
+
+def exec_step(action_id: str) -> ExecStep | None:
+    """What an exec action (irtui's or a team's) runs, or None for any other action."""
+    return EXEC_STEPS.get(action_id) or _CUSTOM_EXEC.get(action_id)
+
+
 _EXEC_DRY_RUN = "none: a command in a container cannot be rehearsed; the exact argv is shown before it runs"
 
 
@@ -92,7 +104,7 @@ def read_only_refusal(spec: ActionSpec, settings) -> str | None:
         return f"read-only terminal: {_WRITES_FILES[spec.id]}; run it from a responder's terminal"
     if not spec.mutating:
         return None
-    step = EXEC_STEPS.get(spec.id)
+    step = exec_step(spec.id)
     if step is None:
         return "read-only"
     if step.read_only and settings.allow_read_only_exec:
@@ -409,6 +421,20 @@ VIEWS: tuple[View, ...] = (
          "Spec summary, conditions, container states and the object's events.",
          "kubectl describe <kind> <name> -n <namespace>"),
     View("actions.undo", "Undo last action", "U", (), "Offer the undo of the last action that has one."),
+    # The objects the playbooks touch (irtui.actions.objects): a filterable list each, from
+    # which the actions on that kind run on the row under the cursor.
+    View("kube.configmaps", "ConfigMaps", "f", ("namespace",),
+         "Every key of every ConfigMap (M sets the key under the cursor: diff, dry run, confirm).",
+         "kubectl get configmaps -n <namespace> -o yaml"),
+    View("kube.secrets", "Secrets", "dollar_sign", ("namespace",),
+         "Secrets by name, type, key names and age; never a value (ctrl+x deletes the one under the cursor).",
+         "kubectl get secrets -n <namespace>"),
+    View("kube.statefulsets", "StatefulSets", "w", ("namespace",),
+         "StatefulSets: ready, role, images, age (R, S, l, d act on the row).",
+         "kubectl get statefulsets -n <namespace> -o wide"),
+    View("kube.recent_changes", "Recent changes", "y", ("namespace",),
+         "Rollout history of every Deployment (revision, change-cause, images), and helm history when helm is installed.",
+         "kubectl rollout history deployment -n <namespace>"),
 )
 
 
@@ -432,7 +458,7 @@ SHOWN: tuple[Shown, ...] = (
           "the pods pane"),
     Shown("kube.get_nodes", "List nodes", "diagnostic", (), "kubectl get nodes", "the nodes pane"),
     Shown("kube.get_statefulsets", "Show a StatefulSet", "diagnostic", ("statefulset",),
-          "kubectl get statefulset <name> -n <namespace>", "the workloads pane"),
+          "kubectl get statefulset <name> -n <namespace>", "the StatefulSets view (w)"),
     Shown("kube.top_nodes", "Node resource usage", "diagnostic", (), "kubectl top nodes", "the nodes pane"),
     Shown("kube.top", "Pod resource usage", "diagnostic", ("namespace",), "kubectl top pods -n <namespace>",
           "the pods pane"),
@@ -443,7 +469,7 @@ SHOWN: tuple[Shown, ...] = (
     Shown("kube.componentstatuses", "Control plane status", "diagnostic", (), "kubectl get componentstatuses",
           "the header's API server state"),
     Shown("git.recent_changes", "Recent changes", "diagnostic", (), 'git log --oneline --since="1 hour ago"',
-          "helm history (Y) and the rollout history"),
+          "the recent changes view (y): rollout history, and helm history when helm is installed"),
     Shown("metrics.error_rates", "Error rates", "diagnostic", ("namespace",),
           "curl <service>/metrics | grep http_request_errors_total", "the metrics pane"),
     Shown("metrics.latency", "Response times", "diagnostic", ("namespace",),
@@ -473,10 +499,14 @@ def use_custom(actions: Iterable[Any]) -> list[ActionSpec]:
     for action_id in _CUSTOM:
         _IMPLS.pop(action_id, None)
     _CUSTOM.clear()
+    _CUSTOM_EXEC.clear()
     for action in actions:
         if action.id in _BY_ID or action.id in _DECLARED:
             raise ValueError(f"{action.id!r} is irtui's own action: give the team's step its own id")
         _CUSTOM[action.id] = action.spec()
+        if action.kind == "exec":
+            _CUSTOM_EXEC[action.id] = ExecStep(tuple(action.argv), workload=action.workload or None,
+                                               container=action.container or None, read_only=action.read_only)
     return list(_CUSTOM.values())
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from irtui.sim import objects as o
+from irtui.sim.scenarios import ATTACKER
 
 if TYPE_CHECKING:
     from irtui.sim.controllers import PodRT
@@ -33,8 +34,6 @@ FHIR_HOST = "fhir.epic.com"
 FHIR_PATH = "/interconnect-fhir-oauth/api/FHIR/R4"
 OAUTH_PATH = "/interconnect-fhir-oauth/oauth2/token"
 MAX_SLEEP = 600.0  # seconds of real time a `sleep` may hold an exec open
-# The address a compromised service talks to in the security-breach drill (TEST-NET-3).
-SUSPICIOUS_PEER = "203.0.113.66:4444"
 
 
 @dataclass
@@ -553,8 +552,7 @@ def _netstat(proc: Process, args: list[str]) -> Result:
             if state == "SYN_SENT":
                 count = 1
             rows += [(f"{me}:{41000 + 17 * i}", f"{db_ip}:5432", state) for i in range(count)]
-            if proc.app == _compromised(world):
-                rows.append((f"{me}:51514", SUSPICIOUS_PEER, "ESTABLISHED"))
+            rows += _intruder_connections(world, proc.pod.name, me)
         elif proc.is_postgres:
             peers = sorted(rt.pod_ip for rt in world.pods.values()
                            if rt.namespace == proc.pod.namespace and rt.app == "task-service" and rt.pod_ip)
@@ -567,11 +565,14 @@ def _netstat(proc: Process, args: list[str]) -> Result:
     return Result().out("\n".join(lines) + "\n")
 
 
-def _compromised(world: World) -> str | None:
-    """The service the security-breach drill compromised, when that drill is running."""
-    if "security-breach" not in world.scenarios()["active"]:
-        return None
-    return "emr-service"
+def _intruder_connections(world: World, pod: str, me: str) -> list[tuple[str, str, str]]:
+    """What the security-breach drill's implant keeps open in a pod it runs in: the channel
+    to the attacker's address that the runtime-security events name (the dropper's download
+    and the upload of the leaked credentials), as netstat shows it."""
+    if pod not in world.faults.compromised:
+        return []
+    peer = f"{ATTACKER}:443"
+    return [(f"{me}:51514", peer, "ESTABLISHED"), (f"{me}:51522", peer, "ESTABLISHED")]
 
 
 def _sleep(proc: Process, args: list[str]) -> Result:

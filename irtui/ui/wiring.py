@@ -430,8 +430,12 @@ class WarRoom:
     # -- selection -----------------------------------------------------------------------
 
     def selected_target(self) -> Target | None:
-        """What an action applies to: the object the checklist item under its cursor names,
-        else the row under the cursor of the pane being worked in."""
+        """What an action applies to: the row under the cursor of an object view on top (a
+        ConfigMap key, a Secret, a StatefulSet), else the object the checklist item under
+        its cursor names, else the row under the cursor of the pane being worked in."""
+        on_top = getattr(self.screen, "selected_target", None)
+        if callable(on_top):
+            return on_top()
         named = self.main_screen.query_one(ChecklistSidebar).step_target()
         if named is not None:
             return named

@@ -144,7 +144,7 @@ confirm = false
 
 
 @pytest.mark.parametrize("table, key, says", [
-    ('id = "cdn.purge"\ntitle = "x"\nkind = "ftp"\n', "kind", "must be one of script, http"),
+    ('id = "cdn.purge"\ntitle = "x"\nkind = "ftp"\n', "kind", "must be one of exec, script, http"),
     ('id = "kube.scale"\ntitle = "x"\nkind = "http"\nurl = "http://h/"\n', "id", "is irtui's own action"),
     ('id = "cdn.purge"\ntitle = "x"\nkind = "http"\nurl = "ftp://h/"\n', "url", "must be an http:// or https:// URL"),
     ('id = "cdn.purge"\ntitle = "x"\nkind = "script"\n', "kind", "script"),
@@ -152,6 +152,13 @@ confirm = false
      "confirm", "only a low-danger step may skip the confirmation"),
     ('id = "cdn.purge"\ntitle = "x"\nkind = "http"\nurl = "http://h/"\nread_only = true\n', "read_only",
      "only a GET or HEAD request changes nothing"),
+    ('id = "cache.flush"\ntitle = "x"\nkind = "exec"\ntarget = "pod"\n', "command", 'is required for kind = "exec"'),
+    ('id = "cache.flush"\ntitle = "x"\nkind = "exec"\ncommand = ["redis-cli"]\n', "target",
+     "an exec step runs in a pod"),
+    ('id = "cache.flush"\ntitle = "x"\nkind = "exec"\ncommand = ["redis-cli"]\nworkload = "redis"\n', "workload",
+     'must be "deployment/NAME" or "statefulset/NAME"'),
+    ('id = "cache.flush"\ntitle = "x"\nkind = "exec"\ncommand = ["redis-cli"]\ntarget = "pod"\nurl = "http://h/"\n',
+     "url", 'is for kind = "http"'),
 ])
 def test_a_bad_team_step_is_one_line_with_file_and_line(tmp_path, table, key, says):
     config = config_file(tmp_path, "[actions]\nbulk_confirm_over = 3\n\n[[actions.custom]]\n" + table)
@@ -181,3 +188,46 @@ def test_a_team_step_is_not_declared_per_context(tmp_path):
     with pytest.raises(ConfigError) as err:
         ActionSettings.load(config, "prod")
     assert "declared once, in [[actions.custom]]" in str(err.value) and str(err.value).startswith(str(tmp_path))
+
+
+EXEC_STEP = """
+[[actions.custom]]
+id = "cache.flush_pod"
+title = "Flush cache in the pod"
+kind = "exec"
+command = ["sh", "-c", "echo flushed"]
+workload = "deployment/api-gateway"
+danger = "low"
+read_only = true
+"""
+
+
+async def test_a_team_exec_step_runs_in_the_named_workload_through_the_executor(sim, tmp_path, incident, declared):
+    settings = declared(ActionSettings.load(config_file(tmp_path, EXEC_STEP)))
+    env = make_env(sim, "sim-sre", tmp_path, custom=settings.custom)
+    responder = Responder()
+    before = len(sim.audit())
+    outcome = await runner_for(env, incident, responder).run("cache.flush_pod", NAMESPACE)
+    assert outcome.status == "done" and outcome.message == "exit 0: flushed", outcome
+    [request] = responder.requests  # asked, with the exact command, even at low danger
+    assert request.command.endswith("-c api-gateway -- sh -c 'echo flushed'")
+    assert request.spec.group == "custom" and request.spec.mutating
+    execs = [r for r in sim.audit()[before:] if r.get("subresource") == "exec"]
+    assert [(r["verb"], r["name"].startswith("api-gateway-")) for r in execs] == [("create", True)]
+    finished = incident.timeline[-1].details
+    assert finished["action"] == "cache.flush_pod" and finished["details"]["exit_code"] == 0
+    access = [r for r in sim.audit()[before:] if r.get("resource") == "selfsubjectaccessreviews"]
+    assert access  # the RBAC review of create on pods/exec came first
+
+
+async def test_a_read_only_team_exec_step_is_refused_unless_the_config_allows_read_only_checks(sim, tmp_path, incident,
+                                                                                                declared):
+    settings = declared(ActionSettings.load(config_file(tmp_path, EXEC_STEP)))
+    env = make_env(sim, "sim-sre", tmp_path, read_only=True, custom=settings.custom)
+    outcome = await runner_for(env, incident).run("cache.flush_pod", NAMESPACE)
+    assert outcome.status == "unavailable" and "allow_read_only_exec" in outcome.message
+    assert [r for r in sim.audit() if r.get("subresource") == "exec"] == []
+    allowed = declared(ActionSettings.load(config_file(tmp_path, "[actions]\nallow_read_only_exec = true\n" + EXEC_STEP)))
+    env = make_env(sim, "sim-sre", tmp_path, read_only=True, custom=allowed.custom, allow_read_only_exec=True)
+    outcome = await runner_for(env, incident).run("cache.flush_pod", NAMESPACE)
+    assert outcome.status == "done", outcome

@@ -64,7 +64,7 @@ def test_a_team_step_needs_a_fresh_id_and_a_known_kind(tmp_path):
     _, errors = check_runbook(path)
     messages = {(e.key, e.line): e.message for e in errors}
     assert "is irtui's own action" in messages[("actions.custom[0].id", line_of(lines, 'id = "kube.scale"'))]
-    assert messages[("actions.custom[0].kind", line_of(lines, 'kind = "ssh"'))].startswith("must be one of script, http")
+    assert messages[("actions.custom[0].kind", line_of(lines, 'kind = "ssh"'))].startswith("must be one of exec, script, http")
 
 
 def test_the_runbook_takes_titles_and_danger_from_the_registry():

@@ -6,6 +6,7 @@ treat an exec as a create on `pods/exec`.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -132,3 +133,17 @@ def test_emr_upstream_down_fails_the_fhir_and_oauth_checks(sim):
     oauth = _exec(sim, "deployment/emr-service", "curl", "-sS", "-X", "POST", OAUTH, "-d", "client_id=drill",
                   "-o", "/dev/null", "-w", "%{http_code}")
     assert (oauth.returncode, oauth.stdout) == (0, "503")
+
+
+def test_netstat_in_the_compromised_pod_shows_the_intruders_connections(sim):
+    from irtui.sim.scenarios import ATTACKER
+
+    clean = _exec(sim, "deployment/sync-service", "netstat", "-tn")
+    assert clean.returncode == 0 and ATTACKER not in clean.stdout
+    sim.control("POST", "/sim/scenarios/security-breach")
+    breached = _exec(sim, "deployment/sync-service", "netstat", "-tn")
+    assert breached.returncode == 0
+    assert len(re.findall(rf"{re.escape(ATTACKER)}:443 +ESTABLISHED", breached.stdout)) == 2
+    # Only the pods the intruder runs in: the other services' connections are their own.
+    other = _exec(sim, "deployment/emr-service", "netstat", "-tn")
+    assert ATTACKER not in other.stdout

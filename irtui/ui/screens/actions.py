@@ -38,7 +38,7 @@ from irtui.actions.executor import ActionRunner, fits
 from irtui.actions.journal import Recorder
 from irtui.actions.model import ActionSpec, ConfirmRequest, Outcome, Target
 from irtui.text import visible
-from irtui.ui.screens.confirm import ConfirmActionScreen, ParamsScreen, ResultScreen
+from irtui.ui.screens.confirm import ConfirmActionScreen, DiffScreen, ParamsScreen, ResultScreen
 
 Selection = Callable[[], "Target | None"]
 _KEYS_DONE: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar("keys_done", default=None)
@@ -55,7 +55,7 @@ class ActionController:
         self.selection = selection
         self._freeze = freeze or getattr(app, "freeze", None)
         self._thaw = thaw or getattr(app, "thaw", None)
-        self.runner = ActionRunner(env, recorder, confirm=self.confirm, ask=self.ask)
+        self.runner = ActionRunner(env, recorder, confirm=self.confirm, ask=self.ask, review=self.review)
         self.outcomes: list[Outcome] = []
         self.busy = False
         # Remapped keys (the same dict given to `App.set_keymap`), for the palette's labels.
@@ -89,7 +89,75 @@ class ActionController:
             done()
 
     async def ask(self, spec: ActionSpec, target: Target, defaults: dict[str, Any]) -> dict[str, Any] | None:
-        return await self._push(ParamsScreen(spec, target, defaults))
+        prefill = _PREFILLED.get(spec.id)
+        focus = None
+        if prefill is not None and target.extra.get(prefill[0]) and not defaults.get(prefill[0]):
+            defaults = {**defaults, prefill[0]: target.extra[prefill[0]]}
+            focus = prefill[1]
+        return await self._push(ParamsScreen(spec, target, defaults, focus=focus))
+
+    async def review(self, spec: ActionSpec, target: Target, prepared) -> bool:
+        """An edit's diff, before its dry run."""
+        return bool(await self._push(DiffScreen(spec, target, prepared.diff, prepared.command)))
+
+    # --- the object views and pickers ----------------------------------------------------
+    def affected_service(self) -> str | None:
+        """The open incident's first affected service, the default target of forensics."""
+        state = getattr(getattr(self.app, "session", None), "state", None)
+        services = list(getattr(state, "services", None) or [])
+        return services[0] if services else None
+
+    def objects_screen(self, kind: str, *, pick: bool = False, prompt: str = "", select: str | None = None,
+                       kinds: tuple[str, ...] = ()):
+        from irtui.actions.objects import listing
+        from irtui.ui.screens.objects import ObjectsScreen
+
+        env = self.env
+
+        def load():
+            if env.kube is None:
+                raise RuntimeError("not connected to a cluster")
+            return listing(kind, env.kube, env.namespace, helm=_helm(env), release=env.settings.helm_release)
+
+        return ObjectsScreen(kind, load, namespace=env.namespace, pick=pick, prompt=prompt, select=select, kinds=kinds,
+                             hint="" if pick else self._view_hint(kind))
+
+    def _view_hint(self, kind: str) -> str:
+        """The keys that act on a view's rows, as the responder has them mapped."""
+        ids = {"configmap": ("kube.edit_configmap",), "secret": ("kube.delete_secret",),
+               "statefulset": ("kube.rollout_restart", "kube.scale", "kube.logs", "kube.describe"),
+               "revision": ("kube.rollback", "kube.describe")}.get(kind, ())
+        titles = {item.id: item for item in (*registry.all_actions(), *registry.VIEWS)}
+        parts = []
+        for action_id in ids:
+            key = self.app.get_key_display(Binding(self.keys.get(action_id, titles[action_id].key), ""))
+            parts.append(f"{key} {titles[action_id].title.lower()}")
+        return " · ".join(parts)
+
+    def open_view(self, kind: str) -> None:
+        if self.env.kube is None:
+            self.app.notify("not connected to a cluster", severity="warning")
+            return
+        self.app.push_screen(self.objects_screen(kind))
+
+    async def pick(self, spec: ActionSpec, kind: str, select: str | None = None) -> Target | None:
+        """Ask which object of `kind` the action is for; None when the responder backed out."""
+        self._dialogs_answered()  # the picker takes the keys typed after the action's key
+        return await self._push(self.objects_screen(kind, pick=True, prompt=f"{spec.title}: which one?",
+                                                    select=select, kinds=spec.target_kinds))
+
+    def picker_for(self, spec: ActionSpec, target: Target | None) -> str | None:
+        """The list to pick from when the selection cannot be the target, or None."""
+        if spec.id == "forensics.collect":
+            return "workload"  # always asked: the affected service, not whatever row is selected
+        if target is not None and fits(spec, target):
+            return None
+        for kind in spec.target_kinds:
+            if kind in ("configmap", "secret", "statefulset"):
+                return kind
+            if kind == "deployment":
+                return "workload"
+        return None
 
     # --- gating --------------------------------------------------------------------------
     def availability(self, action_id: str):
@@ -97,7 +165,24 @@ class ActionController:
         if action_id in VIEW_IDS:
             return None
         spec = registry.get(action_id)
-        return self.runner.cached_availability(action_id, self.target_for(spec, self.selection()))
+        target = self.target_for(spec, self.selection())
+        probe = self.probe(spec, target)
+        if probe is not None:
+            # Its object is asked for when the key is pressed: what can be said now is what
+            # holds for every object of its kind here (read-only, a tool, namespace RBAC).
+            return self.runner.cached_availability(action_id, probe)
+        return self.runner.cached_availability(action_id, target)
+
+    def probe(self, spec: ActionSpec, target: Target | None) -> Target | None:
+        """For an action whose object will be picked, a stand-in naming only the namespace
+        (its access reviews then ask about the namespace), else None."""
+        if self.env.kube is None or self.picker_for(spec, target) is None:
+            return None
+        ns = (target.namespace if target is not None else None) or self.env.namespace
+        kind = next((k for k in spec.target_kinds if k in ("namespace", *_PICKABLE)), None)
+        if kind is None:
+            return None
+        return Target("namespace", ns, ns) if kind == "namespace" else Target(kind, "", ns)
 
     def check(self, action_id: str) -> bool | None:
         """For `App.check_action`: True to offer, None to show disabled (unavailable or not
@@ -142,6 +227,13 @@ class ActionController:
         target = self.selection()
         if target is not None:
             await self.runner.refresh_access(target)
+        for spec in registry.all_actions():
+            probe = self.probe(spec, target)
+            if probe is not None:
+                try:
+                    await self.runner.availability(spec.id, probe)
+                except Exception:  # said when the key is pressed
+                    pass
 
     # --- triggering ----------------------------------------------------------------------
     async def trigger(self, action_id: str, keys_done: Callable[[], None] | None = None) -> Outcome | None:
@@ -160,8 +252,17 @@ class ActionController:
             return self.open_describe()
         if action_id == "actions.undo":
             return await self.undo()
+        if action_id in _VIEW_KINDS:
+            return self.open_view(_VIEW_KINDS[action_id])
         spec = registry.get(action_id)
         target = self.target_for(spec, self.selection())
+        kind = self.picker_for(spec, target) if self.env.kube is not None and not self.busy else None
+        if kind is not None:
+            default = self.affected_service() if kind == "workload" else None
+            target = await self.pick(spec, kind, select=default or (target.name if target else None))
+            if target is None:
+                self.app.notify(f"{spec.title}: nothing picked; nothing was sent")
+                return None
         if target is None:
             self.app.notify(f"{spec.title}: {self.no_target(spec.target_kinds)}", severity="warning")
             return None
@@ -203,6 +304,9 @@ class ActionController:
 
     def show(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
+        reload = getattr(self.app.screen, "action_reload", None)
+        if outcome.status == "done" and callable(reload):  # a view shows the change it made
+            reload()
         severity = {"done": "information", "noop": "information", "cancelled": "information",
                     "unavailable": "warning", "rejected": "error", "failed": "error"}[outcome.status]
         text = f"{outcome.target.label}: {outcome.message}"
@@ -252,6 +356,23 @@ class ActionController:
         self.app.push_screen(DescribeScreen(self.env.kube, target.kind, target.namespace or self.env.namespace,
                                             target.name, max_log_lines=self.env.settings.log_max_lines))
         return None
+
+
+# The views of objects, by the kind of object each lists (irtui.actions.objects).
+_VIEW_KINDS = {"kube.configmaps": "configmap", "kube.secrets": "secret", "kube.statefulsets": "statefulset",
+               "kube.recent_changes": "revision"}
+# Kinds picked from a list when not selected (irtui.actions.objects lists them).
+_PICKABLE = ("configmap", "secret", "statefulset", "deployment")
+# (parameter filled in from the row an action was started on, parameter to type next).
+_PREFILLED = {"kube.edit_configmap": ("key", "value")}
+
+
+def _helm(env: ActionEnv):
+    """The session's helm runner (None when helm is not installed: the view says so)."""
+    from irtui.actions.helm import runner
+
+    found = runner(env)
+    return found if found.available else None
 
 
 # Where a target of each kind is picked, for "move the cursor to a <row> in pane N": the row

@@ -137,17 +137,58 @@ class ConfirmActionScreen(ModalScreen[bool]):
         self.notify("command copied to the clipboard (OSC 52)")
 
 
+class DiffScreen(ModalScreen[bool]):
+    """An edit's change (old -> new, as the redaction policy shows it), seen before the dry
+    run: enter goes on to the dry run and the confirmation, escape sends nothing."""
+
+    DEFAULT_CSS = """
+    DiffScreen { align: center middle; }
+    DiffScreen #dialog { width: 96; max-width: 100%; height: auto; max-height: 100%; border: thick $primary; background: $surface; padding: 0 1; }
+    DiffScreen #title { text-style: bold; }
+    DiffScreen .old { color: $error; }
+    DiffScreen .new { color: $success; }
+    DiffScreen .help { color: $text-muted; margin-top: 1; }
+    DiffScreen #changes { height: auto; max-height: 20; margin-bottom: 1; }
+    """
+    BINDINGS = [Binding("enter,y", "answer(True)", "Dry run", id="diff.go"),
+                Binding("escape,n", "answer(False)", "Cancel", id="diff.cancel")]
+
+    def __init__(self, spec: ActionSpec, target: Target, diff: list[tuple[str, str | None, str]], command: str) -> None:
+        super().__init__()
+        self.spec = spec
+        self.target = target
+        self.diff = diff
+        self.command = command
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Content.assemble(_line(self.spec.title), "  ", (_line(self.target.label), "bold"),
+                                          "  diff"), id="title")
+            with VerticalScroll(id="changes"):
+                for key, old, new in self.diff:
+                    yield Static(Content(f"- {_line(key)}: " + ("<not set>" if old is None else _line(repr(old)))),
+                                 classes="old")
+                    yield Static(Content(f"+ {_line(key)}: {_line(repr(new))}"), classes="new")
+            yield Static(Content(f"$ {_line(self.command)}"))
+            yield Static("enter: dry run (nothing changes yet), then confirm · escape: cancel",
+                         classes="help")
+
+    def action_answer(self, go: bool) -> None:
+        self.dismiss(go)
+
+
 class ParamsScreen(ModalScreen[dict | None]):
     """Asks for an action's parameters, pre-filled; presets are one key (1, 2, ...)."""
 
     DEFAULT_CSS = widget_css(__file__, "params.tcss")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="params.cancel")]
 
-    def __init__(self, spec: ActionSpec, target: Target, defaults: dict[str, Any]) -> None:
+    def __init__(self, spec: ActionSpec, target: Target, defaults: dict[str, Any], focus: str | None = None) -> None:
         super().__init__()
         self.spec = spec
         self.target = target
         self.defaults = defaults
+        self.focus_param = focus
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -166,6 +207,9 @@ class ParamsScreen(ModalScreen[dict | None]):
             yield Static("enter: continue to the dry run   escape: cancel", classes="presets")
 
     def on_mount(self) -> None:
+        if self.focus_param:  # a key chosen from a list arrives filled in: its value is next
+            self.query_one(f"#param-{self.focus_param}", Input).focus()
+            return
         inputs = self.query(Input)
         if inputs:
             inputs.first().focus()
