@@ -6,7 +6,9 @@ source threads to the UI thread (one `ChangeBuffer` drained at most once per fra
 published as the `cluster_updated` signal). Panes own their rendering; this class only
 places them and routes keys.
 
-The main area has three layouts, chosen by terminal size: "tabs" (one pane under a
+The main area has three layouts, chosen by terminal size (and a fourth for a wall display,
+`wall=True`: pods, metrics and timeline at once, plus events on a large screen, under the
+`irtui.ui.wall.WallBoard` band; every key that would open a prompt says why not): "tabs" (one pane under a
 one-line tab strip, 80x24), "stack" (the chosen pane over a companion: events, or pods when
 events is chosen; from 100x32) and "grid" (every pane at once, pods twice as tall; from
 160x36, three columns from 240 when there are more than four panes).
@@ -34,6 +36,7 @@ panes, also while a modal is on top). Key bindings of a pane belong on the pane 
 
 from __future__ import annotations
 
+import os
 import time
 from functools import partial
 from pathlib import Path
@@ -65,6 +68,7 @@ from irtui.ui.panes.nodes import NodesPane
 from irtui.ui.panes.pods import PodsPane
 from irtui.ui.timers import after
 from irtui.ui.typeahead import KeysToTopScreen
+from irtui.ui.wallkeys import PROMPTS, why_no_prompt
 
 TOAST_LIMIT = 2000  # characters of a notification's message shown; the rest is elided
 FRAME = 1 / 60  # at most one application of cluster changes per frame
@@ -73,6 +77,15 @@ WIDE_MIN_HEIGHT = 36
 STACK_MIN_WIDTH = 100  # from here (and STACK_MIN_HEIGHT) the chosen pane shares the screen
 STACK_MIN_HEIGHT = 32
 SIDEBAR_MIN_WIDTH = 140  # narrower than this, the sidebar is hidden unless toggled on
+WALL_PANES = ("pods", "metrics", "timeline")  # what a wall always shows
+WALL_EVENTS_MIN = (160, 40)  # from this size the wall shows the events pane too
+WALL_COLUMNS_MIN_WIDTH = 120  # narrower walls stack their panes in one column
+
+
+def over_ssh() -> bool:
+    """Whether this terminal is reached over SSH, where every animation frame crosses the
+    link: no animations there unless $TEXTUAL_ANIMATIONS asks for them."""
+    return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY") or os.environ.get("SSH_CLIENT"))
 
 
 def cluster_panes() -> list[PaneSpec]:
@@ -143,8 +156,12 @@ class IrtuiApp(KeysToTopScreen):
         clock_bar: Callable[[], Widget] | None = None,
         commands: Iterable[type[Provider]] = (),
         feed: ClusterFeed | None = None,
+        wall: bool = False,
     ) -> None:
         super().__init__()
+        if over_ssh() and "TEXTUAL_ANIMATIONS" not in os.environ:
+            self.animation_level = "none"
+        self.wall = wall
         self.connection = connection
         self.pane_specs: list[PaneSpec] = [*cluster_panes(), *panes]
         self._sidebar_factory = sidebar
@@ -204,7 +221,7 @@ class IrtuiApp(KeysToTopScreen):
                     yield Static("Checklist\n\nno incident open", id="sidebar-placeholder")
             with Vertical(id="main"):
                 tabs = Static("", id="pane-tabs")
-                tabs.display = mode != "grid"
+                tabs.display = mode not in ("grid", "wall")
                 yield tabs
                 panes = Container(id="panes", classes=f"-{mode}")
                 panes.styles.grid_size_columns = columns
@@ -213,6 +230,8 @@ class IrtuiApp(KeysToTopScreen):
                         frame = PaneFrame(spec, number)
                         frame.display, companion = self._frame_shown(spec.id, mode)
                         frame.set_class(companion, "-companion")
+                        if self.wall:  # inline, so only on a wall: the grid's span is in app.tcss
+                            frame.styles.row_span = self._wall_span(spec.id)
                         yield frame
         yield Footer()
 
@@ -241,10 +260,10 @@ class IrtuiApp(KeysToTopScreen):
             return
         self._layout = layout
         panes = self.main_screen.query_one("#panes")
-        for mode in ("grid", "stack", "tabs"):
+        for mode in ("grid", "stack", "tabs", "wall"):
             panes.set_class(mode == self.layout_mode, f"-{mode}")
         panes.styles.grid_size_columns = columns
-        self.main_screen.query_one("#pane-tabs").display = self.layout_mode != "grid"
+        self.main_screen.query_one("#pane-tabs").display = self.layout_mode not in ("grid", "wall")
         self.main_screen.query_one("#sidebar").display = show_sidebar
         self._place_panes()
 
@@ -252,7 +271,11 @@ class IrtuiApp(KeysToTopScreen):
         """(mode, grid columns, sidebar shown) for a terminal of this size.
 
         grid: every pane at once; stack: the chosen pane over a companion (events, or pods
-        when events is chosen); tabs: one pane at a time (80x24)."""
+        when events is chosen); tabs: one pane at a time (80x24); wall: the wall's panes at
+        once, in one column when narrow."""
+        if self.wall:
+            sidebar = bool(self._sidebar_forced)  # the checklist is the responders', not the room's
+            return "wall", (2 if width >= WALL_COLUMNS_MIN_WIDTH else 1), sidebar
         if width >= WIDE_MIN_WIDTH and height >= WIDE_MIN_HEIGHT:
             mode = "grid"
         elif width >= STACK_MIN_WIDTH and height >= STACK_MIN_HEIGHT:
@@ -266,11 +289,24 @@ class IrtuiApp(KeysToTopScreen):
     def _frame_shown(self, pane_id: str, mode: str) -> tuple[bool, bool]:
         """(displayed, is the companion) of a pane's frame in this layout mode."""
         companion = self._companion()
+        if mode == "wall":
+            return pane_id in self._wall_pane_ids(), False
         if mode == "grid":
             return True, False
         if mode == "stack":
             return pane_id in (self.active_pane, companion), pane_id == companion
         return pane_id == self.active_pane, False
+
+    def _wall_pane_ids(self) -> tuple[str, ...]:
+        width, height = self.size
+        large = width >= WALL_EVENTS_MIN[0] and height >= WALL_EVENTS_MIN[1]
+        return (*WALL_PANES, "events") if large else WALL_PANES
+
+    def _wall_span(self, pane_id: str) -> int:
+        """On a two-column wall with three panes, pods take the left column's full height."""
+        spans = (self.layout_mode == "wall" and len(self._wall_pane_ids()) == 3 and self._layout is not None
+                 and self._layout[1] == 2)
+        return 2 if spans and pane_id == "pods" else 1
 
     def _companion(self) -> str:
         return "pods" if self.active_pane == "events" else "events"
@@ -283,6 +319,9 @@ class IrtuiApp(KeysToTopScreen):
         for frame in self.pane_frames:
             frame.display, is_companion = self._frame_shown(frame.spec.id, mode)
             frame.set_class(is_companion, "-companion")
+        if mode == "wall":
+            for frame in self.pane_frames:
+                frame.styles.row_span = self._wall_span(frame.spec.id)
         if mode == "stack":
             # The chosen pane sits on top, its companion below.
             container = self.main_screen.query_one("#panes")
@@ -355,6 +394,10 @@ class IrtuiApp(KeysToTopScreen):
         self._show(pane_id, focus=True)
 
     def _show(self, pane_id: str, focus: bool) -> None:
+        if self.wall and pane_id not in self._wall_pane_ids() and self.screen_stack:
+            shown = ", ".join(self._wall_pane_ids())
+            self.notify(f"wall display: the {pane_id} pane is not on the wall (it shows {shown})", severity="warning")
+            return
         self.active_pane = pane_id
         self._place_panes()
         if focus:
@@ -500,9 +543,16 @@ class IrtuiApp(KeysToTopScreen):
         self.notify(reason, severity="warning")
         return True
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if self.wall and action in PROMPTS:
+            return False
+        return super().check_action(action, parameters)
+
     def why_not(self, action: str, parameters: tuple) -> str | None:
         """Why an action this app disabled cannot run (None: it says nothing). Widgets
         that gate their own actions answer the same question for theirs."""
+        if self.wall:
+            return why_no_prompt(action)
         return None
 
     # -- quitting --------------------------------------------------------------------------

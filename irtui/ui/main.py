@@ -76,7 +76,8 @@ def build_app(connection: KubeConnection, config: Config, args: Any, app_class=N
     from irtui.ui.app import IrtuiApp
 
     app_class = app_class or IrtuiApp
-    app = app_class(connection, **extra)
+    # The wall layout (`--wall`, `irtui wall`); read-only was already forced on the command line.
+    app = app_class(connection, wall=bool(getattr(args, "wall", False)), **extra)
     theme = getattr(args, "theme", None)
     if theme:
         if theme not in app.available_themes:

@@ -183,6 +183,7 @@ class WarRoom:
         policy = ClockPolicy.from_runbook(runbook)
         self.session = session
         self.runbook = runbook
+        self.clock_policy = policy
         self.contacts = parts.contacts
         self.war_room_keys: dict[str, str] = {**KEYMAP, **parts.keys}
         super().__init__(  # type: ignore[call-arg]
@@ -225,6 +226,10 @@ class WarRoom:
         every_second(self.header, self._show_store)
         self._show_store()
         self.main_screen.mount(AlertBanner(), before="#body")
+        if self.wall:  # type: ignore[attr-defined]
+            from irtui.ui.wall import WallBoard
+
+            self.main_screen.mount(WallBoard(self.session, self.clock_policy, self.contacts), before="#clock-bar")
         self.second.subscribe(self, self._detect_each_second)
 
     def _show_store(self) -> None:
