@@ -64,7 +64,7 @@ import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from textual.binding import Binding
 
@@ -99,13 +99,17 @@ from irtui.ui.incident import (
 )
 from irtui.ui.incident.alert import AlertBanner, terminal_alert
 from irtui.ui.panes import PaneSpec
-from irtui.ui.panes.database import DatabasePane
 from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
 from irtui.ui.screens.output import output_view_factory
 from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
+
+if TYPE_CHECKING:
+    # Imported when a database is configured: its client (asyncpg) is not needed for the
+    # first frame, and most sessions have no [database].
+    from irtui.ui.panes.database import DatabasePane
 
 # Remaps of widget keys that would otherwise collide (see the module docstring).
 KEYMAP: dict[str, str] = {
@@ -388,7 +392,7 @@ class WarRoom:
         if named is not None:
             return named
         pane = self.current_pane
-        if isinstance(pane, DatabasePane):
+        if pane is not None and pane is self.database_pane:
             pid = pane.selected_pid()
             return None if pid is None else Target("db_backend", str(pid))
         selected = getattr(pane, "selected", None)
@@ -510,6 +514,12 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config) -> 
         raise WarRoomError(str(exc)) from None
     database = None
     try:
+        from irtui.database.settings import DatabaseSettings
+
+        # Asked first, so that without a database its pane (and asyncpg) is never imported.
+        DatabaseSettings.from_config(config, flag_dsn=getattr(args, "db_dsn", None), context=connection.context)
+        from irtui.ui.panes.database import DatabasePane
+
         database = DatabasePane.from_config(config, guard, flag_dsn=getattr(args, "db_dsn", None),
                                             context=connection.context)
     except ConfigError as exc:
