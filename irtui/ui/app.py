@@ -182,6 +182,7 @@ class IrtuiApp(KeysToTopScreen):
         self.active_pane = self.pane_specs[0].id
         self.layout_mode = "tabs"
         self._layout: tuple | None = None  # (mode, grid columns, sidebar shown) last applied
+        self._wall_panes: tuple[str, ...] = WALL_PANES  # the panes a wall of the current size shows
         self._sidebar_forced: bool | None = None
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
@@ -209,6 +210,7 @@ class IrtuiApp(KeysToTopScreen):
         # Composed in the layout the terminal's size calls for: applying it after mount
         # would restyle the whole main area once more before the first frame.
         self._layout = self._layout_for(self.size.width, self.size.height)
+        self._wall_panes = self._wall_panes_for(self.size.width, self.size.height)
         mode, columns, show_sidebar = self._layout
         self.layout_mode = mode
         with Horizontal(id="body"):
@@ -254,11 +256,12 @@ class IrtuiApp(KeysToTopScreen):
         if not self.screen_stack:  # starting or shutting down
             return
         layout = self._layout_for(width, height)
+        wall_panes = self._wall_panes_for(width, height)
         self.layout_mode, columns, show_sidebar = layout
         # Every class or display change restyles the whole main area: only on a real change.
-        if layout == self._layout:
+        if layout == self._layout and wall_panes == self._wall_panes:
             return
-        self._layout = layout
+        self._layout, self._wall_panes = layout, wall_panes
         panes = self.main_screen.query_one("#panes")
         for mode in ("grid", "stack", "tabs", "wall"):
             panes.set_class(mode == self.layout_mode, f"-{mode}")
@@ -298,7 +301,10 @@ class IrtuiApp(KeysToTopScreen):
         return pane_id == self.active_pane, False
 
     def _wall_pane_ids(self) -> tuple[str, ...]:
-        width, height = self.size
+        return self._wall_panes
+
+    @staticmethod
+    def _wall_panes_for(width: int, height: int) -> tuple[str, ...]:
         large = width >= WALL_EVENTS_MIN[0] and height >= WALL_EVENTS_MIN[1]
         return (*WALL_PANES, "events") if large else WALL_PANES
 

@@ -84,3 +84,32 @@ async def test_wall_shows_the_incident_big_and_log_lines_redacted(sim, isolated)
     # A wall changes nothing: the one change is the event this test created.
     assert [m for m in mutations(sim.audit()) if m.get("resource") != "events"] == []
     assert len([m for m in mutations(sim.audit()) if m.get("resource") == "events"]) == 1
+
+
+async def test_wall_fits_80x24_and_follows_a_resize_to_300x100(sim, isolated):
+    await declared_elsewhere(f"{isolated / 'incidents.sqlite'}", "EMR sync backlog", "P2")
+    config = Config.empty()
+    args = _wall_args(sim, isolated)
+    connection = open_connection(args, config)
+    async with war_room(args, connection, config) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await until(pilot, lambda: shown_rows(app.pods_pane), "the pods pane's rows")
+            await until(pilot, lambda: "INC-" in screen_text(app) and "P2" in screen_text(app), "the clock bar")
+            text = screen_text(app)
+            # Small: no big band (the clock bar says it in one line); the three panes at once.
+            assert "T+ h:mm" not in text
+            for title in ("1 Pods", "Timeline", "Metrics"):
+                assert title in text, title
+            assert "Events ·" not in text
+
+            await pilot.resize_terminal(300, 100)
+            await until(pilot, lambda: "T+ h:mm" in screen_text(app), "the big clocks at 300x100")
+            await until(pilot, lambda: "Events ·" in screen_text(app), "the events pane at 300x100")
+            assert "EMR sync backlog" in screen_text(app)
+            await pilot.press("2")  # the nodes pane is not on a wall: said, not silently ignored
+            await until(pilot, lambda: "the nodes pane is not on the wall" in screen_text(app), "the refusal")
+
+            await pilot.resize_terminal(80, 24)
+            await until(pilot, lambda: "T+ h:mm" not in screen_text(app), "the band folded at 80x24")
+            await until(pilot, lambda: "Events ·" not in screen_text(app), "events off the small wall")
+            assert app.is_running
