@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cluster_bench import PtyApp, start_sim  # noqa: E402
+
 from machine import describe  # noqa: E402
 
 ALT_SCREEN = rb"\x1b\[\?1049h"

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cluster_bench import PtyApp, start_sim  # noqa: E402
+
 from machine import describe  # noqa: E402
 
 FRAME = rb"Pods \xc2\xb7"

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from rich.text import Text
 from textual.widgets import Digits, Static
 
 from irtui.incident.clocks import ClockPolicy, compute

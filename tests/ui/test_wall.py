@@ -68,6 +68,9 @@ async def test_wall_shows_the_incident_big_and_log_lines_redacted(sim, isolated)
                         "the filter key's refusal")
             await pilot.press("n")
             await until(pilot, lambda: "(choosing a namespace)" in screen_text(app), "the namespace key's refusal")
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda: "(the command palette)" in screen_text(app), "the palette key's refusal")
+            assert len(app.screen_stack) == 1  # no dialog opened
 
             await pilot.press("l")
             await until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.state == "complete",
