@@ -76,3 +76,14 @@ def test_a_bad_patient_pattern_names_file_line_and_key(tmp_path):
     with pytest.raises(ConfigError) as caught:
         redaction.configure(Config.load(path))
     assert str(caught.value).startswith(f"{path}:3: redaction.patient_patterns: pattern 1")
+
+
+def test_an_event_message_is_redacted_when_it_becomes_a_row():
+    from irtui.kube.model import project_event
+
+    row = project_event({
+        "metadata": {"name": "e1", "namespace": "emrtask-prod", "uid": "u1", "resourceVersion": "1"},
+        "involvedObject": {"kind": "Pod", "name": "emr-service-1"}, "type": "Warning", "reason": "SyncFailed",
+        "message": "sync failed for patient John Smith (MRN 00123456), token=abc123, call 555-010-2030\nmore",
+    })
+    assert row.message == "sync failed for patient [REDACTED] (MRN [REDACTED]), token=[REDACTED], call [REDACTED]"
