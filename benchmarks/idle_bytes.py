@@ -11,7 +11,11 @@ window:
 Target (issue 14): idle under 200 B/s. A terminal over SSH pays for every byte: this is
 what a clock ticking every second, a spinner or a sparkline redrawn unchanged would cost.
 
-    python benchmarks/idle_bytes.py [--window 20] [--wall] [--cols 160 --rows 45] [--churn 5]
+    python benchmarks/idle_bytes.py [--window 20] [--wall] [--scrape] [--cols 160 --rows 45] [--churn 5]
+
+--scrape reads each service's /metrics through the simulator (as `irtui demo` does), so the
+metrics pane has numbers and sparklines that move with every poll; without it the metrics
+pane says Prometheus is unreachable and only that line can change.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=45)
     parser.add_argument("--churn", type=float, default=5.0, help="Warning events per second while busy")
     parser.add_argument("--scenario", default="crashloop-task-service")
+    parser.add_argument("--scrape", action="store_true", help="metrics from the services' /metrics, as the demo")
     parser.add_argument("--dump", metavar="FILE", help="write the idle window's bytes here, to see what redraws")
     args = parser.parse_args()
     print(describe())
@@ -63,6 +68,9 @@ def main() -> None:
         sim, url, kubeconfig = start_sim(work, 0, 0)
         os.environ.update({"XDG_CONFIG_HOME": str(work / "config"), "XDG_DATA_HOME": str(work / "data"),
                            "XDG_STATE_HOME": str(work / "state")})
+        if args.scrape:
+            (work / "config" / "irtui").mkdir(parents=True)
+            (work / "config" / "irtui" / "config.toml").write_text('[metrics]\nsource = "scrape"\n')
         argv = [sys.executable, "-m", "irtui", "--read-only", "--kubeconfig", kubeconfig,
                 "--store", str(work / "incidents.sqlite"), *(["--wall"] if args.wall else [])]
         app = PtyApp(argv, cols=args.cols, rows=args.rows)
@@ -86,7 +94,7 @@ def main() -> None:
             app._stop = True
             sim.terminate()
             sim.wait()
-    layout = "wall" if args.wall else "war room"
+    layout = ("wall" if args.wall else "war room") + (", scraped metrics" if args.scrape else "")
     print(f"{layout} {args.cols}x{args.rows}: idle {idle:.0f} B/s, busy ({args.scenario}, "
           f"{args.churn:g} events/s) {busy:.0f} B/s, over {args.window:g} s each")
 
