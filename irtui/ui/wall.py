@@ -24,6 +24,7 @@ from textual.widgets import Digits, Static
 from irtui.incident.clocks import ClockPolicy, compute
 from irtui.incident.model import utcnow
 from irtui.incident.session import IncidentSession
+from irtui.redact import redact_foreign
 from irtui.text import visible
 from irtui.ui.incident.messages import IncidentChanged, follow
 from irtui.ui.ticks import every_second
@@ -109,7 +110,8 @@ class WallBoard(Vertical):
             update = hours_minutes(clocks.update_remaining)
             overdue = clocks.update_overdue
         breached = overdue or clocks.response_breached or clocks.escalation_due
-        return (visible(state.severity or "?", 4), visible(f"{state.incident_id}  {state.title}", 200),
+        # The room reads it: contact details in a title are hidden here (the record keeps them).
+        return (visible(state.severity or "?", 4), visible(redact_foreign(f"{state.incident_id}  {state.title}"), 200),
                 visible(status, 200), hours_minutes(clocks.since_detection), update, overdue, breached)
 
     def refresh_board(self) -> None:

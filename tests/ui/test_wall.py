@@ -39,7 +39,7 @@ def _wall_args(sim, tmp_path):
 
 
 async def test_wall_shows_the_incident_big_and_log_lines_redacted(sim, isolated):
-    await declared_elsewhere(f"{isolated / 'incidents.sqlite'}", "Task service down", "P1")
+    await declared_elsewhere(f"{isolated / 'incidents.sqlite'}", "Task service down, paging oncall@example.org", "P1")
     config = _config(isolated)
     args = _wall_args(sim, isolated)
     connection = open_connection(args, config)
@@ -50,6 +50,10 @@ async def test_wall_shows_the_incident_big_and_log_lines_redacted(sim, isolated)
             pod = rows[0][0]  # the row under the cursor at start
             await until(pilot, lambda: "Task service down" in screen_text(app), "the incident on the board")
             text = screen_text(app)
+            # The board and the timeline are read by the room: the contact's address is hidden.
+            assert "  Task service down, paging [REDACTED]" in text
+            assert "[P1] Task service down, paging [REDACTED]" in text
+            assert "oncall@example.org" not in text
             assert "T+ h:mm" in text and "update h:mm" in text  # the big clocks' labels
             for title in ("Pods", "Metrics", "Timeline", "Events"):
                 assert f" {title}" in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from irtui.incident.model import Entry
+from irtui.redact import redact_foreign
 from irtui.text import visible
 
 KIND_STYLES = {
@@ -51,7 +52,10 @@ def kind_label(kind: str) -> str:
 ENTRY_LIMIT = 500  # characters of an entry's text on its timeline line; enter shows its details
 
 
-def entry_text(entry: Entry, pinned: bool = False) -> Text:
+def entry_text(entry: Entry, pinned: bool = False, *, foreign: bool = False) -> Text:
+    """`foreign`: the line is for a wall, seen by whoever passes: e-mail addresses and phone
+    numbers in the entry's text are hidden too (`irtui.redact.redact_foreign`); the record
+    itself keeps them."""
     style = KIND_STYLES.get(entry.kind, "")
     if entry.kind == "note" and entry.text.lstrip().upper().startswith("TODO:"):
         style = "bold yellow"
@@ -61,7 +65,8 @@ def entry_text(entry: Entry, pinned: bool = False) -> Text:
     text.append(f"{kind_label(entry.kind):<{KIND_WIDTH}} ", style=style or "bold")
     # Entries quote the cluster (event reasons, pod statuses) and people: text, never markup,
     # and every control character visible, on every screen that replays the timeline.
-    text.append(visible(entry.text, ENTRY_LIMIT), style=style)
+    shown = redact_foreign(entry.text) if foreign else entry.text
+    text.append(visible(shown, ENTRY_LIMIT), style=style)
     if entry.kind == "update_posted" and entry.details.get("channel"):
         channel, status = visible(str(entry.details["channel"]), 64), visible(str(entry.details.get("status", "")), 32)
         text.append(f"  → {channel} ({status})", style="bold magenta")
