@@ -17,6 +17,8 @@ from irtui import __version__
 # command -> (module, function); the function takes the parsed args and returns an exit code.
 _COMMANDS = {
     "app": ("irtui.ui.main", "run"),
+    "wall": ("irtui.ui.main", "run"),
+    "serve": ("irtui.ui.serve", "run"),
     "demo": ("irtui.ui.demo", "run"),
     "sim": ("irtui.sim.cli", "run"),
     "init": ("irtui.init", "run"),
@@ -62,6 +64,9 @@ _ALL = frozenset(_FLAG)
 # report and verify never write, so --read-only holds for them as it is.
 _APPLIES: dict[str, frozenset[str]] = {
     "app": _ALL,
+    # A wall and a browser view are read-only whatever the layers say: --write is refused.
+    "wall": _ALL - {"write"},
+    "serve": _ALL - {"write"},
     "demo": _ALL - {"kubeconfig", "context"},
     "sim": frozenset(),
     "init": frozenset({"config"}),
@@ -73,6 +78,8 @@ _APPLIES: dict[str, frozenset[str]] = {
     "completion": frozenset(),
 }
 _WHY_NOT = {
+    "wall": " (a wall display is read-only)",
+    "serve": " (a browser view is read-only)",
     "sim": " (the simulator is not a client of a cluster)",
     "demo": " (the demo runs its own simulated cluster)",
 }
@@ -133,12 +140,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="irtui", description="A terminal war room for incident response on Kubernetes.",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"irtui {__version__}")
+    parser.add_argument("--wall", action="store_true", default=None,
+                        help="the shared-screen layout: severity, clocks and status large, no prompts, read-only")
     _shared_options(parser, "app")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run the app against a built-in simulated cluster")
     demo.add_argument("--scenario", metavar="NAME", help="start this fault scenario (irtui help scenarios)")
+    demo.add_argument("--wall", dest=_AFTER + "wall", action="store_true", default=None,
+                      help="the shared-screen layout, read-only (a --scenario is started before the wall goes read-only)")
     _shared_options(demo, "demo", _AFTER)
+
+    wall = sub.add_parser("wall", help="the shared-screen layout for a wall or a projector (read-only, no prompts)")
+    _shared_options(wall, "wall", _AFTER)
+
+    serve = sub.add_parser(
+        "serve", help="share a read-only view in a web browser (textual-serve; no auth, no TLS: trusted network only)",
+        description="Serve irtui to web browsers with textual-serve: each browser tab runs its own read-only "
+                    "irtui. There is NO authentication and NO TLS: anyone who can reach the port sees the "
+                    "cluster view, so bind to 127.0.0.1 (the default) and reach it through an SSH tunnel, or "
+                    "use it only on a trusted network. Needs the 'serve' extra: pip install 'irtui[serve]'.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--public-url", metavar="URL", help="the URL browsers use, when behind a proxy")
+    serve.add_argument("--demo", action="store_true", help="serve the demo (a simulated cluster) instead of the cluster")
+    serve.add_argument("--wall", dest=_AFTER + "wall", action="store_true", default=None,
+                       help="serve the shared-screen layout")
+    _shared_options(serve, "serve", _AFTER)
 
     sim = sub.add_parser("sim", help="run the simulated cluster alone, headless")
     sim.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -207,6 +235,25 @@ def merge_shared(args: argparse.Namespace) -> argparse.Namespace:
         setattr(args, dest, value)
     if args.read_only and args.write:
         raise UsageError("--read-only and --write contradict each other")
+    return merge_wall(args, command)
+
+
+_WALL_COMMANDS = frozenset({"app", "demo", "wall", "serve"})
+
+
+def merge_wall(args: argparse.Namespace, command: str) -> argparse.Namespace:
+    """`--wall` before or after the subcommand (and the `wall` subcommand) as `args.wall`;
+    a wall is read-only, so it sets `read_only` and refuses `--write`."""
+    wall = bool(getattr(args, "wall", None) or getattr(args, _AFTER + "wall", None)) or command == "wall"
+    if hasattr(args, _AFTER + "wall"):
+        delattr(args, _AFTER + "wall")
+    if wall and command not in _WALL_COMMANDS:
+        raise UsageError(f"--wall does not apply to `irtui {command}`")
+    if wall and args.write:
+        raise UsageError("--wall is read-only: --write contradicts it")
+    args.wall = wall
+    if wall or command == "serve":
+        args.read_only = True
     return args
 
 

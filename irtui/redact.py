@@ -14,7 +14,16 @@ own log records (`RedactingFilter`). It hides:
   `curl -u user:pw`, and `-p` where it means a password (`mysql -pSECRET`, `sshpass -p x`);
 - PEM blocks that hold key material (`-----BEGIN ... PRIVATE KEY-----` to its END);
 - `Bearer`/`Basic` credentials;
+- patient identifiers (`PATIENT_PATTERNS`, replaced by `[redaction] patient_patterns`):
+  medical record numbers, US social security numbers, dates of birth, the name after
+  "patient", patient ids;
 - the regular expressions of the config's `[redaction] patterns` (`configure`).
+
+Text that comes from the cluster (log lines, event messages) and anything a wall display
+shows also loses what identifies a person to a passer-by: e-mail addresses and phone
+numbers (`PERSONAL_PATTERNS`, replaced by `[redaction] personal_patterns`), through
+`redact_foreign`. They are not hidden from the timeline itself, where the escalation
+contacts' addresses belong.
 
 References stay readable (`$DB_PASSWORD`, `<set from secretKeyRef>`). One search of a
 lowercased copy decides whether any built-in rule can apply, and each rule runs only when
@@ -98,11 +107,53 @@ def _quoted(value: str) -> str:
     return f"{value[0]}{REDACTED}{value[0]}" if value[:1] in ("\"", "'") and len(value) > 1 else REDACTED
 
 
-class Policy:
-    """The built-in rules plus a list of extra patterns (whole match, or group 1, hidden)."""
+# Patient identifiers an EMR platform's logs are known to leak, hidden everywhere (screen,
+# timeline, report, irtui's log). Each needs its context word, so ordinary numbers, ids and
+# timestamps stay readable; a group, when there is one, is what gets hidden.
+PATIENT_PATTERNS: dict[str, str] = {
+    # "MRN 00123456", "mrn=A1234567", "medical record number: 123-45-678"
+    "mrn": r"(?i:\b(?:mrn|medical[ _-]?record[ _-]?(?:number|no|num|id))\b)[\"']?\s*[:=#]?\s*[\"']?([A-Za-z0-9][A-Za-z0-9-]{3,})",
+    # US social security numbers: 123-45-6789 (not 000, 666 or 9xx in the first group)
+    "ssn": r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b",
+    # "dob: 1961-03-04", "date of birth 04/03/1961", "birthDate":"1961-03-04"
+    "date_of_birth": r"(?i:\b(?:dob|date[ _-]?of[ _-]?birth|birth[ _-]?date)\b)[\"']?\s*[:=]?\s*[\"']?"
+                     r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})",
+    # "patient John Smith", "Patient: O'Brien, Mary", "patient_name=Jane" (capitalised words)
+    "patient_name": r"(?i:\bpatient(?:[ _-]?name)?\b)[\"']?\s*[:=]?\s*[\"']?"
+                    r"([A-Z][a-z'-]+(?:,?[ ][A-Z][a-z'-]+){0,2})",
+    # "patient_id=84412", "patientId: P-0042", "Patient/12345" (a FHIR reference)
+    "patient_id": r"(?i:\bpatient(?:[ _-]?id|/))[\"']?\s*[:=]?\s*[\"']?([A-Za-z0-9][A-Za-z0-9-]{2,})",
+}
+# Each built-in patient pattern needs one of these in the lowercased line: one scan lets an
+# ordinary log line skip all five.
+_PATIENT_WORDS = ("patient", "mrn", "record", "dob", "birth")
+_SSN_GATE = re.compile(r"\d-\d\d-\d\d\d\d")
+# What identifies a person to whoever reads over a shoulder: in cluster text and on the wall.
+PERSONAL_PATTERNS: dict[str, str] = {
+    "email": r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b",
+    # +1 555 010 2030, (555) 010-2030, 555.010.2030; not an IP address, not a date
+    "phone": r"(?<![\w.:/-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w.:-])",
+}
 
-    def __init__(self, extra: Iterable[re.Pattern[str]] = ()) -> None:
-        self.extra = tuple(extra)
+
+_PHONE_GATE = re.compile(r"\d{3}[ .)-]+\d{3}[ .-]\d{4}")
+
+
+def _compiled(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in patterns)
+
+
+class Policy:
+    """The built-in rules plus patient patterns and a list of extra patterns (whole match, or
+    group 1, hidden); `personal` patterns apply to foreign text only (`foreign`)."""
+
+    def __init__(self, extra: Iterable[re.Pattern[str]] = (), *,
+                 patient: Iterable[re.Pattern[str]] | None = None,
+                 personal: Iterable[re.Pattern[str]] | None = None) -> None:
+        # The built-in patient patterns run behind their gate; a team's own always run.
+        self.gated = _compiled(PATIENT_PATTERNS.values()) if patient is None else ()
+        self.extra = (*(() if patient is None else tuple(patient)), *extra)
+        self.personal = _compiled(PERSONAL_PATTERNS.values()) if personal is None else tuple(personal)
 
     def text(self, text: str) -> str:
         if not text:
@@ -110,8 +161,20 @@ class Policy:
         low = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
         if _ANY.search(low):
             text = self._builtin(text, low)
+        if self.gated and (any(word in low for word in _PATIENT_WORDS) or ("-" in text and _SSN_GATE.search(text))):
+            for pattern in self.gated:
+                text = pattern.sub(_extra_replacement, text)
         for pattern in self.extra:
             text = pattern.sub(_extra_replacement, text)
+        return text
+
+    def foreign(self, text: str) -> str:
+        """`text` (a log line, an event message, what a wall shows) with secrets, patient
+        identifiers and personal contact details hidden."""
+        text = self.text(text)
+        if text and self.personal and ("@" in text or _PHONE_GATE.search(text)):
+            for pattern in self.personal:
+                text = pattern.sub(_extra_replacement, text)
         return text
 
     @staticmethod
@@ -197,6 +260,12 @@ def redact_text(text: str) -> str:
     return _policy.text(text)
 
 
+def redact_foreign(text: str) -> str:
+    """Text from the cluster (a log line, an event message) or for a wall: secrets, patient
+    identifiers, e-mail addresses and phone numbers replaced by `[REDACTED]`."""
+    return _policy.foreign(text)
+
+
 def redact(value: Any, key: str | None = None) -> Any:
     """A copy of `value` (dicts, lists, strings, at any depth) with secrets replaced."""
     return _policy.value(value, key)
@@ -213,29 +282,38 @@ def shown(name: str, value: str | None) -> str | None:
 # --- configuration ----------------------------------------------------------------------------
 
 SECTION = "redaction"
-KEYS = frozenset({"patterns"})
+KEYS = frozenset({"patterns", "patient_patterns", "personal_patterns"})
 
 
-def compile_patterns(section: Section) -> list[re.Pattern[str]]:
-    """`[redaction] patterns`, each a regular expression; a bad one is a ConfigError with
-    file:line."""
+def compile_patterns(section: Section, key: str = "patterns") -> list[re.Pattern[str]]:
+    """`[redaction] patterns` (or another list of `KEYS`), each a regular expression; a bad
+    one is a ConfigError with file:line."""
     section.reject_unknown(KEYS)
-    raw = section.get("patterns", list, [])
+    raw = section.get(key, list, [])
     compiled = []
     for n, pattern in enumerate(raw, 1):
         if not isinstance(pattern, str) or not pattern:
-            raise section.error("patterns", f"pattern {n} must be a non-empty string, not {pattern!r}")
+            raise section.error(key, f"pattern {n} must be a non-empty string, not {pattern!r}")
         try:
             compiled.append(re.compile(pattern))
         except re.error as exc:
-            raise section.error("patterns", f"pattern {n} ({pattern!r}) is not a valid regular expression: {exc}") from None
+            raise section.error(key, f"pattern {n} ({pattern!r}) is not a valid regular expression: {exc}") from None
     return compiled
+
+
+def policy_from(section: Section) -> Policy:
+    """The policy `[redaction]` asks for: `patterns` add to the built-in rules;
+    `patient_patterns` and `personal_patterns`, when given, replace `PATIENT_PATTERNS` and
+    `PERSONAL_PATTERNS` (an empty list turns that group off)."""
+    patient = compile_patterns(section, "patient_patterns") if "patient_patterns" in section.data else None
+    personal = compile_patterns(section, "personal_patterns") if "personal_patterns" in section.data else None
+    return Policy(compile_patterns(section), patient=patient, personal=personal)
 
 
 def configure(config: Config) -> None:
     """Adopt the config's `[redaction]` section for this process."""
     global _policy
-    _policy = Policy(compile_patterns(config.section(SECTION)))
+    _policy = policy_from(config.section(SECTION))
 
 
 # --- logs -------------------------------------------------------------------------------------

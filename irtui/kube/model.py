@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from irtui.kube.printers import PodSummary, node_roles, node_status, parse_time, pod_summary
+from irtui.redact import redact_foreign
 from irtui.text import first_line, visible
 
 # Health ranks: sort order (unhealthy first) and colour.
@@ -285,7 +286,9 @@ def project_event(obj: dict[str, Any]) -> EventRow:
         namespace=visible(ns),
         type=visible(obj.get("type")) or "Normal",
         reason=visible(obj.get("reason"), MESSAGE_LIMIT),
-        message=first_line(obj.get("message") or obj.get("note"), MESSAGE_LIMIT),
+        # An event's message quotes what the workload said: secrets and patient data go here,
+        # before the events pane, the detection rules or the timeline see it.
+        message=redact_foreign(first_line(obj.get("message") or obj.get("note"), MESSAGE_LIMIT)),
         object=visible(f"{involved.get('kind', '')}/{involved.get('name', '')}"),
         count=int(count),
         first=first,

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from irtui.config import Config, data_dir
-from irtui.database.monitor import backoff_delay
 from irtui.incident.model import Entry
 from irtui.incident.session import IncidentSession
 from irtui.incident.store import make_entry
@@ -290,6 +289,10 @@ class Notifier:
                                            item.channel, status, reason=exc.reason, attempts=item.attempts)
                         self.queue.delete(item)
                         return Outcome(item.channel, label, status, exc.reason)
+                    # Imported here: the monitor module brings asyncpg, which a war room with
+                    # no [database] never needs, and irtui's first frame should not wait for.
+                    from irtui.database.monitor import backoff_delay
+
                     delay = exc.after if exc.after is not None else backoff_delay(
                         item.attempts, self.settings.retry_base, self.settings.retry_cap, self.rng)
                     log.warning("%s: not delivered (%s); attempt %d, next in %.1f s", label, exc.reason,

@@ -6,7 +6,9 @@ source threads to the UI thread (one `ChangeBuffer` drained at most once per fra
 published as the `cluster_updated` signal). Panes own their rendering; this class only
 places them and routes keys.
 
-The main area has three layouts, chosen by terminal size: "tabs" (one pane under a
+The main area has three layouts, chosen by terminal size (and a fourth for a wall display,
+`wall=True`: pods, metrics and timeline at once, plus events on a large screen, under the
+`irtui.ui.wall.WallBoard` band; every key that would open a prompt says why not): "tabs" (one pane under a
 one-line tab strip, 80x24), "stack" (the chosen pane over a companion: events, or pods when
 events is chosen; from 100x32) and "grid" (every pane at once, pods twice as tall; from
 160x36, three columns from 240 when there are more than four panes).
@@ -35,6 +37,7 @@ panes, also while a modal is on top). Key bindings of a pane belong on the pane 
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime
 from functools import partial
@@ -70,6 +73,7 @@ from irtui.ui.ticks import wall_clock
 from irtui.ui.timers import after
 from irtui.ui.typeahead import KeysToTopScreen
 from irtui.ui.widgets.footer import KeysFooter
+from irtui.ui.wallkeys import PROMPTS, why_no_prompt
 
 TOAST_LIMIT = 2000  # characters of a notification's message shown; the rest is elided
 FRAME = 1 / 60  # at most one application of cluster changes per frame
@@ -78,6 +82,15 @@ WIDE_MIN_HEIGHT = 36
 STACK_MIN_WIDTH = 100  # from here (and STACK_MIN_HEIGHT) the chosen pane shares the screen
 STACK_MIN_HEIGHT = 32
 SIDEBAR_MIN_WIDTH = 140  # narrower than this, the sidebar is hidden unless toggled on
+WALL_PANES = ("pods", "metrics", "timeline")  # what a wall always shows
+WALL_EVENTS_MIN = (160, 40)  # from this size the wall shows the events pane too
+WALL_COLUMNS_MIN_WIDTH = 120  # narrower walls stack their panes in one column
+
+
+def over_ssh() -> bool:
+    """Whether this terminal is reached over SSH, where every animation frame crosses the
+    link: no animations there unless $TEXTUAL_ANIMATIONS asks for them."""
+    return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY") or os.environ.get("SSH_CLIENT"))
 
 
 def cluster_panes() -> list[PaneSpec]:
@@ -161,6 +174,7 @@ class IrtuiApp(KeysToTopScreen):
         context_colour: str | None = None,
         config_file: str | Path | None = None,
         now: Callable[[], datetime] = wall_clock,
+        wall: bool = False,
     ) -> None:
         # Read by `get_css_variables`, which App.__init__ already calls.
         self.context_colour = context_colour
@@ -175,6 +189,9 @@ class IrtuiApp(KeysToTopScreen):
         # A context with a cue colour draws its header and pane borders in it (app.tcss).
         self.set_class(bool(context_colour), "-context-cue")
         self.config_file = config_file  # where a theme chosen in the palette is remembered
+        if over_ssh() and "TEXTUAL_ANIMATIONS" not in os.environ:
+            self.animation_level = "none"
+        self.wall = wall
         self.connection = connection
         # The one clock ages, "ago" and the incident clocks read (irtui.ui.ticks.now).
         self.now = now
@@ -197,6 +214,7 @@ class IrtuiApp(KeysToTopScreen):
         self.active_pane = self.pane_specs[0].id
         self.layout_mode = "tabs"
         self._layout: tuple | None = None  # (mode, grid columns, sidebar shown) last applied
+        self._wall_panes: tuple[str, ...] = WALL_PANES  # the panes a wall of the current size shows
         self._sidebar_forced: bool | None = None
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
@@ -262,6 +280,7 @@ class IrtuiApp(KeysToTopScreen):
         # Composed in the layout the terminal's size calls for: applying it after mount
         # would restyle the whole main area once more before the first frame.
         self._layout = self._layout_for(self.size.width, self.size.height)
+        self._wall_panes = self._wall_panes_for(self.size.width, self.size.height)
         mode, columns, show_sidebar = self._layout
         self.layout_mode = mode
         with Horizontal(id="body"):
@@ -274,7 +293,7 @@ class IrtuiApp(KeysToTopScreen):
                     yield Static("Checklist\n\nno incident open", id="sidebar-placeholder")
             with Vertical(id="main"):
                 tabs = Static("", id="pane-tabs")
-                tabs.display = mode != "grid"
+                tabs.display = mode not in ("grid", "wall")
                 yield tabs
                 panes = Container(id="panes", classes=f"-{mode}")
                 panes.styles.grid_size_columns = columns
@@ -283,6 +302,8 @@ class IrtuiApp(KeysToTopScreen):
                         frame = PaneFrame(spec, number)
                         frame.display, companion = self._frame_shown(spec.id, mode)
                         frame.set_class(companion, "-companion")
+                        if self.wall:  # inline, so only on a wall: the grid's span is in app.tcss
+                            frame.styles.row_span = self._wall_span(spec.id)
                         yield frame
         yield KeysFooter()
 
@@ -308,16 +329,17 @@ class IrtuiApp(KeysToTopScreen):
         if not self.screen_stack:  # starting or shutting down
             return
         layout = self._layout_for(width, height)
+        wall_panes = self._wall_panes_for(width, height)
         self.layout_mode, columns, show_sidebar = layout
         # Every class or display change restyles the whole main area: only on a real change.
-        if layout == self._layout:
+        if layout == self._layout and wall_panes == self._wall_panes:
             return
-        self._layout = layout
+        self._layout, self._wall_panes = layout, wall_panes
         panes = self.main_screen.query_one("#panes")
-        for mode in ("grid", "stack", "tabs"):
+        for mode in ("grid", "stack", "tabs", "wall"):
             panes.set_class(mode == self.layout_mode, f"-{mode}")
         panes.styles.grid_size_columns = columns
-        self.main_screen.query_one("#pane-tabs").display = self.layout_mode != "grid"
+        self.main_screen.query_one("#pane-tabs").display = self.layout_mode not in ("grid", "wall")
         self.main_screen.query_one("#sidebar").display = show_sidebar
         self._place_panes()
 
@@ -325,7 +347,11 @@ class IrtuiApp(KeysToTopScreen):
         """(mode, grid columns, sidebar shown) for a terminal of this size.
 
         grid: every pane at once; stack: the chosen pane over a companion (events, or pods
-        when events is chosen); tabs: one pane at a time (80x24)."""
+        when events is chosen); tabs: one pane at a time (80x24); wall: the wall's panes at
+        once, in one column when narrow."""
+        if self.wall:
+            sidebar = bool(self._sidebar_forced)  # the checklist is the responders', not the room's
+            return "wall", (2 if width >= WALL_COLUMNS_MIN_WIDTH else 1), sidebar
         if width >= WIDE_MIN_WIDTH and height >= WIDE_MIN_HEIGHT:
             mode = "grid"
         elif width >= STACK_MIN_WIDTH and height >= STACK_MIN_HEIGHT:
@@ -339,11 +365,27 @@ class IrtuiApp(KeysToTopScreen):
     def _frame_shown(self, pane_id: str, mode: str) -> tuple[bool, bool]:
         """(displayed, is the companion) of a pane's frame in this layout mode."""
         companion = self._companion()
+        if mode == "wall":
+            return pane_id in self._wall_pane_ids(), False
         if mode == "grid":
             return True, False
         if mode == "stack":
             return pane_id in (self.active_pane, companion), pane_id == companion
         return pane_id == self.active_pane, False
+
+    def _wall_pane_ids(self) -> tuple[str, ...]:
+        return self._wall_panes
+
+    @staticmethod
+    def _wall_panes_for(width: int, height: int) -> tuple[str, ...]:
+        large = width >= WALL_EVENTS_MIN[0] and height >= WALL_EVENTS_MIN[1]
+        return (*WALL_PANES, "events") if large else WALL_PANES
+
+    def _wall_span(self, pane_id: str) -> int:
+        """On a two-column wall with three panes, pods take the left column's full height."""
+        spans = (self.layout_mode == "wall" and len(self._wall_pane_ids()) == 3 and self._layout is not None
+                 and self._layout[1] == 2)
+        return 2 if spans and pane_id == "pods" else 1
 
     def _companion(self) -> str:
         return "pods" if self.active_pane == "events" else "events"
@@ -356,6 +398,9 @@ class IrtuiApp(KeysToTopScreen):
         for frame in self.pane_frames:
             frame.display, is_companion = self._frame_shown(frame.spec.id, mode)
             frame.set_class(is_companion, "-companion")
+        if mode == "wall":
+            for frame in self.pane_frames:
+                frame.styles.row_span = self._wall_span(frame.spec.id)
         if mode == "stack":
             # The chosen pane sits on top, its companion below.
             container = self.main_screen.query_one("#panes")
@@ -428,6 +473,10 @@ class IrtuiApp(KeysToTopScreen):
         self._show(pane_id, focus=True)
 
     def _show(self, pane_id: str, focus: bool) -> None:
+        if self.wall and pane_id not in self._wall_pane_ids() and self.screen_stack:
+            shown = ", ".join(self._wall_pane_ids())
+            self.notify(f"wall display: the {pane_id} pane is not on the wall (it shows {shown})", severity="warning")
+            return
         self.active_pane = pane_id
         self._place_panes()
         if focus:
@@ -591,9 +640,16 @@ class IrtuiApp(KeysToTopScreen):
         self.notify(reason, severity="warning")
         return True
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if self.wall and action in PROMPTS:
+            return False
+        return super().check_action(action, parameters)
+
     def why_not(self, action: str, parameters: tuple) -> str | None:
         """Why an action this app disabled cannot run (None: it says nothing). Widgets
         that gate their own actions answer the same question for theirs."""
+        if self.wall:
+            return why_no_prompt(action)
         return None
 
     # -- quitting --------------------------------------------------------------------------

@@ -138,7 +138,9 @@ class DemoApp(IrtuiApp):
     def on_mount(self) -> None:
         self.header.extra = "DEMO"
         self.run_worker(self._load_scenarios(), group="demo", exit_on_error=False)
-        if self.connection.guard.read_only:
+        if self.wall:
+            self.notify("Simulated cluster on a wall display: read-only, no prompts.", title="irtui demo", timeout=10)
+        elif self.connection.guard.read_only:
             self.notify("Simulated cluster, read-only: fault scenarios are not started from this terminal.",
                         title="irtui demo", timeout=10)
         else:
@@ -251,7 +253,10 @@ def stored_at(store: str) -> str:
 async def _drill(args: Any, connection, config: Config, sim: SimProcess) -> int:
     scenario = getattr(args, "scenario", None)
     if scenario:
-        problem = await _start_scenario(connection.guard, sim.url, scenario)
+        # A wall is read-only, but `demo --wall --scenario X` asks for a drill to watch: the
+        # scenario is the drill's set-up on its own simulator, started before the wall shows.
+        guard = Guard(read_only=False) if getattr(args, "wall", False) else connection.guard
+        problem = await _start_scenario(guard, sim.url, scenario)
         if problem:
             print(f"irtui demo: {problem}", file=sys.stderr)
             return 2

@@ -79,7 +79,9 @@ def build_app(connection: KubeConnection, config: Config, args: Any, app_class=N
     app_class = app_class or IrtuiApp
     try:
         look = theming.Look.from_config(args, config, connection.context)
-        app = app_class(connection, context_colour=look.colour, config_file=look.config_file, **extra)
+        # The wall layout (`--wall`, `irtui wall`); read-only was already forced on the command line.
+        app = app_class(connection, context_colour=look.colour, config_file=look.config_file,
+                        wall=bool(getattr(args, "wall", False)), **extra)
     except ConfigError as exc:  # a bad [ui] value or theme file: one line, before anything runs
         from irtui.ui.wiring import WarRoomError
 

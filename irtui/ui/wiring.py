@@ -44,7 +44,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
 from textual.binding import Binding
 
@@ -81,7 +81,6 @@ from irtui.ui.incident import (
 from irtui.ui.incident.alert import AlertBanner, terminal_alert
 from irtui.ui.incident.nextstep import NextStepBar
 from irtui.ui.panes import PaneSpec
-from irtui.ui.panes.database import DatabasePane
 from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
@@ -89,6 +88,11 @@ from irtui.ui.screens.output import output_view_factory
 from irtui.ui.screens.runbook import RunbookScreen
 from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
+
+if TYPE_CHECKING:
+    # Imported when a database is configured: its client (asyncpg) is not needed for the
+    # first frame, and most sessions have no [database].
+    from irtui.ui.panes.database import DatabasePane
 
 # Remaps of widget keys that would otherwise collide with an app key of another meaning.
 KEYMAP: dict[str, str] = {
@@ -191,6 +195,7 @@ class WarRoom:
         policy = ClockPolicy.from_runbook(runbook)
         self.session = session
         self.runbook = runbook
+        self.clock_policy = policy
         self.contacts = parts.contacts
         self.war_room_keys: dict[str, str] = {**KEYMAP, **parts.keys}
         super().__init__(  # type: ignore[call-arg]
@@ -235,6 +240,10 @@ class WarRoom:
         self._show_store()
         self.main_screen.mount(NextStepBar(self.session, self.runbook, self.incident_keys), before="#body")
         self.main_screen.mount(AlertBanner(), before="#body")
+        if self.wall:  # type: ignore[attr-defined]
+            from irtui.ui.wall import WallBoard
+
+            self.main_screen.mount(WallBoard(self.session, self.clock_policy, self.contacts), before="#clock-bar")
         self.second.subscribe(self, self._detect_each_second)
 
     def _show_store(self) -> None:
@@ -440,7 +449,7 @@ class WarRoom:
         if named is not None:
             return named
         pane = self.current_pane
-        if isinstance(pane, DatabasePane):
+        if pane is not None and pane is self.database_pane:
             pid = pane.selected_pid()
             return None if pid is None else Target("db_backend", str(pid))
         selected = getattr(pane, "selected", None)
@@ -567,6 +576,12 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config,
         raise WarRoomError(str(exc)) from None
     database = None
     try:
+        from irtui.database.settings import DatabaseSettings
+
+        # Asked first, so that without a database its pane (and asyncpg) is never imported.
+        DatabaseSettings.from_config(config, flag_dsn=getattr(args, "db_dsn", None), context=connection.context)
+        from irtui.ui.panes.database import DatabasePane
+
         database = DatabasePane.from_config(config, guard, flag_dsn=getattr(args, "db_dsn", None),
                                             context=connection.context)
     except ConfigError as exc:

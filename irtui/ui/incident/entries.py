@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from irtui.incident.model import Entry
+from irtui.redact import redact_foreign
 from irtui.text import visible
 from irtui.ui.theming import themed
 
@@ -59,7 +60,10 @@ def kind_label(kind: str) -> str:
 ENTRY_LIMIT = 500  # characters of an entry's text on its timeline line; enter shows its details
 
 
-def entry_text(entry: Entry, pinned: bool = False) -> Text:
+def entry_text(entry: Entry, pinned: bool = False, *, foreign: bool = False) -> Text:
+    """`foreign`: the line is for a wall, seen by whoever passes: e-mail addresses and phone
+    numbers in the entry's text are hidden too (`irtui.redact.redact_foreign`); the record
+    itself keeps them."""
     spec = KIND_STYLES.get(entry.kind, "")
     if entry.kind == "note" and entry.text.lstrip().upper().startswith("TODO:"):
         spec = "bold $irtui-pending"
@@ -70,7 +74,8 @@ def entry_text(entry: Entry, pinned: bool = False) -> Text:
     text.append(f"{kind_label(entry.kind):<{KIND_WIDTH}} ", style=style)
     # Entries quote the cluster (event reasons, pod statuses) and people: text, never markup,
     # and every control character visible, on every screen that replays the timeline.
-    text.append(visible(entry.text, ENTRY_LIMIT), style=themed(spec))
+    shown = redact_foreign(entry.text) if foreign else entry.text
+    text.append(visible(shown, ENTRY_LIMIT), style=themed(spec))
     if entry.kind == "update_posted" and entry.details.get("channel"):
         channel, status = visible(str(entry.details["channel"]), 64), visible(str(entry.details.get("status", "")), 32)
         text.append(f"  → {channel} ({status})", style=themed("bold $irtui-update"))

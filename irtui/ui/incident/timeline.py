@@ -106,7 +106,7 @@ class TimelinePane(SessionView):
 
     def rebuild(self) -> None:
         pinned = self.session.state.pinned if self.session.state else set()
-        options = [Option(entry_text(e, e.seq in pinned), id=e.entry_id) for e in self.session.timeline]
+        options = [Option(self._line(e, e.seq in pinned), id=e.entry_id) for e in self.session.timeline]
         self._shown = {e.entry_id for e in self.session.timeline}
         self.list.set_options(options)
         if options:
@@ -121,12 +121,16 @@ class TimelinePane(SessionView):
         follow_tail = self.list.highlighted is None or self.list.highlighted >= self.list.option_count - 1
         if entry.entry_id in self._shown:
             # A queued entry now placed in the shared order: same line, no longer pending.
-            self.list.replace_option_prompt(entry.entry_id, entry_text(entry))
+            self.list.replace_option_prompt(entry.entry_id, self._line(entry))
         else:
             self._shown.add(entry.entry_id)
-            self.list.add_option(Option(entry_text(entry), id=entry.entry_id))
+            self.list.add_option(Option(self._line(entry), id=entry.entry_id))
         if follow_tail:
             self.list.highlighted = self.list.option_count - 1
+
+    def _line(self, entry: Entry, pinned: bool = False) -> Text:
+        # On a wall the room reads the timeline too: contact details are hidden there.
+        return entry_text(entry, pinned, foreign=bool(getattr(self.app, "wall", False)))
 
     def _show_pins(self) -> None:
         pins = self.query_one("#timeline-pinned", Static)
@@ -137,7 +141,7 @@ class TimelinePane(SessionView):
         for n, entry in enumerate(pinned):
             if n:
                 text.append("\n")
-            text.append_text(entry_text(entry, True))
+            text.append_text(self._line(entry, True))
         pins.update(text)
 
     def highlighted_entry(self) -> Entry | None:

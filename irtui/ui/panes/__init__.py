@@ -29,6 +29,7 @@ from irtui.kube.state import CONNECTING, FORBIDDEN, LIVE, UNAUTHORIZED, ChangeSe
 from irtui.text import visible
 from irtui.ui.stylesheets import widget_css
 from irtui.ui.ticks import every_second, shown
+from irtui.ui.wallkeys import why_no_prompt
 from irtui.ui.widgets.virtual_table import Column, VirtualTable
 
 
@@ -362,6 +363,14 @@ class ClusterPane(Vertical, can_focus=False):
         return shown(self)
 
     # -- filter -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "start_filter" and getattr(self.app, "wall", False):
+            return False  # a wall opens no prompt; the app says why (`why_not`)
+        return super().check_action(action, parameters)
+
+    def why_not(self, action: str, parameters: tuple) -> str | None:
+        return why_no_prompt(action) if getattr(self.app, "wall", False) else None
 
     def action_start_filter(self) -> None:
         self.add_class("-filtering")

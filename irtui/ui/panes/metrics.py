@@ -63,6 +63,19 @@ def human_age(seconds: float) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
+def coarse_age(seconds: float) -> str:
+    """An age at the precision a status line needs: tens of seconds, then minutes. The line
+    then changes every ten seconds at most, instead of sending a redraw every second."""
+    seconds = max(0, int(seconds))
+    if seconds < 10:
+        return "<10s"
+    if seconds < 60:
+        return f"{seconds // 10 * 10}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
 class MetricsPane(Vertical):
     """Error rates and latency per service, from Prometheus or direct scrapes."""
 
@@ -216,28 +229,34 @@ class MetricsPane(Vertical):
         snap = self.latest
         now = self.clock()
         if snap is None:
-            status.update(Text(visible(f"{getattr(self.source, 'label', 'metrics')}: waiting for the first sample")),
-                          layout=False)
+            label = getattr(self.source, "label", "metrics")
+            self._show_status(status, Text(visible(f"{label}: waiting for the first sample")))
             return
         label = snap.source
         if snap.ok:
             status.remove_class("-stale")
             down = "".join(f" · {svc} down: {why}" for svc, why in snap.down.items())
             # Reasons and service names come from Prometheus and the services themselves.
-            status.update(Text(visible(f"{label} · sample {time.strftime('%H:%M:%S', time.localtime(snap.at))} "
-                                       f"({human_age(now - snap.at)} ago) · history "
-                                       f"{self.settings.history_minutes:g}m{down}", 1000),
-                               no_wrap=True, overflow="ellipsis"),
-                          layout=False)  # one line, always: no layout pass for a ticking age
+            sampled = time.strftime('%H:%M:%S', time.localtime(snap.at))
+            self._show_status(status, Text(visible(f"{label} · sample {sampled} ({coarse_age(now - snap.at)} ago) · "
+                                                   f"history {self.settings.history_minutes:g}m{down}", 1000),
+                                           no_wrap=True, overflow="ellipsis"))
             return
         status.add_class("-stale")
         since = snap.unreachable_since
-        since_text = (f" since {time.strftime('%H:%M:%S', time.localtime(since))} ({human_age(now - since)})"
+        since_text = (f" since {time.strftime('%H:%M:%S', time.localtime(since))} ({coarse_age(now - since)})"
                       if since else "")
         shown = (f" · showing data from {time.strftime('%H:%M:%S', time.localtime(self.last_good.at))}"
                  if self.last_good else " · no data yet")
-        status.update(Text(visible(f"{snap.error}{since_text}{shown}", 1000), no_wrap=True, overflow="ellipsis"),
-                      layout=False)
+        self._show_status(status, Text(visible(f"{snap.error}{since_text}{shown}", 1000), no_wrap=True,
+                                       overflow="ellipsis"))
+
+    def _show_status(self, status: Static, text: Text) -> None:
+        # Asked every second; drawn (and sent to the terminal) only when the words change.
+        if text.plain == getattr(self, "_status_plain", None):
+            return
+        self._status_plain = text.plain
+        status.update(text, layout=False)  # one line, always: no layout pass for a ticking age
 
     async def on_unmount(self) -> None:
         close = getattr(self.source, "aclose", None)

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from irtui.actions.investigate import describe
-from irtui.redact import redact_text
+from irtui.redact import redact_foreign
 from irtui.text import visible, visible_lines
 from irtui.ui.stylesheets import widget_css
 
@@ -57,7 +57,7 @@ class DescribeScreen(Screen):
     @work(thread=True, exclusive=True, group="describe")
     def _load(self) -> None:
         # Shared and read-only screens show it too: no credential from the spec or its events.
-        text = redact_text(describe(self.kube, self.kind, self.namespace, self.name_))
+        text = redact_foreign(describe(self.kube, self.kind, self.namespace, self.name_))
         self.app.call_from_thread(self._show, text)
 
     def _show(self, text: str) -> None:

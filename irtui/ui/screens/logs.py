@@ -27,6 +27,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from irtui.actions.investigate import LogStream, is_error_line, pod_containers
+from irtui.redact import redact_foreign
 from irtui.text import visible
 from irtui.ui.stylesheets import widget_css
 from irtui.ui.theming import themed
@@ -70,10 +71,11 @@ class LogView(ScrollView, can_focus=True):
             return
         base = self.dropped + len(self.lines)
         for i, line in enumerate(lines):
-            # A log is whatever the container wrote: escape sequences are shown, not obeyed.
+            # A log is whatever the container wrote: escape sequences are shown, not obeyed,
+            # and secrets and patient data are hidden before anything draws or searches it.
             if "\t" in line:
                 line = line.expandtabs(8)
-            line = lines[i] = visible(line, LINE_LIMIT)
+            line = lines[i] = redact_foreign(visible(line, LINE_LIMIT))
             if is_error_line(line):
                 self.errors.append(base + i)
             if len(line) > self._width:

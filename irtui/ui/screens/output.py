@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import RichLog, Static
+from textual.widgets import Static
 
 from irtui.actions.model import Prepared
 from irtui.actions.output import OutputView
@@ -64,6 +64,8 @@ class OutputScreen(ModalScreen[None]):
                 # The argv exactly, word boundaries included; then the line a human would type.
                 yield Static(Text(visible(f"argv {json.dumps(state['argv'])}")))
             yield Static(Text(visible(self.prepared.command)), classes="command")
+            from textual.widgets import RichLog  # with rich.pretty: not needed before a first output
+
             yield RichLog(id="output-log", max_lines=MAX_LINES, wrap=True, markup=False, highlight=False)
             yield Static(Text(self.status_text), id="output-status")
 
@@ -94,6 +96,8 @@ class OutputScreen(ModalScreen[None]):
     def _draw(self) -> None:
         if not self.is_mounted or not (self._pending or self._dropped):
             return
+        from textual.widgets import RichLog
+
         log = self.query_one("#output-log", RichLog)
         if self._dropped:
             log.write(Text(f"... {self._dropped} lines not shown (the timeline keeps the first and last)",
