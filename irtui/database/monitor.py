@@ -20,6 +20,7 @@ from datetime import datetime
 
 import asyncpg
 
+from irtui.backoff import backoff_delay
 from irtui.database.connection import CONNECTION_ERRORS, MonitorConnection, describe_error, mask_dsn, own_pids
 from irtui.database.settings import DatabaseSettings
 from irtui.text import visible, visible_lines
@@ -96,16 +97,6 @@ class DbSnapshot:
         if self.started is None or self.server_now is None:
             return None
         return (self.server_now - self.started).total_seconds()
-
-
-def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
-    """Capped exponential backoff with jitter: a value in [d/2, d], d = min(cap, base * 2^(n-1)).
-
-    The jitter spreads the reconnects of several responders' irtui sessions (and of every
-    other client) so a recovering server is not hit by all of them in the same second.
-    """
-    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
-    return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
 
 
 class DatabaseMonitor:

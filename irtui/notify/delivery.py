@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from irtui.backoff import backoff_delay
 from irtui.config import Config, data_dir
 from irtui.incident.model import Entry
 from irtui.incident.session import IncidentSession
@@ -291,8 +292,6 @@ class Notifier:
                         return Outcome(item.channel, label, status, exc.reason)
                     # Imported here: the monitor module brings asyncpg, which a war room with
                     # no [database] never needs, and irtui's first frame should not wait for.
-                    from irtui.database.monitor import backoff_delay
-
                     delay = exc.after if exc.after is not None else backoff_delay(
                         item.attempts, self.settings.retry_base, self.settings.retry_cap, self.rng)
                     log.warning("%s: not delivered (%s); attempt %d, next in %.1f s", label, exc.reason,

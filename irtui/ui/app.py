@@ -72,8 +72,8 @@ from irtui.ui.panes.pods import PodsPane
 from irtui.ui.ticks import wall_clock
 from irtui.ui.timers import after
 from irtui.ui.typeahead import KeysToTopScreen
-from irtui.ui.widgets.footer import KeysFooter
 from irtui.ui.wallkeys import PROMPTS, why_no_prompt
+from irtui.ui.widgets.footer import KeysFooter
 
 TOAST_LIMIT = 2000  # characters of a notification's message shown; the rest is elided
 FRAME = 1 / 60  # at most one application of cluster changes per frame

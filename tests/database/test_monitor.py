@@ -8,9 +8,10 @@ import uuid
 import asyncpg
 import pytest
 
+from irtui.backoff import backoff_delay
 from irtui.config import Config, ConfigError
 from irtui.database.connection import mask_dsn
-from irtui.database.monitor import DatabaseMonitor, backoff_delay
+from irtui.database.monitor import DatabaseMonitor
 from irtui.database.remediate import DatabaseClients, TerminateLongRunning
 from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard

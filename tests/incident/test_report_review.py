@@ -14,7 +14,7 @@ from irtui.incident.model import Actor
 from irtui.incident.report import render_report
 from irtui.incident.review import action_item, action_items, long_duration
 from irtui.incident.session import IncidentSession
-from irtui.incident.store import open_store
+from irtui.incident.stores import open_store
 from irtui.runbook import load_runbook
 
 

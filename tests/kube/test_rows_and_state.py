@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
+from irtui.backoff import Backoff
 from irtui.kube.model import BAD, OK, WARN, parse_quantity, project_event, project_node, project_pod
-from irtui.kube.sources import Backoff, http_error, network_reason
+from irtui.kube.sources import http_error, network_reason
 from irtui.kube.state import (
     FORBIDDEN,
     STALE,

@@ -34,7 +34,8 @@ from pytest_textual_snapshot import SVGImageExtension
 from irtui.config import Config
 from irtui.incident.model import Actor
 from irtui.incident.session import IncidentSession
-from irtui.incident.store import make_entry, open_store
+from irtui.incident.store import make_entry
+from irtui.incident.stores import open_store
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
