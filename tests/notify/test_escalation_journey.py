@@ -155,7 +155,7 @@ async def test_k_K_and_w_acknowledge_and_resolve_the_pagerduty_incident_and_crea
             await until(pilot, lambda: isinstance(app.screen, NoteScreen), "the resolution message")
             await pilot.press("end", "!", "enter")
             await until(pilot, lambda: "pagerduty_resolved" in kinds(app), "the resolve recorded")
-            await pilot.press("w")
+            await pilot.press("c")
             await until(pilot, lambda: "war_room_channel" in kinds(app), "the war-room channel recorded")
             await until(pilot, lambda: "war-room channel #incident-" in screen_text(app), "the channel on screen")
             timeline = "\n".join(f"{e.text} {e.details}" for e in app.session.timeline)

@@ -39,7 +39,7 @@ async def test_read_only_keys_say_why_and_diagnostics_run_unrecorded(sim, isolat
             await pilot.press("4")  # the timeline's own keys answer too
             await until(pilot, lambda: app.active_pane == "timeline", "the timeline pane")
             await _answer(pilot, "V", "read-only terminal: the timeline is not")
-            await _answer(pilot, "y", "read-only terminal: the timeline is not")
+            await _answer(pilot, "g", "read-only terminal: the timeline is not")
             await _answer(pilot, "r", "no incident open: v lists the incidents")
             await pilot.press("1")
             await _answer(pilot, "A", "Cancel query: read-only terminal")

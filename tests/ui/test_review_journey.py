@@ -93,7 +93,7 @@ async def test_close_and_review_journey_writes_the_runbooks_report(sim, isolated
                 await _note(pilot, text)
 
             # The 5 Whys form from the timeline: problem prefilled with the title.
-            await pilot.press("t", "y")
+            await pilot.press("t", "g")
             await until(pilot, lambda: isinstance(app.screen, FormScreen) and "5 Whys" in screen_text(app), "the form")
             assert TITLE in screen_text(app) and "Answer #1" in screen_text(app), screen_text(app)
             await pilot.press("enter")

@@ -4,10 +4,10 @@ and for a P0/P1 the status page's message, both editable; sent through `irtui.no
 runbook's channels for the severity; a read-only terminal composes and copies only), `z`
 snooze the update clock, `s` next status, `+`/`-` raise/lower severity, `e` the escalation
 prompt (it also opens by itself when the escalation clock reaches a step), `k`/`K`
-acknowledge/resolve the PagerDuty incident recorded at declaration, `w` create the Slack
+acknowledge/resolve the PagerDuty incident recorded at declaration, `c` create the Slack
 war-room channel, `a` assign a role, `i` record impact, `C` close the incident (asking why
 when checklist items are unticked, then the close form: summary, root cause, resolution,
-prevention, lessons; the screen then returns to no incident), `y` the 5 Whys form, `r`
+prevention, lessons; the screen then returns to no incident), `g` the 5 Whys form, `r`
 writes the incident report and shows it, `v` views the incidents of the store, open and
 closed (`r` there reports a closed one); `enter` shows an entry's details.
 """
@@ -67,12 +67,12 @@ class TimelinePane(SessionView):
         Binding("e", "escalate", "Escalate", id="incident.timeline.escalate"),
         Binding("k", "pagerduty_ack", "PD ack", id="incident.timeline.pagerduty_ack"),
         Binding("K", "pagerduty_resolve", "PD resolve", id="incident.timeline.pagerduty_resolve"),
-        Binding("w", "war_room", "War-room channel", id="incident.timeline.war_room"),
+        Binding("c", "war_room", "War-room channel", id="incident.timeline.war_room"),
         Binding("C", "close_incident", "Close incident", id="incident.timeline.close"),
         Binding("a", "assign_role", "Role", id="incident.timeline.role"),
         Binding("i", "edit_impact", "Impact", id="incident.timeline.impact"),
         Binding("v", "list_incidents", "Incidents", id="incident.timeline.incidents"),
-        Binding("y", "five_whys", "5 Whys", id="incident.timeline.five_whys"),
+        Binding("g", "five_whys", "5 Whys", id="incident.timeline.five_whys"),
         Binding("r", "show_report", "Report", id="incident.timeline.report"),
     ]
     SNOOZE_MINUTES = 10
