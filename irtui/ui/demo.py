@@ -18,6 +18,8 @@ an error before the app starts).
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -127,10 +129,12 @@ class DemoApp(IrtuiApp):
     BINDINGS = [Binding("x", "choose_scenario", "Scenario", id="demo.scenario"),
                 Binding("ctrl+l", "deliveries", "Deliveries", id="demo.deliveries")]
 
-    def __init__(self, connection, *, sim_url: str, receivers: Any = None, **kwargs: Any) -> None:
+    def __init__(self, connection, *, sim_url: str, receivers: Any = None, database_note: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(connection, **kwargs)
         self.sim_url = sim_url
         self.receivers = receivers
+        self.database_note = database_note
         self.scenario_names: list[str] = list(SCENARIOS)
         self.scenario_help: dict[str, str] = {}
         self.running_scenarios: set[str] = set()
@@ -146,6 +150,8 @@ class DemoApp(IrtuiApp):
         else:
             self.notify("Simulated cluster. Press x (or ctrl+p, \"Demo\") to start a fault scenario.",
                         title="irtui demo", timeout=10)
+        if self.database_note:  # after the first frame, so it is drawn over the panes
+            self.call_after_refresh(self.notify, self.database_note, title="Database pane", timeout=12, markup=False)
 
     async def _control(self, method: str, path: str) -> dict:
         return await sim_control(self.connection.guard, self.sim_url, method, path)
@@ -273,7 +279,7 @@ async def _drill(args: Any, connection, config: Config, sim: SimProcess) -> int:
     receivers = await start_receivers(config)
     try:
         code = await run_war_room(args, connection, config, app_class=DemoApp, workdir=workdir, sim_url=sim.url,
-                                  receivers=receivers)
+                                  receivers=receivers, database_note=choose_database(args, config, connection))
     finally:
         if receivers is not None:
             await receivers.stop()
@@ -281,6 +287,35 @@ async def _drill(args: Any, connection, config: Config, sim: SimProcess) -> int:
     if not read_only and code == 0:
         print(stored_at(store))
     return code
+
+
+# Where a drill looks for a PostgreSQL of its own when none is configured.
+LOCAL_DATABASE = ("127.0.0.1", 5432)
+
+
+def choose_database(args: Any, config: Config, connection) -> str | None:
+    """The drill's database pane: `--db-dsn` or the config's DSN if given; else a PostgreSQL
+    answering on this machine (as $PGUSER, or postgres); else none. Returns the one line the
+    responder is told about it at start, or None when the choice was theirs."""
+    from irtui.database.settings import DatabaseSettings
+
+    try:
+        chosen = DatabaseSettings.from_config(config, flag_dsn=getattr(args, "db_dsn", None), context=connection.context)
+    except ConfigError:
+        return None  # the war room says what is wrong with [database], before the UI
+    if chosen.dsn:
+        return None
+    host, port = LOCAL_DATABASE
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            pass
+    except OSError:
+        return (f"no database pane: no PostgreSQL answers on {host}:{port}; give one with --db-dsn "
+                "postgresql://USER@HOST/DB (the database playbook's checks still run in the pods)")
+    user = os.environ.get("PGUSER") or "postgres"
+    args.db_dsn = f"postgresql://{user}@{host}:{port}/postgres"
+    return (f"the database pane watches the PostgreSQL on this machine ({user}@{host}:{port}); "
+            "--db-dsn chooses another")
 
 
 _SCRIPTS_DIR = Path(__file__).resolve().parent.parent / "demo" / "scripts"

@@ -7,6 +7,7 @@ arrived at the servers and what is on disk, not which method was called.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 
@@ -21,7 +22,7 @@ from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.confirm import ConfirmActionScreen
 from irtui.ui.wiring import KEYMAP, run_war_room, war_room
 
-from war_room_help import control, isolated, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+from war_room_help import control, isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
 
 PANES = ["pods", "nodes", "events", "timeline", "metrics", "health", "database"]
 
@@ -294,3 +295,39 @@ async def test_keys_are_remapped_from_config_and_bad_entries_are_one_line(sim, i
     assert await run_war_room(args, connection, Config.load(path)) == 2
     err = capsys.readouterr().err.strip()
     assert f"{path}:5: keys.kube.scale:" in err, err
+
+
+async def test_a_drill_watches_the_local_postgresql_or_says_once_that_there_is_none(sim, isolated, pg_dsn,
+                                                                                     monkeypatch):
+    """`irtui demo` without --db-dsn: a PostgreSQL answering on this machine becomes the
+    database pane (said at start); with none answering, the start says so, once, and how."""
+    from urllib.parse import urlsplit
+
+    from irtui.ui import demo
+    from irtui.ui.demo import DemoApp, choose_database
+
+    where = urlsplit(pg_dsn)
+    monkeypatch.setattr(demo, "LOCAL_DATABASE", (where.hostname, where.port or 5432))
+    monkeypatch.setenv("PGUSER", where.username or "postgres")
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    connection = open_connection(args, config)
+    note = choose_database(args, config, connection)
+    assert args.db_dsn and args.db_dsn.startswith(f"postgresql://{where.username or 'postgres'}@")
+    async with war_room(args, connection, config, app_class=DemoApp, workdir=isolated, sim_url=sim.url,
+                        database_note=note) as app:
+        async with app.run_test(size=(160, 45)) as pilot:
+            assert "watches the PostgreSQL on this machine" in note
+            await until(pilot, lambda: f"{where.username or 'postgres'} @ postgresql://" in screen_text(app),
+                        "the database pane on the local server")
+            assert "database" in [frame.spec.id for frame in app.pane_frames]
+
+    with socket.socket() as closed:  # bound, not listening: nothing answers there
+        closed.bind(("127.0.0.1", 0))
+        monkeypatch.setattr(demo, "LOCAL_DATABASE", closed.getsockname())
+        args = war_args(sim, isolated)
+        note = choose_database(args, config, connection)
+    assert args.db_dsn is None and note.startswith("no database pane: no PostgreSQL answers on 127.0.0.1:")
+    assert "--db-dsn" in note
+    args.db_dsn = pg_dsn  # the responder's own choice is not remarked on
+    assert choose_database(args, config, connection) is None and args.db_dsn == pg_dsn
