@@ -247,3 +247,57 @@ def kinds_in_order(rows: list[dict], expected: list[tuple[str, str]]) -> None:
             at += 1
         assert at < len(rows), f"{kind} {words!r} not found in order in {[(r['kind'], r['text']) for r in rows]}"
         at += 1
+
+
+# -- the panes and the confirmation --------------------------------------------------------
+
+async def cursor_to(j: Journey, pane_key: str, pane, matches, what: str) -> None:
+    """The pane's number key, then `j` until the row under the cursor `matches`."""
+    await leave_checklist(j)
+    await j.press(pane_key)
+    await j.until(lambda: pane.selected() is not None, f"a row in pane {pane_key}")
+    for _ in range(60):
+        row = pane.selected()
+        if row is not None and matches(row):
+            return
+        await j.press("j")
+        await j.pilot.pause(0.05)
+    raise AssertionError(f"no row for {what} reached by j\n{j.text()}")
+
+
+async def confirm(j: Journey, title: str, typed: str | None = None) -> None:
+    """The confirmation shows the action and its exact target; `y`, or the name typed."""
+    from irtui.ui.screens.confirm import ConfirmActionScreen
+
+    await j.until(lambda: isinstance(j.app.screen, ConfirmActionScreen), f"the confirmation of {title}")
+    await j.shows(title, "Dry run")
+    if typed is not None:
+        await j.shows(f"Type {typed} to confirm")
+        await j.type(typed)
+        await j.press("enter")
+    else:
+        await j.press("y")
+    await j.until(lambda: not isinstance(j.app.screen, ConfirmActionScreen), "the confirmation to close")
+
+
+async def params(j: Journey, title: str, text: str | None = None) -> None:
+    """The parameters asked before the dry run: the default kept (or `text` typed), enter."""
+    from irtui.ui.screens.confirm import ParamsScreen
+
+    await j.until(lambda: isinstance(j.app.screen, ParamsScreen), f"the parameters of {title}")
+    await j.shows(title)
+    if text is not None:
+        await j.press("ctrl+u")
+        await j.type(text)
+    await j.press("enter")
+
+
+def finished(j: Journey) -> int:
+    return len(j.app.action_controller.outcomes)
+
+
+async def done(j: Journey, before: int, what: str) -> None:
+    """The remediation's outcome came back, and it succeeded."""
+    await j.until(lambda: finished(j) > before, f"the outcome of {what}", timeout=60)
+    outcome = j.app.action_controller.outcomes[-1]
+    assert outcome.status == "done", outcome

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import pytest
 
-from journey_help import (PHASES, close, declare, errors_fall, journey, kinds_in_order, move_to, open_checklist,
-                          tick_phases)
+from journey_help import (PHASES, close, confirm, cursor_to, declare, done, errors_fall, finished, journey,
+                          kinds_in_order, move_to, open_checklist, params, tick_next, tick_phases)
 from war_room_help import isolated, mutations, store_rows  # noqa: F401 (isolated: a fixture)
 
 pytestmark = pytest.mark.timeout(180)
@@ -67,3 +67,112 @@ async def test_complete_outage_hung_primary(sim, isolated):
         ("checklist", "Attempt restart"), ("checklist", "ticked"), ("phase", "6. Verify"), ("checklist", "ticked"),
         ("phase", "7. Close"), ("checklist", "ticked"), ("closed", "Service restored."),
     ])
+
+
+def through_resolve(incident_rows: list[dict], *actions: str) -> list[tuple[str, str]]:
+    """The entries every journey writes, in order, with `actions` (target words) done in Resolve."""
+    expected = [("declared", "")]
+    for n, title in enumerate(("2. Assess", "3. Communicate", "4. Investigate", "5. Resolve")):
+        expected += [("checklist", "ticked"), ("phase", title)]
+    for target in actions:
+        expected += [("action_started", target), ("action_finished", target)]
+    expected += [("checklist", "ticked"), ("phase", "6. Verify"), ("checklist", "ticked"), ("phase", "7. Close"),
+                 ("checklist", "ticked"), ("closed", "Service restored.")]
+    return expected
+
+
+async def finish(j, incident: str) -> None:
+    """Resolve, Verify and Close each get their tick; then the close on the timeline."""
+    await tick_phases(j, PHASES[4:])
+    await close(j, incident)
+
+
+async def test_crashloop_pool_exhausted(sim, isolated):
+    """task-service crash-loops on a full connection pool; restarting the primary ends the
+    stuck queries (the runbook's 5-whys example). Nothing names the database yet: the
+    general procedure, its "Restart failed pods" on the pod the responder chose."""
+    async with journey("crashloop-task-service", sim, isolated) as j:
+        await j.fault()
+        await j.advance(60)
+        incident = await declare(j, ("task-service: 3/3 pods crash-looping",), "P1", None)
+        await tick_phases(j, PHASES[:4])
+        await cursor_to(j, "1", j.app.pods_pane, lambda row: row.name == "postgres-0", "postgres-0")
+        await open_checklist(j)
+        await move_to(j, "restart_failed_pods")
+        before = finished(j)
+        await j.press("enter")
+        await confirm(j, "Delete pod  pod/postgres-0", typed="postgres-0")
+        await done(j, before, "the primary's restart")
+        j.mitigated()
+        for _ in range(8):  # task-service's pods start cleanly at their next back-off
+            await j.advance(30)
+            await j.pilot.pause(0.5)
+            if "all healthy" in j.text() and "all 5 services healthy" in j.text():
+                break
+        await j.shows("14 total · all healthy", "all 5 services healthy")
+        await errors_fall(j, "api-gateway", 5.0)
+        await finish(j, incident)
+
+    assert changes(sim) == [("delete", "pods", "postgres-0")]
+    kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
+                   through_resolve([], "pod/postgres-0"))
+
+
+async def test_emr_integration_fallback_mode(sim, isolated):
+    async with journey("emr-integration-failure", sim, isolated) as j:
+        await j.fault()
+        await j.advance(30)
+        incident = await declare(j, ("emr-service",), "P1", "P1: EMR Integration Failure")
+        await tick_phases(j, PHASES[:4])
+        await open_checklist(j)
+        await j.press("P")
+        await move_to(j, "p1_emr.step5")  # "Enable fallback mode": deployment/emr-service
+        before = finished(j)
+        await j.press("enter")
+        await params(j, "deployment/emr-service")  # the preset: EMR_FALLBACK_MODE=true
+        await confirm(j, "deployment/emr-service")
+        await done(j, before, "fallback mode")
+        j.mitigated()
+        await j.press("space")
+        for _ in range(8):
+            await j.advance(20)
+            await j.pilot.pause(0.5)
+            if "emr-service        ◐ degraded" in j.text():
+                break
+        await j.shows("emr-service        ◐ degraded  200")
+        await errors_fall(j, "emr-service", 5.0)
+        await finish(j, incident)
+
+    assert changes(sim) == [("patch", "deployments", "emr-service")]
+    patch = [r for r in mutations(sim.audit()) if r["verb"] == "patch" and not r["dry_run"]][0]
+    assert patch["namespace"] == "emrtask-prod"
+    rows = store_rows(isolated / "incidents.sqlite", incident)
+    kinds_in_order(rows, through_resolve([], "deployment/emr-service"))
+    assert any("EMR_FALLBACK_MODE" in r["text"] or "EMR_FALLBACK_MODE" in str(r["details"])
+               for r in rows if r["kind"] == "action_finished")
+
+
+async def test_traffic_surge_scaled_out(sim, isolated):
+    async with journey("traffic-surge", sim, isolated) as j:
+        await j.fault()
+        await j.advance(30)
+        incident = await declare(j, ("api-gateway",), "P2", None)
+        await tick_phases(j, PHASES[:4])
+        await cursor_to(j, "1", j.app.pods_pane, lambda row: row.name.startswith("api-gateway-"), "api-gateway")
+        await open_checklist(j)
+        await move_to(j, "scale_up")  # "Scale up resources": the pods pane's api-gateway
+        before = finished(j)
+        await j.press("enter")
+        await params(j, "Scale deployment/api-gateway", "8")
+        await confirm(j, "deployment/api-gateway")
+        await done(j, before, "the scale-out")
+        j.mitigated()
+        await j.press("space")
+        await j.advance(30)
+        await j.shows("19 total · all healthy")
+        await errors_fall(j, "api-gateway", 5.0)
+        await finish(j, incident)
+
+    assert changes(sim) == [("patch", "deployments/scale", "api-gateway")]
+    kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
+                   through_resolve([], "deployment/api-gateway"))
