@@ -18,7 +18,7 @@ from __future__ import annotations
 import pytest
 
 from journey_help import (PHASES, close, confirm, cursor_to, declare, done, errors_fall, finished, journey,
-                          kinds_in_order, move_to, open_checklist, params, tick_next, tick_phases)
+                          kinds_in_order, leave_checklist, move_to, open_checklist, params, tick_phases)
 from war_room_help import isolated, mutations, store_rows  # noqa: F401 (isolated: a fixture)
 
 pytestmark = pytest.mark.timeout(180)
@@ -176,3 +176,131 @@ async def test_traffic_surge_scaled_out(sim, isolated):
     assert changes(sim) == [("patch", "deployments/scale", "api-gateway")]
     kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
                    through_resolve([], "deployment/api-gateway"))
+
+
+async def test_bad_deploy_rolled_back(sim, isolated):
+    """A release to an image that does not exist: the old pods serve, the new one cannot
+    pull. Rolled back from the pods pane with the key the Resolve phase lists."""
+    async with journey("bad-deploy", sim, isolated) as j:
+        await j.fault()
+        await j.advance(30)
+        incident = await declare(j, ("api-gateway", "cannot pull their image"), "P2", None)
+        await tick_phases(j, PHASES[:4])
+        await open_checklist(j)
+        await j.shows("[B] Roll back deployment")
+        await cursor_to(j, "1", j.app.pods_pane, lambda row: "ImagePull" in row.status or "ErrImage" in row.status,
+                        "the pod that cannot pull")
+        before = finished(j)
+        await j.press("B")
+        await confirm(j, "deployment/api-gateway")
+        await done(j, before, "the rollback")
+        j.mitigated()
+        await j.advance(30)
+        await j.shows("14 total · all healthy")
+        await finish(j, incident)
+
+    assert changes(sim) == [("patch", "deployments", "api-gateway")]
+    kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
+                   through_resolve([], "deployment/api-gateway"))
+
+
+async def test_security_breach_isolated_and_revoked(sim, isolated):
+    """Every health check green; the events give it away. The security playbook: isolate
+    the compromised service (its pod chosen in the pods pane), then revoke the leaked Secret
+    (its event chosen in the events pane)."""
+    async with journey("security-breach", sim, isolated) as j:
+        await j.fault()
+        await j.advance(5)
+        incident = await declare(j, ("security signals", "SecretAccessed"), "P0", "P0: Security Breach")
+        await tick_phases(j, PHASES[:4])
+        await cursor_to(j, "1", j.app.pods_pane, lambda row: row.name.startswith("sync-service-"), "sync-service")
+        await open_checklist(j)
+        await j.press("P")
+        await move_to(j, "p0_security.step1")  # "IMMEDIATE: Isolate affected systems"
+        before = finished(j)
+        await j.press("enter")
+        await confirm(j, "deployment/sync-service", typed="sync-service")
+        await done(j, before, "the isolation")
+        await j.press("space")
+        await cursor_to(j, "3", j.app.pane("events"), lambda row: row.object == "Secret/emr-oauth-client",
+                        "the SecretAccessed event")
+        before = finished(j)
+        await j.press("ctrl+x")
+        await confirm(j, "secret/emr-oauth-client", typed="emr-oauth-client")
+        await done(j, before, "the revocation")
+        j.mitigated()
+        await j.advance(10)
+        await j.until(lambda: "sync-ser" not in j.text(), "the compromised pods gone from the pods pane")
+        scenarios = (await j.sim_control("GET", "/sim/scenarios")).json()
+        await finish(j, incident)
+
+    assert changes(sim) == [("patch", "deployments/scale", "sync-service"), ("delete", "secrets", "emr-oauth-client")]
+    assert scenarios, scenarios
+    kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
+                   through_resolve([], "deployment/sync-service", "secret/emr-oauth-client"))
+
+
+async def test_database_failure_failover_to_the_replica(sim, isolated):
+    """The primary's data is corrupt: a restart does not help (the playbook's step 3 is
+    tried first), the connection string is pointed at the replica (step 5, `M`), and every
+    service is restarted so that its pods use it (`!`)."""
+    async with journey("database-failure", sim, isolated) as j:
+        await j.fault()
+        await j.advance(30)
+        incident = await declare(j, ("primary database not ready",), "P0", "P0: Database Failure")
+        await tick_phases(j, PHASES[:4])
+        await open_checklist(j)
+        await j.press("P")
+        await move_to(j, "p0_database.step5")  # "Update connection strings": configmap/postgres-config
+        before = finished(j)
+        await j.press("enter")
+        await params(j, "configmap/postgres-config", "DB_HOST=postgres-replica")
+        await confirm(j, "configmap/postgres-config")
+        await done(j, before, "the connection string")
+        await j.press("space")
+        await leave_checklist(j)
+        before = finished(j)
+        await j.press("exclamation_mark")
+        await confirm(j, "Restart every deployment", typed="emrtask-prod")
+        await done(j, before, "the restarts")
+        j.mitigated()
+        for _ in range(6):
+            await j.advance(20)
+            await j.pilot.pause(0.5)
+            if "all 5 services healthy" in j.text():
+                break
+        await j.shows("all 5 services healthy")
+        await errors_fall(j, "api-gateway", 5.0)
+        await finish(j, incident)
+
+    assert changes(sim)[0] == ("patch", "configmaps", "postgres-config")
+    assert {c for c in changes(sim)[1:]} == {("patch", "deployments", s) for s in (
+        "api-gateway", "task-service", "emr-service", "sync-service", "handover-service")}
+    kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
+                   through_resolve([], "configmap/postgres-config", "emrtask-prod"))
+
+
+async def test_node_notready_cordoned_and_drained(sim, isolated):
+    async with journey("node-notready", sim, isolated) as j:
+        await j.fault()
+        await j.advance(90)
+        incident = await declare(j, ("NotReady",), "P2", None)
+        await tick_phases(j, PHASES[:4])
+        await cursor_to(j, "2", j.app.pane("nodes"), lambda row: not row.ready, "the NotReady node")
+        node = j.app.pane("nodes").selected().name
+        before = finished(j)
+        await j.press("C")
+        await confirm(j, f"node/{node}")
+        await done(j, before, "the cordon")
+        before = finished(j)
+        await j.press("D")
+        await confirm(j, f"node/{node}", typed=node)
+        await done(j, before, "the drain")
+        j.mitigated()
+        await j.advance(30)
+        await j.shows("14 total · all healthy")
+        await finish(j, incident)
+
+    assert changes(sim)[0] == ("patch", "nodes", node)
+    kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
+                   through_resolve([], f"node/{node}", f"node/{node}"))
