@@ -252,10 +252,12 @@ def kinds_in_order(rows: list[dict], expected: list[tuple[str, str]]) -> None:
 # -- the panes and the confirmation --------------------------------------------------------
 
 async def cursor_to(j: Journey, pane_key: str, pane, matches, what: str) -> None:
-    """The pane's number key, then `j` until the row under the cursor `matches`."""
+    """The pane's number key, `g` to the top, then `j` until the row under the cursor `matches`."""
     await leave_checklist(j)
     await j.press(pane_key)
     await j.until(lambda: pane.selected() is not None, f"a row in pane {pane_key}")
+    if not matches(pane.selected()):
+        await j.press("g")
     for _ in range(60):
         row = pane.selected()
         if row is not None and matches(row):

@@ -297,10 +297,23 @@ async def test_node_notready_cordoned_and_drained(sim, isolated):
         await confirm(j, f"node/{node}", typed=node)
         await done(j, before, "the drain")
         j.mitigated()
-        await j.advance(30)
-        await j.shows("14 total · all healthy")
+        # Their replacements run elsewhere; the evicted pods stay Terminating, as no kubelet
+        # confirms they stopped: the Resolve phase's "Force pod deletion" (ctrl+k), each.
+        await j.shows("17 total · 3 unhealthy")
+        stuck = sorted(row.name for row in j.app.pods_pane.rows.values() if row.status == "Terminating")
+        assert len(stuck) == 3, stuck
+        for name in stuck:
+            await cursor_to(j, "1", j.app.pods_pane, lambda row, name=name: row.name == name, name)
+            before = finished(j)
+            await j.press("ctrl+k")
+            await confirm(j, f"pod/{name}", typed=name)
+            await done(j, before, f"the force deletion of {name}")
+        await j.advance(10)
+        await j.shows("14 total · all healthy", "all 5 services healthy")
         await finish(j, incident)
 
-    assert changes(sim)[0] == ("patch", "nodes", node)
+    assert changes(sim)[:2] == [("patch", "nodes", node), ("create", "pods/eviction", stuck[0])] or \
+        changes(sim)[0] == ("patch", "nodes", node), changes(sim)
+    assert [c for c in changes(sim) if c[0] == "delete"][-3:] == [("delete", "pods", name) for name in stuck]
     kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
-                   through_resolve([], f"node/{node}", f"node/{node}"))
+                   through_resolve([], f"node/{node}", f"node/{node}", *(f"pod/{name}" for name in stuck)))
