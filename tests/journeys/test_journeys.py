@@ -187,7 +187,7 @@ async def test_bad_deploy_rolled_back(sim, isolated):
         incident = await declare(j, ("api-gateway", "cannot pull their image"), "P2", None)
         await tick_phases(j, PHASES[:4])
         await open_checklist(j)
-        await j.shows("[B] Roll back deployment")
+        await j.shows("[B] Roll back")
         await cursor_to(j, "1", j.app.pods_pane, lambda row: "ImagePull" in row.status or "ErrImage" in row.status,
                         "the pod that cannot pull")
         before = finished(j)
@@ -230,12 +230,15 @@ async def test_security_breach_isolated_and_revoked(sim, isolated):
         await done(j, before, "the revocation")
         j.mitigated()
         await j.advance(10)
-        await j.until(lambda: "sync-ser" not in j.text(), "the compromised pods gone from the pods pane")
+        # Contained: no sync-service pod left, the Secret gone; sync-service answers no one now
+        # (its health check says so) and the gateway's errors show what isolation costs.
+        await j.shows("12 total · all healthy", "failing: sync-service")
+        assert not [row for row in j.app.pods_pane.rows.values() if row.name.startswith("sync-service-")]
         scenarios = (await j.sim_control("GET", "/sim/scenarios")).json()
+        assert "security-breach" not in scenarios["active"], scenarios  # the simulator agrees: contained
         await finish(j, incident)
 
     assert changes(sim) == [("patch", "deployments/scale", "sync-service"), ("delete", "secrets", "emr-oauth-client")]
-    assert scenarios, scenarios
     kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
                    through_resolve([], "deployment/sync-service", "secret/emr-oauth-client"))
 
