@@ -198,6 +198,17 @@ def _security(events: Iterable[EventRow], pods: list[PodRow], settings: DetectSe
                     {"reasons": dict(reasons), "secrets": secrets})]
 
 
+# The order a responder should read findings in: what names a cause or a breach first, the
+# symptoms everyone already sees after (a banner shows only its first few).
+IMPORTANCE = (SECURITY, DATABASE, HEALTH, NODE, CRASHLOOP, IMAGE_PULL, ERRORS, LATENCY, WARNING_BURST)
+
+
+def by_importance(findings: list[Finding]) -> list[Finding]:
+    """`findings` most telling first; the same rule's findings keep their order."""
+    rank = {rule: i for i, rule in enumerate(IMPORTANCE)}
+    return sorted(findings, key=lambda f: rank.get(f.rule, len(rank)))
+
+
 class Alerts:
     """Which findings were announced: a finding alerts once, and again only after it cleared."""
 

@@ -194,3 +194,15 @@ def test_security_signals_fire_at_once_and_suggest_the_security_playbook_at_its_
     assert suggestion.severity_reason.endswith("P0: Security Breach (the playbook's severity)")
     quiet = DetectSettings(security_reasons=("SomethingElse",))
     assert evaluate(Evidence(pods, events=events, now=NOW), quiet) == []
+
+
+def test_findings_read_cause_first():
+    """A banner names three findings: the primary database must not hide behind error rates."""
+    from irtui.detect import by_importance
+
+    pods = [pod("postgres-0", "StatefulSet/postgres", ready="0/1", status="CrashLoopBackOff", restarts=3)]
+    results = health({s: FAILING for s in SERVICES}, detail="database unavailable")
+    slow = MetricsSnapshot("scrape", 0, {s: ServicePoint(10, 0.9, 2.0) for s in SERVICES})
+    findings = evaluate(Evidence(pods, health=results, metrics=slow, now=NOW), SETTINGS)
+    assert [f.rule for f in findings][:2] == ["health", "error-rate"]  # evaluate's fixed order
+    assert [f.rule for f in by_importance(findings)][:3] == ["database-primary", "health", "crashloop"]

@@ -216,7 +216,7 @@ async def close(j: Journey, incident_id: str) -> None:
     await j.shows("one line of summary")
     await j.press("enter")
     await j.until(lambda: j.app.session.incident_id is None, "the session to leave the incident")
-    await j.shows("no incident open")
+    await j.shows("no incident open", "v on the timeline lists the store's incidents")
     j.closed()
 
 

@@ -292,7 +292,11 @@ class TimelinePane(SessionView):
         await self.session.close(text, details)
         # The screen returns to "no incident open"; the closed incident stays listed (o).
         self.session.detach()
-        self.notify("incident closed; o lists the incidents of the store", title="Incident", timeout=8)
+        # The key as bound now (a user may have moved it); `o` is the checklist's.
+        key = next((k for k, active in self.app.active_bindings.items()
+                    if active.binding.id == "incident.timeline.incidents"), "v")
+        self.notify(f"incident closed; {key} on the timeline lists the store's incidents, open and closed",
+                    title="Incident", timeout=8, markup=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         entry = next((e for e in self.session.timeline if e.entry_id == event.option.id), None)
