@@ -12,10 +12,10 @@ from irtui.config import Config
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
-from war_room_help import control, screen_text, until, war_args
+from war_room_help import control, screen_text, war_args
 
 # Health and metrics rounds every 2 s, so that a journey waits on the platform, not on an
-# interval; rates over 6 s of scrapes, so that the pane follows the simulator's advanced clock
+# interval; rates over 4 s of scrapes (one a second), so that the pane follows the simulator's advanced clock
 # (samples are stamped by this process's clock) instead of averaging over a wall-clock minute.
 CONFIG = """
 [health]
@@ -23,10 +23,10 @@ interval = 2
 timeout = 2
 [metrics]
 source = "scrape"
-interval = 2
+interval = 1
 [metrics.scrape]
-rate_window = 6
-quantile_window = 6
+rate_window = 4
+quantile_window = 4
 """
 
 
@@ -67,8 +67,15 @@ class Journey:
     def text(self) -> str:
         return screen_text(self.app)
 
-    async def until(self, condition, what: str, timeout: float = 90.0):
-        return await until(self.pilot, condition, what, timeout=timeout)
+    async def until(self, condition, what: str, timeout: float = 90.0, step: float = 0.2):
+        """Let the app run until `condition()` holds. Polled every `step`: reading the whole
+        screen is work the app's own loop pays for, on a loaded machine."""
+        deadline = time.monotonic() + timeout
+        while not (value := condition()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}\n--- screen ---\n{self.text()}")
+            await self.pilot.pause(step)
+        return value
 
     async def shows(self, *words: str, timeout: float = 90.0) -> str:
         """Wait until every one of `words` is on screen; the screen then."""
@@ -144,11 +151,20 @@ async def leave_checklist(j: Journey) -> None:
         await j.until(lambda: not in_checklist(j.app), "escape back to the pane")
 
 
+def _phase_items(phase: str) -> set[str]:
+    from irtui.runbook import load_runbook
+
+    return {f"item:{item.id}" for item in load_runbook().phase(phase).items}
+
+
 async def tick_next(j: Journey, phase: str) -> str:
-    """Space on the item `o` lands on in `phase`; the item's id."""
-    await leave_checklist(j)
-    await open_checklist(j)
+    """Space on the phase's next unticked item: where `]` left the cursor (the new phase's
+    first item), else where `o` lands. The item's id."""
     assert j.app.session.state.phase == phase, j.app.session.state.phase
+    on = highlighted(j.app)
+    if not (in_checklist(j.app) and on in _phase_items(phase) and on[5:] not in j.app.session.state.ticks):
+        await leave_checklist(j)
+        await open_checklist(j)
     item = highlighted(j.app).removeprefix("item:")
     assert item, "o landed on no item"
     await j.press("space")
@@ -159,7 +175,8 @@ async def tick_next(j: Journey, phase: str) -> str:
 async def next_phase(j: Journey, phase: str) -> None:
     await open_checklist(j)
     await j.press("right_square_bracket")
-    await j.until(lambda: j.app.session.state.phase == phase, f"] to {phase}")
+    await j.until(lambda: j.app.session.state.phase == phase and highlighted(j.app) in _phase_items(phase),
+                  f"] to {phase}, the cursor on its first item")
 
 
 async def move_to(j: Journey, item: str, key: str = "down") -> None:
@@ -216,7 +233,7 @@ async def close(j: Journey, incident_id: str) -> None:
     await j.shows("one line of summary")
     await j.press("enter")
     await j.until(lambda: j.app.session.incident_id is None, "the session to leave the incident")
-    await j.shows("no incident open", "v on the timeline lists the store's incidents")
+    await j.shows("no incident open", "v on the timeline")
     j.closed()
 
 
@@ -235,7 +252,7 @@ async def errors_fall(j: Journey, service: str, below: float, step: float = 10.0
         if shown is not None and shown < below:
             return
         await j.advance(step)
-        await j.pilot.pause(2.1)  # one metrics round
+        await j.pilot.pause(1.2)  # a metrics round
     raise AssertionError(f"{service} error rate still {error_pct(j, service)} %\n{j.text()}")
 
 

@@ -53,7 +53,8 @@ async def test_complete_outage_hung_primary(sim, isolated):
         await j.until(lambda: "p0_database.step3" in j.app.session.state.ticks, "the step's tick")
 
         await j.advance(30)
-        await j.shows("all 5 services healthy", "14 total · all healthy")
+        await j.shows("all 5 services healthy", "14 total · all healthy", "api-gateway        ● healthy   200")
+        assert "FAILING" not in j.text()  # the health pane's rows agree with its summary
         await errors_fall(j, "api-gateway", 5.0)
         await tick_phases(j, PHASES[4:])  # resolve, verify, close
         await close(j, incident)
