@@ -16,9 +16,24 @@ printed in the terminal summary (tests/journeys/conftest.py), never asserted.
 from __future__ import annotations
 
 import pytest
+from journey_help import (
+    PHASES,
+    close,
+    confirm,
+    cursor_to,
+    declare,
+    done,
+    errors_fall,
+    finished,
+    journey,
+    kinds_in_order,
+    leave_checklist,
+    move_to,
+    open_checklist,
+    params,
+    tick_phases,
+)
 
-from journey_help import (PHASES, close, confirm, cursor_to, declare, done, errors_fall, finished, journey,
-                          kinds_in_order, leave_checklist, move_to, open_checklist, params, tick_phases)
 from war_room_help import isolated, mutations, store_rows  # noqa: F401 (isolated: a fixture)
 
 pytestmark = pytest.mark.timeout(180)
@@ -70,10 +85,10 @@ async def test_complete_outage_hung_primary(sim, isolated):
     ])
 
 
-def through_resolve(incident_rows: list[dict], *actions: str) -> list[tuple[str, str]]:
+def through_resolve(*actions: str) -> list[tuple[str, str]]:
     """The entries every journey writes, in order, with `actions` (target words) done in Resolve."""
     expected = [("declared", "")]
-    for n, title in enumerate(("2. Assess", "3. Communicate", "4. Investigate", "5. Resolve")):
+    for title in ("2. Assess", "3. Communicate", "4. Investigate", "5. Resolve"):
         expected += [("checklist", "ticked"), ("phase", title)]
     for target in actions:
         expected += [("action_started", target), ("action_finished", target)]
@@ -116,7 +131,7 @@ async def test_crashloop_pool_exhausted(sim, isolated):
 
     assert changes(sim) == [("delete", "pods", "postgres-0")]
     kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
-                   through_resolve([], "pod/postgres-0"))
+                   through_resolve("pod/postgres-0"))
 
 
 async def test_emr_integration_fallback_mode(sim, isolated):
@@ -148,7 +163,7 @@ async def test_emr_integration_fallback_mode(sim, isolated):
     patch = [r for r in mutations(sim.audit()) if r["verb"] == "patch" and not r["dry_run"]][0]
     assert patch["namespace"] == "emrtask-prod"
     rows = store_rows(isolated / "incidents.sqlite", incident)
-    kinds_in_order(rows, through_resolve([], "deployment/emr-service"))
+    kinds_in_order(rows, through_resolve("deployment/emr-service"))
     assert any("EMR_FALLBACK_MODE" in r["text"] or "EMR_FALLBACK_MODE" in str(r["details"])
                for r in rows if r["kind"] == "action_finished")
 
@@ -176,7 +191,7 @@ async def test_traffic_surge_scaled_out(sim, isolated):
 
     assert changes(sim) == [("patch", "deployments/scale", "api-gateway")]
     kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
-                   through_resolve([], "deployment/api-gateway"))
+                   through_resolve("deployment/api-gateway"))
 
 
 async def test_bad_deploy_rolled_back(sim, isolated):
@@ -202,7 +217,7 @@ async def test_bad_deploy_rolled_back(sim, isolated):
 
     assert changes(sim) == [("patch", "deployments", "api-gateway")]
     kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
-                   through_resolve([], "deployment/api-gateway"))
+                   through_resolve("deployment/api-gateway"))
 
 
 async def test_security_breach_isolated_and_revoked(sim, isolated):
@@ -241,7 +256,7 @@ async def test_security_breach_isolated_and_revoked(sim, isolated):
 
     assert changes(sim) == [("patch", "deployments/scale", "sync-service"), ("delete", "secrets", "emr-oauth-client")]
     kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
-                   through_resolve([], "deployment/sync-service", "secret/emr-oauth-client"))
+                   through_resolve("deployment/sync-service", "secret/emr-oauth-client"))
 
 
 async def test_database_failure_failover_to_the_replica(sim, isolated):
@@ -281,7 +296,7 @@ async def test_database_failure_failover_to_the_replica(sim, isolated):
     assert {c for c in changes(sim)[1:]} == {("patch", "deployments", s) for s in (
         "api-gateway", "task-service", "emr-service", "sync-service", "handover-service")}
     kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
-                   through_resolve([], "configmap/postgres-config", "emrtask-prod"))
+                   through_resolve("configmap/postgres-config", "emrtask-prod"))
 
 
 async def test_node_notready_cordoned_and_drained(sim, isolated):
@@ -324,4 +339,4 @@ async def test_node_notready_cordoned_and_drained(sim, isolated):
     assert {name for _, _, name in drain if name != node} == set(stuck), sent
     assert all(c in {("patch", "nodes", node)} or c[1] in ("pods", "pods/eviction") for c in drain), sent
     kinds_in_order(store_rows(isolated / "incidents.sqlite", incident),
-                   through_resolve([], f"node/{node}", f"node/{node}", *(f"pod/{name}" for name in stuck)))
+                   through_resolve(f"node/{node}", f"node/{node}", *(f"pod/{name}" for name in stuck)))
