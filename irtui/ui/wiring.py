@@ -38,7 +38,7 @@ pane binds the same key, which this map avoids except where noted as an alias):
     checklist       o focus / back (from anywhere) · space tick · u untick (asks why) · enter run the
                     item's action on the object its step names · esc back · [ ] phase · P playbook
     timeline        N note · p pin · u update posted · z snooze · s status · + / - severity
-                    e escalate · a role · i impact · V close incident (remapped from C: cordon)
+                    e escalate · a role · i impact · V close incident
                     v incidents of the store, open and closed (read-only timelines)
     metrics/health  r refresh
     database        c cancel query · k terminate backend · K terminate long-running ·
@@ -110,7 +110,6 @@ from irtui.ui.timers import Later, after
 # Remaps of widget keys that would otherwise collide (see the module docstring).
 KEYMAP: dict[str, str] = {
     "incident.timeline.note": "N",
-    "incident.timeline.close": "V",
     "database.promote_replica": "ctrl+o",
 }
 

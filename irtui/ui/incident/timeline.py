@@ -2,7 +2,7 @@
 listed above. Keys: `n` note, `p` pin, `u` send a status update (prefilled from the
 runbook's template, sent through `irtui.notify` to the runbook's channels for the
 severity), `z` snooze the update clock, `s` next status, `+`/`-` raise/lower severity, `e`
-record the escalation the clocks call for, `a` assign a role, `i` record impact, `C` close
+record the escalation the clocks call for, `a` assign a role, `i` record impact, `V` close
 the incident (asking why when checklist items are unticked; the screen then returns to no
 incident), `v` views the incidents of the store, open and closed; `enter` shows an entry's details.
 """
@@ -50,15 +50,18 @@ class TimelinePane(SessionView):
 
     BORDER_TITLE = "Timeline"
     BINDINGS = [
+        # The footer shows these in this order and cuts the rest at 80 columns: the close
+        # key must be among the first. V, not C: in the war room C cordons a node, and a
+        # remapped key would go to the end of the footer, out of sight.
         Binding("n", "add_note", "Note", id="incident.timeline.note"),
-        Binding("p", "toggle_pin", "Pin", id="incident.timeline.pin"),
         Binding("u", "post_update", "Send update", id="incident.timeline.update"),
-        Binding("z", "snooze_update", "Snooze update", id="incident.timeline.snooze"),
+        Binding("V", "close_incident", "Close incident", id="incident.timeline.close"),
         Binding("s", "next_status", "Status", id="incident.timeline.status"),
         Binding("plus", "raise_severity", "Sev+", id="incident.timeline.severity_up"),
         Binding("minus", "lower_severity", "Sev-", id="incident.timeline.severity_down"),
         Binding("e", "escalate", "Escalate", id="incident.timeline.escalate"),
-        Binding("C", "close_incident", "Close incident", id="incident.timeline.close"),
+        Binding("p", "toggle_pin", "Pin", id="incident.timeline.pin"),
+        Binding("z", "snooze_update", "Snooze update", id="incident.timeline.snooze"),
         Binding("a", "assign_role", "Role", id="incident.timeline.role"),
         Binding("i", "edit_impact", "Impact", id="incident.timeline.impact"),
         Binding("v", "list_incidents", "Incidents", id="incident.timeline.incidents"),
