@@ -55,9 +55,6 @@ class Journey:
         self.timing = Timing(scenario)
 
     async def press(self, *keys: str) -> None:
-        import os
-        if os.environ.get("JTRACE"):
-            print(f"{time.monotonic() - self.started:7.2f} press {keys}", flush=True)
         self.keys += len(keys)
         await self.pilot.press(*keys)
 
