@@ -22,11 +22,15 @@ from irtui.kube.model import EventRow, NodeRow, PodRow
 from irtui.metrics.model import MetricsSnapshot
 
 # Rule names, also the first part of each finding's key.
-HEALTH, ERRORS, LATENCY, CRASHLOOP, NODE, DATABASE, WARNING_BURST = (
-    "health", "error-rate", "latency", "crashloop", "node-notready", "database-primary", "warning-burst",
+HEALTH, ERRORS, LATENCY, CRASHLOOP, IMAGE_PULL, NODE, DATABASE, WARNING_BURST, SECURITY = (
+    "health", "error-rate", "latency", "crashloop", "image-pull", "node-notready", "database-primary",
+    "warning-burst", "security",
 )
 
 CRASH_STATUSES = frozenset({"CrashLoopBackOff", "Error", "OOMKilled", "Init:CrashLoopBackOff", "Init:Error"})
+# A release whose image cannot be pulled: the old pods still serve, so nothing else fires.
+PULL_STATUSES = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "Init:ErrImagePull",
+                           "Init:ImagePullBackOff"})
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,11 @@ def evaluate(evidence: Evidence, settings: DetectSettings) -> list[Finding]:
         *_health(evidence.health),
         *_metrics(evidence.metrics, settings),
         *_crash_loops(pods, settings),
+        *_image_pulls(pods),
         *_nodes(evidence.nodes),
         *_primary(pods, settings),
         *_warnings(evidence.events, settings, evidence.now or datetime.now(timezone.utc)),
+        *_security(evidence.events, pods, settings),
     ]
 
 
@@ -117,6 +123,22 @@ def _crash_loops(pods: list[PodRow], settings: DetectSettings) -> list[Finding]:
     return found
 
 
+def _image_pulls(pods: list[PodRow]) -> list[Finding]:
+    by_workload: dict[str, list[PodRow]] = defaultdict(list)
+    for pod in pods:
+        by_workload[pod.workload or f"Pod/{pod.name}"].append(pod)
+    found = []
+    for workload, members in sorted(by_workload.items()):
+        stuck = [p for p in members if p.status in PULL_STATUSES]
+        if not stuck:
+            continue
+        name = _workload_name(workload)
+        found.append(Finding(IMAGE_PULL, f"{IMAGE_PULL}/{workload}",
+                             f"{name}: {len(stuck)}/{len(members)} pods cannot pull their image ({stuck[0].status})",
+                             (name,), {"workload": workload, "stuck": len(stuck), "pods": len(members)}))
+    return found
+
+
 def _nodes(nodes: Iterable[NodeRow]) -> list[Finding]:
     return [Finding(NODE, f"{NODE}/{n.name}/{n.ready_since}",
                     f"node {n.name} is {n.status.split(',', 1)[0]}"
@@ -152,6 +174,39 @@ def _warnings(events: Iterable[EventRow], settings: DetectSettings, now: datetim
     top = ", ".join(f"{reason} x{n}" for reason, n in reasons.most_common(3))
     reason = f"{count} Warning events in {settings.warning_window:g} s ({top})"
     return [Finding(WARNING_BURST, WARNING_BURST, reason, (), {"count": count, "reasons": dict(reasons)})]
+
+
+def _security(events: Iterable[EventRow], pods: list[PodRow], settings: DetectSettings) -> list[Finding]:
+    """Warning events whose reason is a security signal (audit trail, runtime security):
+    one is enough, and a breach shows nowhere else (health and errors stay green)."""
+    signals = [e for e in events if e.warning and e.reason in settings.security_reasons]
+    if not signals:
+        return []
+    reasons = Counter()
+    for e in signals:
+        reasons[e.reason] += max(e.count, 1)
+    workloads = {p.name: _workload_name(p.workload) for p in pods if p.workload}
+    services = []
+    for e in signals:
+        kind, _, name = e.object.partition("/")
+        service = workloads.get(name) if kind == "Pod" else None
+        if service and service not in services:
+            services.append(service)
+    secrets = sorted({e.object.partition("/")[2] for e in signals if e.object.startswith("Secret/")})
+    listed = ", ".join(f"{reason} x{n}" if n > 1 else reason for reason, n in reasons.most_common())
+    return [Finding(SECURITY, SECURITY, f"security signals: {listed}", tuple(services),
+                    {"reasons": dict(reasons), "secrets": secrets})]
+
+
+# The order a responder should read findings in: what names a cause or a breach first, the
+# symptoms everyone already sees after (a banner shows only its first few).
+IMPORTANCE = (SECURITY, DATABASE, HEALTH, NODE, CRASHLOOP, IMAGE_PULL, ERRORS, LATENCY, WARNING_BURST)
+
+
+def by_importance(findings: list[Finding]) -> list[Finding]:
+    """`findings` most telling first; the same rule's findings keep their order."""
+    rank = {rule: i for i, rule in enumerate(IMPORTANCE)}
+    return sorted(findings, key=lambda f: rank.get(f.rule, len(rank)))
 
 
 class Alerts:

@@ -11,6 +11,8 @@ crashloop_restarts = 3       # restarts that make a pod in Error/CrashLoopBackOf
 warning_burst = 10           # Warning events within `warning_window` seconds fire
 warning_window = 60
 primary_database = "StatefulSet/postgres"   # the workload whose pods are the primary
+# Warning event reasons that are security signals (audit trail, runtime security): one fires
+security_reasons = ["ExecIntoPod", "OutboundConnection", "SecretAccessed", "ClusterRoleBindingCreated"]
 notify_terminal = true       # bell and desktop notification (OSC 9/777); false on a wall screen
 ```
 """
@@ -30,6 +32,8 @@ class DetectSettings:
     warning_burst: int = 10
     warning_window: float = 60.0
     primary_database: str = "StatefulSet/postgres"
+    security_reasons: tuple[str, ...] = ("ExecIntoPod", "OutboundConnection", "SecretAccessed",
+                                         "ClusterRoleBindingCreated")
     notify_terminal: bool = True
 
     @classmethod
@@ -39,7 +43,7 @@ class DetectSettings:
     @classmethod
     def from_section(cls, sec: Section) -> DetectSettings:
         sec.reject_unknown({"error_pct", "p95_ms", "crashloop_restarts", "warning_burst", "warning_window",
-                            "primary_database", "notify_terminal"})
+                            "primary_database", "security_reasons", "notify_terminal"})
         base = cls()
         values: dict = {}
         for key in ("error_pct", "p95_ms", "warning_window"):
@@ -54,5 +58,9 @@ class DetectSettings:
         if primary.count("/") != 1 or not all(primary.split("/")):
             raise sec.error("primary_database", f"must be Kind/name, e.g. StatefulSet/postgres, not {primary!r}")
         values["primary_database"] = primary
+        reasons = sec.get("security_reasons", list, list(base.security_reasons))
+        if not all(isinstance(r, str) and r for r in reasons):
+            raise sec.error("security_reasons", "must be a list of event reasons, e.g. [\"SecretAccessed\"]")
+        values["security_reasons"] = tuple(reasons)
         values["notify_terminal"] = sec.get("notify_terminal", bool, base.notify_terminal)
         return cls(**values)

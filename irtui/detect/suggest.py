@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from irtui.detect.rules import CRASHLOOP, DATABASE, ERRORS, HEALTH, Finding
+from irtui.detect.rules import CRASHLOOP, DATABASE, ERRORS, HEALTH, SECURITY, Finding
 from irtui.runbook.model import Runbook
 
 
@@ -74,6 +74,8 @@ def _answer(runbook: Runbook, question_id: str | None, word: str) -> str | None:
 def _playbook(rules: dict[str, list[Finding]], findings: list[Finding], runbook: Runbook) -> tuple[str | None, str]:
     kinds = {p.kind for p in runbook.playbooks}
     health = rules.get(HEALTH, [None])[0]
+    if SECURITY in rules and "security" in kinds:
+        return "security", rules[SECURITY][0].reason
     if DATABASE in rules and "database" in kinds:
         why = rules[DATABASE][0].reason
         if health is not None and health.facts["database"]:
@@ -86,6 +88,20 @@ def _playbook(rules: dict[str, list[Finding]], findings: list[Finding], runbook:
         failing = health is not None and "emr-service" in health.services
         return "emr", "emr-service " + ("fails its health check" if failing else "errors over the threshold")
     return None, "no playbook's symptoms match; the general procedure applies"
+
+
+def _at_least_the_playbooks(runbook: Runbook, kind: str | None, severity: str | None,
+                            reason: str) -> tuple[str | None, str]:
+    """A playbook declares its severity (a breach is P0 while every service answers): the
+    suggestion is never lower than the playbook it points to."""
+    playbook = runbook.playbook_for(kind) if kind else None
+    order = [s.id for s in runbook.severities]
+    if playbook is None or playbook.severity not in order:
+        return severity, reason
+    if severity in order and order.index(severity) <= order.index(playbook.severity):
+        return severity, reason
+    why = f"{playbook.title} (the playbook's severity)"
+    return playbook.severity, f"{reason}; {why}" if reason else why
 
 
 def suggest(findings: list[Finding], runbook: Runbook) -> Suggestion:
@@ -117,4 +133,5 @@ def suggest(findings: list[Finding], runbook: Runbook) -> Suggestion:
     order = {s: i for i, s in enumerate(runbook.services)}
     services = dict(sorted(named.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
     playbook, playbook_reason = _playbook(rules, findings, runbook)
+    severity, severity_reason = _at_least_the_playbooks(runbook, playbook, severity, severity_reason)
     return Suggestion(answers, reasons, severity, severity_reason, services, playbook, playbook_reason)

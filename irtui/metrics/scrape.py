@@ -118,6 +118,11 @@ class ScrapeSource:
                 errors = (errors or 0.0) + value
         # errors / requests is 0/0 (no data, as PromQL's NaN) when there were no requests.
         error_rate = errors / requests if errors is not None and requests else None
+        if error_rate is not None and error_rate > 1.0:
+            # Each series is extrapolated on its own (as Prometheus does): an old error counter
+            # next to a request series born mid-window (the first `code="503"`) can rate
+            # higher than the requests it counts. No more requests fail than are made.
+            error_rate = 1.0
         return ServicePoint(requests, error_rate, histogram_quantile(0.95, list(buckets.items())))
 
     async def _scrape_one(self, service: str) -> tuple[str, float, Fetched | Exception]:

@@ -97,7 +97,6 @@ if TYPE_CHECKING:
 # Remaps of widget keys that would otherwise collide with an app key of another meaning.
 KEYMAP: dict[str, str] = {
     "incident.timeline.note": "N",  # n is the app's namespace key; N also adds a note from any pane
-    "incident.timeline.close": "V",  # C is cordon
     "database.promote_replica": "ctrl+o",  # P is the checklist's playbook key; same as db.promote_replica
 }
 

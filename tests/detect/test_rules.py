@@ -162,3 +162,47 @@ def test_detect_config_is_validated_with_one_line(tmp_path: Path):
         with pytest.raises(ConfigError) as err:
             DetectSettings.from_config(Config.load(path))
         assert "\n" not in str(err.value) and "detect" in str(err.value)
+
+
+def test_a_release_whose_image_cannot_be_pulled_fires_while_the_old_pods_serve():
+    pods = [*healthy_world(), pod("api-gateway-new", "Deployment/api-gateway", ready="0/1", status="ImagePullBackOff")]
+    assert rules(Evidence(pods, now=NOW)) == {
+        "image-pull/Deployment/api-gateway": "api-gateway: 1/2 pods cannot pull their image (ImagePullBackOff)"}
+    suggestion = suggest(evaluate(Evidence(pods, now=NOW), SETTINGS), load_runbook())
+    assert (suggestion.severity, suggestion.playbook, list(suggestion.services)) == ("P2", None, ["api-gateway"])
+
+
+def test_security_signals_fire_at_once_and_suggest_the_security_playbook_at_its_p0():
+    """A breach answers every health check: the events are the only evidence."""
+    pods = [*healthy_world(), pod("sync-service-x1", "Deployment/sync-service")]
+    events = [
+        EventRow("emrtask-prod/e1", "e1", "emrtask-prod", "Warning", "ExecIntoPod", "exec", "Pod/sync-service-x1",
+                 1, NOW, NOW, "audit-monitor"),
+        EventRow("emrtask-prod/e2", "e2", "emrtask-prod", "Warning", "SecretAccessed", "read",
+                 "Secret/emr-oauth-client", 1, NOW, NOW, "audit-monitor"),
+        EventRow("emrtask-prod/e3", "e3", "emrtask-prod", "Normal", "Pulled", "", "Pod/sync-service-x1", 1, NOW, NOW,
+                 "kubelet"),
+    ]
+    findings = evaluate(Evidence(pods, events=events, now=NOW), SETTINGS)
+    assert [(f.key, f.reason, f.services) for f in findings] == [
+        ("security", "security signals: ExecIntoPod, SecretAccessed", ("sync-service",))]
+    assert findings[0].facts["secrets"] == ["emr-oauth-client"]
+    suggestion = suggest(findings, load_runbook())
+    assert suggestion.playbook == "security"
+    # The flowchart alone says P3 (everything answers); the playbook says P0.
+    assert suggestion.severity == "P0"
+    assert suggestion.severity_reason.endswith("P0: Security Breach (the playbook's severity)")
+    quiet = DetectSettings(security_reasons=("SomethingElse",))
+    assert evaluate(Evidence(pods, events=events, now=NOW), quiet) == []
+
+
+def test_findings_read_cause_first():
+    """A banner names three findings: the primary database must not hide behind error rates."""
+    from irtui.detect import by_importance
+
+    pods = [pod("postgres-0", "StatefulSet/postgres", ready="0/1", status="CrashLoopBackOff", restarts=3)]
+    results = health({s: FAILING for s in SERVICES}, detail="database unavailable")
+    slow = MetricsSnapshot("scrape", 0, {s: ServicePoint(10, 0.9, 2.0) for s in SERVICES})
+    findings = evaluate(Evidence(pods, health=results, metrics=slow, now=NOW), SETTINGS)
+    assert [f.rule for f in findings][:2] == ["health", "error-rate"]  # evaluate's fixed order
+    assert [f.rule for f in by_importance(findings)][:3] == ["database-primary", "health", "crashloop"]

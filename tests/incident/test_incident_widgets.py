@@ -193,7 +193,7 @@ async def test_update_status_severity_escalation_keys(sqlite_store, actor, runbo
         await wait_for(lambda: session.state.impact.get("users") == "30%")
         assert session.state.impact["data_loss"] is False
         assert session.state.services == ["emr-service", "task-service"]
-        await pilot.press("C")
+        await pilot.press("V")
         await pilot.pause()
         assert "checklist items are not ticked:" in str(app.screen.query_one("Label").render())
         await pilot.press(*"drill", "enter")  # why close anyway

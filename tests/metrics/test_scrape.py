@@ -94,3 +94,19 @@ async def test_unreachable_target(text_server):
         assert not snap.ok and "ConnectError" in snap.error
     finally:
         await source.aclose()
+
+
+def test_the_error_ratio_never_exceeds_every_request():
+    """A request series born mid-window is extrapolated less than the old error counter:
+    the ratio of their rates can pass 1, and the screen said `154.26%`."""
+    settings = MetricsSettings(source="scrape", services=("api-gateway",))
+    source = ScrapeSource(settings, transport=None, clock=lambda: 0.0)
+    ok = 'http_requests_total{code="200"} %d\n'
+    failed = 'http_requests_total{code="503"} %d\n'
+    errors = "http_request_errors_total %d\n"
+    source.record("api-gateway", 100.0, ok % 1000 + errors % 50)
+    source.record("api-gateway", 102.0, ok % 1010 + errors % 50)
+    source.record("api-gateway", 104.0, ok % 1010 + failed % 300 + errors % 350)
+    source.record("api-gateway", 106.0, ok % 1012 + failed % 600 + errors % 650)
+    point = source.point("api-gateway", 106.0)
+    assert point.error_rate is not None and 0.9 < point.error_rate <= 1.0

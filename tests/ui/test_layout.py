@@ -276,3 +276,17 @@ async def test_at_80x24_the_clock_bar_names_the_incident_its_severity_and_clocks
                               "the clock bar with the incident id")
             assert re.match(rf"\s*{incident_id} {severity}\s*\|\s*T\+\d", bar), bar
             assert "resp " in bar and "update " in bar, bar
+
+
+async def test_a_cell_changed_after_a_resize_is_repainted():
+    """A resize drops the table's cached lines after the screen has drawn them: the next
+    change of a cell must still reach the screen (the health pane kept showing FAILING under
+    a summary that said every service was healthy)."""
+    app = MetricsTableApp(100)
+    async with app.run_test(size=(100, 4)) as pilot:
+        table = app.query_one(StripTable)
+        await pilot.resize_terminal(90, 5)
+        await pilot.pause()
+        table.update_cell("task-service", "p95", Text("12 ms"))
+        await pilot.pause()
+        assert "12 ms" in screen_text(app).splitlines()[1], screen_text(app)

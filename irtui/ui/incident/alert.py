@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.app import App
 from textual.widgets import Static
 
-from irtui.detect import Finding
+from irtui.detect import Finding, by_importance
 from irtui.text import visible
 from irtui.ui.stylesheets import widget_css
 
@@ -30,7 +30,8 @@ class AlertBanner(Static):
 
     def show(self, findings: list[Finding], declare_key: str | None) -> None:
         """Name the findings and the declare key (None: this terminal cannot declare, say so)."""
-        self.findings = list(findings)
+        self.findings = by_importance(list(findings))  # the cause before the symptoms
+        findings = self.findings
         self.display = bool(findings)
         if not findings:
             return

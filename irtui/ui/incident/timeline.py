@@ -5,7 +5,7 @@ runbook's channels for the severity; a read-only terminal composes and copies on
 snooze the update clock, `s` next status, `+`/`-` raise/lower severity, `e` the escalation
 prompt (it also opens by itself when the escalation clock reaches a step), `k`/`K`
 acknowledge/resolve the PagerDuty incident recorded at declaration, `c` create the Slack
-war-room channel, `a` assign a role, `i` record impact, `C` close the incident (asking why
+war-room channel, `a` assign a role, `i` record impact, `V` close the incident (asking why
 when checklist items are unticked, then the close form: summary, root cause, resolution,
 prevention, lessons; the screen then returns to no incident), `g` the 5 Whys form, `r`
 writes the incident report and shows it, `v` views the incidents of the store, open and
@@ -57,18 +57,21 @@ class TimelinePane(SessionView):
 
     BORDER_TITLE = "Timeline"
     BINDINGS = [
+        # The footer shows these in this order and cuts the rest at 80 columns: the close
+        # key must be among the first. V, not C: in the war room C cordons a node, and a
+        # remapped key would go to the end of the footer, out of sight.
         Binding("n", "add_note", "Note", id="incident.timeline.note"),
-        Binding("p", "toggle_pin", "Pin", id="incident.timeline.pin"),
         Binding("u", "post_update", "Send update", id="incident.timeline.update"),
-        Binding("z", "snooze_update", "Snooze update", id="incident.timeline.snooze"),
+        Binding("V", "close_incident", "Close incident", id="incident.timeline.close"),
         Binding("s", "next_status", "Status", id="incident.timeline.status"),
         Binding("plus", "raise_severity", "Sev+", id="incident.timeline.severity_up"),
         Binding("minus", "lower_severity", "Sev-", id="incident.timeline.severity_down"),
         Binding("e", "escalate", "Escalate", id="incident.timeline.escalate"),
+        Binding("p", "toggle_pin", "Pin", id="incident.timeline.pin"),
+        Binding("z", "snooze_update", "Snooze update", id="incident.timeline.snooze"),
         Binding("k", "pagerduty_ack", "PD ack", id="incident.timeline.pagerduty_ack"),
         Binding("K", "pagerduty_resolve", "PD resolve", id="incident.timeline.pagerduty_resolve"),
         Binding("c", "war_room", "War-room channel", id="incident.timeline.war_room"),
-        Binding("C", "close_incident", "Close incident", id="incident.timeline.close"),
         Binding("a", "assign_role", "Role", id="incident.timeline.role"),
         Binding("i", "edit_impact", "Impact", id="incident.timeline.impact"),
         Binding("v", "list_incidents", "Incidents", id="incident.timeline.incidents"),
@@ -475,8 +478,11 @@ class TimelinePane(SessionView):
         await self.session.close(text, details)
         # The screen returns to "no incident open"; the closed incident stays listed (o).
         self.session.detach()
-        self.notify("incident closed; v lists the incidents of the store, r on one writes its report",
-                    title="Incident", timeout=8)
+        # The key as bound now (a user may have moved it); `o` is the checklist's.
+        key = next((k for k, active in self.app.active_bindings.items()
+                    if active.binding.id == "incident.timeline.incidents"), "v")
+        self.notify(f"incident closed; {key} on the timeline lists the store's incidents, r on one writes its report",
+                    title="Incident", timeout=8, markup=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         entry = next((e for e in self.session.timeline if e.entry_id == event.option.id), None)

@@ -134,8 +134,10 @@ class StripTable(ScrollView, can_focus=True):
         if _same(row.get(column), value):
             return  # unchanged: keep the cached strip
         row[column] = value
-        if self._strips.pop(key, None) is not None:
-            self._refresh_row(self._index[key])
+        self._strips.pop(key, None)
+        # Always repaint the line: a strip not cached (dropped by a resize, say) does not
+        # mean the line is not on screen, and the screen must not keep the old value.
+        self._refresh_row(self._index[key])
 
     def get_cell(self, key: str, column: str) -> Cell:
         return self.rows[key].get(column, "")
