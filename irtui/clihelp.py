@@ -35,6 +35,8 @@ ENVIRONMENT: dict[str, str] = {
                            "password) are read from the variables the config names, never from the file",
     "IRTUI_CONTEXT": "set by irtui for the [scripts] it runs: the kubeconfig context (KUBECONFIG too)",
     "IRTUI_NAMESPACE": "set by irtui for the [scripts] it runs: the target's namespace",
+    "IRTUI_DEMO_*": "set by irtui demo for its own stand-in Slack, Statuspage, PagerDuty and banner "
+                    "receivers (harmless values, handled as secrets are)",
 }
 
 EXIT_CODES: dict[int, str] = {

@@ -27,6 +27,7 @@ from irtui.incident.session import IncidentSession
 from irtui.redact import redact_foreign
 from irtui.text import visible
 from irtui.ui.incident.messages import IncidentChanged, follow
+from irtui.ui.stylesheets import widget_css
 from irtui.ui.ticks import every_second
 
 BIG_MIN_HEIGHT = 30  # below this the band is one line: the panes need the rows more
@@ -44,20 +45,7 @@ def hours_minutes(delta: timedelta | None) -> str:
 class WallBoard(Vertical):
     """Severity, incident, status and clocks, big. Reads the session; writes nothing."""
 
-    DEFAULT_CSS = """
-    WallBoard { height: 0; background: $panel; }
-    WallBoard.-big { height: 5; }
-    WallBoard #wall-big { height: 5; }
-    WallBoard #wall-severity { width: 10; height: 5; content-align: center middle; text-style: bold;
-                               background: $boost; }
-    WallBoard.-p0 #wall-severity, WallBoard.-p1 #wall-severity { background: $error; color: $text; }
-    WallBoard.-p2 #wall-severity { background: $warning; color: $background; }
-    WallBoard #wall-incident { width: 1fr; height: 5; padding: 1 2; }
-    WallBoard .wall-clock { width: auto; height: 5; padding: 0 2; }
-    WallBoard .wall-clock Static { height: 1; color: $text-muted; }
-    WallBoard .wall-clock Digits { width: auto; }
-    WallBoard.-breached #wall-update Digits { color: $error; text-style: bold; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "wall.tcss")
 
     def __init__(self, session: IncidentSession, policy: ClockPolicy, contacts: dict[str, Any] | None = None, *,
                  now: Callable[[], datetime] = utcnow) -> None:

@@ -37,8 +37,8 @@ async def test_a_close_in_one_war_room_is_seen_in_the_other(sim, isolated, pg_ur
         await pilot_a.press("t", "V")
         await until(pilot_a, lambda: "checklist items are not ticked:" in screen_text(alice), "the unticked items")
         await pilot_a.press(*"drill over", "enter")
-        await until(pilot_a, lambda: "one line of summary" in screen_text(alice), "the summary prompt")
-        await pilot_a.press("enter")
+        await until(pilot_a, lambda: "Close the incident: the review's answers" in screen_text(alice), "the close form")
+        await pilot_a.press("ctrl+s")  # the form's prefilled summary
         await until(pilot_a, lambda: "no incident open" in screen_text(alice), "alice back to no incident")
 
         await until(pilot_b, lambda: "no incident open" in screen_text(bob), "bob back to no incident")

@@ -275,7 +275,7 @@ async def test_at_80x24_the_clock_bar_names_the_incident_its_severity_and_clocks
                                                   if line.strip().startswith(incident_id)), None),
                               "the clock bar with the incident id")
             assert re.match(rf"\s*{incident_id} {severity}\s*\|\s*T\+\d", bar), bar
-            assert "resp " in bar and "update " in bar, bar
+            assert "resp " in bar and ("update " in bar or "upd " in bar), bar
 
 
 async def test_a_cell_changed_after_a_resize_is_repainted():

@@ -51,8 +51,8 @@ async def test_at_80x24_the_next_step_and_close_keys_stay_on_screen(sim, isolate
             await pilot.press("1", "V")
             await until(pilot, lambda: "checklist items are not ticked:" in screen_text(app), "the close question")
             await pilot.press(*"drill", "enter")
-            await until(pilot, lambda: "one line of summary" in screen_text(app), "the summary prompt")
-            await pilot.press("enter")
+            await until(pilot, lambda: "Close the incident: the review's answers" in screen_text(app), "the close form")
+            await pilot.press("ctrl+s")  # the form's prefilled summary
             await until(pilot, lambda: "no incident open" in screen_text(app), "no incident")
             assert _line(app, r"next: ") is None  # no incident: no next step
             await pilot.press("V")  # nothing to close: it says so

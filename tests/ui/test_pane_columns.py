@@ -19,7 +19,7 @@ PANES = {
     "1": (r"NAME\s+READY\s+STATUS\s+RESTARTS", r"CrashLoopBackOff\s+[1-9]\d*( \(\S+ ago\))?\s"),
     "2": (r"NAME\s+STATUS", r"Ready"),
     "4": (r"Timeline", r"\d\d:\d\d:\d\d (declared|observed|joined) +\S"),  # kinds whole
-    "5": (r"Service\s+req/s.*error %\s+p95", r"api-gateway\s+\d+\.\d.*\d+\.\d\d%\s+(\S+\s+)?\d+ ms"),
+    "5": (r"Service\s+req/s.*error %\s+p95", r"api-gateway\s+\d+\.\d.*\d+\.\d\d%[△▲]?\s+(\S+\s+)?\d+ ms[△▲]?"),
     "6": (r"Service\s+Status\s+HTTP\s+Latency", r"task-service\s+✗ FAILING\s+503\s+\d+ ms"),
     "7": (r"PID\s+Duration", r"ping \d+(\.\d+)? ms"),
 }

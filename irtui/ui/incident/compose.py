@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
 from irtui.text import visible_lines
+from irtui.ui.stylesheets import widget_css
 
 READ_ONLY_SEND = "read-only terminal: nothing is sent from here (ctrl+y copies the text)"
 
@@ -40,16 +41,7 @@ def copy_text(widget: object, text: str, what: str) -> None:
 
 
 class UpdateComposer(ModalScreen[Composed | None]):
-    DEFAULT_CSS = """
-    UpdateComposer { align: center middle; }
-    UpdateComposer > Vertical { width: 90%; max-width: 110; height: auto; max-height: 100%;
-                                border: round $accent; padding: 0 1; background: $surface; }
-    UpdateComposer Label { width: 1fr; }
-    UpdateComposer TextArea { height: 8; min-height: 4; }
-    UpdateComposer #composer-external { height: 6; }
-    UpdateComposer .composer-read-only { color: $error; text-style: bold; }
-    UpdateComposer .composer-keys { color: $text-muted; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "compose.tcss")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="incident.compose.cancel"),
         Binding("ctrl+s", "send", "Send", id="incident.compose.send"),

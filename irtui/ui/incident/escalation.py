@@ -20,6 +20,7 @@ from textual.widgets import Label, Static
 
 from irtui.text import visible, visible_lines
 from irtui.ui.incident.compose import copy_text
+from irtui.ui.stylesheets import widget_css
 
 READ_ONLY_ESCALATION = "read-only terminal: the escalation is not recorded or paged from here (ctrl+y copies)"
 SNOOZE_MINUTES = 10
@@ -42,14 +43,7 @@ def contact_lines(contacts: dict[str, Any], role: str) -> list[str]:
 class EscalationPrompt(ModalScreen[str | None]):
     """Dismissed with "ack", "page", "snooze" or None (later)."""
 
-    DEFAULT_CSS = """
-    EscalationPrompt { align: center middle; }
-    EscalationPrompt > Vertical { width: 80%; max-width: 90; height: auto; border: thick $error;
-                                  padding: 0 1; background: $surface; }
-    EscalationPrompt #escalation-title { text-style: bold; color: $error; }
-    EscalationPrompt .escalation-read-only { color: $error; text-style: bold; }
-    EscalationPrompt .escalation-keys { color: $text-muted; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "escalation.tcss")
     BINDINGS = [
         Binding("enter", "answer('ack')", "Called: record", id="incident.escalation.ack"),
         Binding("p", "answer('page')", "Record + page", id="incident.escalation.page"),

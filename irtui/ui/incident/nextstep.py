@@ -20,6 +20,7 @@ from irtui.incident.state import IncidentState
 from irtui.runbook.model import Item, Phase, Runbook
 from irtui.text import visible
 from irtui.ui.incident.messages import IncidentChanged, follow
+from irtui.ui.stylesheets import widget_css
 
 KEY_STYLE = "bold reverse"
 
@@ -36,9 +37,7 @@ def next_unticked(runbook: Runbook, state: IncidentState | None) -> Item | None:
 
 
 class NextStepBar(Static):
-    DEFAULT_CSS = """
-    NextStepBar { height: 1; width: 1fr; background: $boost; color: $text; padding: 0 1; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "nextstep.tcss")
 
     def __init__(self, session: IncidentSession, runbook: Runbook, keys: Callable[[], dict[str, str]], *,
                  id: str | None = "next-step") -> None:

@@ -24,6 +24,7 @@ from textual.widgets import Input, Label, Static, TextArea
 from irtui.incident.model import Entry
 from irtui.incident.review import recorded, section_text, whys
 from irtui.text import visible, visible_lines
+from irtui.ui.stylesheets import widget_css
 
 CLOSE_SECTIONS = (
     ("root_cause", "Root cause", "what made it happen (a 'Root cause:' note proposes it)"),
@@ -42,17 +43,7 @@ class Field:
 
 
 class FormScreen(ModalScreen[dict[str, str] | None]):
-    DEFAULT_CSS = """
-    FormScreen { align: center middle; }
-    FormScreen > Vertical { width: 90%; max-width: 110; height: auto;
-                            border: round $accent; padding: 0 1; background: $surface; }
-    FormScreen VerticalScroll { height: auto; max-height: 70vh; }
-    FormScreen #form-title { width: 100%; text-style: bold; }
-    FormScreen .form-label { color: $text-muted; margin-top: 1; }
-    FormScreen Input { height: 1; border: none; padding: 0 1; background: $boost; }
-    FormScreen Input:focus { border: none; background: $primary 30%; }
-    FormScreen #form-help { color: $text-muted; margin-top: 1; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "review.tcss")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="incident.form.cancel"),
         Binding("ctrl+s", "save", "Save", id="incident.form.save"),
@@ -170,11 +161,7 @@ def whys_count(runbook: Any) -> int:
 class ReportScreen(ModalScreen[None]):
     """The report as written (Markdown source, read-only, scrollable) and where it went."""
 
-    DEFAULT_CSS = """
-    ReportScreen { align: center middle; }
-    ReportScreen > Vertical { width: 95%; height: 95%; border: thick $primary; background: $surface; padding: 0 1; }
-    ReportScreen TextArea { height: 1fr; border: none; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "review.tcss")
     BINDINGS = [Binding("escape,q", "close", "Close", id="incident.report.close")]
 
     def __init__(self, text: str, where: str) -> None:

@@ -141,15 +141,7 @@ class DiffScreen(ModalScreen[bool]):
     """An edit's change (old -> new, as the redaction policy shows it), seen before the dry
     run: enter goes on to the dry run and the confirmation, escape sends nothing."""
 
-    DEFAULT_CSS = """
-    DiffScreen { align: center middle; }
-    DiffScreen #dialog { width: 96; max-width: 100%; height: auto; max-height: 100%; border: thick $primary; background: $surface; padding: 0 1; }
-    DiffScreen #title { text-style: bold; }
-    DiffScreen .old { color: $error; }
-    DiffScreen .new { color: $success; }
-    DiffScreen .help { color: $text-muted; margin-top: 1; }
-    DiffScreen #changes { height: auto; max-height: 20; margin-bottom: 1; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "diff.tcss")
     BINDINGS = [Binding("enter,y", "answer(True)", "Dry run", id="diff.go"),
                 Binding("escape,n", "answer(False)", "Cancel", id="diff.cancel")]
 

@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import RichLog, Static
 
 from irtui.text import visible, visible_lines
+from irtui.ui.stylesheets import widget_css
 
 SHOWN_LINES = 3  # of each delivery's text: enough to tell one update from another
 
@@ -49,13 +50,7 @@ def delivery_lines(deliveries: Sequence[Any], read_only: bool = False) -> Text:
 
 
 class DeliveriesScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    DeliveriesScreen { align: center middle; }
-    DeliveriesScreen > Vertical { width: 130; max-width: 100%; height: 90%; border: thick $primary;
-                                  background: $surface; padding: 0 1; }
-    DeliveriesScreen RichLog { height: 1fr; }
-    DeliveriesScreen .deliveries-keys { color: $text-muted; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "deliveries.tcss")
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="demo.deliveries.close"),
         Binding("r", "refresh_list", "Refresh", id="demo.deliveries.refresh"),

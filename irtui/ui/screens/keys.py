@@ -21,6 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from irtui.actions.registry import APP_ACTION
+from irtui.ui.stylesheets import widget_css
 
 # The remediation framework binds its actions as `app.<APP_ACTION>('<id>')`; they act on
 # the selected row, so they read better as their own group than mixed into "Everywhere".
@@ -187,12 +188,7 @@ def render_keys(groups: list[KeyGroup], width: int) -> Content:
 class KeysScreen(ModalScreen[None]):
     """The keys of the focused pane and the global ones; `?`, escape or q closes it."""
 
-    DEFAULT_CSS = """
-    KeysScreen { align: center middle; }
-    KeysScreen > Vertical { width: 96%; max-width: 150; height: 90%; border: thick $primary; background: $surface; padding: 0 1; }
-    KeysScreen #keys-title { text-style: bold; }
-    KeysScreen VerticalScroll { height: 1fr; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "keys.tcss")
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close", id="keys.close"),
         Binding("j", "scroll(1)", "Down", show=False, id="keys.down"),

@@ -23,18 +23,13 @@ from textual.widgets import DataTable, Input, Static
 from irtui.actions.model import Target
 from irtui.actions.objects import KINDS, Listing, ObjectRow
 from irtui.text import visible, visible_lines
+from irtui.ui.stylesheets import widget_css
 
 Loader = Callable[[], Listing]
 
 
 class ObjectsScreen(Screen["Target | None"]):
-    DEFAULT_CSS = """
-    ObjectsScreen #title { height: 1; background: $boost; padding: 0 1; text-style: bold; }
-    ObjectsScreen #filter { height: 1; border: none; padding: 0 1; }
-    ObjectsScreen DataTable { height: 1fr; }
-    ObjectsScreen #notes { height: auto; max-height: 12; padding: 0 1; color: $text-muted; }
-    ObjectsScreen #hint { height: 1; padding: 0 1; background: $boost; }
-    """
+    DEFAULT_CSS = widget_css(__file__, "objects.tcss")
     BINDINGS = [
         Binding("escape", "back", "Back", id="objects.back"),
         Binding("slash", "filter", "Filter", id="objects.filter"),
