@@ -348,7 +348,7 @@ webhook_url_env = "SLACK_WEBHOOK_URL"
 
             # The status update: Slack answers 503, so it waits in the queue.
             await pilot.press("t", "u")
-            await until(pilot, lambda: type(app.screen).__name__ == "NoteScreen", "the update")
+            await until(pilot, lambda: type(app.screen).__name__ == "UpdateComposer", "the update")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: any(e.kind == "update_queued" for e in app.session.timeline),
                         "the update queued")
