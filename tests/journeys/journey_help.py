@@ -227,8 +227,8 @@ async def close(j: Journey, incident_id: str) -> None:
     await j.shows("checklist items are not ticked:")
     await j.type("drill")
     await j.press("enter")
-    await j.shows("one line of summary")
-    await j.press("enter")
+    await j.shows("Close the incident: the review's answers")
+    await j.press("ctrl+s")  # the review form as prefilled from the notes
     await j.until(lambda: j.app.session.incident_id is None, "the session to leave the incident")
     await j.shows("no incident open", "v on the timeline")
     j.closed()
