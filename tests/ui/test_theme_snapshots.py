@@ -85,17 +85,23 @@ def _event(n: int, reason: str, kind: str, name: str, message: str) -> dict:
 
 
 NODES = ["ip-10-0-1-201.ec2.internal", "ip-10-0-2-117.ec2.internal", "ip-10-0-3-52.ec2.internal"]
-PODS = [
-    _pod("task-service-79f7964498-4ntwf", NODES[0], ready=False, waiting="CrashLoopBackOff", restarts=4),
-    _pod("task-service-79f7964498-gmf6d", NODES[1], ready=False, waiting="CrashLoopBackOff", restarts=4),
-    _pod("sync-service-556b4bc6bc-42bzt", NODES[2], ready=False, waiting="ContainerCreating"),
-    _pod("handover-service-774c576b45-jxkk8", NODES[0], terminating=True),
-    _pod("api-gateway-6f78cdbbcf-jvgmg", NODES[0]),
-    _pod("emr-service-5c9884ff54-d69q5", NODES[1]),
-    _pod("postgres-0", NODES[2]),
-]
-EVENTS = [_event(1, "BackOff", "Pod", "task-service-79f7964498-4ntwf", "Back-off restarting failed container app"),
-          _event(2, "Unhealthy", "Pod", "task-service-79f7964498-gmf6d", "Readiness probe failed: HTTP 503")]
+def _pods() -> list[dict]:
+    """Made when the app is, not at import: the ages shown ("4 (3h ago)") are relative to now,
+    and a worker may run this test many minutes after collecting it."""
+    return [
+        _pod("task-service-79f7964498-4ntwf", NODES[0], ready=False, waiting="CrashLoopBackOff", restarts=4),
+        _pod("task-service-79f7964498-gmf6d", NODES[1], ready=False, waiting="CrashLoopBackOff", restarts=4),
+        _pod("sync-service-556b4bc6bc-42bzt", NODES[2], ready=False, waiting="ContainerCreating"),
+        _pod("handover-service-774c576b45-jxkk8", NODES[0], terminating=True),
+        _pod("api-gateway-6f78cdbbcf-jvgmg", NODES[0]),
+        _pod("emr-service-5c9884ff54-d69q5", NODES[1]),
+        _pod("postgres-0", NODES[2]),
+    ]
+
+
+def _events() -> list[dict]:
+    return [_event(1, "BackOff", "Pod", "task-service-79f7964498-4ntwf", "Back-off restarting failed container app"),
+            _event(2, "Unhealthy", "Pod", "task-service-79f7964498-gmf6d", "Readiness probe failed: HTTP 503")]
 
 
 def _app(tmp_path: Path, context: str, argv: list[str], config_text: str = ""):
@@ -110,8 +116,8 @@ def _app(tmp_path: Path, context: str, argv: list[str], config_text: str = ""):
     feed = ClusterFeed(connection.api_client, connection.namespace)
     feed.started = True  # its loops never run: the lists below are all the cluster there is
     now = datetime.now(timezone.utc).timestamp()
-    for kind, rows in (("pods", [project_pod(p) for p in PODS]), ("nodes", [project_node(_node(n)) for n in NODES]),
-                       ("events", [project_event(e) for e in EVENTS])):
+    for kind, rows in (("pods", [project_pod(p) for p in _pods()]), ("nodes", [project_node(_node(n)) for n in NODES]),
+                       ("events", [project_event(e) for e in _events()])):
         feed.buffer.put(Reset(kind, rows, "1"))
         feed.buffer.put(Status(kind, SourceStatus(LIVE, since=now, last_ok=now)))
     return build_app(connection, config, args, feed=feed)
