@@ -296,6 +296,15 @@ async def confirm(j: Journey, title: str, typed: str | None = None) -> None:
     await j.until(lambda: not isinstance(j.app.screen, ConfirmActionScreen), "the confirmation to close")
 
 
+async def diff(j: Journey, title: str, *lines: str) -> None:
+    """An edit's change, shown before the dry run; enter goes on to it."""
+    from irtui.ui.screens.confirm import DiffScreen
+
+    await j.until(lambda: isinstance(j.app.screen, DiffScreen), f"the change to {title}")
+    await j.shows(title, *lines)
+    await j.press("enter")
+
+
 async def params(j: Journey, title: str, text: str | None = None) -> None:
     """The parameters asked before the dry run: the default kept (or `text` typed), enter."""
     from irtui.ui.screens.confirm import ParamsScreen

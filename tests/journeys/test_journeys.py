@@ -22,6 +22,7 @@ from journey_help import (
     confirm,
     cursor_to,
     declare,
+    diff,
     done,
     errors_fall,
     finished,
@@ -274,6 +275,7 @@ async def test_database_failure_failover_to_the_replica(sim, isolated):
         before = finished(j)
         await j.press("enter")
         await params(j, "configmap/postgres-config", "DB_HOST=postgres-replica")
+        await diff(j, "configmap/postgres-config", "- DB_HOST: 'postgres'", "+ DB_HOST: 'postgres-replica'")
         await confirm(j, "configmap/postgres-config")
         await done(j, before, "the connection string")
         await j.press("space")
