@@ -48,7 +48,7 @@ from textual import events
 from textual.actions import ActionParseResult
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import Provider
 from textual.containers import Container, Horizontal, Vertical
 from textual.dom import DOMNode
 from textual.message import Message
@@ -65,6 +65,7 @@ from irtui.kube.state import CONNECTING, ChangeSet, ClusterState
 from irtui.text import visible, visible_lines
 from irtui.ui import startup, theming
 from irtui.ui.header import ClusterHeader
+from irtui.ui.palette import ListedCommands
 from irtui.ui.panes import ClusterPane, PaneFrame, PaneSpec
 from irtui.ui.panes.events import EventsPane
 from irtui.ui.panes.nodes import NodesPane
@@ -112,10 +113,10 @@ class ClusterChanged(Message):
     """Posted (from a source thread) when the change buffer stops being empty."""
 
 
-class ViewsProvider(Provider):
+class ViewsProvider(ListedCommands):
     """Command palette entries for views: show each pane, switch namespace, filter, sidebar."""
 
-    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+    def commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: IrtuiApp = self.app  # type: ignore[assignment]
         out = []
         for frame in app.pane_frames:
@@ -127,17 +128,6 @@ class ViewsProvider(Provider):
         out.append(("Filter the focused pane (/)", app.action_filter, "Substring filter on names, status, node"))
         out.append(("Toggle sidebar (b)", app.action_toggle_sidebar, "Show or hide the checklist sidebar"))
         return out
-
-    async def discover(self) -> Hits:
-        for name, callback, help_text in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, callback, help_text in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
 class IrtuiApp(KeysToTopScreen):

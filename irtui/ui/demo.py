@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider, SimpleCommand
+from textual.command import SimpleCommand
 
 from irtui.config import Config, ConfigError, data_dir
 from irtui.files import private_dir
@@ -40,6 +40,7 @@ from irtui.sim.ready import parse_ready
 from irtui.ui.app import IrtuiApp
 from irtui.ui.hangup import end_with_app, exit_on_hangup
 from irtui.ui.main import open_connection, quiet_client_logs
+from irtui.ui.palette import ListedCommands
 
 SCENARIOS = (
     "crashloop-task-service", "node-notready", "emr-integration-failure", "complete-outage",
@@ -98,28 +99,17 @@ async def sim_control(guard: Guard, url: str, method: str, path: str) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
-class ScenarioProvider(Provider):
+class ScenarioProvider(ListedCommands):
     """Palette entries "Demo: start scenario <name>" and "Demo: stop scenario <name>"."""
 
-    def _commands(self):
+    def commands(self):
         app: DemoApp = self.app  # type: ignore[assignment]
         # Listed all the same in read-only, so that one looking for them learns why not.
         note = " (read-only: refused)" if app.connection.guard.read_only else ""
         for name in app.scenario_names:
-            yield f"Demo: start scenario {name}{note}", partial(app.start_scenario, name)
+            yield f"Demo: start scenario {name}{note}", partial(app.start_scenario, name), ""
         for name in sorted(app.running_scenarios):
-            yield f"Demo: stop scenario {name}{note}", partial(app.stop_scenario, name)
-
-    async def discover(self) -> Hits:
-        for text, callback in self._commands():
-            yield DiscoveryHit(text, callback)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for text, callback in self._commands():
-            score = matcher.match(text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(text), callback)
+            yield f"Demo: stop scenario {name}{note}", partial(app.stop_scenario, name), ""
 
 
 class DemoApp(IrtuiApp):

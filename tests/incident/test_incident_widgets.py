@@ -271,7 +271,7 @@ async def test_command_palette_runs_incident_actions(sqlite_store, actor, runboo
         from irtui.ui.incident.commands import IncidentCommands
 
         session.guard = Guard(read_only=True)  # as a read-only terminal: nothing that writes is offered
-        titles = [t for t, _, _ in IncidentCommands(app.screen)._available()]
+        titles = [t for t, _, _ in IncidentCommands(app.screen).commands()]
         # Composing an update and the escalation prompt stay: they show and copy, never send;
         # the report only reads: a read-only terminal shows it (and writes no file).
         assert titles == ["Incident: status update", "Incident: escalation", "Incident: report", "Incidents",

@@ -7,13 +7,13 @@ terminal, hides the writing ones). Add `IncidentCommands` to the app's `COMMANDS
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from irtui.ui.incident.checklist import ChecklistSidebar
 from irtui.ui.incident.declare import DeclareIncidentScreen
 from irtui.ui.incident.timeline import TimelinePane
+from irtui.ui.palette import ListedCommands
 
 # (widget class, action, title, help)
 COMMANDS = (
@@ -40,33 +40,22 @@ COMMANDS = (
 )
 
 
-class IncidentCommands(Provider):
-    def _available(self) -> list[tuple[str, str, object]]:
-        out: list[tuple[str, str, object]] = []
+class IncidentCommands(ListedCommands):
+    def commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        out: list[tuple[str, Callable[[], object], str]] = []
         sidebars = list(self.app.query(ChecklistSidebar))
         if sidebars:
             sidebar = sidebars[0]
             if not sidebar.session.is_open and not sidebar.session.guard.read_only:
                 screen = partial(DeclareIncidentScreen, sidebar.session, sidebar.runbook)
-                out.append(("Incident: declare", "Title, severity through the impact questions, services",
-                            lambda: self.app.push_screen(screen())))
+                out.append(("Incident: declare", lambda: self.app.push_screen(screen()),
+                            "Title, severity through the impact questions, services"))
         if hasattr(self.app, "action_read_runbook"):
-            out.append(("Runbook: read", "The runbook in use, section by section, with the keys that run its steps",
-                        partial(self.app.run_action, "read_runbook")))
+            out.append(("Runbook: read", partial(self.app.run_action, "read_runbook"),
+                        "The runbook in use, section by section, with the keys that run its steps"))
         for widget_class, action, title, help_text in COMMANDS:
             for widget in self.app.query(widget_class):
                 if widget.check_action(action, ()):
-                    out.append((title, help_text, partial(widget.run_action, action)))
+                    out.append((title, partial(widget.run_action, action), help_text))
                 break
         return out
-
-    async def discover(self) -> Hits:
-        for title, help_text, run in self._available():
-            yield DiscoveryHit(title, run, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, help_text, run in self._available():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), run, help=help_text)
