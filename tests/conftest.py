@@ -154,3 +154,13 @@ def module_sim(tmp_path_factory) -> Sim:
     sim = start_sim(tmp_path_factory.mktemp("module-sim"))
     yield sim
     sim.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_team_steps_left_behind():
+    """A team's own steps are declared process-wide (`registry.use_custom`); a test that
+    declared some must not hand them to the next test in the same worker."""
+    yield
+    from irtui.actions import registry
+
+    registry.use_custom(())
