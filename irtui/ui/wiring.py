@@ -85,7 +85,6 @@ from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
 from irtui.ui.screens.output import output_view_factory
-from irtui.ui.screens.runbook import RunbookScreen
 from irtui.ui.ticks import every_second
 from irtui.ui.timers import Later, after
 
@@ -418,6 +417,9 @@ class WarRoom:
         if state is not None:
             book = self.runbook.playbook_for(state.kind)
             start = f"playbook:{book.id}" if book is not None and book.phase == state.phase else f"phase:{state.phase}"
+        # Imported when first asked for: its Markdown widget is not needed for the first frame.
+        from irtui.ui.screens.runbook import RunbookScreen
+
         self.push_screen(RunbookScreen(self.runbook.title, document.sections(self.runbook, self.action_keys(),
                                                                              self.contacts), start))
 
