@@ -3,6 +3,8 @@ with the keys that run its steps, opened where the responder is."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from irtui.config import Config
 from irtui.runbook import document, load_runbook, runbook_path
 from irtui.ui.main import open_connection
@@ -11,54 +13,51 @@ from irtui.ui.wiring import war_room
 from war_room_help import declared_elsewhere, isolated, screen_text, until, war_args  # noqa: F401 (a fixture)
 
 
-async def test_0_opens_the_runbook_where_the_responder_is_and_arrows_walk_it(sim, isolated):
+@asynccontextmanager
+async def war_room_at(sim, isolated, size: tuple[int, int]):
+    """The war room against the simulator, started as `irtui` starts it, at `size`."""
     config = Config.empty()
     args = war_args(sim, isolated)
-    connection = open_connection(args, config)
-    async with war_room(args, connection, config) as app:
-        async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: app.cluster.rows["pods"], "pods listed")
-            await pilot.press("0")
-            await until(pilot, lambda: "Incident Definition" in screen_text(app), "the overview")
-            shown = screen_text(app)
-            assert "Version: 1.0" in shown and "Review frequency: Monthly" in shown
-            assert "Restore service" in shown and "Compliance violation" in shown
-            await pilot.press("down")  # Classification: the severities with their examples
-            await until(pilot, lambda: "PHI exposure" in screen_text(app), "the severity examples")
-            assert "Core Features Working?" in screen_text(app)
-            for _ in range(4):  # to 4. Investigate: its flow and the keys of its commands
-                await pilot.press("down")
-            await until(pilot, lambda: "Investigation Framework" in screen_text(app), "phase 4")
-            assert "Check Recent Changes" in screen_text(app)
-            await pilot.press("escape")
-            await until(pilot, lambda: len(app.screen_stack) == 1, "the reader closed")
+    async with war_room(args, open_connection(args, config), config) as app:
+        async with app.run_test(size=size) as pilot:
+            yield app, pilot
 
+
+async def test_0_opens_the_runbook_where_the_responder_is_and_arrows_walk_it(sim, isolated):
+    async with war_room_at(sim, isolated, (160, 45)) as (app, pilot):
+        await until(pilot, lambda: app.cluster.rows["pods"], "pods listed")
+        await pilot.press("0")
+        await until(pilot, lambda: "Incident Definition" in screen_text(app), "the overview")
+        shown = screen_text(app)
+        assert "Version: 1.0" in shown and "Review frequency: Monthly" in shown
+        assert "Restore service" in shown and "Compliance violation" in shown
+        await pilot.press("down")  # Classification: the severities with their examples
+        await until(pilot, lambda: "PHI exposure" in screen_text(app), "the severity examples")
+        assert "Core Features Working?" in screen_text(app)
+        for _ in range(4):  # to 4. Investigate: its flow and the keys of its commands
+            await pilot.press("down")
+        await until(pilot, lambda: "Investigation Framework" in screen_text(app), "phase 4")
+        assert "Check Recent Changes" in screen_text(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: len(app.screen_stack) == 1, "the reader closed")
 
 
 async def test_with_an_incident_open_it_opens_at_the_incidents_phase(sim, isolated):
     await declared_elsewhere(isolated / "incidents.sqlite", "Task service restarting", phase="investigate")
-    config = Config.empty()
-    args = war_args(sim, isolated)
-    connection = open_connection(args, config)
-    async with war_room(args, connection, config) as app:
-        async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: app.session.is_open, "the open incident")
-            await pilot.press("0")
-            await until(pilot, lambda: "Investigation Framework" in screen_text(app), "phase 4, the incident's")
-            await pilot.press("tab", "pagedown", "escape")
-            await until(pilot, lambda: len(app.screen_stack) == 1, "the reader closed")
+    async with war_room_at(sim, isolated, (160, 45)) as (app, pilot):
+        await until(pilot, lambda: app.session.is_open, "the open incident")
+        await pilot.press("0")
+        await until(pilot, lambda: "Investigation Framework" in screen_text(app), "phase 4, the incident's")
+        await pilot.press("tab", "pagedown", "escape")
+        await until(pilot, lambda: len(app.screen_stack) == 1, "the reader closed")
 
 
 async def test_80x24_shows_the_contents_and_the_text(sim, isolated):
-    config = Config.empty()
-    args = war_args(sim, isolated)
-    connection = open_connection(args, config)
-    async with war_room(args, connection, config) as app:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: app.cluster.rows["pods"], "pods listed")
-            await pilot.press("0")
-            await until(pilot, lambda: "Maintained by: SRE Team" in screen_text(app), "the overview")
-            assert "Classification" in screen_text(app) and "escape: close" in screen_text(app)
+    async with war_room_at(sim, isolated, (80, 24)) as (app, pilot):
+        await until(pilot, lambda: app.cluster.rows["pods"], "pods listed")
+        await pilot.press("0")
+        await until(pilot, lambda: "Maintained by: SRE Team" in screen_text(app), "the overview")
+        assert "Classification" in screen_text(app) and "escape: close" in screen_text(app)
 
 
 def test_runbook_text_is_shown_literally_and_keys_are_named():
