@@ -8,7 +8,7 @@ import asyncio
 from tcp_proxy import TcpProxy
 
 
-async def wait_for(predicate, timeout: float = 20.0, interval: float = 0.02) -> None:
+async def wait_for(predicate, timeout: float = 60.0, interval: float = 0.02) -> None:
     """Wait on a condition, not a clock: generous for a loaded 2-core machine."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
