@@ -110,8 +110,10 @@ async def test_the_main_screen_during_a_crash_loop(sim_factory, isolated, fixed_
         async with app.run_test(size=size) as pilot:
             def settled() -> bool:
                 text = screen_text(app)
+                # The footer is drawn last, once the focus has settled: its keys are part of the picture.
                 return bool(HEADER.search(text) and CRASH_ROW.search(text) and incident_id in text
-                            and "next: " in text and "connecting" not in text)
+                            and "next: " in text and "connecting" not in text
+                            and "Checklist" in text.splitlines()[-1])
 
             await until(pilot, settled, f"the crash loop and the incident at {size}")
             if size[0] >= 160:  # the grid shows every pane: wait for the health checks' first round
