@@ -101,20 +101,23 @@ KEYMAP: dict[str, str] = {
 
 
 
-def user_keymap(config: Config, known: set[str] | None = None) -> dict[str, str]:
+def user_keymap(config: Config, known: Callable[[], set[str]] | None = None) -> dict[str, str]:
     """`[keys]`: binding id = key(s), e.g. `"kube.rollout_restart" = "ctrl+r"` (`irtui help
-    keys` lists the ids; several keys separated by commas). With `known`, an id not in it is
-    an error: a misspelt id would otherwise leave the key where it was, silently."""
+    keys` lists the ids; several keys separated by commas). With `known`, an id not in what
+    it returns is an error: a misspelt id would otherwise leave the key where it was, silently.
+    `known` is called only when there is a `[keys]` table: collecting every binding imports
+    every screen, which a launch without one should not wait for."""
     section = config.section("keys")
     keys: dict[str, str] = {}
+    ids = known() if known is not None and section.keys() else set()
     for binding_id in section.keys():
         value = section.get(binding_id, str).strip()
         if not value:
             raise section.error(binding_id, "must name at least one key")
-        if known is not None and binding_id not in known:
+        if known is not None and binding_id not in ids:
             import difflib
 
-            close = difflib.get_close_matches(binding_id, sorted(known), n=1)
+            close = difflib.get_close_matches(binding_id, sorted(ids), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             raise section.error(binding_id, f"no binding has this id (irtui help keys lists them){hint}")
         keys[binding_id] = value
@@ -572,7 +575,7 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config,
                 config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL)), key="h"),
         ]
         # A bad [keys] entry (an empty key, an id no binding has) stops here, as one line.
-        user_keymap(config, binding_ids(settings, panes))
+        user_keymap(config, lambda: binding_ids(settings, panes))
     except ConfigError as exc:
         raise WarRoomError(str(exc)) from None
     database = None
