@@ -194,6 +194,21 @@ async def test_selection_freeze_and_all_namespaces(sim):
                        and "ns ALL" in screen_text(app), what="all namespaces with a NAMESPACE column")
 
 
+async def test_namespace_key_offers_the_clusters_namespaces(sim):
+    """n lists what the cluster has (through the feed), the current one marked; picking one
+    moves the cluster panes there."""
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cluster.status["pods"].usable, what="pods listed")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "kube-system" in screen_text(app) and "emrtask-prod (current)" in screen_text(app),
+                       what="the cluster's namespaces in the picker")
+        await pilot.press(*"kube-public")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.cluster.namespace == "kube-public", what="the chosen namespace shown")
+
+
 async def test_demo_key_starts_a_scenario(sim):
     from irtui.ui.demo import DemoApp
 
