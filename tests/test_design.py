@@ -29,16 +29,14 @@ KNOWN_CYCLES = [
 # is the top-level modules). A package not listed is allowed none. Lower these as they are
 # fixed; never raise them.
 MYPY_ERRORS = {
-    "irtui": 3,
+    "irtui": 2,
     "irtui.actions": 22,
     "irtui.database": 5,
-    "irtui.demo": 1,
-    "irtui.kube": 10,
+    "irtui.kube": 5,
     "irtui.metrics": 1,
     "irtui.sim": 58,
-    "irtui.ui": 61,
+    "irtui.ui": 57,
     "irtui.ui.panes": 9,
-    "irtui.ui.screens": 13,
     "irtui.ui.widgets": 8,
 }
 
