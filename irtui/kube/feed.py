@@ -9,14 +9,17 @@ app reads the cluster only through it, the namespace list for its picker include
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from irtui.kube.sources import ClusterSources
 from irtui.kube.state import ChangeBuffer, ChangeSet, ClusterState
 
+if TYPE_CHECKING:
+    from kubernetes.client import ApiClient
+
 
 class ClusterFeed:
-    def __init__(self, api_client, namespace: str | None, *, metrics_interval: float = 30.0,
+    def __init__(self, api_client: ApiClient, namespace: str | None, *, metrics_interval: float = 30.0,
                  spawn: Callable[[str, Callable[[], None]], Any] | None = None) -> None:
         self.state = ClusterState(namespace)
         self.buffer = ChangeBuffer()
