@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from aiohttp import WSMsgType, web
 
 from irtui.sim import shell
+from irtui.sim.api.http import container_name
 from irtui.sim.errors import ApiError, not_found
 
 if TYPE_CHECKING:
@@ -100,16 +101,7 @@ class ExecRequest:
         pod = store.get("pods", namespace, name)
         if pod is None:
             raise not_found("pods", name)
-        containers = (pod.get("spec") or {}).get("containers") or []
-        names = [c.get("name") for c in containers]
-        wanted = query.get("container")
-        if not wanted:
-            if len(names) != 1:
-                raise ApiError(400, f"a container name must be specified for pod {name}, "
-                                    f"choose one of: [{' '.join(names)}]")
-            wanted = names[0]
-        if wanted not in names:
-            raise ApiError(400, f"container {wanted} is not valid for pod {name}")
+        wanted = container_name(pod, query.get("container"))
         phase = (pod.get("status") or {}).get("phase")
         if phase in ("Succeeded", "Failed"):
             raise ApiError(400, f"cannot exec into a container in a completed pod; current phase is {phase}")
@@ -125,7 +117,7 @@ class ExecRequest:
         self.world = world
         self.pod = rt
         self.container = wanted
-        self.env = _env(store, pod, containers[names.index(wanted)])
+        self.env = _env(store, pod, next(c for c in pod["spec"]["containers"] if c.get("name") == wanted))
 
 
 async def handle(request: web.Request, store: Store, world: World, namespace: str, name: str) -> web.StreamResponse:

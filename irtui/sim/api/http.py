@@ -143,6 +143,31 @@ async def read_body(request: web.Request) -> Any:
         raise ApiError(400, "the request body is not valid JSON") from None
 
 
+async def read_object(request: web.Request) -> dict:
+    """The request's body, which must be an object (a create, an update, a status or scale PUT)."""
+    body = await read_body(request)
+    if not isinstance(body, dict):
+        raise ApiError(400, "the request body must be an object")
+    return body
+
+
+def container_name(pod: dict, wanted: str | None, *, init_containers: bool = False) -> str:
+    """The container a pods/log or pods/exec request means: the one it names, or the pod's only one."""
+    spec = pod.get("spec") or {}
+    pod_name = pod["metadata"]["name"]
+    names = [c.get("name") for c in spec.get("containers") or []]
+    if not wanted:
+        if len(names) != 1:
+            raise ApiError(400, f"a container name must be specified for pod {pod_name}, "
+                                f"choose one of: [{' '.join(names)}]")
+        return names[0]
+    if init_containers:
+        names += [c.get("name") for c in spec.get("initContainers") or []]
+    if wanted not in names:
+        raise ApiError(400, f"container {wanted} is not valid for pod {pod_name}")
+    return wanted
+
+
 def is_dry_run(request: web.Request) -> bool:
     values = request.query.getall("dryRun", [])
     for value in values:

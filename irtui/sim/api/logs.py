@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from irtui.sim.api.http import LongRequests, RequestInfo, flag
+from irtui.sim.api.http import LongRequests, RequestInfo, container_name, flag
 from irtui.sim.errors import ApiError, method_not_allowed, not_found
 from irtui.sim.store import Store
 
@@ -41,16 +41,7 @@ class Logs:
         if pod is None:
             raise not_found("pods", info.name or "")
         query = request.query
-        names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
-        container = query.get("container")
-        if not container:
-            if len(names) != 1:
-                raise ApiError(400, f"a container name must be specified for pod {info.name}, "
-                                    f"choose one of: [{' '.join(names)}]")
-            container = names[0]
-        elif container not in names and container not in [
-                c.get("name") for c in (pod.get("spec") or {}).get("initContainers") or []]:
-            raise ApiError(400, f"container {container} is not valid for pod {info.name}")
+        container = container_name(pod, query.get("container"), init_containers=True)
         previous = flag(query.get("previous"))
         follow = flag(query.get("follow")) and not previous
         tail = int(query["tailLines"]) if query.get("tailLines") else None

@@ -14,7 +14,16 @@ from typing import Any
 
 from aiohttp import web
 
-from irtui.sim.api.http import RequestInfo, is_dry_run, json_response, lookup, raw_response, read_body, store_kind
+from irtui.sim.api.http import (
+    RequestInfo,
+    is_dry_run,
+    json_response,
+    lookup,
+    raw_response,
+    read_body,
+    read_object,
+    store_kind,
+)
 from irtui.sim.discovery import Resource
 from irtui.sim.errors import ApiError, already_exists, conflict, invalid, method_not_allowed, not_found
 from irtui.sim.patch import apply_patch
@@ -91,9 +100,7 @@ class Writes:
     async def create(self, request: web.Request, info: RequestInfo, res: Resource) -> web.Response:
         kind = store_kind(res)
         dry_run = is_dry_run(request)
-        obj = await read_body(request)
-        if not isinstance(obj, dict):
-            raise ApiError(400, "the request body must be an object")
+        obj = await read_object(request)
         meta = obj.setdefault("metadata", {})
         if res.namespaced:
             if meta.get("namespace") and meta["namespace"] != info.namespace:
@@ -181,9 +188,7 @@ class Writes:
     async def update(self, request: web.Request, info: RequestInfo, res: Resource) -> web.Response:
         kind = store_kind(res)
         dry_run = is_dry_run(request)
-        body = await read_body(request)
-        if not isinstance(body, dict):
-            raise ApiError(400, "the request body must be an object")
+        body = await read_object(request)
         old = lookup(self.store, info, res)
         meta = body.setdefault("metadata", {})
         if meta.get("name") and meta["name"] != info.name:
@@ -230,9 +235,7 @@ class Writes:
             return raw_response(self.store.get_raw(kind, info.namespace, info.name))
         dry_run = is_dry_run(request)
         if request.method == "PUT":
-            body = await read_body(request)
-            if not isinstance(body, dict):
-                raise ApiError(400, "the request body must be an object")
+            body = await read_object(request)
             source, check_rv = body, bool((body.get("metadata") or {}).get("resourceVersion"))
             rv = (body.get("metadata") or {}).get("resourceVersion")
         elif request.method == "PATCH":
@@ -268,9 +271,7 @@ class Writes:
             return json_response(scale)
         dry_run = is_dry_run(request)
         if request.method == "PUT":
-            body = await read_body(request)
-            if not isinstance(body, dict):
-                raise ApiError(400, "the request body must be an object")
+            body = await read_object(request)
             wanted = body
         elif request.method == "PATCH":
             wanted, _ = await self._patched(request, scale)
