@@ -21,8 +21,9 @@ from aiohttp import web
 from irtui.sim.audit import AuditLog
 from irtui.sim.rbac import Policy
 from irtui.sim.ready import format_ready
-from irtui.sim.server import ApiServer, Ticker
+from irtui.sim.server import ApiServer
 from irtui.sim.store import Store
+from irtui.sim.ticker import Ticker
 from irtui.sim.tls import DualListener, self_signed, server_context, temp_dir
 
 DEFAULT_NAMESPACE = "emrtask-prod"

@@ -103,3 +103,12 @@ def invalid(kind: str, name: str, causes: list[tuple[str, str]], group: str = ""
 
 def gone(message: str) -> ApiError:
     return ApiError(410, message, "Expired")
+
+
+def no_such_resource() -> ApiError:
+    """A path the API server does not serve (unknown resource, subresource or namespace scope)."""
+    return ApiError(404, "the server could not find the requested resource", "NotFound")
+
+
+def method_not_allowed() -> ApiError:
+    return ApiError(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")

@@ -9,6 +9,11 @@ closes a channel (`[255, 0]`: the client is done with stdin).
 Refusals before the upgrade (no such pod, container not running) are ordinary `Status`
 responses, so kubectl prints them as it does against a real cluster; kubectl then retries over
 SPDY and gets the same answer. The command itself runs in `irtui.sim.shell`.
+
+After the upgrade the server speaks in the API server's order (its stream translator):
+an empty message on the lowest channel it will write (stdout, else stderr, else the status
+channel) to say the connection is up; the process's output once the runtime has started it;
+the `Status` on channel 3; then a close frame, reading the client's close in return.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import TYPE_CHECKING
 from aiohttp import WSMsgType, web
 
 from irtui.sim import shell
+from irtui.sim.api.http import container_name
 from irtui.sim.errors import ApiError, not_found
 
 if TYPE_CHECKING:
@@ -30,6 +36,12 @@ if TYPE_CHECKING:
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 CHUNK = 4096  # bytes per stdout/stderr message, as a container runtime's pipe reads them
+# Real seconds between the upgrade and the process's first output. A container runtime takes
+# tens of milliseconds to start an exec'd process, and clients rely on it: kubectl up to
+# v1.32 (client-go before kubernetes/kubernetes#131203) starts reading the connection before
+# it has set up its streams, drops the messages that arrive first ("Unknown stream id 3,
+# discarding message") and fails with "closed all streams" if the close came with them.
+START_LATENCY = 0.05
 
 
 def _bool(value: str | None) -> bool:
@@ -85,19 +97,11 @@ class ExecRequest:
         self.stderr = _bool(query.get("stderr"))
         if not (self.stdout or self.stderr or _bool(query.get("stdin"))):
             raise ApiError(400, "you must specify at least 1 of stdin, stdout, stderr")
+        self.first_channel = STDOUT if self.stdout else STDERR if self.stderr else ERROR
         pod = store.get("pods", namespace, name)
         if pod is None:
             raise not_found("pods", name)
-        containers = (pod.get("spec") or {}).get("containers") or []
-        names = [c.get("name") for c in containers]
-        wanted = query.get("container")
-        if not wanted:
-            if len(names) != 1:
-                raise ApiError(400, f"a container name must be specified for pod {name}, "
-                                    f"choose one of: [{' '.join(names)}]")
-            wanted = names[0]
-        if wanted not in names:
-            raise ApiError(400, f"container {wanted} is not valid for pod {name}")
+        wanted = container_name(pod, query.get("container"))
         phase = (pod.get("status") or {}).get("phase")
         if phase in ("Succeeded", "Failed"):
             raise ApiError(400, f"cannot exec into a container in a completed pod; current phase is {phase}")
@@ -113,7 +117,7 @@ class ExecRequest:
         self.world = world
         self.pod = rt
         self.container = wanted
-        self.env = _env(store, pod, containers[names.index(wanted)])
+        self.env = _env(store, pod, next(c for c in pod["spec"]["containers"] if c.get("name") == wanted))
 
 
 async def handle(request: web.Request, store: Store, world: World, namespace: str, name: str) -> web.StreamResponse:
@@ -129,6 +133,10 @@ async def handle(request: web.Request, store: Store, world: World, namespace: st
     await ws.prepare(request)
     reader = asyncio.ensure_future(_drain(ws))
     try:
+        await ws.send_bytes(bytes([exec_request.first_channel]))
+        done, _ = await asyncio.wait({reader}, timeout=START_LATENCY)
+        if done:
+            return ws  # the client left before the process started
         result = shell.run(world, exec_request.pod, exec_request.container, exec_request.argv, exec_request.env)
         for channel, text in result.chunks:
             if (channel == shell.STDOUT and not exec_request.stdout) or (

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from irtui.sim import objects as o
 
 if TYPE_CHECKING:
-    from irtui.sim.controllers import Container, PodRT
+    from irtui.sim.runtime import Container, PodRT
     from irtui.sim.world import World
 
 DB_USERS = ("task-service", "sync-service", "handover-service", "emr-service")

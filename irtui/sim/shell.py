@@ -26,7 +26,7 @@ from irtui.sim import objects as o
 from irtui.sim.scenarios import ATTACKER
 
 if TYPE_CHECKING:
-    from irtui.sim.controllers import PodRT
+    from irtui.sim.runtime import PodRT
     from irtui.sim.world import World
 
 STDOUT, STDERR = 1, 2

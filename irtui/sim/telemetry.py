@@ -24,7 +24,7 @@ from irtui.sim import objects as o
 from irtui.sim.scenarios import ATTACKER, LEAKED_SECRET
 
 if TYPE_CHECKING:
-    from irtui.sim.controllers import Container, PodRT, Run
+    from irtui.sim.runtime import Container, PodRT, Run
     from irtui.sim.world import World
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

@@ -2,8 +2,9 @@
 
 `World` seeds the platform of the runbook (namespace emrtask-prod, its five Deployments, the
 postgres StatefulSets, Services, worker nodes, and optional filler for scale), and owns the
-shared state the controllers in `controllers.py` work on: a timer heap, dirty sets, and
-indices from owners and nodes to pods, kept current by subscribing to the store. The API
+shared state its controllers work on (`scheduler`, `kubelet`, `node_lifecycle`, `workloads`, with
+`events` to report through): a timer heap, dirty sets, and indices from owners and nodes to
+pods, kept current by subscribing to the store. The API
 server calls the public methods here (tick, logs, service proxy, metrics, scenarios, churn);
 it never reaches into the controllers.
 
@@ -23,19 +24,15 @@ from typing import Any, Callable
 import orjson
 
 from irtui.sim import objects as o
-from irtui.sim.controllers import (
-    Container,
-    EventRecorder,
-    Kubelet,
-    NodeLifecycle,
-    NodeRT,
-    PodRT,
-    Run,
-    Workloads,
-    render_status,
-)
+from irtui.sim.events import EventRecorder
+from irtui.sim.kubelet import Kubelet
+from irtui.sim.node_lifecycle import NodeLifecycle
+from irtui.sim.pod_status import render_status
+from irtui.sim.runtime import Container, NodeRT, PodRT, Run
 from irtui.sim.scenarios import SCENARIOS, Faults, Scenario
+from irtui.sim.scheduler import Scheduler
 from irtui.sim.telemetry import Telemetry
+from irtui.sim.workloads import Workloads
 
 DAY = 86400.0
 PLATFORM_NODES = [
@@ -79,6 +76,7 @@ class World:
         self._deadline_checks: set[tuple[str, str]] = set()
 
         self.events = EventRecorder(self)
+        self.scheduler = Scheduler(self)
         self.kubelet = Kubelet(self)
         self.node_ctl = NodeLifecycle(self)
         self.workloads = Workloads(self)

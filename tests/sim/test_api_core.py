@@ -416,10 +416,14 @@ def test_control_api(module_sim):
     with http(module_sim, None) as h:
         assert h.post("/sim/scenarios/no-such-scenario").status_code == 404
         assert h.get("/sim/nope").status_code == 404
+        # A refused request is audited too; the control API itself is not.
+        assert h.get("/api/v1/namespaces/emrtask-prod/pods").status_code == 401
     before = advance(module_sim, 0)["now"]
     assert advance(module_sim, 90)["now"] > before
     assert module_sim.control("POST", "/sim/speed", json={"speed": 1}).json()["speed"] == 1
     recent = module_sim.control("GET", "/sim/audit").json()
     assert recent and {"time", "user", "verb", "path", "dry_run", "status"} <= set(recent[-1])
+    assert {"user": "system:anonymous", "verb": "list", "status": 401} in [
+        {k: r[k] for k in ("user", "verb", "status")} for r in recent if r["path"] == "/api/v1/namespaces/emrtask-prod/pods"]
     text = module_sim.control("GET", "/sim/metrics/task-service").text
     assert "# TYPE" in text

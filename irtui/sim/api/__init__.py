@@ -1,0 +1,1 @@
+"""The simulated API server's handlers, one module per API area; `irtui.sim.server` routes to them."""
