@@ -26,7 +26,7 @@ from irtui.kube.state import LIVE, Reset, SourceStatus, Status
 from irtui.ui.main import build_app, open_connection
 from irtui.ui.theming import shipped_themes_dir
 
-from ui_helpers import screen_text
+from polling import screen_text
 from war_room_help import isolated  # noqa: F401 (a fixture)
 
 SHIPPED = sorted(path.stem for path in shipped_themes_dir().glob("*.toml"))
