@@ -4,6 +4,8 @@ as text that a wait on the app reports when it gives up.
 `until` polls inside an async test: with `pilot` the app runs between polls and a timeout
 shows its screen; `until_sync` polls in a plain test or a helper thread. Both return the
 condition's first truthy value, and fail naming what was awaited and the last value seen.
+`what` may be a function, asked only when the wait gives up, for a description that needs the
+state of that moment (how many requests arrived, what a terminal printed).
 
 The timeout is generous (90 s unless a call says otherwise) because the suites share a loaded
 two-core machine: a wait ends as soon as its condition holds, so the margin costs a passing
@@ -23,6 +25,9 @@ STEP = 0.1
 # A last value can be a whole listing; the head of it says enough.
 _SHOWN = 2000
 
+# What a wait is for: words, or a function asked for them only when the wait gives up.
+Described = str | Callable[[], str] | None
+
 
 def screen_text(app) -> str:
     """The screen as plain text, line by line, as a terminal would show it (toasts included
@@ -31,7 +36,7 @@ def screen_text(app) -> str:
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
-async def until(condition: Callable[[], Any], what: str | None = None, *, timeout: float = TIMEOUT,
+async def until(condition: Callable[[], Any], what: Described = None, *, timeout: float = TIMEOUT,
                 step: float = STEP, pilot=None, blocking: bool = False) -> Any:
     """Poll `condition()` every `step` seconds until it is truthy; that value is returned.
 
@@ -55,7 +60,7 @@ async def until(condition: Callable[[], Any], what: str | None = None, *, timeou
             await asyncio.sleep(step)
 
 
-def until_sync(condition: Callable[[], Any], what: str | None = None, *, timeout: float = TIMEOUT,
+def until_sync(condition: Callable[[], Any], what: Described = None, *, timeout: float = TIMEOUT,
                step: float = STEP) -> Any:
     """`until` for code that is not async: poll `condition()` until it is truthy, sleeping between polls."""
     deadline = time.monotonic() + timeout
@@ -68,8 +73,10 @@ def until_sync(condition: Callable[[], Any], what: str | None = None, *, timeout
         time.sleep(step)
 
 
-def _timed_out(condition: Callable[[], Any], what: str | None, timeout: float, last: Any,
+def _timed_out(condition: Callable[[], Any], what: Described, timeout: float, last: Any,
                screen: str | None) -> str:
+    if callable(what):
+        what = what()
     shown = repr(last)
     if len(shown) > _SHOWN:
         shown = shown[:_SHOWN] + " ..."

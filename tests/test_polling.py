@@ -63,6 +63,12 @@ def test_until_sync_returns_the_value_and_gives_up_the_same_way():
         until_sync(lambda: None, "nothing, ever", timeout=0.1, step=0.05)
 
 
+async def test_a_description_can_be_asked_for_when_the_wait_gives_up():
+    arrived = ["/hooks/page"]
+    with pytest.raises(AssertionError, match=r"2 pages \(1 arrived\)"):
+        await until(lambda: len(arrived) >= 2, lambda: f"2 pages ({len(arrived)} arrived)", timeout=0.1, step=0.05)
+
+
 class Shown(App):
     def compose(self) -> ComposeResult:
         yield Static("3 pods CrashLoopBackOff")

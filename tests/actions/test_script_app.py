@@ -6,12 +6,10 @@ step from the config; and a read-only session where none of them starts or sends
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -171,10 +169,8 @@ async def test_escape_cancels_a_running_script_and_its_processes_end(sim, isolat
     [done] = finished("dr.failover")
     assert done["result"] == "cancelled" and done["details"]["cancelled"] is True
     recorded = [int(p) for p in pids.read_text().split()]
-    deadline = time.monotonic() + 10
-    while not all(gone(p) for p in recorded) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    assert all(gone(p) for p in recorded), recorded
+    await until(lambda: all(gone(p) for p in recorded), f"the script's processes {recorded} to be gone", timeout=10,
+                step=0.05)
 
 
 async def test_a_hundred_thousand_lines_stay_bounded_on_screen_and_in_the_store(sim, isolated):

@@ -211,10 +211,7 @@ async def test_demo_key_starts_a_scenario(sim):
             doc = (await control(sim, "GET", "/sim/scenarios")).json()
             return "node-notready" in doc.get("active", [])
 
-        deadline = asyncio.get_running_loop().time() + 30
-        while not await active():
-            assert asyncio.get_running_loop().time() < deadline, screen_text(app)
-            await pilot.pause(0.2)
+        await until(active, "the node-notready scenario to be active", step=0.2, pilot=pilot)
 
 
 async def test_header_names_cluster_identity_and_read_only(sim, tmp_path):
