@@ -79,14 +79,14 @@ async def test_pane_error_rate_matches_promql_and_the_direct_scrape_agrees(text_
             await direct.fetch()
             # Baseline: a little traffic, a low error rate, in Prometheus and on screen.
             await until(lambda: len(prom.query(DEFAULT_PROMQL["request_rate"], time.time())) == 2,
-                        what="request rates in Prometheus")
+                        what="request rates in Prometheus", pilot=pilot)
             traffic["task-service"].incident()
 
             async def refreshed_and_raised():
                 await direct.fetch()
                 polls = pane.polls
                 pane.poll()
-                await until(lambda: pane.polls > polls, what="a poll")
+                await until(lambda: pane.polls > polls, what="a poll", pilot=pilot)
                 point = pane.latest.services["task-service"]
                 # 0.4 is the incident's ratio; past 0.38 the baseline's share of the window is small.
                 if not pane.latest.ok or point.error_rate is None or point.error_rate < 0.38:
@@ -98,7 +98,7 @@ async def test_pane_error_rate_matches_promql_and_the_direct_scrape_agrees(text_
                 return point, truth
 
             point, truth = await until(refreshed_and_raised, timeout=90, step=0.5,
-                                       what="task-service's error rate to rise in the pane and PromQL")
+                                       what="task-service's error rate to rise in the pane and PromQL", pilot=pilot)
             assert point.error_rate == pytest.approx(truth["task-service"], rel=1e-9)
             assert pane.latest.services["api-gateway"].error_rate < 0.05
 
@@ -132,7 +132,7 @@ async def test_prometheus_unreachable_is_said_and_the_last_numbers_stay(text_ser
     pane = MetricsPane(PrometheusSource(settings, Guard()), settings, autostart=False)
     async with PaneApp(pane).run_test(size=(140, 20)) as pilot:
         pane.poll()
-        await until(lambda: pane.polls >= 1, what="a poll")
+        await until(lambda: pane.polls >= 1, what="a poll", pilot=pilot)
         await pilot.pause()
         status = str(pane.query_one("#metrics-status").render())
         assert "Prometheus unreachable" in status and "since" in status and "no data yet" in status
