@@ -97,7 +97,7 @@ def binding_ids() -> list[tuple[str, str, str, str]]:
     """(where, id, default keys, description) of every binding irtui declares, with the
     war room's own collision remaps applied."""
     from irtui.ui.screens.keys import declared_bindings
-    from irtui.ui.wiring import KEYMAP
+    from irtui.ui.war_room import KEYMAP
 
     rows: dict[str, tuple[str, str, str, str]] = {}
     for owner, binding in declared_bindings():
@@ -138,7 +138,7 @@ def where(args: Any) -> list[tuple[str, str]]:
     store = store_url(getattr(args, "store", None), config)
     out.append(("incident store", _masked(store) if store else f"{data_dir() / 'incidents.sqlite'} (SQLite)"))
     out.append(("data", str(data_dir())))
-    from irtui.ui.demo import demo_dir
+    from irtui.demo import demo_dir
 
     out.append(("demo store", str(demo_dir() / "incidents.sqlite")))
     out.append(("log", str(log_path())))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+from io import TextIOWrapper
 from pathlib import Path
 
 from irtui.config import ConfigError, state_dir
@@ -47,7 +48,7 @@ def level_setting(flag: str | None) -> str:
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating log whose every file (the first and each after a rollover) is 0600."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> TextIOWrapper:
         private_dir(Path(self.baseFilename).parent)
         private_file(self.baseFilename)
         return super()._open()

@@ -8,6 +8,11 @@ turn a read-only session into a writable one.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
 
 class ReadOnlyError(PermissionError):
     """Raised by a guarded client instead of sending a mutating request."""
@@ -45,7 +50,7 @@ class Guard:
 _SAFE_HTTP_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def guarded_http_client(guard: Guard, **kwargs):
+def guarded_http_client(guard: Guard, **kwargs: Any) -> httpx.AsyncClient:
     """An `httpx.AsyncClient` whose every non-read request passes the guard first.
 
     The check runs in a request event hook, before the connection is used, so a refused
@@ -69,18 +74,18 @@ class LazyHttpClient:
     metrics and health panes would otherwise add to every launch before the first frame.
     """
 
-    def __init__(self, guard: Guard, **kwargs) -> None:
+    def __init__(self, guard: Guard, **kwargs: Any) -> None:
         self._guard = guard
         self._kwargs = kwargs
-        self._client = None
+        self._client: httpx.AsyncClient | None = None
 
     @property
-    def client(self):
+    def client(self) -> httpx.AsyncClient:
         if self._client is None:
             self._client = guarded_http_client(self._guard, **self._kwargs)
         return self._client
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):  # not the client's API (and no recursion before __init__)
             raise AttributeError(name)
         return getattr(self.client, name)

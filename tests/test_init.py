@@ -34,7 +34,7 @@ def _load_every_section(config: Config, context: str | None = None) -> None:
     DetectSettings.from_config(config)
     contacts_from_config(config)
     redact.compile_patterns(config.section("redaction"))
-    user_keymap(config, binding_ids(ActionSettings.load(config, context), []))  # ids that exist
+    user_keymap(config, lambda: binding_ids(ActionSettings.load(config, context), []))  # ids that exist
     config.setting("cluster", "read_only", bool, None, context=context)
     config.setting("cluster", "namespace", str, None, context=context)
     config.section("ui").get("theme", str, None)

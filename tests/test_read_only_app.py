@@ -51,7 +51,7 @@ def _guards(root, seen=None, depth=0):
 def _bound_keys(app) -> set[str]:
     """Every key bound along the focus chain, including bindings `check_action` hides (a
     read-only pane hides its remediation keys; they are pressed anyway)."""
-    from irtui.ui.wiring import KEYMAP
+    from irtui.ui.war_room import KEYMAP
 
     keys = set(app.active_bindings)
     node = app.focused

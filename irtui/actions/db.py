@@ -11,23 +11,27 @@ way when no database is configured: the runbook's `pg_ctl promote` in the replic
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from irtui.actions import registry
 from irtui.actions.base import ActionEnv, Impl
-from irtui.actions.model import AccessCheck, ActionError, NothingToDo, Prepared, Target
+from irtui.actions.model import AccessCheck, ActionError, Executed, NothingToDo, Prepared, Target
+
+if TYPE_CHECKING:
+    from irtui.database.remediate import DbRemediation
 
 
 class _Db(Impl):
-    def unavailable(self, env: ActionEnv, target: Target | None):
+    def unavailable(self, env: ActionEnv, target: Target | None) -> str | None:
         if env.db is None:
             return "no database configured (--db-dsn or [database] in config)"
         return None
 
-    def remediation(self, env: ActionEnv, target: Target, params):
+    def remediation(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> DbRemediation:
         raise NotImplementedError
 
-    async def prepare(self, env, target, params):
+    async def prepare(self, env: ActionEnv, target: Target,  # type: ignore[override]
+                      params: Mapping[str, Any]) -> Prepared:
         remediation = self.remediation(env, target, params)
         description = await remediation.describe()
         if description.refusal:
@@ -41,7 +45,8 @@ class _Db(Impl):
             state={"remediation": remediation, "description": description},
         )
 
-    async def dry_run(self, env, target, params, prepared):
+    async def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any],  # type: ignore[override]
+                      prepared: Prepared) -> list[str]:
         # Nothing in PostgreSQL rehearses a pg_terminate_backend; the rehearsal is reading
         # back exactly what would be hit, which `describe()` pinned by pid + backend start.
         targets = prepared.state["description"].targets
@@ -49,7 +54,7 @@ class _Db(Impl):
             return [f"preview: {prepared.state['description'].summary or 'ready'}"]
         return [f"preview: {len(targets)} backend(s) would be acted on"] + [f"  {t.line()}" for t in targets[:20]]
 
-    async def execute(self, env, target, params, prepared):
+    async def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
         outcome = await prepared.state["remediation"].execute()
         if not outcome.ok:
             raise ActionError(outcome.message)
@@ -64,19 +69,19 @@ def _pid(target: Target) -> int:
 
 
 class CancelBackend(_Db):
-    def remediation(self, env, target, params):
+    def remediation(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> DbRemediation:
         from irtui.database.remediate import CancelBackend as R
         return R(env.db, _pid(target))
 
 
 class TerminateBackend(_Db):
-    def remediation(self, env, target, params):
+    def remediation(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> DbRemediation:
         from irtui.database.remediate import TerminateBackend as R
         return R(env.db, _pid(target))
 
 
 class TerminateLongRunning(_Db):
-    def remediation(self, env, target, params):
+    def remediation(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> DbRemediation:
         from irtui.database.remediate import TerminateLongRunning as R
         return R(env.db, params.get("minutes", env.settings.long_running_minutes))
 
@@ -97,7 +102,7 @@ class PromoteReplica(_Db):
             return "no database configured, and not connected to a cluster to run pg_ctl promote in the replica's pod"
         return None
 
-    def remediation(self, env, target, params):
+    def remediation(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> DbRemediation:
         from irtui.database.remediate import PromoteReplica as R
         return R(env.db)
 
@@ -123,7 +128,7 @@ class PromoteReplica(_Db):
         return self.in_pod.dry_run(env, target, params, prepared)
 
     async def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any],
-                      prepared: Prepared) -> tuple[str, dict[str, Any]]:
+                      prepared: Prepared) -> Executed:
         if env.db is not None:
             return await super().execute(env, target, params, prepared)
         message, details = await asyncio.to_thread(self.in_pod.execute, env, target, params, prepared)

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 
 from irtui.actions import registry
 from irtui.actions.base import ActionEnv, Impl, ns_of
+from irtui.actions.kube import kube_of
 from irtui.actions.model import AccessCheck, ActionError, Prepared, Target
 from irtui.actions.output import NoView, OutputDigest, OutputView
 
@@ -26,10 +27,11 @@ from irtui.actions.output import NoView, OutputDigest, OutputView
 def _first_ready_pod(env: ActionEnv, kind: str, namespace: str, name: str) -> dict:
     from irtui.actions.kubeapi import resource_path
 
-    workload = env.kube.get(resource_path(kind, namespace, name))
+    kube = kube_of(env)
+    workload = kube.get(resource_path(kind, namespace, name))
     labels = ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
     selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-    pods = sorted(env.kube.items(resource_path("pod", namespace), labelSelector=selector),
+    pods = sorted(kube.items(resource_path("pod", namespace), labelSelector=selector),
                   key=lambda p: p["metadata"]["name"])
     for wanted in (_ready, _running):
         found = next((pod for pod in pods if wanted(pod)), None)
@@ -83,7 +85,7 @@ class RunInPod(Impl):
             kind, _, name = step.workload.partition("/")
             pod = _first_ready_pod(env, kind, ns, name)
         elif target.kind == "pod":
-            pod = env.kube.get(resource_path("pod", ns, target.name))
+            pod = kube_of(env).get(resource_path("pod", ns, target.name))
         else:
             pod = _first_ready_pod(env, target.kind, ns, target.name)
         pod_name = pod["metadata"]["name"]
@@ -106,7 +108,8 @@ class RunInPod(Impl):
     def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
         return ["no dry run for a command in a container: the argv above is exactly what runs"]
 
-    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared):
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any],
+                prepared: Prepared) -> tuple[str, dict[str, Any]]:
         from irtui.kube.exec import ExecError, run_exec
 
         state = prepared.state
@@ -120,7 +123,7 @@ class RunInPod(Impl):
 
         read_only_ok = self.step.read_only and env.settings.allow_read_only_exec
         try:
-            result = run_exec(env.kube.api, env.guard, state["namespace"], state["pod"], state["container"],
+            result = run_exec(kube_of(env).api, env.guard, state["namespace"], state["pod"], state["container"],
                               state["argv"], on_output=output, cancelled=view.cancelled, read_only_ok=read_only_ok)
         except ExecError as exc:
             view.finished(None, f"not run: {exc}")

@@ -21,8 +21,9 @@ from kubernetes.client.exceptions import ApiException
 from irtui.actions import registry
 from irtui.actions.base import ActionEnv
 from irtui.actions.journal import Recorder, finished_text
-from irtui.actions.kubeapi import AccessCache, api_message
+from irtui.actions.kubeapi import AccessCache, Kube, api_message
 from irtui.actions.model import (
+    AccessCheck,
     ActionError,
     ActionSpec,
     Availability,
@@ -48,7 +49,7 @@ Reviewer = Callable[[ActionSpec, Target, Prepared], Awaitable[bool]]
 _DERIVABLE = {"deployment", "statefulset", "node", "namespace"}
 
 
-async def _call(fn, *args):
+async def _call(fn: Callable[..., Any], *args: Any) -> Any:
     """Coroutines are awaited; blocking functions (the kubernetes client) go to a thread."""
     if inspect.iscoroutinefunction(fn):
         return await fn(*args)
@@ -166,7 +167,7 @@ class ActionRunner:
                 return Availability.no(self._denied(check, reason))
         return Availability.yes()
 
-    def _denied(self, check, reason: str) -> str:
+    def _denied(self, check: AccessCheck, reason: str) -> str:
         who = self.env.user or "this identity"
         text = f"RBAC: {who} may not {check.describe()}"
         return f"{text} ({reason})" if reason else text
@@ -192,12 +193,12 @@ class ActionRunner:
             return Target("namespace", ns, ns)
         if target.kind != "pod" or self.env.kube is None:
             raise ActionError(f"{spec.title} applies to {' or '.join(spec.target_kinds)}, not {target.kind}")
-        return await asyncio.to_thread(self._resolve_from_pod, spec, target, ns)
+        return await asyncio.to_thread(self._resolve_from_pod, self.env.kube, spec, target, ns)
 
-    def _resolve_from_pod(self, spec: ActionSpec, pod_target: Target, ns: str) -> Target:
+    def _resolve_from_pod(self, kube: Kube, spec: ActionSpec, pod_target: Target, ns: str) -> Target:
         from irtui.actions.kubeapi import resource_path
 
-        pod = self.env.kube.get(resource_path("pod", ns, pod_target.name))
+        pod = kube.get(resource_path("pod", ns, pod_target.name))
         if "node" in spec.target_kinds:
             node = (pod.get("spec") or {}).get("nodeName")
             if not node:
@@ -208,7 +209,7 @@ class ActionRunner:
         if owner and owner.get("kind") == "StatefulSet" and "statefulset" in spec.target_kinds:
             return Target("statefulset", owner["name"], ns)
         if owner and owner.get("kind") == "ReplicaSet" and "deployment" in spec.target_kinds:
-            rs = self.env.kube.get(resource_path("replicaset", ns, owner["name"]))
+            rs = kube.get(resource_path("replicaset", ns, owner["name"]))
             dep = next((o for o in (rs.get("metadata") or {}).get("ownerReferences") or []
                         if o.get("controller") and o.get("kind") == "Deployment"), None)
             if dep:
@@ -221,7 +222,7 @@ class ActionRunner:
         impl = registry.implementation(spec)
         params = dict(params or {})
 
-        def outcome(status: str, message: str, command: str = "", **kw) -> Outcome:
+        def outcome(status: str, message: str, command: str = "", **kw: Any) -> Outcome:
             return Outcome(spec.id, target, status, message, command, **kw)
 
         # 1. may it be offered at all (read-only, kind, tool, RBAC)?
@@ -306,10 +307,11 @@ class ActionRunner:
             # A team may declare a low-danger step of its own to run without asking; any
             # guardrail (typed name, bulk, repeat) still asks.
             asks = spec.confirm or danger > Danger.LOW or typed is not None or warnings
-            if asks and self.confirm is None:
-                return outcome("cancelled", "no way to confirm; nothing was sent", prepared.command)
-            if asks and not await self.confirm(request):
-                return outcome("cancelled", "not confirmed; nothing was sent", prepared.command)
+            if asks:
+                if self.confirm is None:
+                    return outcome("cancelled", "no way to confirm; nothing was sent", prepared.command)
+                if not await self.confirm(request):
+                    return outcome("cancelled", "not confirmed; nothing was sent", prepared.command)
 
         # 6. the real call, recorded before and after. A read-only terminal writes no
         # record (it promises to change nothing, the store included), so the diagnostics it

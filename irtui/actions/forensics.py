@@ -16,14 +16,15 @@ import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from kubernetes.client.exceptions import ApiException
 
 from irtui.actions.base import ActionEnv, Impl, ns_of
-from irtui.actions.investigate import describe_pod, describe_workload
+from irtui.actions.investigate import describe_pod, describe_workload, event_time
+from irtui.actions.kube import kube_of
 from irtui.actions.kubeapi import api_message, resource_path
-from irtui.actions.model import AccessCheck, Prepared, Target
+from irtui.actions.model import AccessCheck, Executed, Prepared, Target
 from irtui.files import private_dir, write_private
 from irtui.kube.printers import age
 from irtui.redact import REDACTED, redact, redact_text
@@ -59,13 +60,10 @@ def _safe(name: str) -> str:
 
 def events_table(events: list[dict], now: datetime | None = None) -> str:
     """`kubectl get events` columns: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE."""
-    def when(e):
-        return e.get("lastTimestamp") or e.get("eventTime") or (e.get("metadata") or {}).get("creationTimestamp") or ""
-
     rows = [("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE")]
-    for e in sorted(events, key=when):
+    for e in sorted(events, key=event_time):
         obj = e.get("involvedObject") or e.get("regarding") or {}
-        rows.append((age(when(e) or None, now), e.get("type", ""), e.get("reason", ""),
+        rows.append((age(event_time(e) or None, now), e.get("type", ""), e.get("reason", ""),
                      f"{(obj.get('kind') or '').lower()}/{obj.get('name', '')}", (e.get("message") or e.get("note") or "").strip()))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join("   ".join(r[i].ljust(widths[i]) for i in range(4)) + "   " + r[4] for r in rows) + "\n"
@@ -88,9 +86,9 @@ class Collector:
         write_private(path, raw, exclusive=True)
         self.files[rel] = hashlib.sha256(raw).hexdigest()
 
-    def _get(self, path: str, **query) -> Any:
+    def _get(self, path: str, **query: Any) -> Any:
         try:
-            return self.env.kube.get(path, **query)
+            return kube_of(self.env).get(path, **query)
         except ApiException as exc:
             self.errors.append(f"GET {path}: {api_message(exc)}")
             return None
@@ -136,7 +134,7 @@ class Collector:
 
         pods, objects = self.pods_for(target, ns)
         pods = [{**p, "kind": "Pod"} for p in pods]
-        names = {("Pod", (p.get("metadata") or {}).get("name")) for p in pods}
+        names: set[tuple[str | None, str | None]] = {("Pod", (p.get("metadata") or {}).get("name")) for p in pods}
         names |= {(o.get("kind"), (o.get("metadata") or {}).get("name")) for o in objects}
         for pod in pods:
             meta = pod.get("metadata") or {}
@@ -154,7 +152,7 @@ class Collector:
             kind = obj.get("kind") or "Object"
             name = (obj.get("metadata") or {}).get("name", "?")
             self._write(folder, f"describe/{kind.lower()}-{_safe(name)}.json", json.dumps(_clean(obj), indent=2, sort_keys=True))
-        nodes = sorted({(p.get("spec") or {}).get("nodeName") for p in pods if (p.get("spec") or {}).get("nodeName")})
+        nodes = sorted({node for p in pods if (node := (p.get("spec") or {}).get("nodeName"))})
         for node in nodes:
             obj = self._get(resource_path("node", None, node))
             if obj:
@@ -193,7 +191,7 @@ class Collector:
     def _log(self, folder: Path, ns: str, pod: str, container: str, previous: bool) -> None:
         rel = f"logs/{_safe(pod)}/{_safe(container)}{'.previous' if previous else ''}.log"
         try:
-            text = self.env.kube.request(
+            text = kube_of(self.env).request(
                 "GET", resource_path("pod", ns, pod, "log"),
                 query=[("container", container), ("previous", "true" if previous else None),
                        ("tailLines", self.tail_lines)],
@@ -216,12 +214,12 @@ def verify_folder(folder: Path) -> list[str]:
 
 
 class CollectForensics(Impl):
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         ns = target.name if target.kind == "namespace" else ns_of(env, target)
         return [AccessCheck("list", "pods", "", "", ns), AccessCheck("get", "pods", "", "log", ns),
                 AccessCheck("list", "events", "", "", ns)]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         ns = target.name if target.kind == "namespace" else ns_of(env, target)
         what = f"deployment/{target.name}" if target.kind == "deployment" else target.label
         return Prepared(
@@ -230,7 +228,7 @@ class CollectForensics(Impl):
             summary=[f"into {env.settings.forensics_root()}/"], targets=[target.label],
         )
 
-    def execute(self, env, target, params, prepared):
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
         collector = Collector(env, params.get("root"))
         folder, digest = collector.collect(target)
         note = f" ({len(collector.errors)} items could not be read; see MANIFEST.json)" if collector.errors else ""

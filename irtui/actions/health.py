@@ -8,29 +8,32 @@ the results into an outcome. It only reads.
 
 from __future__ import annotations
 
-from irtui.actions.base import Impl
-from irtui.actions.model import AccessCheck, Prepared
+from typing import TYPE_CHECKING, Any, Mapping
+
+from irtui.actions.base import ActionEnv, Impl
+from irtui.actions.model import AccessCheck, Executed, Prepared, Target
+
+if TYPE_CHECKING:
+    from irtui.health.checks import HealthSettings
 
 
-def _settings(env, target):
+def _settings(env: ActionEnv, target: Target) -> HealthSettings:
     from irtui.health.checks import HealthSettings
 
     ns = target.name if target.kind == "namespace" else (target.namespace or env.namespace)
     configured = env.extra.get("health_settings")
     if configured is not None:
         return configured
-    kwargs = {"namespace": ns, "services": tuple(env.settings.health_services), "path": env.settings.health_path}
-    if env.settings.health_port:
-        kwargs["port"] = env.settings.health_port
-    return HealthSettings(**kwargs)
+    return HealthSettings(namespace=ns, services=tuple(env.settings.health_services),
+                          port=env.settings.health_port or HealthSettings.port, path=env.settings.health_path)
 
 
 class HealthCheckAll(Impl):
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         ns = target.name if target.kind == "namespace" else (target.namespace or env.namespace)
         return [AccessCheck("get", "services", "", "proxy", ns)]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         settings = _settings(env, target)
         ns = settings.namespace
         commands = "; ".join(
@@ -39,7 +42,7 @@ class HealthCheckAll(Impl):
         return Prepared(command=commands, summary=[f"GET {settings.path} of {', '.join(settings.services)}"],
                         targets=list(settings.services), state={"settings": settings})
 
-    async def execute(self, env, target, params, prepared):
+    async def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
         from irtui.health.checks import HealthChecker, make_transport, naming, summarize
 
         settings = prepared.state["settings"]

@@ -14,9 +14,10 @@ import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 from irtui.actions.base import ActionEnv, Impl, ns_of
-from irtui.actions.model import AccessCheck, ActionError, NothingToDo, Prepared, Target, UndoPlan
+from irtui.actions.model import AccessCheck, ActionError, Executed, NothingToDo, Prepared, Target, UndoPlan
 from irtui.safety import Guard
 
 # Subcommands that only read. Anything else is treated as a change.
@@ -106,19 +107,19 @@ def _release(env: ActionEnv, target: Target) -> tuple[str, str]:
 
 
 class HelmHistory(Impl):
-    def unavailable(self, env, target):
+    def unavailable(self, env: ActionEnv, target: Target) -> str | None:
         return None if runner(env).available else "helm is not installed"
 
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         # helm keeps releases in secrets of the release's namespace.
         return [AccessCheck("list", "secrets", "", "", _release(env, target)[1])]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         release, ns = _release(env, target)
         return Prepared(command=runner(env).display("history", release, "-n", ns),
                         targets=[f"release/{release}"], state={"release": release, "ns": ns})
 
-    def execute(self, env, target, params, prepared):
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
         rows = runner(env).history(prepared.state["release"], prepared.state["ns"])
         lines = [f"{r.get('revision')}\t{r.get('updated', '')[:19]}\t{r.get('status')}\t{r.get('chart')}\t{r.get('app_version', '')}\t{r.get('description', '')}"
                  for r in rows]
@@ -128,14 +129,14 @@ class HelmHistory(Impl):
 class HelmRollback(Impl):
     """`helm rollback RELEASE -n NS` (to the previous revision), rehearsed with --dry-run."""
 
-    def unavailable(self, env, target):
+    def unavailable(self, env: ActionEnv, target: Target) -> str | None:
         return None if runner(env).available else "helm is not installed"
 
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         ns = _release(env, target)[1]
         return [AccessCheck("list", "secrets", "", "", ns), AccessCheck("patch", "deployments", "apps", "", ns)]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         release, ns = _release(env, target)
         history = runner(env).history(release, ns, max_entries=256)
         if len(history) < 2:
@@ -155,14 +156,14 @@ class HelmRollback(Impl):
                           f"helm rollback {release} {current}"),
         )
 
-    def dry_run(self, env, target, params, prepared):
+    def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
         try:
             out = runner(env).run(*prepared.state["args"], "--dry-run", mutating=False, dry_run=True)
         except HelmError as exc:
             raise ActionError(f"helm --dry-run: {exc}") from exc
         return [line for line in out.stdout.strip().splitlines()[-3:]] or ["helm --dry-run succeeded"]
 
-    def execute(self, env, target, params, prepared):
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
         try:
             out = runner(env).run(*prepared.state["args"], mutating=True)
         except HelmError as exc:

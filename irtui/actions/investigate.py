@@ -64,9 +64,11 @@ class LogStream:
     def lines(self, batch_lines: int = 2000) -> Iterator[list[str]]:
         """Batches of complete lines; a partial last line is yielded when the stream ends.
         A line longer than LOG_LINE_MAX comes in pieces of at most that, as it arrives."""
+        # A followed log waits for lines as long as it is open: no read timeout. Kube.request's
+        # annotation does not allow that None yet, hence the ignore.
         response = self.kube.request("GET", resource_path("pod", self.namespace, self.pod, "log"),
                                      query=self.query(), accept="text/plain, */*", stream=True,
-                                     timeout=(10, None) if self.follow else 60)
+                                     timeout=(10, None) if self.follow else 60)  # type: ignore[arg-type]
         self._response = response
         if self._closed.is_set():
             response.release_conn()
@@ -160,16 +162,19 @@ def _conditions(conditions: list[dict] | None) -> list[str]:
     return ["  " + "  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
 
 
+def event_time(event: dict) -> str:
+    """When an event last happened, as the API gives it (core/v1 or events.k8s.io/v1)."""
+    return (event.get("lastTimestamp") or event.get("eventTime")
+            or (event.get("metadata") or {}).get("creationTimestamp") or "")
+
+
 def events_section(events: list[dict], now: datetime | None = None) -> list[str]:
     if not events:
         return ["Events: <none>"]
 
-    def when(e):
-        return e.get("lastTimestamp") or e.get("eventTime") or (e.get("metadata") or {}).get("creationTimestamp") or ""
-
     lines = ["Events:", "  Type     Reason             Age      Count  Message"]
-    for e in sorted(events, key=when)[-50:]:
-        lines.append(f"  {e.get('type', ''):<8} {e.get('reason', ''):<18} {age(when(e) or None, now):<8} "
+    for e in sorted(events, key=event_time)[-50:]:
+        lines.append(f"  {e.get('type', ''):<8} {e.get('reason', ''):<18} {age(event_time(e) or None, now):<8} "
                      f"{e.get('count', 1) or 1:<6} {(e.get('message') or '').strip()}")
     return lines
 

@@ -12,7 +12,11 @@ open, into the local audit journal that is attached to the next incident declare
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from irtui.incident.journal import Journal
+    from irtui.incident.model import Actor
 
 
 @runtime_checkable
@@ -27,7 +31,7 @@ class JournalRecorder:
     session with no incident store; the entries are attached to the next incident declared
     from this machine."""
 
-    def __init__(self, journal=None, actor=None) -> None:
+    def __init__(self, journal: Journal | None = None, actor: Actor | None = None) -> None:
         from irtui.incident.journal import Journal
         from irtui.incident.model import Actor
 

@@ -20,8 +20,8 @@ from typing import Any, Mapping
 from kubernetes.client.exceptions import ApiException
 
 from irtui.actions.base import ActionEnv, Impl, ns_of
-from irtui.actions.kubeapi import JSON_PATCH, MERGE, RBAC_RESOURCE, STRATEGIC, resource_path
-from irtui.actions.model import AccessCheck, ActionError, NothingToDo, Prepared, Target, UndoPlan
+from irtui.actions.kubeapi import JSON_PATCH, MERGE, RBAC_RESOURCE, STRATEGIC, Kube, resource_path
+from irtui.actions.model import AccessCheck, ActionError, Executed, NothingToDo, Prepared, Target, UndoPlan
 from irtui.redact import shown
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
@@ -37,6 +37,14 @@ _ROLLBACK_SKIP_ANNOTATIONS = frozenset({
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def kube_of(env: ActionEnv) -> Kube:
+    """The session's cluster client. The executor only runs a step that `Impl.unavailable`
+    let through, which needs a connection, so this raises only for a step called directly."""
+    if env.kube is None:
+        raise ActionError("not connected to a cluster")
+    return env.kube
 
 
 def _check(verb: str, kind: str, namespace: str | None, name: str | None = None, sub: str = "") -> AccessCheck:
@@ -62,14 +70,14 @@ def restart_patch() -> dict:
 
 
 class RolloutRestart(Impl):
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         return [_check("patch", target.kind, ns_of(env, target), target.name)]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         _need_kind(target, "deployment", "statefulset")
         ns = ns_of(env, target)
         path = resource_path(target.kind, ns, target.name)
-        obj = env.kube.get(path)
+        obj = kube_of(env).get(path)
         if (obj.get("spec") or {}).get("paused"):
             raise ActionError(f"{target.label} is paused; resume it before restarting (kubectl refuses too)")
         return Prepared(
@@ -80,12 +88,12 @@ class RolloutRestart(Impl):
             state={"path": path, "patch": restart_patch()},
         )
 
-    def dry_run(self, env, target, params, prepared):
-        env.kube.patch(prepared.state["path"], prepared.state["patch"], STRATEGIC, dry_run=True)
+    def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
+        kube_of(env).patch(prepared.state["path"], prepared.state["patch"], STRATEGIC, dry_run=True)
         return ["server accepted the restart patch (dryRun=All)"]
 
-    def execute(self, env, target, params, prepared):
-        result = env.kube.patch(prepared.state["path"], prepared.state["patch"], STRATEGIC)
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
+        result = kube_of(env).patch(prepared.state["path"], prepared.state["patch"], STRATEGIC)
         generation = (result.get("metadata") or {}).get("generation")
         return f"{target.label} restarted" + (f" (generation {generation})" if generation else "")
 
@@ -93,12 +101,12 @@ class RolloutRestart(Impl):
 class RolloutRestartAll(Impl):
     """`kubectl rollout restart deployment -n NS`: every Deployment of the namespace."""
 
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         return [_check("patch", "deployment", ns_of(env, target))]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         ns = target.name if target.kind == "namespace" else ns_of(env, target)
-        deployments = env.kube.items(resource_path("deployment", ns))
+        deployments = kube_of(env).items(resource_path("deployment", ns))
         names = sorted((d.get("metadata") or {}).get("name", "") for d in deployments)
         if not names:
             raise NothingToDo(f"no deployments in namespace {ns}")
@@ -114,18 +122,18 @@ class RolloutRestartAll(Impl):
             warnings=[f"paused, skipped: {', '.join(paused)}"] if paused else [],
         )
 
-    def dry_run(self, env, target, params, prepared):
+    def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
         ns = prepared.state["ns"]
         for name in prepared.state["names"]:
-            env.kube.patch(resource_path("deployment", ns, name), prepared.state["patch"], STRATEGIC, dry_run=True)
+            kube_of(env).patch(resource_path("deployment", ns, name), prepared.state["patch"], STRATEGIC, dry_run=True)
         return [f"server accepted the restart of {len(prepared.state['names'])} deployments (dryRun=All)"]
 
-    def execute(self, env, target, params, prepared):
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
         ns = prepared.state["ns"]
         done, failed = [], []
         for name in prepared.state["names"]:
             try:
-                env.kube.patch(resource_path("deployment", ns, name), prepared.state["patch"], STRATEGIC)
+                kube_of(env).patch(resource_path("deployment", ns, name), prepared.state["patch"], STRATEGIC)
                 done.append(name)
             except ApiException as exc:
                 if exc.status == 409:
@@ -151,14 +159,14 @@ class Scale(Impl):
             raise ActionError("how many replicas? (parameter 'replicas')")
         return int(params["replicas"])
 
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         return [_check("patch", target.kind, ns_of(env, target), target.name, "scale")]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         _need_kind(target, "deployment", "statefulset")
         ns = ns_of(env, target)
         path = resource_path(target.kind, ns, target.name, "scale")
-        scale = env.kube.get(path)
+        scale = kube_of(env).get(path)
         current = int((scale.get("spec") or {}).get("replicas") or 0)
         wanted = self.replicas(params)
         if current == wanted:
@@ -176,12 +184,12 @@ class Scale(Impl):
             warnings=warnings,
         )
 
-    def dry_run(self, env, target, params, prepared):
-        env.kube.patch(prepared.state["path"], prepared.state["patch"], MERGE, dry_run=True)
+    def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
+        kube_of(env).patch(prepared.state["path"], prepared.state["patch"], MERGE, dry_run=True)
         return ["server accepted the new replica count (dryRun=All)"]
 
-    def execute(self, env, target, params, prepared):
-        result = env.kube.patch(prepared.state["path"], prepared.state["patch"], MERGE)
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
+        result = kube_of(env).patch(prepared.state["path"], prepared.state["patch"], MERGE)
         replicas = (result.get("spec") or {}).get("replicas", prepared.state["patch"]["spec"]["replicas"])
         return f"{target.label} scaled from {prepared.state['previous']} to {replicas}", {"previous": prepared.state["previous"], "replicas": replicas}
 
@@ -197,13 +205,13 @@ class Isolate(Scale):
 class DeletePod(Impl):
     force = False
 
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         return [_check("delete", "pod", ns_of(env, target), target.name)]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         _need_kind(target, "pod")
         ns = ns_of(env, target)
-        pod = env.kube.get(resource_path("pod", ns, target.name))
+        pod = kube_of(env).get(resource_path("pod", ns, target.name))
         owners = (pod.get("metadata") or {}).get("ownerReferences") or []
         controller = next((o for o in owners if o.get("controller")), None)
         summary = [f"pod/{target.name} on node {(pod.get('spec') or {}).get('nodeName') or '-'}"]
@@ -223,16 +231,16 @@ class DeletePod(Impl):
             warnings=warnings,
         )
 
-    def _delete(self, env, prepared, dry_run):
+    def _delete(self, env: ActionEnv, prepared: Prepared, dry_run: bool) -> dict:
         if self.force:
-            return env.kube.delete(prepared.state["path"], dry_run=dry_run, grace_period=0, propagation="Background")
-        return env.kube.delete(prepared.state["path"], dry_run=dry_run)
+            return kube_of(env).delete(prepared.state["path"], dry_run=dry_run, grace_period=0, propagation="Background")
+        return kube_of(env).delete(prepared.state["path"], dry_run=dry_run)
 
-    def dry_run(self, env, target, params, prepared):
+    def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
         self._delete(env, prepared, True)
         return ["server accepted the deletion (dryRun=All)"]
 
-    def execute(self, env, target, params, prepared):
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
         self._delete(env, prepared, False)
         return f"pod/{target.name} deleted" + (" (force, grace period 0)" if self.force else "")
 
@@ -251,7 +259,7 @@ def _revision(obj: dict) -> int | None:
         return None
 
 
-def owned_replicasets(kube, deployment: dict) -> list[dict]:
+def owned_replicasets(kube: Kube, deployment: dict) -> list[dict]:
     """The Deployment's ReplicaSets: matched by its selector and owned by its uid."""
     meta = deployment.get("metadata") or {}
     labels = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
@@ -278,7 +286,7 @@ def previous_revision(deployment: dict, replicasets: list[dict]) -> tuple[dict, 
     return previous, previous_rev
 
 
-def _template_without_hash(template: dict) -> dict:
+def _template_without_hash(template: dict | None) -> dict:
     template = copy.deepcopy(template or {})
     labels = (template.get("metadata") or {}).get("labels")
     if labels:
@@ -296,15 +304,15 @@ class Rollback(Impl):
 
     settle_seconds = 5.0
 
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         ns = ns_of(env, target)
         return [_check("list", "replicaset", ns), _check("patch", "deployment", ns, target.name)]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         _need_kind(target, "deployment")
         ns = ns_of(env, target)
         path = resource_path("deployment", ns, target.name)
-        deployment = env.kube.get(path)
+        deployment = kube_of(env).get(path)
         if (deployment.get("spec") or {}).get("paused"):
             raise ActionError(f"cannot roll back a paused deployment; resume it first (kubectl rollout resume deployment/{target.name})")
         # Just after a change the deployment controller may not have made the new
@@ -312,18 +320,18 @@ class Rollback(Impl):
         # it (kubectl rollout undo gets this wrong when run too quickly).
         deadline = time.monotonic() + self.settle_seconds
         while True:
-            rses = owned_replicasets(env.kube, deployment)
+            rses = owned_replicasets(kube_of(env), deployment)
             current = _template_without_hash((deployment.get("spec") or {}).get("template"))
             observed = any(_template_without_hash((rs.get("spec") or {}).get("template")) == current for rs in rses)
             if observed or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
-            deployment = env.kube.get(path)
+            deployment = kube_of(env).get(path)
         notes = []
         if observed:
             rs, revision = previous_revision(deployment, rses)
         else:
-            revisions = [(r, _revision(r)) for r in rses if _revision(r) is not None]
+            revisions = [(r, rev) for r in rses if (rev := _revision(r)) is not None]
             if not revisions:
                 raise ActionError(f"no rollout history found for deployment {target.name!r}")
             rs, revision = max(revisions, key=lambda pair: pair[1])
@@ -354,12 +362,12 @@ class Rollback(Impl):
             undo=UndoPlan("kube.rollback", target, {}, "roll back again (returns to the revision rolled back from)"),
         )
 
-    def dry_run(self, env, target, params, prepared):
-        env.kube.patch(prepared.state["path"], prepared.state["patch"], JSON_PATCH, dry_run=True)
+    def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
+        kube_of(env).patch(prepared.state["path"], prepared.state["patch"], JSON_PATCH, dry_run=True)
         return [f"server accepted the template of revision {prepared.state['revision']} (dryRun=All)"]
 
-    def execute(self, env, target, params, prepared):
-        env.kube.patch(prepared.state["path"], prepared.state["patch"], JSON_PATCH)
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
+        kube_of(env).patch(prepared.state["path"], prepared.state["patch"], JSON_PATCH)
         return f"deployment/{target.name} rolled back to revision {prepared.state['revision']}", {"to_revision": prepared.state["revision"]}
 
 
@@ -404,17 +412,17 @@ class SetEnv(Impl):
 
     unset = False
 
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         return [_check("patch", target.kind, ns_of(env, target), target.name)]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         _need_kind(target, "deployment", "statefulset")
         name, value = env_params(params)
         if not self.unset and value is None:
             raise ActionError(f"a value for {name} is required")
         ns = ns_of(env, target)
         path = resource_path(target.kind, ns, target.name)
-        workload = env.kube.get(path)
+        workload = kube_of(env).get(path)
         containers = _containers(workload)
         if not containers:
             raise ActionError(f"{target.label} has no containers")
@@ -430,6 +438,7 @@ class SetEnv(Impl):
         if not patch_containers:
             if self.unset:
                 raise NothingToDo(f"{name} is not set on {target.label}")
+            assert value is not None  # only unsetting goes without a value (checked above)
             raise NothingToDo(f"{name} is already {_quoted(name, value)} on every container of {target.label}")
         patch = {"spec": {"template": {"spec": {"containers": patch_containers}}}}
         rv = (workload.get("metadata") or {}).get("resourceVersion")
@@ -460,12 +469,12 @@ class SetEnv(Impl):
         return Prepared(command=command, summary=summary, targets=[target.label],
                         state={"path": path, "patch": patch, "name": name, "value": value}, undo=undo)
 
-    def dry_run(self, env, target, params, prepared):
-        env.kube.patch(prepared.state["path"], prepared.state["patch"], STRATEGIC, dry_run=True)
+    def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
+        kube_of(env).patch(prepared.state["path"], prepared.state["patch"], STRATEGIC, dry_run=True)
         return ["server accepted the template change (dryRun=All)"]
 
-    def execute(self, env, target, params, prepared):
-        env.kube.patch(prepared.state["path"], prepared.state["patch"], STRATEGIC)
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
+        kube_of(env).patch(prepared.state["path"], prepared.state["patch"], STRATEGIC)
         name, value = prepared.state["name"], prepared.state["value"]
         if self.unset:
             return f"{name} removed from {target.label}"
@@ -481,10 +490,10 @@ class UnsetEnv(SetEnv):
 class DeleteSecret(Impl):
     """Revoke a credential. The secret is never read: its values must not enter this process."""
 
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         return [_check("delete", "secret", ns_of(env, target), target.name)]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         _need_kind(target, "secret")
         ns = ns_of(env, target)
         return Prepared(
@@ -495,12 +504,12 @@ class DeleteSecret(Impl):
             warnings=["there is no undo: the credential's value is not kept anywhere by irtui"],
         )
 
-    def dry_run(self, env, target, params, prepared):
-        env.kube.delete(prepared.state["path"], dry_run=True)
+    def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
+        kube_of(env).delete(prepared.state["path"], dry_run=True)
         return ["server accepted the deletion (dryRun=All)"]
 
-    def execute(self, env, target, params, prepared):
-        env.kube.delete(prepared.state["path"])
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
+        kube_of(env).delete(prepared.state["path"])
         return f"secret/{target.name} deleted"
 
 
@@ -509,13 +518,13 @@ class DeleteSecret(Impl):
 class Cordon(Impl):
     unschedulable = True
 
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         return [_check("patch", "node", None, target.name)]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         _need_kind(target, "node")
         path = resource_path("node", None, target.name)
-        node = env.kube.get(path)
+        node = kube_of(env).get(path)
         already = bool((node.get("spec") or {}).get("unschedulable"))
         if already == self.unschedulable:
             raise NothingToDo(f"node/{target.name} already {'cordoned' if already else 'uncordoned'}")
@@ -530,12 +539,12 @@ class Cordon(Impl):
             undo=undo,
         )
 
-    def dry_run(self, env, target, params, prepared):
-        env.kube.patch(prepared.state["path"], prepared.state["patch"], STRATEGIC, dry_run=True)
+    def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
+        kube_of(env).patch(prepared.state["path"], prepared.state["patch"], STRATEGIC, dry_run=True)
         return ["server accepted the change (dryRun=All)"]
 
-    def execute(self, env, target, params, prepared):
-        env.kube.patch(prepared.state["path"], prepared.state["patch"], STRATEGIC)
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
+        kube_of(env).patch(prepared.state["path"], prepared.state["patch"], STRATEGIC)
         return f"node/{target.name} {'cordoned' if self.unschedulable else 'uncordoned'}"
 
 
@@ -555,15 +564,15 @@ def _is_mirror_pod(pod: dict) -> bool:
 class Drain(Impl):
     """`kubectl drain NODE --ignore-daemonsets --delete-emptydir-data`."""
 
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         return [_check("patch", "node", None, target.name), _check("list", "pod", ""),
                 AccessCheck("create", "pods", "", "eviction", "")]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         _need_kind(target, "node")
         node_path = resource_path("node", None, target.name)
-        env.kube.get(node_path)
-        pods = env.kube.items("/api/v1/pods", fieldSelector=f"spec.nodeName={target.name}")
+        kube_of(env).get(node_path)
+        pods = kube_of(env).items("/api/v1/pods", fieldSelector=f"spec.nodeName={target.name}")
         # A server that ignores the field selector must not make us drain other nodes.
         pods = [p for p in pods if (p.get("spec") or {}).get("nodeName") == target.name]
         pods = [p for p in pods if not (p.get("metadata") or {}).get("deletionTimestamp")]
@@ -572,8 +581,8 @@ class Drain(Impl):
         unmanaged = [p for p in evict if not any(o.get("controller") for o in (p.get("metadata") or {}).get("ownerReferences") or [])
                      and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
         if unmanaged:
-            names = ", ".join(f"{p['metadata'].get('namespace')}/{p['metadata']['name']}" for p in unmanaged)
-            raise ActionError(f"cannot drain: pods not managed by a controller would be lost: {names} "
+            lost = ", ".join(f"{p['metadata'].get('namespace')}/{p['metadata']['name']}" for p in unmanaged)
+            raise ActionError(f"cannot drain: pods not managed by a controller would be lost: {lost} "
                               "(kubectl drain refuses these without --force)")
         eviction = self._eviction_supported(env)
         names = [f"{p['metadata'].get('namespace')}/{p['metadata']['name']}" for p in evict]
@@ -592,37 +601,37 @@ class Drain(Impl):
     def _eviction_supported(env: ActionEnv) -> bool:
         """kubectl's CheckEvictionSupport: does discovery list `pods/eviction`?"""
         try:
-            resources = env.kube.get("/api/v1").get("resources") or []
+            resources = kube_of(env).get("/api/v1").get("resources") or []
         except ApiException:
             return False
         return any(r.get("name") == "pods/eviction" for r in resources)
 
-    def _remove(self, env, ns, name, eviction, dry_run):
+    def _remove(self, env: ActionEnv, ns: str, name: str, eviction: bool, dry_run: bool) -> None:
         if eviction:
             body = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": ns}}
             if dry_run:
                 body["deleteOptions"] = {"dryRun": ["All"]}
             try:
-                env.kube.create(resource_path("pod", ns, name, "eviction"), body, dry_run=dry_run)
+                kube_of(env).create(resource_path("pod", ns, name, "eviction"), body, dry_run=dry_run)
             except ApiException as exc:
                 if exc.status != 404:
                     raise
                 # Gone already: that is what we wanted.
         else:
             try:
-                env.kube.delete(resource_path("pod", ns, name), dry_run=dry_run)
+                kube_of(env).delete(resource_path("pod", ns, name), dry_run=dry_run)
             except ApiException as exc:
                 if exc.status != 404:
                     raise
 
-    def dry_run(self, env, target, params, prepared):
-        env.kube.patch(prepared.state["node_path"], {"spec": {"unschedulable": True}}, STRATEGIC, dry_run=True)
+    def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
+        kube_of(env).patch(prepared.state["node_path"], {"spec": {"unschedulable": True}}, STRATEGIC, dry_run=True)
         for ns, name in prepared.state["pods"]:
             self._remove(env, ns, name, prepared.state["eviction"], True)
         return [f"server accepted the cordon and {len(prepared.state['pods'])} {'evictions' if prepared.state['eviction'] else 'deletions'} (dryRun=All)"]
 
-    def execute(self, env, target, params, prepared):
-        env.kube.patch(prepared.state["node_path"], {"spec": {"unschedulable": True}}, STRATEGIC)
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
+        kube_of(env).patch(prepared.state["node_path"], {"spec": {"unschedulable": True}}, STRATEGIC)
         removed = []
         for ns, name in prepared.state["pods"]:
             self._remove(env, ns, name, prepared.state["eviction"], False)
@@ -637,10 +646,10 @@ class SetConfigMapKey(Impl):
     """The database-failure playbook's "update connection strings": one key of a ConfigMap
     (what `kubectl edit configmap` is used for there), as a merge patch."""
 
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         return [AccessCheck("patch", "configmaps", "", "", ns_of(env, target), target.name)]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         _need_kind(target, "configmap")
         key, value = str(params.get("key") or "").strip(), params.get("value")
         if "=" in key and value in (None, ""):
@@ -649,7 +658,7 @@ class SetConfigMapKey(Impl):
             raise ActionError("which key, and its new value? (KEY=VALUE)")
         ns = ns_of(env, target)
         path = resource_path("configmap", ns, target.name)
-        cm = env.kube.get(path)
+        cm = kube_of(env).get(path)
         data = cm.get("data") or {}
         if data.get(key) == value:
             raise NothingToDo(f"{key} is already {_quoted(key, str(value))} in configmap/{target.name}")
@@ -666,12 +675,12 @@ class SetConfigMapKey(Impl):
             targets=[target.label], state={"path": path, "patch": patch, "key": key}, undo=undo, diff=diff,
         )
 
-    def dry_run(self, env, target, params, prepared):
-        env.kube.patch(prepared.state["path"], prepared.state["patch"], MERGE, dry_run=True)
+    def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
+        kube_of(env).patch(prepared.state["path"], prepared.state["patch"], MERGE, dry_run=True)
         return ["server accepted the change (dryRun=All)"]
 
-    def execute(self, env, target, params, prepared):
-        env.kube.patch(prepared.state["path"], prepared.state["patch"], MERGE)
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
+        kube_of(env).patch(prepared.state["path"], prepared.state["patch"], MERGE)
         return f"configmap/{target.name}: {prepared.state['key']} updated"
 
 
@@ -700,15 +709,15 @@ def rollout_status_line(deployment: dict) -> tuple[bool, str]:
 class RolloutStatus(Impl):
     """Verify after a restart or rollback (read only)."""
 
-    def checks(self, env, target, params):
+    def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
         return [_check("get", "deployment", ns_of(env, target), target.name)]
 
-    def prepare(self, env, target, params):
+    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
         _need_kind(target, "deployment")
         ns = ns_of(env, target)
         return Prepared(command=env.kubectl("rollout", "status", f"deployment/{target.name}", namespace=ns),
                         targets=[target.label], state={"path": resource_path("deployment", ns, target.name)})
 
-    def execute(self, env, target, params, prepared):
-        done, line = rollout_status_line(env.kube.get(prepared.state["path"]))
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
+        done, line = rollout_status_line(kube_of(env).get(prepared.state["path"]))
         return line, {"complete": done}

@@ -226,6 +226,10 @@ class Prepared:
     diff: list[tuple[str, str | None, str]] = field(default_factory=list)
 
 
+# What a step's `execute` returns: the outcome's message, or (message, details for the record).
+Executed = str | tuple[str, dict[str, Any]]
+
+
 @dataclass
 class ConfirmRequest:
     """Everything the confirmation screen shows; built by the executor, shown by the UI."""

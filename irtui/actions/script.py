@@ -146,7 +146,8 @@ class RunScript(Impl):
     def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
         return ["not rehearsed: a local script has no dry run; nothing has started yet"]
 
-    async def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared):
+    async def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any],
+                      prepared: Prepared) -> tuple[str, dict[str, Any]]:
         argv = prepared.state["argv"]
         open_view = env.extra.get("output_view")
         view = open_view(self.title, prepared) if open_view is not None else None

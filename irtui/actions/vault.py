@@ -11,10 +11,13 @@ shown, logged or recorded; the revoked token is recorded only as a hash prefix.
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from irtui.actions.base import ActionEnv, Impl
 from irtui.actions.model import ActionError, Prepared, Target, fingerprint
+
+if TYPE_CHECKING:
+    import httpx
 
 REVOKE_PATH = "/v1/auth/token/revoke"
 
@@ -46,7 +49,8 @@ class RevokeToken(Impl):
     def dry_run(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> list[str]:
         return ["not rehearsed: Vault has no dry run for a revocation"]
 
-    async def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared):
+    async def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any],
+                      prepared: Prepared) -> tuple[str, dict[str, Any]]:
         from irtui.safety import ReadOnlyError, guarded_http_client
 
         url = prepared.state["url"]
@@ -71,7 +75,7 @@ class RevokeToken(Impl):
                                                         "status_code": response.status_code}
 
 
-def _errors(response) -> str:
+def _errors(response: httpx.Response) -> str:
     """Vault's `{"errors": [...]}`, or the status line."""
     try:
         errors = response.json().get("errors") or []

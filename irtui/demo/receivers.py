@@ -198,7 +198,7 @@ class DemoReceivers:
                     mail = message_from_bytes(bytes(data), policy=email_policy)
                     body = mail.get_body(("plain",)) if hasattr(mail, "get_body") else None
                     self._keep("Email", f"to {', '.join(recipients)}: {mail.get('Subject', '')}",
-                               body.get_content() if body is not None else "")  # type: ignore[union-attr]
+                               body.get_content() if body is not None else "")
                     recipients.clear()
                     await reply("250 OK: queued")
                 elif verb == "QUIT":

@@ -168,7 +168,7 @@ def _warnings(events: Iterable[EventRow], settings: DetectSettings, now: datetim
     count = sum(e.count if e.first is not None and e.first.timestamp() >= cutoff else 1 for e in recent)
     if count < settings.warning_burst:
         return []
-    reasons = Counter()
+    reasons: Counter[str] = Counter()
     for e in recent:
         reasons[e.reason] += e.count if e.first is not None and e.first.timestamp() >= cutoff else 1
     top = ", ".join(f"{reason} x{n}" for reason, n in reasons.most_common(3))
@@ -182,7 +182,7 @@ def _security(events: Iterable[EventRow], pods: list[PodRow], settings: DetectSe
     signals = [e for e in events if e.warning and e.reason in settings.security_reasons]
     if not signals:
         return []
-    reasons = Counter()
+    reasons: Counter[str] = Counter()
     for e in signals:
         reasons[e.reason] += max(e.count, 1)
     workloads = {p.name: _workload_name(p.workload) for p in pods if p.workload}

@@ -223,6 +223,27 @@ class Finding:
     line: str
 
 
+def _signature_failures(checkpoints: list[Entry], by_seq: dict[int | None, Entry], key: TimelineKey,
+                        key_source: str) -> list[Finding]:
+    """One failure for each checkpoint whose signature, or the head it signed, does not hold."""
+    failures: list[Finding] = []
+    for cp in checkpoints:
+        seq, head = signed_seq(cp), str(cp.details.get("head", ""))
+        if not signature_ok(key, cp):
+            other = cp.details.get("signed_with")
+            why = (f"signed with another key ({other}, not {key.fingerprint} from {key_source})"
+                   if other != key.fingerprint else "forged or altered after signing")
+            failures.append(Finding(False, f"FAILED at checkpoint #{cp.seq}: the signature does not match: {why}"))
+            continue
+        signed = by_seq.get(seq)
+        if signed is None or signed.hash != head:
+            stored = short_hash(signed.hash or "") if signed else "nothing"
+            failures.append(Finding(False, f"FAILED at entry #{seq}: checkpoint #{cp.seq} signed head "
+                                           f"{short_hash(head)}, the store has {stored}: the timeline was "
+                                           f"rewritten at or before #{seq}"))
+    return failures
+
+
 def check_anchors(entries: list[Entry], key: TimelineKey | None, anchors: list[Anchor], *,
                   key_source: str = f"${DEFAULT_KEY_ENV}") -> list[Finding]:
     """What the anchors say about an intact chain: one line per failure, then a summary of
@@ -231,23 +252,9 @@ def check_anchors(entries: list[Entry], key: TimelineKey | None, anchors: list[A
     by_seq = {e.seq: e for e in entries}
     last = entries[-1] if entries else None
     checkpoints = [e for e in entries if e.kind == "checkpoint"]
-    verified = 0
-    for cp in checkpoints if key is not None else []:
-        seq, head = signed_seq(cp), str(cp.details.get("head", ""))
-        if not signature_ok(key, cp):
-            other = cp.details.get("signed_with")
-            why = (f"signed with another key ({other}, not {key.fingerprint} from {key_source})"
-                   if other != key.fingerprint else "forged or altered after signing")
-            findings.append(Finding(False, f"FAILED at checkpoint #{cp.seq}: the signature does not match: {why}"))
-            continue
-        signed = by_seq.get(seq)
-        if signed is None or signed.hash != head:
-            stored = short_hash(signed.hash or "") if signed else "nothing"
-            findings.append(Finding(False, f"FAILED at entry #{seq}: checkpoint #{cp.seq} signed head "
-                                           f"{short_hash(head)}, the store has {stored}: the timeline was "
-                                           f"rewritten at or before #{seq}"))
-            continue
-        verified += 1
+    failures = _signature_failures(checkpoints, by_seq, key, key_source) if key is not None else []
+    findings.extend(failures)
+    verified = len(checkpoints) - len(failures) if key is not None else 0
     for anchor in anchors:
         if last is None or anchor.seq > (last.seq or 0):
             end = f"#{last.seq}" if last else "nothing"

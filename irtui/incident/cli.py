@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 
 from irtui import redact as redaction
 from irtui.config import Config, ConfigError
 from irtui.incident.anchor import Anchor, AnchorError, AnchorFile, TimelineKey, check_anchors, key_env_name
-from irtui.incident.model import verify_chain
+from irtui.incident.model import Entry, verify_chain
 from irtui.incident.store import Store, StoreError
 from irtui.incident.stores import open_store, store_url
 from irtui.safety import Guard
 
 
-def _store_url(args) -> str | None:
+def _store_url(args: argparse.Namespace) -> str | None:
     if getattr(args, "store", None):
         return args.store
     try:
@@ -29,11 +30,11 @@ def _reader(url: str | None) -> Store:
     return open_store(url, guard=Guard(read_only=True))
 
 
-async def _entries(url: str | None, incident_id: str):
+async def _entries(url: str | None, incident_id: str) -> tuple[list[Entry], list[Entry]]:
     return await _read(_reader(url), incident_id)
 
 
-async def _read(store: Store, incident_id: str):
+async def _read(store: Store, incident_id: str) -> tuple[list[Entry], list[Entry]]:
     await store.open()
     try:
         return await store.entries(incident_id), await store.pending(incident_id)
@@ -41,7 +42,7 @@ async def _read(store: Store, incident_id: str):
         await store.close()
 
 
-def verify(args) -> int:
+def verify(args: argparse.Namespace) -> int:
     """Exit 0 when the chain is intact and every anchor agrees with it (warnings say what
     could not be checked); 1 naming the first altered or missing entry, or each anchor that
     disagrees; 2 when the store or an argument cannot be used."""
@@ -76,7 +77,7 @@ def verify(args) -> int:
     return 0 if all(f.ok for f in findings) else 1
 
 
-def report(args) -> int:
+def report(args: argparse.Namespace) -> int:
     from irtui.incident.report import render_report
     from irtui.runbook import load_runbook
 

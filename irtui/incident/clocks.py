@@ -155,10 +155,10 @@ def compute(state: IncidentState, policy: ClockPolicy, now: datetime, contacts: 
     contact_step = current if due else nxt
 
     page_due = page_remaining = None
-    owed = (policy.status_page_within is not None and state.severity in policy.status_page_severities
-            and not resolved)
-    if owed and state.status_page_posted_at is None:
-        page_due = detected + policy.status_page_within
+    within = policy.status_page_within
+    owed = state.severity in policy.status_page_severities and not resolved
+    if within is not None and owed and state.status_page_posted_at is None:
+        page_due = detected + within
         page_remaining = page_due - now
     return ClockReadout(
         since_detection=elapsed, severity=state.severity, response_target=target, response_remaining=remaining,

@@ -119,6 +119,13 @@ class Entry:
         """Durable locally but not yet ordered in the shared store."""
         return self.seq is None
 
+    @property
+    def position(self) -> int:
+        """`seq` of an entry ordered in the shared store; ValueError for a pending one."""
+        if self.seq is None:
+            raise ValueError(f"entry {self.entry_id} of {self.incident_id} is not ordered yet")
+        return self.seq
+
     def hash_fields(self) -> dict[str, Any]:
         return {
             "incident_id": self.incident_id,

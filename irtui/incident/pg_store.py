@@ -104,7 +104,7 @@ class PostgresStore(Store):
         self._pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
         self._write_lock = asyncio.Lock()
-        self._replayer: asyncio.Task | None = None
+        self._replayer: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task | None = None
         self._reconciled: dict[str, str] = {}  # provisional incident id -> its id in the shared sequence
         self._closed = False
@@ -115,6 +115,20 @@ class PostgresStore(Store):
         parts = urlsplit(self.dsn)
         host = parts.hostname or ""
         return f"postgresql://{parts.username or ''}@{host}:{parts.port or 5432}{parts.path}|{self.schema}"
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The connection pool; StoreError while the shared store has not been reached."""
+        if self._pool is None:
+            raise StoreError("the shared incident store is not connected")
+        return self._pool
+
+    @property
+    def outbox(self) -> Outbox:
+        """The local outbox `open()` made; StoreError before it or after `close()`."""
+        if self._outbox is None:
+            raise StoreError("the incident store is not open")
+        return self._outbox
 
     # -- lifecycle -------------------------------------------------------------------------
     def _settings(self) -> dict[str, str]:
@@ -210,7 +224,7 @@ class PostgresStore(Store):
 
     # -- writes ----------------------------------------------------------------------------
     async def _insert(self, entry: Entry) -> Entry:
-        async with self._pool.acquire() as conn:
+        async with self.pool.acquire() as conn:
             async with conn.transaction():
                 if not await conn.fetchval(_q("lock_incident"), entry.incident_id):
                     raise UnknownIncident(f"no incident {entry.incident_id}")
@@ -236,7 +250,7 @@ class PostgresStore(Store):
         entry = self._renamed(entry)
         async with self._write_lock:
             # Once anything waits in the outbox, later entries queue behind it: order is kept.
-            if len(self._outbox) == 0 and self._pool is not None and not is_provisional(entry.incident_id):
+            if len(self.outbox) == 0 and self._pool is not None and not is_provisional(entry.incident_id):
                 try:
                     chained = await self._insert(entry)
                 except OFFLINE_ERRORS as exc:
@@ -248,7 +262,7 @@ class PostgresStore(Store):
                     # not make the caller think it was lost (the watchdog catches up later).
                     await self._safe_announce(chained)
                     return chained
-            self._outbox.put(entry)
+            self.outbox.put(entry)
             self._kick_replay()
         self._deliver_pending(entry)
         return entry
@@ -270,7 +284,7 @@ class PostgresStore(Store):
                 return placed[0]
         provisional = dataclasses.replace(entry, incident_id=provisional_incident_id(entry.ts))
         async with self._write_lock:
-            self._outbox.put(provisional)
+            self.outbox.put(provisional)
             self._kick_replay()
         self._deliver_pending(provisional)
         return provisional
@@ -280,7 +294,7 @@ class PostgresStore(Store):
         gets, in the same transaction, the `reconciled` entry recording its real id."""
         provisional = entry.incident_id if is_provisional(entry.incident_id) else None
         day = entry.ts.strftime("%Y%m%d")
-        async with self._pool.acquire() as conn:
+        async with self.pool.acquire() as conn:
             async with conn.transaction():
                 await conn.execute(_q("lock_day"), day)
                 row = await conn.fetchrow(_q("entry_by_id"), entry.entry_id)
@@ -296,6 +310,7 @@ class PostgresStore(Store):
                 declared = dataclasses.replace(entry, incident_id=incident_id).chained(1, GENESIS_HASH)
                 placed = [declared]
                 if provisional:
+                    assert declared.hash is not None  # chained() hashes what it places
                     placed.append(_reconciled_entry(provisional, declared).chained(2, declared.hash))
                 for chained in placed:
                     await conn.execute(_q("insert_entry"), *_row(chained))
@@ -311,14 +326,15 @@ class PostgresStore(Store):
         """`entry` under its incident's real id, looked up in the database when this process
         did not number it (it crashed after the declaration was placed, before the rest)."""
         if is_provisional(entry.incident_id) and entry.incident_id not in self._reconciled:
-            row = await self._pool.fetchrow(_q("entry_by_id"), _reconciled_id(entry.incident_id))
+            row = await self.pool.fetchrow(_q("entry_by_id"), _reconciled_id(entry.incident_id))
             if row:
                 self._reconciled[entry.incident_id] = row[0]
         return self._renamed(entry)
 
-    def _kick_replay(self) -> None:
+    def _kick_replay(self) -> asyncio.Task[None]:
         if self._replayer is None or self._replayer.done():
             self._replayer = asyncio.ensure_future(self._replay())
+        return self._replayer
 
     async def _replay(self) -> None:
         """Connect if not yet connected, then send outbox entries oldest first, each once,
@@ -331,7 +347,7 @@ class PostgresStore(Store):
                 if self.guard.read_only:
                     return
                 async with self._write_lock:
-                    waiting = self._outbox.all()
+                    waiting = self.outbox.all()
                     if not waiting:
                         return
                     log.warning("shared incident store reachable; replaying %d entries from the local outbox",
@@ -358,18 +374,18 @@ class PostgresStore(Store):
                 placed = [await self._insert(await self._numbered(entry))]
         except UnknownIncident:
             log.error("outbox entry for an unknown incident dropped: %s", entry.entry_id)
-            self._outbox.delete(entry.entry_id)
+            self.outbox.delete(entry.entry_id)
             return
-        self._outbox.delete(entry.entry_id)
+        self.outbox.delete(entry.entry_id)
         self.online = True
         for chained in placed:
             await self._safe_announce(chained)
 
     async def flush(self, timeout: float = 30.0) -> None:
         """Wait until the outbox is empty (tests, clean shutdown)."""
-        if len(self._outbox):
-            self._kick_replay()
-            await asyncio.wait_for(asyncio.shield(self._replayer), timeout)
+        if len(self.outbox):
+            replayer = self._kick_replay()
+            await asyncio.wait_for(asyncio.shield(replayer), timeout)
 
     # -- reads -----------------------------------------------------------------------------
     # Never connected yet: nothing of the shared store is known, only what waits locally.
@@ -390,13 +406,13 @@ class PostgresStore(Store):
         return {r[0]: r[1] for r in await self._pool.fetch(_q("heads"))}
 
     async def pending(self, incident_id: str | None = None) -> list[Entry]:
-        waiting = [self._renamed(e) for e in self._outbox.all()]
+        waiting = [self._renamed(e) for e in self.outbox.all()]
         return [e for e in waiting if incident_id is None or e.incident_id == incident_id]
 
     def _provisional_incidents(self) -> list[tuple[str, bool]]:
         """Incidents declared here while unreachable and not numbered yet, newest first."""
         found: dict[str, bool] = {}
-        for entry in self._outbox.all():
+        for entry in self.outbox.all():
             if is_provisional(entry.incident_id):
                 if entry.kind == "declared":
                     found[entry.incident_id] = True

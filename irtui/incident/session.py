@@ -61,7 +61,7 @@ class IncidentSession:
         self._attaching: str | None = None
         self._declaring: str | None = None  # entry id of the declaration this session is writing
         self._early: list[Entry] = []
-        self._observer_task = None
+        self._observer_task: asyncio.Task[None] | None = None
         # Anchoring (irtui.incident.anchor): sign a checkpoint with `key` and remember the
         # head in `anchors` every `checkpoint_every` entries and at close.
         self.key = key
@@ -100,7 +100,7 @@ class IncidentSession:
             self._attaching = None
         if not entries and not any(e.kind == "declared" for e in pending):
             raise StoreError(f"no incident {incident_id}")
-        last = entries[-1].seq if entries else 0
+        last = entries[-1].position if entries else 0
         for early in self._early:
             if early.pending:
                 continue
@@ -123,12 +123,27 @@ class IncidentSession:
         joins (same entry_id: a crash half-way cannot attach an entry twice)."""
         if self.journal is None or not self.writable:
             return
+        incident_id = self.attached_id
         for journaled in self.journal.unattached():
-            moved = make_entry(self.incident_id, journaled.kind, journaled.text,
+            moved = make_entry(incident_id, journaled.kind, journaled.text,
                                {**journaled.details, "journaled": True}, journaled.actor,
                                entry_id=journaled.entry_id, ts=journaled.ts)
             await self.store.append(moved)
-            self.journal.mark_attached(journaled.entry_id, self.incident_id)
+            self.journal.mark_attached(journaled.entry_id, incident_id)
+
+    @property
+    def attached_id(self) -> str:
+        """The id of the incident this session is attached to; `NoIncident` when none is."""
+        if self.incident_id is None:
+            raise NoIncident("no incident is open")
+        return self.incident_id
+
+    @property
+    def current(self) -> IncidentState:
+        """The attached incident's folded state; `NoIncident` when none is attached."""
+        if self.state is None:
+            raise NoIncident("no incident is open")
+        return self.state
 
     @property
     def timeline(self) -> list[Entry]:
@@ -172,8 +187,8 @@ class IncidentSession:
             self.pending[entry.entry_id] = entry
             self._refold()
         else:
-            last = self.entries[-1].seq if self.entries else 0
-            if entry.seq <= last:
+            last = self.entries[-1].position if self.entries else 0
+            if entry.position <= last:
                 return
             self.entries.append(entry)
             if self.pending.pop(entry.entry_id, None) is not None or self.pending:
@@ -181,7 +196,7 @@ class IncidentSession:
             else:
                 from irtui.incident.state import apply
 
-                apply(self.state, entry)
+                apply(self.current, entry)
             self._anchor(entry)
         self._tell(entry)
 
@@ -193,28 +208,28 @@ class IncidentSession:
         if entry.kind == "checkpoint":
             self._covered = max(self._covered, signed_seq(entry))
             return
-        if self.guard.read_only or entry.seq <= self._covered:
+        if self.guard.read_only or entry.position <= self._covered:
             return
-        if entry.kind != "closed" and entry.seq - self._covered < self.checkpoint_every:
+        if entry.kind != "closed" and entry.position - self._covered < self.checkpoint_every:
             return
-        self._covered = entry.seq
+        self._covered = entry.position
         if self.anchors is not None:
             try:
                 self.anchors.remember(entry, self.now())
             except Exception:  # a full disk must not stop the war room; verify will say unanchored
                 log.exception("local anchor not written for %s #%s", entry.incident_id, entry.seq)
         if self.key is not None:
-            self._checkpointing = asyncio.ensure_future(self._checkpoint(entry))
+            self._checkpointing = asyncio.ensure_future(self._checkpoint(self.key, entry))
 
-    async def _checkpoint(self, head: Entry) -> None:
-        text, details = checkpoint(self.key, head, str(self.actor), self.now())
+    async def _checkpoint(self, key: TimelineKey, head: Entry) -> None:
+        text, details = checkpoint(key, head, str(self.actor), self.now())
         try:
-            await self.append("checkpoint", text, details, entry_id=checkpoint_id(head.incident_id, head.seq))
+            await self.append("checkpoint", text, details, entry_id=checkpoint_id(head.incident_id, head.position))
         except Exception:
             log.exception("checkpoint not written for %s #%s", head.incident_id, head.seq)
 
     def _refold(self) -> None:
-        self.state = fold(self.incident_id, self.timeline)
+        self.state = fold(self.attached_id, self.timeline)
 
     def _tell(self, entry: Entry | None) -> None:
         for callback in list(self._listeners):
@@ -249,10 +264,9 @@ class IncidentSession:
     async def append(self, kind: str, text: str, details: dict[str, Any] | None = None, *,
                      entry_id: str | None = None, actor: Actor | None = None) -> Entry:
         """Append to the current incident; durable when it returns (maybe `pending`)."""
-        if self.incident_id is None:
-            raise NoIncident("no incident is open")
+        incident_id = self.attached_id
         self.guard.check(f"timeline entry ({kind})")
-        entry = make_entry(self.incident_id, kind, text, details, actor or self.actor, entry_id=entry_id, ts=self.now())
+        entry = make_entry(incident_id, kind, text, details, actor or self.actor, entry_id=entry_id, ts=self.now())
         return await self.store.append(entry)
 
     async def record(self, kind: str, text: str, details: dict[str, Any] | None = None, *,
@@ -392,9 +406,9 @@ class IncidentSession:
         """Record a cluster observation once per key per open incident; again only after
         `clear_observation(key)`. Safe across processes: the entry id is derived from the
         key and its generation, so two machines seeing the same thing record it once."""
-        if not self.writable or key in self.state.active_observations:
+        if not self.writable or key in self.current.active_observations:
             return None
-        generation = self.state.observation_generations.get(key, 0)
+        generation = self.current.observation_generations.get(key, 0)
         return await self.append("observation", text, {**(details or {}), "key": key, "generation": generation},
                                  entry_id=_stable_id("obs", self.incident_id, key, generation))
 
@@ -415,9 +429,9 @@ class IncidentSession:
                 log.exception("observation not recorded: %s", key)
 
     async def clear_observation(self, key: str, text: str | None = None) -> Entry | None:
-        if not self.writable or key not in self.state.active_observations:
+        if not self.writable or key not in self.current.active_observations:
             return None
-        generation = self.state.active_observations[key]
+        generation = self.current.active_observations[key]
         return await self.append("observation_cleared", text or f"cleared: {key}", {"key": key, "generation": generation},
                                  entry_id=_stable_id("obs-clear", self.incident_id, key, generation))
 
@@ -428,6 +442,6 @@ class IncidentSession:
             return
         for key, (text, details) in current.items():
             await self.observe(key, text, details)
-        for key in list(self.state.active_observations):
+        for key in list(self.current.active_observations):
             if key not in current:
                 await self.clear_observation(key)

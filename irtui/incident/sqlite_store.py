@@ -20,7 +20,7 @@ from irtui.config import data_dir
 from irtui.files import private_dir, private_file
 from irtui.incident import sql
 from irtui.incident.model import GENESIS_HASH, Entry, canonical_json, details_json, entry_from_row, format_ts
-from irtui.incident.store import Store, UnknownIncident, incident_id_for
+from irtui.incident.store import Store, StoreError, UnknownIncident, incident_id_for
 from irtui.safety import Guard
 
 T = TypeVar("T")
@@ -78,6 +78,13 @@ class SQLiteStore(Store):
     def anchor_scope(self) -> str:
         return f"sqlite:{self.path.resolve()}"
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The connection `open()` made; StoreError before it or after `close()`."""
+        if self._conn is None:
+            raise StoreError(f"{self.url} is not open")
+        return self._conn
+
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
@@ -102,7 +109,7 @@ class SQLiteStore(Store):
 
     # -- writes ----------------------------------------------------------------------------
     def _append_sync(self, entry: Entry) -> Entry:
-        conn = self._conn
+        conn = self.connection
         conn.execute("BEGIN IMMEDIATE")
         try:
             row = conn.execute(sql.load("sqlite", "entry_by_id"), (entry.entry_id,)).fetchone()
@@ -122,7 +129,7 @@ class SQLiteStore(Store):
             raise
 
     def _declare_sync(self, entry: Entry) -> Entry:
-        conn = self._conn
+        conn = self.connection
         conn.execute("BEGIN IMMEDIATE")
         try:
             row = conn.execute(sql.load("sqlite", "entry_by_id"), (entry.entry_id,)).fetchone()
@@ -158,27 +165,27 @@ class SQLiteStore(Store):
     # -- reads -----------------------------------------------------------------------------
     async def entries(self, incident_id: str, after_seq: int = 0) -> list[Entry]:
         def _read() -> list[Entry]:
-            rows = self._conn.execute(sql.load("sqlite", "entries_after"), (incident_id, after_seq)).fetchall()
+            rows = self.connection.execute(sql.load("sqlite", "entries_after"), (incident_id, after_seq)).fetchall()
             return [entry_from_row(*row) for row in rows]
 
         return await self._run(_read)
 
     async def incidents(self) -> list[tuple[str, bool]]:
-        return await self._run(lambda: [(r[0], bool(r[1])) for r in self._conn.execute(sql.load("sqlite", "incidents"))])
+        return await self._run(lambda: [(r[0], bool(r[1])) for r in self.connection.execute(sql.load("sqlite", "incidents"))])
 
     async def heads(self) -> dict[str, int]:
-        return await self._run(lambda: {r[0]: r[1] for r in self._conn.execute(sql.load("sqlite", "heads"))})
+        return await self._run(lambda: {r[0]: r[1] for r in self.connection.execute(sql.load("sqlite", "heads"))})
 
     # -- other processes -------------------------------------------------------------------
     async def _start_watching(self) -> None:
         self._poller = asyncio.ensure_future(self._poll())
 
     async def _poll(self) -> None:
-        version = await self._run(lambda: self._conn.execute("PRAGMA data_version").fetchone()[0])
+        version = await self._run(lambda: self.connection.execute("PRAGMA data_version").fetchone()[0])
         while True:
             await asyncio.sleep(POLL_SECONDS)
             try:
-                now = await self._run(lambda: self._conn.execute("PRAGMA data_version").fetchone()[0])
+                now = await self._run(lambda: self.connection.execute("PRAGMA data_version").fetchone()[0])
                 if now != version:
                     version = now
                     await self.catch_up()

@@ -53,7 +53,7 @@ def provisional_incident_id(day: datetime) -> str:
 
 
 def is_provisional(incident_id: str | None) -> bool:
-    return bool(incident_id) and incident_id.rsplit("-", 1)[-1].startswith("P")
+    return incident_id is not None and incident_id.rsplit("-", 1)[-1].startswith("P")
 
 
 class Store(ABC):

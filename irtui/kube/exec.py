@@ -17,12 +17,16 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from irtui.kube import kubeconfig as kubeconfig_module
 from irtui.safety import Guard
 
 k8s = kubeconfig_module.import_client()
+
+if TYPE_CHECKING:
+    from kubernetes.client import ApiClient
+    from kubernetes.stream.ws_client import WSClient
 
 STDOUT, STDERR, ERROR = 1, 2, 3
 POLL_SECONDS = 0.1  # how long one read waits; also how soon a cancel is noticed
@@ -53,7 +57,7 @@ def kubectl_command(namespace: str, pod: str, container: str | None, argv: list[
     return shlex.join([*words, "--", *argv])
 
 
-def run_exec(api_client, guard: Guard, namespace: str, pod: str, container: str | None, argv: list[str], *,
+def run_exec(api_client: ApiClient, guard: Guard, namespace: str, pod: str, container: str | None, argv: list[str], *,
              on_output: Callable[[int, bytes], None], cancelled: Callable[[], bool] = lambda: False,
              read_only_ok: bool = False) -> ExecResult:
     """Run `argv` in the container and stream its output; blocking (call it from a thread).
@@ -86,7 +90,7 @@ def run_exec(api_client, guard: Guard, namespace: str, pod: str, container: str 
         client.close()
 
 
-def _forward(client, on_output: Callable[[int, bytes], None]) -> None:
+def _forward(client: WSClient, on_output: Callable[[int, bytes], None]) -> None:
     for channel in (STDOUT, STDERR):
         data = client.read_channel(channel)
         if data:

@@ -3,19 +3,23 @@
 This module owns starting a connection's list+watch loops as early as possible. `irtui`
 creates the feed right after connecting and before the UI toolkit is imported, so the
 first lists are on the wire (and the API server is busy encoding them) while the
-terminal UI is still loading; the app then adopts the feed and drains what arrived.
+terminal UI is still loading; the app then adopts the feed and drains what arrived. The
+app reads the cluster only through it, the namespace list for its picker included.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from irtui.kube.sources import ClusterSources
 from irtui.kube.state import ChangeBuffer, ChangeSet, ClusterState
 
+if TYPE_CHECKING:
+    from kubernetes.client import ApiClient
+
 
 class ClusterFeed:
-    def __init__(self, api_client, namespace: str | None, *, metrics_interval: float = 30.0,
+    def __init__(self, api_client: ApiClient, namespace: str | None, *, metrics_interval: float = 30.0,
                  spawn: Callable[[str, Callable[[], None]], Any] | None = None) -> None:
         self.state = ClusterState(namespace)
         self.buffer = ChangeBuffer()
@@ -48,6 +52,16 @@ class ClusterFeed:
         changes = self.state.clear(namespace)
         self.sources.start()
         return changes
+
+    def namespaces(self) -> list[str]:
+        """The cluster's namespaces, sorted: one small GET, blocking (call it from a thread).
+        Empty when they cannot be listed (no right to, no answer, a malformed reply): the
+        caller still has the feed's own namespace and "all namespaces" to offer."""
+        try:
+            doc = self.sources.raw.get_json("/api/v1/namespaces", timeout=(5, 10))
+            return sorted(item["metadata"]["name"] for item in doc.get("items") or [])
+        except Exception:
+            return []
 
     def stop(self) -> None:
         self.sources.stop()

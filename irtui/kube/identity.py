@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from irtui.kube import kubeconfig
+
+if TYPE_CHECKING:
+    from kubernetes.client import ApiClient
 
 k8s = kubeconfig.import_client()
 
@@ -23,7 +27,7 @@ REVIEW = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
 TIMEOUT = 2.0
 
 
-def authenticated_user(api_client: k8s.ApiClient) -> str | None:
+def authenticated_user(api_client: ApiClient) -> str | None:
     """The username the server authenticated, or None when it cannot say (a server before
     Kubernetes 1.28 without the API, unreachable, or refusing)."""
     try:

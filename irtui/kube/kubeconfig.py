@@ -37,12 +37,15 @@ import tempfile
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kubernetes.client import Configuration
 
 DEFAULT_LOCATION = "~/.kube/config"
 
 
-def import_client():
+def import_client() -> types.ModuleType:
     """`kubernetes.client`, imported without the package's `__init__` unless it already ran."""
     for name in ("kubernetes", "kubernetes.utils"):  # kubernetes.client.rest needs utils.retry
         if name in sys.modules:
@@ -138,21 +141,22 @@ def choose(config: Kubeconfig, context: str | None) -> str:
     return name
 
 
-def configure(config: Kubeconfig, context: str, configuration) -> bool:
+def configure(config: Kubeconfig, context: str, configuration: Configuration) -> bool:
     """Set `configuration` for `context`; False if its user needs the official loader."""
     ctx = config.contexts[context]
     cluster_name, user_name = ctx.get("cluster"), ctx.get("user")
     if cluster_name not in config.clusters:
         raise KubeconfigProblem(f"context {context!r} names cluster {cluster_name!r}, which is not defined")
     cluster = config.clusters[cluster_name]
-    user = config.users.get(user_name) or {}  # as the official loader: no such user, no credentials
+    # As the official loader: no such user (or none named), no credentials.
+    user = (config.users.get(user_name) if user_name is not None else None) or {}
     if "server" not in cluster:
         raise KubeconfigProblem(f"cluster {cluster_name!r} has no server")
     refuse_plain_http(str(cluster["server"]), user, user_name)
     if "auth-provider" in user:
         return False
     cluster_base = os.path.abspath(os.path.dirname(config.origin[("clusters", cluster_name)]))
-    user_file = config.origin.get(("users", user_name))
+    user_file = config.origin.get(("users", user_name)) if user_name is not None else None
     user_base = os.path.abspath(os.path.dirname(user_file)) if user_file else cluster_base
 
     # The same fields, in the same forms, as kubernetes.config.kube_config sets them.
@@ -179,7 +183,7 @@ def configure(config: Kubeconfig, context: str, configuration) -> bool:
     return True
 
 
-def _use_exec_plugin(spec: Any, base: str, cluster: dict, configuration) -> None:
+def _use_exec_plugin(spec: Any, base: str, cluster: dict, configuration: Configuration) -> None:
     """Credentials from the user's exec plugin, run now (so its failure is the connection
     error) and again, through the client's refresh hook, whenever its token expires."""
     from irtui.kube.exec_plugin import ExecPlugin, ExecPluginError, cluster_info
@@ -195,13 +199,14 @@ def _use_exec_plugin(spec: Any, base: str, cluster: dict, configuration) -> None
         configuration.cert_file = in_memory_file(str(status["clientCertificateData"]).encode())
         configuration.key_file = in_memory_file(str(status["clientKeyData"]).encode())
     if status.get("token"):
-        def refresh(config) -> None:
+        def refresh(config: Configuration) -> None:
             # Called before every request; the plugin runs only when the token is due. Its
             # error fails that request, and the pane shows the plugin's words.
             config.api_key["BearerToken"] = f"Bearer {plugin.token()}"
 
         refresh(configuration)
-        configuration.refresh_api_key_hook = refresh
+        # The client declares the hook by its None default alone, hence the ignore.
+        configuration.refresh_api_key_hook = refresh  # type: ignore[assignment]
 
 
 _CREDENTIALS = (("token", "a token"), ("tokenFile", "a token"), ("password", "a password"),

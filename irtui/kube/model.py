@@ -244,7 +244,7 @@ def project_node(obj: dict[str, Any]) -> NodeRow:
     addresses = status.get("addresses") or ()
     ip = next((a.get("address", "") for a in addresses if a.get("type") == "InternalIP"), "")
     unschedulable = bool(spec.get("unschedulable"))
-    ready_cond = next((c for c in status.get("conditions") or () if c.get("type") == "Ready"), {})
+    ready_cond: dict[str, Any] = next((c for c in status.get("conditions") or () if c.get("type") == "Ready"), {})
     health = BAD if not ready else (WARN if unschedulable or pressures else OK)
     return NodeRow(
         key=meta.get("name", ""),
@@ -436,7 +436,7 @@ class UsageMap(dict):
         self._cache: dict[str, Usage] = {}
         self._convert = convert
 
-    def get(self, key: str, default: Any = None) -> Usage | None:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Usage | None:
         usage = self._cache.get(key)
         if usage is None:
             raw = dict.get(self, key)

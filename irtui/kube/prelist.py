@@ -25,10 +25,13 @@ import struct
 import threading
 from dataclasses import fields
 from operator import attrgetter
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from irtui.kube.errors import ApiError
 from irtui.kube.model import ROW_TYPES
+
+if TYPE_CHECKING:
+    from irtui.kube.sources import ListWatch
 
 _HEADER = struct.Struct("<I")  # each message: its length, then the pickle
 # A page of 1,000 pods is ~280 KB pickled. A pipe that holds a whole page lets the parent
@@ -53,7 +56,7 @@ class ForkedList:
         self._lock = threading.Lock()  # a pid is only signalled before it is reaped
 
     @classmethod
-    def start(cls, loop) -> "ForkedList | None":
+    def start(cls, loop: ListWatch) -> ForkedList | None:
         """Fork a helper running `loop`'s pages (a `ListWatch` not started yet); None if
         this platform cannot fork."""
         if not hasattr(os, "fork"):
@@ -142,7 +145,7 @@ class ForkedList:
                 pass
 
 
-def _serve(loop, write_fd: int) -> None:
+def _serve(loop: ListWatch, write_fd: int) -> None:
     # The terminal's Ctrl-C and hang-up end the helper too, without the parent's handlers.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)

@@ -105,6 +105,10 @@ class Metrics(NamedTuple):
     reason: str = ""
 
 
+# What a source hands over for the state to apply.
+Change = Reset | Upsert | Upserts | Delete | Status | Silence | Metrics
+
+
 @dataclass(frozen=True, slots=True)
 class SourceStatus:
     """How current one kind's data is, and why not when it is not."""
@@ -135,17 +139,17 @@ class ChangeBuffer:
 
     def __init__(self, wake: Callable[[], None] | None = None) -> None:
         self._lock = threading.Lock()
-        self._items: list = []
+        self._items: list[Change] = []
         self.wake = wake
 
-    def put(self, change) -> None:
+    def put(self, change: Change) -> None:
         with self._lock:
             first = not self._items
             self._items.append(change)
         if first and self.wake is not None:
             self.wake()
 
-    def drain(self) -> list:
+    def drain(self) -> list[Change]:
         with self._lock:
             items, self._items = self._items, []
         return items
@@ -261,7 +265,7 @@ class ClusterState:
 
     # -- applying changes --------------------------------------------------------------
 
-    def apply(self, changes: Iterable) -> ChangeSet:
+    def apply(self, changes: Iterable[Change]) -> ChangeSet:
         out = ChangeSet()
         for change in changes:
             kind = change.kind

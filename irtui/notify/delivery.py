@@ -95,7 +95,7 @@ class Notifier:
     def targets(self, runbook: Any) -> list[str]:
         """Where an update of the open incident goes now; the PagerDuty incident only when
         one was recorded at declaration."""
-        names = self.settings.targets(runbook, self.session.state.severity)
+        names = self.settings.targets(runbook, self.session.current.severity)
         if not _previous(self.session.timeline, "pagerduty_incident").get("pagerduty_incident_id"):
             names = [n for n in names if n != "pagerduty_incident"]
         return names
@@ -106,8 +106,8 @@ class Notifier:
         self.guard.check("status update")
         for channel in self.settings.channels.values():
             channel.remember_secrets()
-        state = self.session.state
-        message = Message(update_id=uuid.uuid4().hex, incident_id=self.session.incident_id, text=scrub(text),
+        state = self.session.current
+        message = Message(update_id=uuid.uuid4().hex, incident_id=self.session.attached_id, text=scrub(text),
                           title=state.title, severity=state.severity, status=state.status,
                           services=tuple(state.services))
         targets = list(dict.fromkeys(targets))
@@ -153,7 +153,7 @@ class Notifier:
                            "no PagerDuty incident id was recorded at declaration (the declare form asks for it)")
         channel.remember_secrets()
         note = scrub(note)
-        error = await self._with_retries(lambda: channel.set_status(self.client, incident, status, note))
+        error = await self._with_retries(lambda: channel.set_status(self.client.client, incident, status, note))
         verb = {"acknowledged": "acknowledged", "resolved": "resolved"}.get(status, status)
         details = {"pagerduty_incident_id": incident, "status": status, "delivered": error is None,
                    **({"resolution": note} if note else {}), **({"reason": error} if error else {})}
@@ -170,11 +170,11 @@ class Notifier:
         if not isinstance(channel, PagerDutyEvents):
             return "PagerDuty not configured: set [notify.pagerduty] routing_key_env in config.toml"
         channel.remember_secrets()
-        state = self.session.state
+        state = self.session.current
         summary = f"[{state.severity}] Escalation to {title}: {state.title} ({self.session.incident_id})"
         details = {"incident_id": self.session.incident_id, "role": role, "contact": scrub(contact)}
         dedup = f"irtui-{self.session.incident_id}-escalation-{role}"
-        return await self._with_retries(lambda: channel.page(self.client, dedup, summary, state.severity, details))
+        return await self._with_retries(lambda: channel.page(self.client.client, dedup, summary, state.severity, details))
 
     async def _with_retries(self, call: Callable[[], Any]) -> str | None:
         """Up to `attempts` tries of one idempotent request; None, or the last reason."""
@@ -209,14 +209,14 @@ class Notifier:
         if api is None:
             return Outcome("slack_api", label, "not_configured",
                            f"{label}: not configured — set [notify.slack] bot_token_env in config.toml")
-        state = self.session.state
+        state = self.session.current
         detected = state.detected_at or state.declared_at
-        name = f"incident-{detected:%Y%m%d-%H%M}" if detected else f"incident-{self.session.incident_id.lower()}"
+        name = f"incident-{detected:%Y%m%d-%H%M}" if detected else f"incident-{self.session.attached_id.lower()}"
         api.remember_secrets()
         created: dict[str, str] = {}
 
         async def create() -> None:
-            created.update(await api.create_channel(self.client, name))
+            created.update(await api.create_channel(self.client.client, name))
 
         error = await self._with_retries(create)
         if error is None:

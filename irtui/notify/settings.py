@@ -44,7 +44,7 @@ written in the file; base URLs can be pointed elsewhere (a drill, a test receive
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from irtui.config import Config, Section
 from irtui.notify.channel import Channel
@@ -128,7 +128,10 @@ def label_for(name: str) -> str:
             "pagerduty_incident": "PagerDuty incident"}.get(name, name)
 
 
-def _positive(section: Section, key: str, kind: type, default: Any) -> Any:
+Number = TypeVar("Number", int, float)
+
+
+def _positive(section: Section, key: str, kind: type[Number], default: Number) -> Number:
     value = section.get(key, kind, default)
     if value <= 0:
         raise section.error(key, "must be greater than 0")

@@ -11,13 +11,20 @@ the runbook's own `[[actions.custom]]`; `runbook.actions` shows how each named o
 `runbook_path(args.runbook, config)` picks the file (flag > $IRTUI_RUNBOOK > [runbook] file).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from irtui.runbook.loader import DEFAULT_RUNBOOK, RunbookErrors, check_runbook, load_runbook
 from irtui.runbook.model import Runbook
+
+if TYPE_CHECKING:
+    from irtui.config import Config
 
 __all__ = ["DEFAULT_RUNBOOK", "Runbook", "RunbookErrors", "check_runbook", "load_runbook", "runbook_path"]
 
 
-def runbook_path(flag: str | None = None, config=None) -> str | None:
+def runbook_path(flag: str | None = None, config: Config | None = None) -> str | None:
     """Which runbook file to use: `--runbook` > $IRTUI_RUNBOOK > config `[runbook] file` >
     None (the built-in one)."""
     import os

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from irtui.runbook.loader import check_runbook
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     if getattr(args, "runbook_command", "check") != "check":
         print(f"irtui runbook: unknown subcommand {args.runbook_command}", file=sys.stderr)
         return 2
     runbook, errors = check_runbook(args.file)
-    if errors:
+    if runbook is None:  # exactly when there are errors
         for error in errors:
             print(str(error))
         print(f"{args.file}: {len(errors)} error{'s' if len(errors) != 1 else ''}", file=sys.stderr)

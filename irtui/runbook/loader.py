@@ -50,6 +50,6 @@ def check_runbook(path: str | os.PathLike) -> tuple[Runbook | None, list[ConfigE
 def load_runbook(path: str | os.PathLike | None = None) -> Runbook:
     """The runbook at `path`, or the built-in EMR platform runbook. Raises `RunbookErrors`."""
     runbook, errors = check_runbook(path or DEFAULT_RUNBOOK)
-    if errors:
+    if runbook is None:  # exactly when there are errors
         raise RunbookErrors(errors)
     return runbook

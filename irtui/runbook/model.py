@@ -62,6 +62,8 @@ class ImpactAssessment:
                 return None, current
             if match.severity:
                 return match.severity, None
+            if match.next is None:  # the schema requires a severity or a next question
+                return None, None
             current = match.next
         return None, None
 

@@ -60,7 +60,6 @@ from textual.widgets import Static
 from irtui.config import ConfigError, remember
 from irtui.kube.client import KubeConnection
 from irtui.kube.feed import ClusterFeed
-from irtui.kube.sources import RawApi
 from irtui.kube.state import CONNECTING, ChangeSet, ClusterState
 from irtui.text import visible, visible_lines
 from irtui.ui import startup, theming
@@ -544,15 +543,9 @@ class IrtuiApp(KeysToTopScreen):
         self.run_worker(self._namespace_choices, thread=True, exclusive=True, group="namespaces")
 
     def _namespace_choices(self) -> None:
-        # Listing namespaces is one small GET; a user without that right still gets the
-        # current namespace and "all namespaces".
-        names: list[str] = []
-        try:
-            doc = RawApi(self.connection.api_client).get_json("/api/v1/namespaces", timeout=(5, 10))
-            names = sorted(item["metadata"]["name"] for item in doc.get("items") or [])
-        except Exception:
-            pass
-        self.call_from_thread(self._open_namespace_picker, names)
+        # A user without the right to list namespaces still gets the current namespace and
+        # "all namespaces".
+        self.call_from_thread(self._open_namespace_picker, self.feed.namespaces())
 
     def _open_namespace_picker(self, names: list[str]) -> None:
         from textual.command import SimpleCommand

@@ -3,7 +3,7 @@
 This module owns the demo-only plumbing, kept apart from the product: starting
 `python -m irtui sim` and waiting for its ready line, connecting through the kubeconfig it
 writes (the same code path as a real cluster), stopping it when the app quits, and
-`DemoApp`: the app plus a key (`x`) and command-palette entries that start or stop a fault
+`DemoApp`: the war room (`WarRoomApp`) plus a key (`x`) and command-palette entries that start or stop a fault
 scenario through the simulator's `/sim` control API, and the drill's stand-in Slack,
 Statuspage, PagerDuty and SMTP endpoints (`irtui.demo.receivers`) wired into its `[notify]`
 config, with `ctrl+l` listing what they received. Nothing outside this module knows
@@ -32,15 +32,16 @@ import httpx
 from textual.binding import Binding
 from textual.command import SimpleCommand
 
-from irtui.config import Config, ConfigError, data_dir
+from irtui.config import Config, ConfigError
+from irtui.demo import demo_dir
 from irtui.files import private_dir
 from irtui.kube.client import KubeConfigError
 from irtui.safety import Guard, ReadOnlyError, guarded_http_client
 from irtui.sim.ready import parse_ready
-from irtui.ui.app import IrtuiApp
 from irtui.ui.hangup import end_with_app, exit_on_hangup
 from irtui.ui.main import open_connection, quiet_client_logs
 from irtui.ui.palette import ListedCommands
+from irtui.ui.war_room import WarRoomApp
 
 SCENARIOS = (
     "crashloop-task-service", "node-notready", "emr-integration-failure", "complete-outage",
@@ -112,10 +113,10 @@ class ScenarioProvider(ListedCommands):
             yield f"Demo: stop scenario {name}{note}", partial(app.stop_scenario, name), ""
 
 
-class DemoApp(IrtuiApp):
-    """The app, plus starting fault scenarios on the simulator it runs against."""
+class DemoApp(WarRoomApp):
+    """The war room, plus starting fault scenarios on the simulator it runs against."""
 
-    COMMANDS = IrtuiApp.COMMANDS | {ScenarioProvider}
+    COMMANDS = WarRoomApp.COMMANDS | {ScenarioProvider}
     BINDINGS = [Binding("x", "choose_scenario", "Scenario", id="demo.scenario"),
                 Binding("ctrl+l", "deliveries", "Deliveries", id="demo.deliveries")]
 
@@ -231,13 +232,6 @@ async def start_receivers(config: Config) -> Any:
     receivers.set_environment()
     config.root.data["notify"] = receivers.notify_config()
     return receivers
-
-
-def demo_dir() -> Path:
-    """Where drills keep their incidents and audit journal: `$XDG_DATA_HOME/irtui/demo`,
-    beside the real store and never it, so a drill's incidents outlive the drill (for
-    `irtui report`) without mixing with real ones."""
-    return data_dir() / "demo"
 
 
 def stored_at(store: str) -> str:

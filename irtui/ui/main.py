@@ -1,10 +1,10 @@
 """`irtui`: connect to the cluster the kubeconfig names and run the app against it.
 
-This module owns turning the command line and config into a guarded `KubeConnection` and
-an `IrtuiApp`, including the read-only rule: any layer turns it on, only `--write` off. Errors a user can fix (no kubeconfig, unknown context, bad config) are one
-line on stderr and exit code 2, never a traceback. `build_app` is the one place where the
-other parts of the product (incident sidebar, clock bar, metrics/health/database panes,
-action providers) are attached to the shell.
+This module owns turning the command line and config into a guarded `KubeConnection`,
+including the read-only rule: any layer turns it on, only `--write` off, and starting the
+cluster feed before the UI loads; the war room is assembled and run by `irtui.ui.wiring`.
+Errors a user can fix (no kubeconfig, unknown context, bad config) are one
+line on stderr and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -69,30 +69,6 @@ def open_connection(args: Any, config: Config, *, kubeconfig: str | None = None,
         if overridden:
             connection.extra["write_override"] = f"--write overrides {', '.join(overridden)}"
     return connection
-
-
-def build_app(connection: KubeConnection, config: Config, args: Any, app_class=None, **extra):
-    """The app with every part attached. Other packages add their pane/sidebar/clock here."""
-    from irtui.ui import theming
-    from irtui.ui.app import IrtuiApp
-
-    app_class = app_class or IrtuiApp
-    try:
-        look = theming.Look.from_config(args, config, connection.context)
-        # The wall layout (`--wall`, `irtui wall`); read-only was already forced on the command line.
-        app = app_class(connection, context_colour=look.colour, config_file=look.config_file,
-                        wall=bool(getattr(args, "wall", False)), **extra)
-    except ConfigError as exc:  # a bad [ui] value or theme file: one line, before anything runs
-        from irtui.ui.wiring import WarRoomError
-
-        raise WarRoomError(str(exc)) from None
-    if look.theme:
-        if look.theme not in app.available_themes:
-            from irtui.ui.wiring import WarRoomError
-
-            raise WarRoomError(look.unknown(app.available_themes))
-        app.theme = look.theme
-    return app
 
 
 def quiet_client_logs() -> None:

@@ -24,7 +24,7 @@ class ThemesProvider(ListedCommands):
         app = self.app
         ours: list[str] = list(getattr(app, "irtui_themes", {}))
         others = sorted(name for name in app.available_themes if name not in ours)
-        out = []
+        out: list[tuple[str, Callable[[], object], str]] = []
         for name in [*ours, *others]:
             marker = " (current)" if name == app.theme else ""
             # A user's theme file says what it is for: text, not markup, shown in the palette.

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Callable
 
+from textual.dom import DOMNode
 from textual.widget import Widget
 
 
@@ -44,7 +45,7 @@ def every_second(widget: Widget, callback: Callable[[], object]) -> None:
 
 def shown(widget: Widget) -> bool:
     """Whether the widget and every container above it are displayed (not a hidden tab)."""
-    node = widget
+    node: DOMNode | None = widget
     while isinstance(node, Widget):
         if not node.display:
             return False

@@ -61,9 +61,10 @@ class KeysToTopScreen(App):
         self._held: list[tuple[int, events.Event]] = []
         self._mount_waits: set[asyncio.Task] = set()
 
-    def push_screen(self, screen: Screen | str, callback: Callable[[Any], Any] | None = None,  # type: ignore[override]
+    def push_screen(self, screen: Screen | str, callback: Callable[[Any], Any] | None = None,
                     wait_for_dismiss: bool = False, *, mode: str | None = None) -> Any:
-        pushed = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
+        # App's overloads need wait_for_dismiss as a literal; the caller's choice passes through.
+        pushed = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)  # type: ignore[call-overload]
         if (mode is None or mode == self.current_mode) and not self.screen.is_mounted:
             opening = self.screen
             self._opening.add(opening)

@@ -1,17 +1,17 @@
-"""The war room as a responder runs it: the app shell with every part attached.
+"""The war room as a responder runs it: its parts built from the config, the app assembled
+from them, run, and closed.
 
 This module owns assembling the parts built elsewhere into one app and running it:
 `run_war_room(args, connection, config, feed)` loads the runbook, opens the incident store
 and session, builds the metrics, health, timeline and (when a DSN is configured) database
-panes, the clock bar and checklist sidebar, the action bindings, controller and palette
-providers, feeds cluster observations to the open incident, feeds the detection rules
-(`irtui.detect`: cluster rows, health rounds, metrics snapshots) whose findings, while no
-incident is open, become the alert banner and the declare form's suggestions, routes the
-database pane's remediation keys through the action framework, runs the app, and closes
-what it opened.
+panes, the clock bar's and checklist's inputs, the user's `[keys]`, and the status-update
+queue, builds the app (`WarRoomApp`, `irtui.ui.war_room`, or the class `irtui demo` passes)
+with the look the config asks for (`build_app`), runs it, and closes what it opened.
 `war_room(...)` is the same assembly as an async context manager (tests drive the app it
 yields with `run_test`). `irtui demo` passes its app class and `workdir=`, so a drill's
-incidents and audit journal stay in the demo's own directory.
+incidents and audit journal stay in the demo's own directory. Every problem a user can fix
+before the app starts (bad runbook, bad config, unusable store, unknown theme) is a
+`WarRoomError`: one line, never a UI.
 
 One Guard decides read-only for the whole session: the connection's
 (`irtui.ui.main.open_connection`: any of --read-only, $IRTUI_READ_ONLY,
@@ -19,20 +19,6 @@ One Guard decides read-only for the whole session: the connection's
 and that override is recorded at start). The incident session and store, the action
 environment, the database clients and the metrics/health HTTP clients are all given that
 same object.
-
-Keys are the bindings themselves, each with an id: `?` (`irtui.ui.screens.keys`) lists those
-of the focused pane and the global ones from the bindings active at that moment, and the
-command palette (ctrl+p) lists every action; README's Keys section names the common ones.
-A pane's keys work while it has focus; app keys work everywhere unless the focused pane
-binds the same key, which `KEYMAP` below avoids (tests/ui/test_war_room.py checks it).
-
-The timeline's note key moved from n (the app's namespace key) to N, which the app also
-binds, so a note can be added from any pane. tab/shift+tab are bound here with priority
-because the screen's own tab binding otherwise shadows the shell's "next pane"; they step
-aside on modal screens and in text fields. A key that cannot act (read-only, RBAC, no
-target, not configured) says why in a notification (`why_not`), and `q` asks before
-leaving an open incident. A user moves any binding with the config's
-`[keys]` table (binding id = key), applied over these defaults.
 """
 
 from __future__ import annotations
@@ -41,80 +27,55 @@ import contextlib
 import functools
 import sqlite3
 import sys
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
-from textual.binding import Binding
-
 from irtui import redact as redaction
-from irtui.actions import registry
-from irtui.actions.base import ActionEnv
-from irtui.actions.model import Target
 from irtui.actions.settings import ActionSettings
 from irtui.config import Config, ConfigError
-from irtui.detect import Alerts, DetectSettings, Evidence, Finding, evaluate, suggest
-from irtui.detect.rules import WARNING_BURST
+from irtui.detect import DetectSettings
 from irtui.incident.boot import contacts as config_contacts
 from irtui.incident.boot import start_session
-from irtui.incident.clocks import ClockPolicy
 from irtui.incident.journal import Journal
 from irtui.incident.model import utcnow
-from irtui.incident.session import IncidentSession
 from irtui.kube.client import KubeConnection
 from irtui.kube.identity import authenticated_user
 from irtui.notify.delivery import Notifier
 from irtui.notify.settings import NotifySettings
-from irtui.runbook import RunbookErrors, document, load_runbook, runbook_path
+from irtui.runbook import RunbookErrors, load_runbook, runbook_path
 from irtui.runbook.model import Runbook
-from irtui.ui.app import IrtuiApp, add_binding
-from irtui.ui.header import store_badge
-from irtui.ui.incident import (
-    ChecklistSidebar,
-    ClockBar,
-    DeclareIncidentScreen,
-    IncidentCommands,
-    NoteScreen,
-    TimelinePane,
-)
-from irtui.ui.incident.alert import AlertBanner, terminal_alert
-from irtui.ui.incident.nextstep import NextStepBar
+from irtui.ui import theming
+from irtui.ui.app import IrtuiApp
+from irtui.ui.incident import TimelinePane
 from irtui.ui.panes import PaneSpec
 from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
-from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
-from irtui.ui.screens.output import output_view_factory
-from irtui.ui.ticks import every_second
-from irtui.ui.timers import Later, after
+from irtui.ui.war_room import WarRoomApp, WarRoomParts
 
 if TYPE_CHECKING:
     # Imported when a database is configured: its client (asyncpg) is not needed for the
     # first frame, and most sessions have no [database].
     from irtui.ui.panes.database import DatabasePane
 
-# Remaps of widget keys that would otherwise collide with an app key of another meaning.
-KEYMAP: dict[str, str] = {
-    "incident.timeline.note": "N",  # n is the app's namespace key; N also adds a note from any pane
-    "database.promote_replica": "ctrl+o",  # P is the checklist's playbook key; same as db.promote_replica
-}
 
-
-
-def user_keymap(config: Config, known: set[str] | None = None) -> dict[str, str]:
+def user_keymap(config: Config, known: Callable[[], set[str]] | None = None) -> dict[str, str]:
     """`[keys]`: binding id = key(s), e.g. `"kube.rollout_restart" = "ctrl+r"` (`irtui help
-    keys` lists the ids; several keys separated by commas). With `known`, an id not in it is
-    an error: a misspelt id would otherwise leave the key where it was, silently."""
+    keys` lists the ids; several keys separated by commas). With `known`, an id not in what
+    it returns is an error: a misspelt id would otherwise leave the key where it was, silently.
+    `known` is called only when there is a `[keys]` table: collecting every binding imports
+    every screen, which a launch without one should not wait for."""
     section = config.section("keys")
     keys: dict[str, str] = {}
+    ids = known() if known is not None and section.keys() else set()
     for binding_id in section.keys():
         value = section.get(binding_id, str).strip()
         if not value:
             raise section.error(binding_id, "must name at least one key")
-        if known is not None and binding_id not in known:
+        if known is not None and binding_id not in ids:
             import difflib
 
-            close = difflib.get_close_matches(binding_id, sorted(known), n=1)
+            close = difflib.get_close_matches(binding_id, sorted(ids), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             raise section.error(binding_id, f"no binding has this id (irtui help keys lists them){hint}")
         keys[binding_id] = value
@@ -133,404 +94,32 @@ def binding_ids(settings: ActionSettings, panes: list[PaneSpec]) -> set[str]:
     return ids
 
 
-# The database pane's own keys and the action each one runs (the pane's remediation class).
-_DB_ACTIONS = {
-    "CancelBackend": "db.cancel_backend",
-    "TerminateBackend": "db.terminate_backend",
-    "TerminateLongRunning": "db.terminate_long_running",
-    "PromoteReplica": "db.promote_replica",
-}
-
 # At launch the responder waits for the pods pane; the metrics and health panes' first
 # requests (and loading their HTTP client, ~0.3 s of CPU) come this many seconds later.
 SECONDARY_FIRST_POLL = 1.0
-
-CURSOR_SETTLE = 0.4  # seconds without cursor movement before access reviews are asked
 
 
 class WarRoomError(Exception):
     """Something a user can fix before the app starts (bad runbook, unusable store); one line."""
 
 
-@dataclass
-class WarRoomParts:
-    """What the app is assembled from; built before the app so errors are one line, not a UI."""
-
-    session: IncidentSession
-    runbook: Runbook
-    settings: ActionSettings
-    contacts: dict[str, Any]
-    panes: list[PaneSpec] = field(default_factory=list)
-    database: DatabasePane | None = None
-    keys: dict[str, str] = field(default_factory=dict)  # the user's [keys] remaps
-    detect: DetectSettings = field(default_factory=DetectSettings)
-
-
-class WarRoom:
-    """The war-room behaviour, mixed into `IrtuiApp` (or a subclass such as the demo's)."""
-
-    BINDINGS = [
-        *registry.bindings(),
-        Binding("I", "declare_incident", "Declare incident", id="incident.declare"),
-        Binding("N", "add_note", "Note", id="incident.note"),
-        Binding("o", "focus_checklist", "Checklist", id="incident.checklist.focus"),
-        # Close from any pane, not only the timeline (where the same key is its alias).
-        Binding("V", "close_incident", "Close incident", id="incident.close"),
-        Binding("0", "read_runbook", "Runbook", id="war_room.runbook"),
-        # The shell binds tab to "next pane", but the screen's own tab (focus next widget)
-        # is asked first and wins; as priority bindings these reach the panes, and
-        # `check_action` lets tab through to forms (declare, note, filter) untouched.
-        Binding("tab", "focus_next_pane", "Next pane", show=False, priority=True, id="war_room.next_pane"),
-        Binding("shift+tab", "focus_previous_pane", "Previous pane", show=False, priority=True,
-                id="war_room.previous_pane"),
-    ]
-
-    # The incident's keys lead the footer, so that they are the ones an 80-column line keeps.
-    FOOTER_FIRST = ("close_incident", "focus_checklist", "declare_incident", "add_note")
-
-    def __init__(self, connection: KubeConnection, *, parts: WarRoomParts, **kwargs: Any) -> None:
-        session, runbook = parts.session, parts.runbook
-        policy = ClockPolicy.from_runbook(runbook)
-        self.session = session
-        self.runbook = runbook
-        self.clock_policy = policy
-        self.contacts = parts.contacts
-        self.war_room_keys: dict[str, str] = {**KEYMAP, **parts.keys}
-        super().__init__(  # type: ignore[call-arg]
-            connection,
-            panes=parts.panes,
-            clock_bar=lambda: ClockBar(session, policy, parts.contacts, now=session.now),
-            sidebar=lambda: ChecklistSidebar(session, runbook, self.action_keys()),
-            commands=[ActionsProvider, IncidentCommands],
-            **kwargs,
-        )
-        self.database_pane = parts.database
-        env = ActionEnv.from_connection(connection, parts.settings,
-                                        db=parts.database.clients if parts.database is not None else None,
-                                        extra={"exec_view": output_view_factory(self, from_thread=True)})
-        self.action_controller = ActionController(self, env, session, selection=self.selected_target,
-                                                  freeze=self.freeze_selection, thaw=self.thaw_selection)
-        env.extra["output_view"] = output_view_factory(self)
-        for spec in registry.use_custom(parts.settings.custom):  # a team's own steps, keys included
-            if spec.key:
-                add_binding(self, Binding(spec.key, f"{registry.APP_ACTION}('{spec.id}')", spec.title, show=False,
-                                          id=spec.id))
-        self._frozen_pane: Any = None
-        self._settle: Later | None = None
-        self._unlisten = None
-        self.detect_settings = parts.detect
-        self.alerts = Alerts()
-        self._health_results: list = []
-        self._metrics_snapshot = None
-        self._detected_generation = -1
-
-    # -- start and stop ------------------------------------------------------------------
-
-    def on_mount(self) -> None:
-        self.set_keymap(self.war_room_keys)
-        self.action_controller.keys = self.war_room_keys
-        # Cluster observations (a pod crash-looping, a node NotReady, a Warning burst) go to
-        # the open incident; the session deduplicates by key and writes nothing when no
-        # incident is open or the terminal is read-only.
-        self.cluster.add_observer(self.session.observer)
-        self._unlisten = self.session.listen(self._incident_changed)
-        every_second(self.header, self._show_store)
-        self._show_store()
-        self.main_screen.mount(NextStepBar(self.session, self.runbook, self.incident_keys), before="#body")
-        self.main_screen.mount(AlertBanner(), before="#body")
-        if self.wall:  # type: ignore[attr-defined]
-            from irtui.ui.wall import WallBoard
-
-            self.main_screen.mount(WallBoard(self.session, self.clock_policy, self.contacts), before="#clock-bar")
-        self.second.subscribe(self, self._detect_each_second)
-
-    def _show_store(self) -> None:
-        session = self.session
-        self.header.set_store(store_badge(session.store.online, len(session.pending), session.incident_id,
-                                          session.provisional, session.guard.read_only))
-
-    def on_unmount(self) -> None:
-        registry.use_custom(())  # this session's own steps end with it
-        self.cluster.remove_observer(self.session.observer)
-        if self._unlisten is not None:
-            self._unlisten()
-
-    def _incident_changed(self, entry) -> None:
-        if entry is None:
-            # Attached to an incident (declared here or by another responder): what the
-            # cluster showed wrong before it was declared is evidence for it, so the state
-            # replays its recent observations (deduplicated by the session).
-            self.cluster.remove_observer(self.session.observer)
-            self.cluster.add_observer(self.session.observer)
-        if entry is None or entry.kind in ("declared", "closed"):
-            self.refresh_bindings()  # the footer's Declare / Note follow the incident
-            self._detect()
-        if entry is not None and entry.kind == "closed":
-            # After every listener has heard of the close, not in the middle of telling them.
-            self.call_later(self._leave_closed, entry)
-
-    def _leave_closed(self, closed) -> None:
-        """Whoever closed the incident, every terminal attached to it returns to "no
-        incident open"; one that did not close it says who did and why."""
-        session = self.session
-        if session.incident_id != closed.incident_id or session.is_open:
-            return  # already left (the closing terminal leaves by itself), or reopened
-        session.detach()
-        me = session.actor
-        if (closed.actor.user, closed.actor.host) == (me.user, me.host):
-            return  # closed here: the timeline has said so
-        incidents = self.war_room_keys.get("incident.timeline.incidents", "v")
-        self.notify(f"{closed.incident_id} was closed by {closed.actor.user}@{closed.actor.host}: {closed.text}\n"
-                    f"No incident open here now; {incidents} on the timeline lists the incidents of the store.",
-                    title="Incident closed", timeout=15)
-
-    # -- detection: findings while no incident is open become an alert -------------------
-
-    def on_health_pane_checked(self, message: HealthPane.Checked) -> None:
-        self._health_results = list(message.results)
-        self._detect()
-
-    def on_metrics_pane_updated(self, message: MetricsPane.Updated) -> None:
-        self._metrics_snapshot = message.snapshot
-        self._detect()
-
-    def _detect_each_second(self, _now: float) -> None:
-        # The rules read every row; with nothing changed they are read again only while a
-        # burst of Warning events is on, since that one ends by time passing alone.
-        if self.cluster.generation != self._detected_generation or any(
-                f.rule == WARNING_BURST for f in self.alerts.active.values()):
-            self._detect()
-
-    def findings(self) -> list[Finding]:
-        rows = self.cluster.rows
-        evidence = Evidence(rows["pods"].values(), rows["nodes"].values(), rows["events"].values(),
-                            self._health_results, self._metrics_snapshot)
-        return evaluate(evidence, self.detect_settings)
-
-    def _detect(self) -> None:
-        if not self.screen_stack:  # starting or shutting down
-            return
-        banners = self.main_screen.query(AlertBanner)
-        if not banners:
-            return
-        self._detected_generation = self.cluster.generation
-        findings = self.findings()
-        new, _ = self.alerts.update(findings)
-        if self.session.is_open:
-            # The incident is the answer to what was found; its timeline records the rest.
-            banners.first().show([], None)
-            return
-        read_only = self.session.guard.read_only
-        declare_key = None if read_only else self.war_room_keys.get("incident.declare", "I")
-        banners.first().show(findings, declare_key)
-        if new and self.detect_settings.notify_terminal:
-            terminal_alert(self, "irtui: incident detected", " · ".join(f.reason for f in new))
-
-    # -- keys ----------------------------------------------------------------------------
-
-    def action_keys(self) -> dict[str, str]:
-        """{action id: key} as bound now, for the checklist's "[R] Rollout restart" labels."""
-        return {b.id: self.war_room_keys.get(b.id, b.key) for b in registry.bindings()}
-
-    def incident_keys(self) -> dict[str, str]:
-        """The action keys and this class's own incident keys (checklist, close), as bound now,
-        for the next-step bar."""
-        own = {b.id: self.war_room_keys.get(b.id, b.key) for b in WarRoom.BINDINGS if b.id}
-        return {**self.action_keys(), **own}
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == registry.APP_ACTION and parameters:
-            return self.action_controller.check(str(parameters[0]))
-        if action == "declare_incident":
-            return not self.session.is_open and not self.session.guard.read_only
-        if action in ("add_note", "close_incident"):
-            return self.session.writable
-        if action == "focus_checklist":
-            return len(self.screen_stack) == 1
-        if action in ("focus_next_pane", "focus_previous_pane"):
-            from textual.widgets import Input
-
-            # Only on the main screen and not while typing: a modal's fields keep their tab.
-            return len(self.screen_stack) == 1 and not isinstance(self.focused, Input)
-        return super().check_action(action, parameters)  # type: ignore[misc]
-
-    def why_not(self, action: str, parameters: tuple) -> str | None:
-        if action == registry.APP_ACTION and parameters:
-            return self.action_controller.refusal(str(parameters[0]))
-        if action == "declare_incident":
-            if self.session.is_open:
-                return f"{self.session.incident_id} is already open"
-            if self.session.guard.read_only:
-                return "read-only terminal: declaring an incident writes the store"
-        if action == "add_note" and not self.session.writable:
-            if self.session.guard.read_only:
-                return "read-only terminal: notes are not recorded"
-            return "no incident open: I declares one"
-        if action == "close_incident" and not self.session.writable:
-            if self.session.guard.read_only:
-                return "read-only terminal: closing writes the store"
-            return "no incident open to close"
-        return super().why_not(action, parameters)  # type: ignore[misc]
-
-    def quit_question(self) -> str | None:
-        # A read-only terminal changes nothing by leaving; a responder's leaves the incident
-        # open (in the store, for whoever is still on it), which should be a decision.
-        if self.session.is_open and not self.session.guard.read_only:
-            return f"{self.session.incident_id} is open: quit anyway?"
-        return None
-
-    async def action_run_irtui_action(self, action_id: str) -> None:
-        # A worker, not an await: the flow waits on a confirmation screen, which needs this
-        # handler to return so the screen can receive keys. What is typed until the flow's
-        # dialog shows is kept for it, not given to the panes.
-        keys_done = self.hold_keys_for_dialog()
-        self.run_worker(self.action_controller.trigger(action_id, keys_done), group="irtui-action")
-
-    def action_declare_incident(self) -> None:
-        def declared(incident_id: str | None) -> None:
-            if incident_id:
-                key = self.war_room_keys.get("incident.checklist.focus", "o")
-                checklist = f"{key} goes to the checklist, where space ticks"
-                self.notify(f"{incident_id} declared. The clock bar counts from detection; "
-                            f"t shows the timeline, N adds a note, {checklist}.", title="Incident", timeout=8)
-
-        self.push_screen(DeclareIncidentScreen(self.session, self.runbook, suggest(self.findings(), self.runbook)),
-                         declared)
-
-    def action_close_incident(self) -> None:
-        """The timeline's close (the unticked items, a reason, a summary), from any pane."""
-        self.pane("timeline").action_close_incident()
-
-    def action_focus_checklist(self) -> None:
-        """The checklist from anywhere on the main screen; the same key goes back."""
-        sidebar = self.main_screen.query_one(ChecklistSidebar)
-        if sidebar.has_focus_within:
-            sidebar.action_back()
-        else:
-            sidebar.enter()
-
-    def action_read_runbook(self) -> None:
-        """The runbook document, opened where the responder is: the incident's playbook while
-        its phase is the playbook's, else the current phase, else the overview."""
-        state = self.session.state if self.session.is_open else None
-        start = None
-        if state is not None:
-            book = self.runbook.playbook_for(state.kind)
-            start = f"playbook:{book.id}" if book is not None and book.phase == state.phase else f"phase:{state.phase}"
-        # Imported when first asked for: its Markdown widget is not needed for the first frame.
-        from irtui.ui.screens.runbook import RunbookScreen
-
-        self.push_screen(RunbookScreen(self.runbook.title, document.sections(self.runbook, self.action_keys(),
-                                                                             self.contacts), start))
-
-    def action_add_note(self) -> None:
-        def written(text: str | None) -> None:
-            if text:
-                self.run_worker(self.session.note(text), group="incident-writes", exit_on_error=False)
-
-        self.push_screen(NoteScreen(), written)
-
-    def on_worker_state_changed(self, event) -> None:
-        from textual.worker import WorkerState
-
-        # Only this app's own writes: the widgets report theirs.
-        if event.worker.node is self and event.state == WorkerState.ERROR and event.worker.group == "incident-writes":
-            self.notify(f"not recorded: {event.worker.error}", severity="error", timeout=8)
-
-    # -- selection -----------------------------------------------------------------------
-
-    def selected_target(self) -> Target | None:
-        """What an action applies to: the row under the cursor of an object view on top (a
-        ConfigMap key, a Secret, a StatefulSet), else the object the checklist item under
-        its cursor names, else the row under the cursor of the pane being worked in."""
-        on_top = getattr(self.screen, "selected_target", None)
-        if callable(on_top):
-            return on_top()
-        named = self.main_screen.query_one(ChecklistSidebar).step_target()
-        if named is not None:
-            return named
-        pane = self.current_pane
-        if pane is not None and pane is self.database_pane:
-            pid = pane.selected_pid()
-            return None if pid is None else Target("db_backend", str(pid))
-        selected = getattr(pane, "selected", None)
-        return target_from_row(selected()) if callable(selected) else None
-
-    def freeze_selection(self) -> None:
-        pane = self.current_pane
-        if callable(getattr(pane, "freeze", None)):
-            pane.freeze()
-            self._frozen_pane = pane
-
-    def thaw_selection(self) -> None:
-        if self._frozen_pane is not None:
-            self._frozen_pane.thaw()
-            self._frozen_pane = None
-
-    def on_virtual_table_cursor_moved(self, _message) -> None:
-        self._cursor_moved()
-
-    def on_strip_table_cursor_moved(self, _message) -> None:
-        self._cursor_moved()
-
-    def _cursor_moved(self) -> None:
-        # Access reviews for the new selection once the cursor rests, not on every row the
-        # responder scrolls past.
-        if self._settle is not None:
-            self._settle.stop()
-        self._settle = after(self, CURSOR_SETTLE, self._cursor_settled)
-
-    def _cursor_settled(self) -> None:
-        self.run_worker(self.action_controller.refresh(), group="access-reviews", exclusive=True,
-                        exit_on_error=False)
-
-    # -- the database pane's keys, through the action framework --------------------------
-
-    async def run_database_remediation(self, remediation) -> Any:
-        """The database pane's `runner`: its c/k/K/ctrl+o keys become the db.* actions, so
-        they get the same door as every action (preview, typed confirmation for high
-        danger, read-only refusal, timeline entries)."""
-        controller = self.action_controller
-        name = type(remediation).__name__
-        action_id = _DB_ACTIONS.get(name)
-        if action_id is None:
-            self.notify(f"no action runs {remediation.title}", severity="error")
-            return None
-        params: dict[str, Any] = {}
-        if action_id in ("db.cancel_backend", "db.terminate_backend"):
-            target = Target("db_backend", str(remediation.pid))
-        elif action_id == "db.terminate_long_running":
-            target = Target("database", "primary")
-            params["minutes"] = max(1, round(remediation.minutes))
-        else:
-            target = Target("db_replica", "replica")
-        if controller.busy:
-            self.notify("another action is still running", severity="warning")
-            return None
-        controller.busy = True
-        try:
-            outcome = await controller.runner.run(action_id, target, params)
-        finally:
-            controller.busy = False
-        controller.show(outcome)
-        return outcome
-
-
-_CLASSES: dict[type, type] = {}
-
-
-def war_room_class(base: type[IrtuiApp] | None = None) -> type:
-    """`base` (IrtuiApp, or a subclass such as the demo's) with the war room mixed in."""
-    base = base or IrtuiApp
-    cls = _CLASSES.get(base)
-    if cls is None:
-        cls = type(f"WarRoom{base.__name__}", (WarRoom, base), {"BINDINGS": WarRoom.BINDINGS,
-                                                                  "__doc__": WarRoom.__doc__})
-        _CLASSES[base] = cls
-    return cls
-
-
-WarRoomApp = war_room_class(IrtuiApp)
+def build_app(connection: KubeConnection, config: Config, args: Any, app_class: type[IrtuiApp] = IrtuiApp,
+              **extra: Any) -> IrtuiApp:
+    """An app of `app_class` (the war room's, or the bare shell) in the look the config and
+    the command line ask for: theme, the context's cue colour, the wall layout (`--wall`,
+    `irtui wall`; read-only was already forced on the command line). A bad `[ui]` value,
+    theme file or theme name is a `WarRoomError`, before anything runs."""
+    try:
+        look = theming.Look.from_config(args, config, connection.context)
+        app = app_class(connection, context_colour=look.colour, config_file=look.config_file,
+                        wall=bool(getattr(args, "wall", False)), **extra)
+    except ConfigError as exc:
+        raise WarRoomError(str(exc)) from None
+    if look.theme:
+        if look.theme not in app.available_themes:
+            raise WarRoomError(look.unknown(app.available_themes))
+        app.theme = look.theme
+    return app
 
 
 def _one_line(exc: BaseException) -> str:
@@ -572,7 +161,7 @@ def load_parts_config(args: Any, connection: KubeConnection, config: Config,
                 config, guard, connection.api_client, first_poll_after=SECONDARY_FIRST_POLL)), key="h"),
         ]
         # A bad [keys] entry (an empty key, an id no binding has) stops here, as one line.
-        user_keymap(config, binding_ids(settings, panes))
+        user_keymap(config, lambda: binding_ids(settings, panes))
     except ConfigError as exc:
         raise WarRoomError(str(exc)) from None
     database = None
@@ -599,9 +188,9 @@ def _once(widget):
 
 
 @contextlib.asynccontextmanager
-async def war_room(args: Any, connection: KubeConnection, config: Config, feed=None, app_class=None, *,
-                   workdir: Path | None = None, now: Callable[[], datetime] = utcnow,
-                   **app_kwargs: Any) -> AsyncIterator[IrtuiApp]:
+async def war_room(args: Any, connection: KubeConnection, config: Config, feed=None,
+                   app_class: type[WarRoomApp] = WarRoomApp, *, workdir: Path | None = None,
+                   now: Callable[[], datetime] = utcnow, **app_kwargs: Any) -> AsyncIterator[WarRoomApp]:
     """The assembled app (not yet running); closes the session and the store afterwards.
 
     `now`: the one clock of the screen and the incident (ages, clocks, entry times); a
@@ -646,10 +235,7 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
                          DetectSettings.from_config(config))
     app = None
     try:
-        from irtui.ui.main import build_app
-
-        app = build_app(connection, config, args, app_class=war_room_class(app_class), parts=parts,
-                        feed=feed, now=now, **app_kwargs)
+        app = build_app(connection, config, args, app_class, parts=parts, feed=feed, now=now, **app_kwargs)
         if database is not None:
             database.runner = app.run_database_remediation
         yield app
@@ -665,8 +251,9 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
             await session.store.close()
 
 
-async def run_war_room(args: Any, connection: KubeConnection, config: Config, feed=None, app_class=None, *,
-                       workdir: Path | None = None, **app_kwargs: Any) -> int:
+async def run_war_room(args: Any, connection: KubeConnection, config: Config, feed=None,
+                       app_class: type[WarRoomApp] = WarRoomApp, *, workdir: Path | None = None,
+                       **app_kwargs: Any) -> int:
     """`irtui` and `irtui demo`: run the war room until the responder quits; the exit code."""
     try:
         async with war_room(args, connection, config, feed, app_class, workdir=workdir, **app_kwargs) as app:

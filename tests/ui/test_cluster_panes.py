@@ -15,6 +15,7 @@ import pytest
 
 from polling import screen_text, until
 from ui_helpers import control, make_app, shown_rows
+from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 NS = "emrtask-prod"
 
@@ -195,11 +196,31 @@ async def test_selection_freeze_and_all_namespaces(sim):
                     and "ns ALL" in screen_text(app), what="all namespaces with a NAMESPACE column", pilot=pilot)
 
 
-async def test_demo_key_starts_a_scenario(sim):
-    from irtui.ui.demo import DemoApp
-
-    app = make_app(sim, app_class=DemoApp, sim_url=sim.url)
+async def test_namespace_key_offers_the_clusters_namespaces(sim):
+    """n lists what the cluster has (through the feed), the current one marked; picking one
+    moves the cluster panes there."""
+    app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: app.cluster.status["pods"].usable, what="pods listed", pilot=pilot)
+        await pilot.press("n")
+        await until(lambda: "kube-system" in screen_text(app) and "emrtask-prod (current)" in screen_text(app),
+                    what="the cluster's namespaces in the picker", pilot=pilot)
+        await pilot.press(*"kube-public")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(lambda: app.cluster.namespace == "kube-public", what="the chosen namespace shown", pilot=pilot)
+
+
+async def test_demo_key_starts_a_scenario(sim, isolated):
+    from irtui.config import Config
+    from irtui.ui.demo import DemoApp
+    from irtui.ui.main import open_connection
+    from irtui.ui.wiring import war_room
+
+    config = Config.empty()
+    args = war_args(sim, isolated)
+    async with war_room(args, open_connection(args, config), config, app_class=DemoApp, workdir=isolated,
+                        sim_url=sim.url) as app, app.run_test(size=(120, 40)) as pilot:
         await until(lambda: app.cluster.status["pods"].usable, what="pods listed", pilot=pilot)
         await pilot.press("x")
         await pilot.pause(0.5)
@@ -216,7 +237,8 @@ async def test_demo_key_starts_a_scenario(sim):
 
 async def test_header_names_cluster_identity_and_read_only(sim, tmp_path):
     from irtui.config import Config
-    from irtui.ui.main import build_app, open_connection
+    from irtui.ui.main import open_connection
+    from irtui.ui.wiring import build_app
 
     from ui_helpers import Args
 

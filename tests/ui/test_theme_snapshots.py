@@ -23,8 +23,9 @@ from irtui.kube.client import KubeConnection
 from irtui.kube.feed import ClusterFeed
 from irtui.kube.model import project_event, project_node, project_pod
 from irtui.kube.state import LIVE, Reset, SourceStatus, Status
-from irtui.ui.main import build_app, open_connection
+from irtui.ui.main import open_connection
 from irtui.ui.theming import shipped_themes_dir
+from irtui.ui.wiring import build_app
 
 from polling import screen_text, until
 from war_room_help import isolated  # noqa: F401 (a fixture)

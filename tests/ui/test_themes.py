@@ -11,9 +11,9 @@ import pytest
 
 from irtui.cli import parse_args
 from irtui.config import Config, ConfigError
-from irtui.ui.main import build_app, open_connection
+from irtui.ui.main import open_connection
 from irtui.ui.theming import load_theme
-from irtui.ui.wiring import WarRoomError, war_room
+from irtui.ui.wiring import WarRoomError, build_app, war_room
 
 from polling import screen_text, until
 from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)

@@ -20,7 +20,8 @@ from irtui.ui.panes.database import DatabasePane
 from irtui.ui.panes.health import HealthPane
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.screens.confirm import ConfirmActionScreen
-from irtui.ui.wiring import KEYMAP, run_war_room, war_room
+from irtui.ui.war_room import KEYMAP
+from irtui.ui.wiring import run_war_room, war_room
 
 from polling import screen_text, until
 from war_room_help import control, isolated, store_rows, war_args  # noqa: F401 (isolated: a fixture)
@@ -244,11 +245,10 @@ def test_key_map_has_no_collisions():
     from irtui.ui.panes import ClusterPane
     from irtui.ui.widgets.strip_table import StripTable
     from irtui.ui.widgets.virtual_table import VirtualTable
-    from irtui.ui.wiring import war_room_class
 
     aliases = [{"incident.timeline.note", "incident.note"}, {"incident.timeline.close", "incident.close"},
                {"database.promote_replica", "db.promote_replica"}]
-    app = _keys(war_room_class(DemoApp))
+    app = _keys(DemoApp)
     app.update({spec_key: {f"show_pane:{spec_key}"} for spec_key in ("t", "m", "h")})  # PaneSpec keys
     panes = {
         "cluster pane": (VirtualTable, ClusterPane), "checklist": (OptionList, ChecklistSidebar),

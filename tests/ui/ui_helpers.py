@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from irtui.config import Config
-from irtui.ui.main import build_app, open_connection
+from irtui.ui.main import open_connection
+from irtui.ui.wiring import build_app
 
 
 class Args:

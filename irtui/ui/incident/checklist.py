@@ -13,6 +13,7 @@ which. `[` / `]` move the incident to the previous / next phase; `P` jumps to th
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -107,6 +108,7 @@ class ChecklistSidebar(SessionView):
         super().on_mount()
         every_second(self, self._show_present)  # presence fades as entries age
 
+    # Annotations in this class say `builtins.list`: a bare `list` there is this property.
     @property
     def list(self) -> OptionList:
         return self.query_one("#checklist-list", OptionList)
@@ -128,7 +130,7 @@ class ChecklistSidebar(SessionView):
     def current_phase(self) -> Phase:
         return current_phase(self.runbook, self.session.state)
 
-    def _action_line(self, action_ids: tuple[str, ...] | list[str]) -> Text:
+    def _action_line(self, action_ids: tuple[str, ...] | builtins.list[str]) -> Text:
         text = Text("      ", no_wrap=False)
         for n, action_id in enumerate(action_ids):
             if n:
@@ -158,7 +160,7 @@ class ChecklistSidebar(SessionView):
             text.append_text(self._action_line(item.actions))
         return Option(text, id=f"item:{item.id}")
 
-    def _options(self) -> list[Option]:
+    def _options(self) -> builtins.list[Option]:
         state = self.session.state
         current = self.current_phase
         options: list[Option] = []
@@ -248,13 +250,14 @@ class ChecklistSidebar(SessionView):
     def action_back(self) -> None:
         """Back to the pane the responder came from."""
         came_from, self._came_from = self._came_from, None
+        # set_sidebar and active_pane are the war room app's, which this widget does not import.
         if self._opened_sidebar:
             self._opened_sidebar = False
             self.app.set_sidebar(self._sidebar_before)  # type: ignore[attr-defined]
         if came_from is not None and came_from.is_attached and came_from.focusable:
             came_from.focus()
         elif callable(show := getattr(self.app, "show_pane", None)):
-            show(self.app.active_pane)  # reached by a click: back to the pane last shown
+            show(self.app.active_pane)  # type: ignore[attr-defined]  # reached by a click: back to the pane last shown
         else:
             self.screen.focus_next()
 
@@ -293,7 +296,7 @@ class ChecklistSidebar(SessionView):
         if item is None:
             self.notify("move the cursor to an item to tick it", severity="warning")
             return
-        tick = self.session.state.ticks.get(item.id)
+        tick = self.session.current.ticks.get(item.id)
         if tick is not None:
             # Never a toggle: the responder who ticked it may be on another screen.
             who, when = tick_label(tick).rsplit(" ", 1)

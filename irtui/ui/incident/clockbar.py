@@ -38,7 +38,7 @@ class ClockBar(Static):
         self.policy = policy
         self.contacts = contacts or {}
         self.now = now
-        self._unlisten = None
+        self._unlisten: Callable[[], None] | None = None
 
     def on_mount(self) -> None:
         self._unlisten = follow(self.session, self)

@@ -41,6 +41,7 @@ class SessionView(Vertical):
     it goes. Subclasses set `BORDER_TITLE` and `self.session`, and implement `rebuild()`."""
 
     session: IncidentSession
+    _unlisten: Callable[[], None] | None = None
 
     def on_mount(self) -> None:
         self._unlisten = follow(self.session, self)

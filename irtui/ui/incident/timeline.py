@@ -14,6 +14,7 @@ closed (`r` there reports a closed one); `enter` shows an entry's details.
 
 from __future__ import annotations
 
+import builtins
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -27,7 +28,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from irtui.incident.clocks import ClockPolicy, compute, fmt_duration
+from irtui.incident.clocks import ClockPolicy, ClockReadout, compute, fmt_duration
 from irtui.incident.model import Entry
 from irtui.incident.session import IncidentSession
 from irtui.incident.templates import fill_status_page, fill_update, update_channels
@@ -96,6 +97,7 @@ class TimelinePane(SessionView):
         yield Static("", id="timeline-pinned")
         yield OptionList(id="timeline-list")
 
+    # Annotations in this class say `builtins.list`: a bare `list` there is this property.
     @property
     def list(self) -> OptionList:
         return self.query_one("#timeline-list", OptionList)
@@ -182,7 +184,7 @@ class TimelinePane(SessionView):
 
         self.app.push_screen(IncidentsScreen(self.session.store, report=self._report))
 
-    def _report(self, entries: list[Entry]) -> None:
+    def _report(self, entries: builtins.list[Entry]) -> None:
         show_report(self.app, self.runbook, entries, self.session.guard, self.reports)
 
     def action_show_report(self) -> None:
@@ -196,10 +198,10 @@ class TimelinePane(SessionView):
             if values is not None:
                 self._write_whys(*why_changes(list(self.session.entries), values, count))
 
-        self.app.push_screen(five_whys_form(entries, self.session.state.title, count), saved)
+        self.app.push_screen(five_whys_form(entries, self.session.current.title, count), saved)
 
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
-    async def _write_whys(self, problem: str | None, changed: list[tuple[int, str, str]]) -> None:
+    async def _write_whys(self, problem: str | None, changed: builtins.list[tuple[int, str, str]]) -> None:
         if problem:
             await self.session.review("problem", problem)
         for n, question, answer in changed:
@@ -244,7 +246,7 @@ class TimelinePane(SessionView):
         entry = self.highlighted_entry()
         if entry is None or entry.seq is None:
             return
-        await self.session.pin(entry.seq, entry.seq not in self.session.state.pinned)
+        await self.session.pin(entry.seq, entry.seq not in self.session.current.pinned)
 
     def on_mount(self) -> None:
         # SessionView's on_mount runs too (Textual calls each class's handler).
@@ -268,12 +270,12 @@ class TimelinePane(SessionView):
             return
         self.run_worker(self.notifier.run(), group="notify-queue", exit_on_error=False)
 
-    def _readout(self):
-        return compute(self.session.state, ClockPolicy.from_runbook(self.runbook), self.session.now(), self.contacts)
+    def _readout(self) -> ClockReadout:
+        return compute(self.session.current, ClockPolicy.from_runbook(self.runbook), self.session.now(), self.contacts)
 
     # -- status updates ----------------------------------------------------------------------
     def action_post_update(self) -> None:
-        state = self.session.state
+        state = self.session.current
         now = self.session.now()
         text = fill_update(self.runbook, state, now)
         read_only = self.session.guard.read_only
@@ -296,7 +298,7 @@ class TimelinePane(SessionView):
         self.app.push_screen(UpdateComposer(prompt, text, external, read_only=read_only), confirmed)
 
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
-    async def _write_update(self, composed: Composed, channels: list[str]) -> None:
+    async def _write_update(self, composed: Composed, channels: builtins.list[str]) -> None:
         texts = {"status_page": composed.external} if composed.external else {}
         if self.notifier is None:
             await self.session.post_update(composed.internal, channels, **({"texts": texts} if texts else {}))
@@ -317,14 +319,14 @@ class TimelinePane(SessionView):
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
     async def action_next_status(self) -> None:
         statuses = list(self.runbook.statuses)
-        current = self.session.state.status
+        current = self.session.current.status
         index = statuses.index(current) + 1 if current in statuses else 0
         if index < len(statuses):
             await self.session.set_status(statuses[index])
 
     async def _shift_severity(self, step: int) -> None:
         ids = [s.id for s in self.runbook.severities]  # most severe first
-        current = self.session.state.severity
+        current = self.session.current.severity
         index = (ids.index(current) if current in ids else len(ids) - 1) + step
         if 0 <= index < len(ids):
             await self.session.set_severity(ids[index])
@@ -360,7 +362,7 @@ class TimelinePane(SessionView):
         if step is None:
             self.notify("no escalation step left in the runbook's path", title="Escalation", timeout=6)
             return
-        state = self.session.state
+        state = self.session.current
         when = (f"{fmt_duration(readout.since_detection, False)} since detection, not resolved" if due
                 else f"early: the clock reaches {step.title} in {fmt_duration(readout.escalation_next_in, False)}")
         prompt = EscalationPrompt(step.title, step.role, when, self.contacts,
@@ -380,7 +382,7 @@ class TimelinePane(SessionView):
             until = self.session.now() + timedelta(minutes=SNOOZE_MINUTES)
             await self.session.snooze_escalation(role, SNOOZE_MINUTES, until)
             return
-        done = next((e for e in self.session.state.escalations if e.details.get("role") == role), None)
+        done = next((e for e in self.session.current.escalations if e.details.get("role") == role), None)
         if done is not None:  # another responder answered the same prompt first
             self.notify(f"already escalated to {title} by {done.actor} at {done.ts:%H:%M} UTC", title="Escalation",
                         timeout=8, markup=False)
@@ -407,7 +409,7 @@ class TimelinePane(SessionView):
 
         self.app.push_screen(NoteScreen(f"Resolve PagerDuty incident {incident or '(none recorded)'}: the "
                                         "resolution message (enter sends, escape cancels)",
-                                        self.session.state.title and f"Resolved: {self.session.state.title}"),
+                                        self.session.current.title and f"Resolved: {self.session.current.title}"),
                              given)
 
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
@@ -428,7 +430,7 @@ class TimelinePane(SessionView):
         self.notify(outcome.line(), title="Slack", severity="information" if outcome.status == "delivered"
                     else "warning", timeout=8, markup=False)
 
-    def unticked(self) -> list[str]:
+    def unticked(self) -> builtins.list[str]:
         """The runbook's items not ticked in the open incident, as "phase: item"; the Close
         phase's own checklist (the last phase) first, since it is what closing skips."""
         state = self.session.state
@@ -470,10 +472,10 @@ class TimelinePane(SessionView):
 
     @work(exclusive=False, group="incident-writes", exit_on_error=False)
     async def _write_close(self, text: str, details: dict[str, Any] | None = None,
-                           review: list[tuple[str, str]] | None = None) -> None:
+                           review: builtins.list[tuple[str, str]] | None = None) -> None:
         for section, answer in review or []:  # the review's answers are on the record before the close
             await self.session.review(section, answer)
-        if self.session.state.status != "Resolved":
+        if self.session.current.status != "Resolved":
             await self.session.set_status("Resolved")
         await self.session.close(text, details)
         # The screen returns to "no incident open"; the closed incident stays listed (o).
@@ -514,7 +516,7 @@ class TimelinePane(SessionView):
         await self.session.set_role(role, person)
 
     def action_edit_impact(self) -> None:
-        current = self.session.state.impact
+        current = self.session.current.impact
         initial = ", ".join(f"{k}={v}" for k, v in current.items()) or "users=, data_loss=no"
 
         def given(text: str | None) -> None:

@@ -25,20 +25,31 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from functools import partial
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterator
 
+from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
 
 from irtui.actions import registry
 from irtui.actions.base import ActionEnv
 from irtui.actions.executor import ActionRunner, fits
 from irtui.actions.journal import Recorder
-from irtui.actions.model import ActionSpec, ConfirmRequest, Outcome, Target
+from irtui.actions.kubeapi import Kube
+from irtui.actions.model import ActionSpec, Availability, ConfirmRequest, Outcome, Prepared, Target
+from irtui.kube.model import EventRow, NodeRow, PodRow, WorkloadRow
 from irtui.text import visible
 from irtui.ui.screens.confirm import ConfirmActionScreen, DiffScreen, ParamsScreen, ResultScreen
+
+if TYPE_CHECKING:
+    from irtui.actions.helm import HelmRunner
+    from irtui.actions.objects import Listing
+    from irtui.actions.registry import View
+    from irtui.ui.screens.objects import ObjectsScreen
 
 Selection = Callable[[], "Target | None"]
 _KEYS_DONE: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar("keys_done", default=None)
@@ -48,7 +59,7 @@ VIEW_IDS = frozenset(view.id for view in registry.VIEWS)
 class ActionController:
     """`selection()` returns what is under the cursor now (a `Target`), or None."""
 
-    def __init__(self, app, env: ActionEnv, recorder: Recorder, *, selection: Selection,
+    def __init__(self, app: App[Any], env: ActionEnv, recorder: Recorder, *, selection: Selection,
                  freeze: Callable[[], Any] | None = None, thaw: Callable[[], Any] | None = None) -> None:
         self.app = app
         self.env = env
@@ -62,10 +73,10 @@ class ActionController:
         self.keys: dict[str, str] = {}
 
     # --- asking through screens ----------------------------------------------------------
-    async def _push(self, screen) -> Any:
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
+    async def _push(self, screen: Screen[Any]) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
-        def done(result) -> None:
+        def done(result: Any) -> None:
             if not future.done():
                 future.set_result(result)
 
@@ -96,7 +107,7 @@ class ActionController:
             focus = prefill[1]
         return await self._push(ParamsScreen(spec, target, defaults, focus=focus))
 
-    async def review(self, spec: ActionSpec, target: Target, prepared) -> bool:
+    async def review(self, spec: ActionSpec, target: Target, prepared: Prepared) -> bool:
         """An edit's diff, before its dry run."""
         return bool(await self._push(DiffScreen(spec, target, prepared.diff, prepared.command)))
 
@@ -108,13 +119,13 @@ class ActionController:
         return services[0] if services else None
 
     def objects_screen(self, kind: str, *, pick: bool = False, prompt: str = "", select: str | None = None,
-                       kinds: tuple[str, ...] = ()):
+                       kinds: tuple[str, ...] = ()) -> ObjectsScreen:
         from irtui.actions.objects import listing
         from irtui.ui.screens.objects import ObjectsScreen
 
         env = self.env
 
-        def load():
+        def load() -> Listing:
             if env.kube is None:
                 raise RuntimeError("not connected to a cluster")
             return listing(kind, env.kube, env.namespace, helm=_helm(env), release=env.settings.helm_release)
@@ -127,16 +138,21 @@ class ActionController:
         ids = {"configmap": ("kube.edit_configmap",), "secret": ("kube.delete_secret",),
                "statefulset": ("kube.rollout_restart", "kube.scale", "kube.logs", "kube.describe"),
                "revision": ("kube.rollback", "kube.describe")}.get(kind, ())
-        titles = {item.id: item for item in (*registry.all_actions(), *registry.VIEWS)}
+        titles = {item.id: item for item in _keyed_items()}
         parts = []
         for action_id in ids:
             key = self.app.get_key_display(Binding(self.keys.get(action_id, titles[action_id].key), ""))
             parts.append(f"{key} {titles[action_id].title.lower()}")
         return " · ".join(parts)
 
-    def open_view(self, kind: str) -> None:
+    def _connected(self) -> Kube | None:
+        """The session's cluster client; None, said on screen, when not connected."""
         if self.env.kube is None:
             self.app.notify("not connected to a cluster", severity="warning")
+        return self.env.kube
+
+    def open_view(self, kind: str) -> None:
+        if self._connected() is None:
             return
         self.app.push_screen(self.objects_screen(kind))
 
@@ -160,7 +176,7 @@ class ActionController:
         return None
 
     # --- gating --------------------------------------------------------------------------
-    def availability(self, action_id: str):
+    def availability(self, action_id: str) -> Availability | None:
         """Cached availability for the current selection (None = not known yet)."""
         if action_id in VIEW_IDS:
             return None
@@ -247,13 +263,16 @@ class ActionController:
 
     async def _trigger(self, action_id: str) -> Outcome | None:
         if action_id == "kube.logs":
-            return await self.open_logs()
+            await self.open_logs()
+            return None
         if action_id == "kube.describe":
-            return self.open_describe()
+            self.open_describe()
+            return None
         if action_id == "actions.undo":
             return await self.undo()
         if action_id in _VIEW_KINDS:
-            return self.open_view(_VIEW_KINDS[action_id])
+            self.open_view(_VIEW_KINDS[action_id])
+            return None
         spec = registry.get(action_id)
         target = self.target_for(spec, self.selection())
         kind = self.picker_for(spec, target) if self.env.kube is not None and not self.busy else None
@@ -307,12 +326,10 @@ class ActionController:
         reload = getattr(self.app.screen, "action_reload", None)
         if outcome.status == "done" and callable(reload):  # a view shows the change it made
             reload()
-        severity = {"done": "information", "noop": "information", "cancelled": "information",
-                    "unavailable": "warning", "rejected": "error", "failed": "error"}[outcome.status]
         text = f"{outcome.target.label}: {outcome.message}"
         if outcome.undo:
             text += f"\nundo ({self._undo_key()}): {outcome.undo.description}"
-        self.app.notify(text, title=registry.get(outcome.action_id).title, severity=severity,
+        self.app.notify(text, title=registry.get(outcome.action_id).title, severity=_SEVERITY[outcome.status],
                         timeout=10 if outcome.status in ("failed", "rejected") else 6)
         lines = outcome.details.get("lines")
         if lines and outcome.ok:
@@ -330,12 +347,15 @@ class ActionController:
         if target is None or target.kind not in ("pod", "deployment", "statefulset"):
             self.app.notify(f"logs: {self.no_target(('pod', 'deployment'))}", severity="warning")
             return None
+        kube = self._connected()
+        if kube is None:
+            return None
         ns = target.namespace or self.env.namespace
         pod = target.name
         if target.kind != "pod":
             # A workload's logs: its first pod (kubectl logs deployment/x does the same).
             try:
-                pods = await asyncio.to_thread(pods_of, self.env.kube, target.kind, ns, target.name)
+                pods = await asyncio.to_thread(pods_of, kube, target.kind, ns, target.name)
             except Exception as exc:
                 self.app.notify(f"logs: {exc}", severity="error")
                 return None
@@ -343,7 +363,7 @@ class ActionController:
                 self.app.notify(f"logs: {target.label} has no pods", severity="warning")
                 return None
             pod = pods[0]
-        self.app.push_screen(LogsScreen(self.env.kube, ns, pod, max_lines=self.env.settings.log_max_lines))
+        self.app.push_screen(LogsScreen(kube, ns, pod, max_lines=self.env.settings.log_max_lines))
         return None
 
     def open_describe(self) -> None:
@@ -353,11 +373,17 @@ class ActionController:
         if target is None or target.kind not in ("pod", "deployment", "statefulset", "node"):
             self.app.notify(f"describe: {self.no_target(('pod', 'deployment', 'node'))}", severity="warning")
             return None
-        self.app.push_screen(DescribeScreen(self.env.kube, target.kind, target.namespace or self.env.namespace,
+        kube = self._connected()
+        if kube is None:
+            return None
+        self.app.push_screen(DescribeScreen(kube, target.kind, target.namespace or self.env.namespace,
                                             target.name, max_log_lines=self.env.settings.log_max_lines))
         return None
 
 
+# How an outcome is shown, by its status.
+_SEVERITY: dict[str, SeverityLevel] = {"done": "information", "noop": "information", "cancelled": "information",
+                                       "unavailable": "warning", "rejected": "error", "failed": "error"}
 # The views of objects, by the kind of object each lists (irtui.actions.objects).
 _VIEW_KINDS = {"kube.configmaps": "configmap", "kube.secrets": "secret", "kube.statefulsets": "statefulset",
                "kube.recent_changes": "revision"}
@@ -367,7 +393,7 @@ _PICKABLE = ("configmap", "secret", "statefulset", "deployment")
 _PREFILLED = {"kube.edit_configmap": ("key", "value")}
 
 
-def _helm(env: ActionEnv):
+def _helm(env: ActionEnv) -> HelmRunner | None:
     """The session's helm runner (None when helm is not installed: the view says so)."""
     from irtui.actions.helm import runner
 
@@ -385,29 +411,31 @@ _EVENT_KINDS = {"Pod": "pod", "Node": "node", "Deployment": "deployment", "State
                 "Secret": "secret", "Service": "service"}
 
 
-def target_from_row(row) -> Target | None:
+def target_from_row(row: object) -> Target | None:
     """A `Target` from a cluster pane's selected row (`irtui.kube.model` PodRow, NodeRow,
     WorkloadRow, EventRow: the event's involved object), or None."""
-    if row is None:
-        return None
-    cls = type(row).__name__
-    if cls == "PodRow":
-        return Target("pod", row.name, row.namespace, {"node": getattr(row, "node", None)})
-    if cls == "NodeRow":
+    if isinstance(row, PodRow):
+        return Target("pod", row.name, row.namespace, {"node": row.node})
+    if isinstance(row, NodeRow):
         return Target("node", row.name)
-    if cls == "WorkloadRow":
+    if isinstance(row, WorkloadRow):
         kind = _EVENT_KINDS.get(row.kind)
         return Target(kind, row.name, row.namespace) if kind else None
-    if cls == "EventRow":
-        kind, _, name = (row.object or "").partition("/")
-        kind = _EVENT_KINDS.get(kind)
+    if isinstance(row, EventRow):
+        object_kind, _, name = (row.object or "").partition("/")
+        kind = _EVENT_KINDS.get(object_kind)
         if not kind or not name:
             return None
         return Target(kind, name, None if kind == "node" else row.namespace)
     return None
 
 
-def find_controller(app) -> ActionController | None:
+def _keyed_items() -> list[ActionSpec | View]:
+    """Every action and Investigate view, each with its key."""
+    return [*registry.all_actions(), *registry.VIEWS]
+
+
+def find_controller(app: App[Any]) -> ActionController | None:
     return getattr(app, "action_controller", None)
 
 
@@ -418,10 +446,10 @@ class ActionsProvider(Provider):
     `action_run_irtui_action(action_id)`.
     """
 
-    def _entries(self):
+    def _entries(self) -> Iterator[tuple[ActionSpec | View, str, str]]:
         controller = find_controller(self.app)
         keys = controller.keys if controller is not None else {}
-        for item in (*registry.all_actions(), *registry.VIEWS):
+        for item in _keyed_items():
             key = self.app.get_key_display(Binding(keys.get(item.id, item.key), ""))
             help_text = item.description
             if controller is not None and isinstance(item, ActionSpec):
@@ -431,7 +459,7 @@ class ActionsProvider(Provider):
             # The palette parses str help as markup; a server's reason is text.
             yield item, f"{item.title}  ({key})", escape(visible(help_text))
 
-    def _command(self, action_id: str):
+    def _command(self, action_id: str) -> Callable[[], Awaitable[Any]]:
         return partial(self.app.run_action, f"{registry.APP_ACTION}('{action_id}')")
 
     async def discover(self) -> Hits:

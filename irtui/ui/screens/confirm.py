@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -206,7 +206,7 @@ class ParamsScreen(ModalScreen[dict | None]):
         if inputs:
             inputs.first().focus()
 
-    def on_key(self, event) -> None:
+    def on_key(self, event: events.Key) -> None:
         # Function keys pick a preset of the first parameter that has presets.
         if event.key.startswith("f") and event.key[1:].isdigit():
             index = int(event.key[1:]) - 1

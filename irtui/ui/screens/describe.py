@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from irtui.actions.investigate import describe
+from irtui.actions.kubeapi import Kube
 from irtui.redact import redact_foreign
 from irtui.text import visible, visible_lines
 from irtui.ui.stylesheets import widget_css
@@ -30,7 +31,7 @@ class DescribeScreen(Screen):
         Binding("l", "logs", "Logs", id="describe.logs"),
     ]
 
-    def __init__(self, kube, kind: str, namespace: str | None, name: str, *, max_log_lines: int = 50_000) -> None:
+    def __init__(self, kube: Kube, kind: str, namespace: str | None, name: str, *, max_log_lines: int = 50_000) -> None:
         super().__init__()
         self.kube = kube
         self.kind = kind
@@ -68,7 +69,7 @@ class DescribeScreen(Screen):
         self.query_one("#text", Static).update(Text(self.text))
 
     def action_logs(self) -> None:
-        if self.kind != "pod":
+        if self.kind != "pod" or self.namespace is None:
             self.notify("logs: select a pod")
             return
         from irtui.ui.screens.logs import LogsScreen

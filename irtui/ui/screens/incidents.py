@@ -20,6 +20,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from irtui.incident.model import Entry
+from irtui.incident.store import Store
 from irtui.text import visible
 from irtui.ui.incident.entries import entry_text
 from irtui.ui.stylesheets import widget_css
@@ -32,7 +33,7 @@ class IncidentsScreen(ModalScreen[None]):
     DEFAULT_CSS = widget_css(__file__, "incidents.tcss")
     BINDINGS = [Binding("escape,q", "close", "Close", id="incidents.close")]
 
-    def __init__(self, store, report: Callable[[list[Entry]], None] | None = None) -> None:
+    def __init__(self, store: Store, report: Callable[[list[Entry]], None] | None = None) -> None:
         super().__init__()
         self.store = store
         self.report = report

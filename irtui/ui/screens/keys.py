@@ -104,26 +104,25 @@ def _numbered_runs(lines: list[KeyLine]) -> list[KeyLine]:
     """"1 Pane 1", "2 Pane 2"... "9 Pane 9" as one line, "1…9 Pane 1…9": one binding per
     number is how Textual passes the number, not nine things to read."""
     out: list[KeyLine] = []
-    run: list[KeyLine] = []
+    run: list[tuple[KeyLine, re.Match[str]]] = []  # each line with its description's match
 
     def flush() -> None:
         if len(run) > 2:
-            first, last = run[0], run[-1]
-            numbers = f"{_NUMBERED.match(first.description)['n']}…{_NUMBERED.match(last.description)['n']}"
-            out.append(KeyLine([f"{first.keys[0]}…{last.keys[0]}"], f"{_NUMBERED.match(first.description)['what']} "
-                               f"{numbers}", all(line.enabled for line in run), first.binding_id))
+            (first, first_n), (last, last_n) = run[0], run[-1]
+            out.append(KeyLine([f"{first.keys[0]}…{last.keys[0]}"], f"{first_n['what']} {first_n['n']}…{last_n['n']}",
+                               all(line.enabled for line, _ in run), first.binding_id))
         else:
-            out.extend(run)
+            out.extend(line for line, _ in run)
         run.clear()
 
     for line in lines:
         match = _NUMBERED.match(line.description)
-        if match and len(line.keys) == 1 and run and _NUMBERED.match(run[-1].description)["what"] == match["what"]:
-            run.append(line)
+        if match and len(line.keys) == 1 and run and run[-1][1]["what"] == match["what"]:
+            run.append((line, match))
             continue
         flush()
         if match and len(line.keys) == 1:
-            run.append(line)
+            run.append((line, match))
         else:
             out.append(line)
     flush()

@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -107,7 +108,7 @@ class OutputScreen(ModalScreen[None]):
         for channel, line in lines:
             log.write(Text(visible_lines(line), style=themed("$irtui-log-error") if channel == STDERR else ""))
 
-    def _status(self, text: str, style: str = "bold") -> None:
+    def _status(self, text: str, style: str | Style = "bold") -> None:
         if self.is_mounted:
             self.query_one("#output-status", Static).update(Text(visible(text), style=style))
 
@@ -144,7 +145,7 @@ class _ScreenView:
 class _FromThread(_ScreenView):
     """The same, for a command running in a worker thread: every call hops to the app's thread."""
 
-    def __init__(self, app, screen: OutputScreen) -> None:
+    def __init__(self, app: App, screen: OutputScreen) -> None:
         super().__init__(screen)
         self.app = app
 
@@ -155,7 +156,7 @@ class _FromThread(_ScreenView):
         self.app.call_from_thread(self.screen.finish, exit_code, message)
 
 
-def output_view_factory(app, *, from_thread: bool = False) -> Callable[[str, Prepared], OutputView]:
+def output_view_factory(app: App, *, from_thread: bool = False) -> Callable[[str, Prepared], OutputView]:
     """A callable opening an `OutputScreen` on `app` for each run and returning its view;
     `from_thread` when the command runs in a worker thread (an exec) rather than on the loop."""
 
