@@ -14,6 +14,7 @@ from irtui.safety import Guard
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
 
 from actionhelp import NS, mutations
+from polling import until
 
 
 class Recorded(list):
@@ -61,21 +62,13 @@ def wired_app_class():
     return WiredApp
 
 
-async def _until(pilot, condition, what: str, timeout: float = 90.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def test_read_only_shell_every_key_every_pane_every_palette_entry(sim, tmp_path):
     connection = connect(kubeconfig=sim.kubeconfig, context="sim-sre", namespace=NS, guard=Guard(read_only=True))
     recorded = Recorded()
     app = wired_app_class()(connection, ActionSettings(forensics_dir=tmp_path / "forensics"), recorded)
     skip = {"q", "ctrl+q", "ctrl+c", "ctrl+p"}  # quitting ends the test; the palette is driven below
     async with app.run_test(size=(160, 50)) as pilot:
-        await _until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+        await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
         action_keys = {binding.key for binding in registry.bindings()}
         for pane_id in ("pods", "nodes", "events"):
             app.show_pane(pane_id)
@@ -105,7 +98,7 @@ async def test_read_only_shell_every_key_every_pane_every_palette_entry(sim, tmp
             while len(app.screen_stack) > 1:
                 await pilot.press("escape")
                 await pilot.pause()
-        await _until(pilot, lambda: not app.action_controller.busy, "the last action to finish")
+        await until(lambda: not app.action_controller.busy, "the last action to finish", pilot=pilot)
         assert app.connection.guard.read_only
     assert mutations(sim.audit()) == []
     mutating = {s.id for s in registry.all_actions() if s.mutating}

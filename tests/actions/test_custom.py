@@ -21,7 +21,7 @@ from irtui.safety import Guard  # noqa: E402
 from irtui.ui.demo import DEMO_SCRIPTS  # noqa: E402
 
 from actionhelp import NS, Responder, make_env, runner_for  # noqa: E402
-from polling import wait_for  # noqa: E402
+from polling import until  # noqa: E402
 from receiver import Answer, Receiver  # noqa: E402
 
 NAMESPACE = Target("namespace", NS, NS)
@@ -215,8 +215,8 @@ async def test_a_team_exec_step_runs_in_the_named_workload_through_the_executor(
     assert request.spec.group == "custom" and request.spec.mutating
     # The simulator audits an exec when its stream ends, a moment after the client has read
     # the exit code.
-    execs = await wait_for(lambda: [r for r in sim.audit()[before:] if r.get("subresource") == "exec"],
-                           what="the exec in the audit log")
+    execs = await until(lambda: [r for r in sim.audit()[before:] if r.get("subresource") == "exec"],
+                        what="the exec in the audit log")
     assert [(r["verb"], r["name"].startswith("api-gateway-")) for r in execs] == [("create", True)]
     finished = incident.timeline[-1].details
     assert finished["action"] == "cache.flush_pod" and finished["details"]["exit_code"] == 0

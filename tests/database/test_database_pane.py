@@ -12,7 +12,7 @@ from irtui.ui.panes.database import ConfirmRemediation, DatabasePane
 from irtui.ui.widgets.strip_table import StripTable
 
 from db_helpers import SLEEP, backend_state
-from polling import wait_for
+from polling import until
 
 
 class PaneApp(App):
@@ -41,26 +41,26 @@ async def test_long_running_statement_is_terminated_from_the_pane(pg_dsn, sessio
     app = PaneApp(pane)
     async with app.run_test(size=(160, 40)) as pilot:
         table = pane.query_one("#db-long", StripTable)
-        await wait_for(lambda: str(pid) in table.rows, what="the pg_sleep backend in the pane")
+        await until(lambda: str(pid) in table.rows, what="the pg_sleep backend in the pane", pilot=pilot)
         assert "● up" in status_text(pane)
         assert str(table.get_cell(str(pid), "query")) == SLEEP
 
         table.focus()
         table.move_cursor(row=table.get_row_index(str(pid)))
         await pilot.press("k")
-        await wait_for(lambda: isinstance(app.screen, ConfirmRemediation), what="the confirmation")
+        await until(lambda: isinstance(app.screen, ConfirmRemediation), what="the confirmation", pilot=pilot)
         shown = app.screen.description
         assert [t.pid for t in shown.targets] == [pid]
         assert f"pg_terminate_backend({pid})" in shown.command
         assert pane.frozen  # the list under the cursor does not move while confirming
         await pilot.press("y")
 
-        await wait_for(lambda: app.finished, what="the remediation to finish")
+        await until(lambda: app.finished, what="the remediation to finish", pilot=pilot)
         message = app.finished[0]
         assert message.error is None and message.outcome.ok and message.outcome.pids == (pid,)
         assert isinstance(message.remediation, TerminateBackend)
-        await wait_for(lambda: _gone(pg_dsn, pid), what="the backend to be gone at the server")
-        await wait_for(lambda: str(pid) not in table.rows, what="the row to leave the pane")
+        await until(lambda: _gone(pg_dsn, pid), what="the backend to be gone at the server", pilot=pilot)
+        await until(lambda: str(pid) not in table.rows, what="the row to leave the pane", pilot=pilot)
 
 
 async def _gone(dsn, pid):
@@ -76,7 +76,7 @@ async def test_read_only_pane_offers_no_remediation_and_sends_none(pg_dsn, sessi
     app = PaneApp(pane)
     async with app.run_test(size=(160, 40)) as pilot:
         table = pane.query_one("#db-long", StripTable)
-        await wait_for(lambda: str(pid) in table.rows, what="the pg_sleep backend in the pane")
+        await until(lambda: str(pid) in table.rows, what="the pg_sleep backend in the pane", pilot=pilot)
         table.focus()
         table.move_cursor(row=table.get_row_index(str(pid)))
         for key in ("k", "K", "c", "P"):
@@ -94,17 +94,18 @@ async def test_pane_survives_the_server_going_away_and_recovers(pg_dsn, pg_proxy
     monitor = DatabaseMonitor(settings)
     pane = DatabasePane(monitor)
     async with PaneApp(pane).run_test(size=(160, 40)) as pilot:
-        await wait_for(lambda: pane.last_good is not None, what="the first good poll")
+        await until(lambda: pane.last_good is not None, what="the first good poll", pilot=pilot)
         first_good = pane.last_good
         await pilot.pause()
         assert "postgres:[REDACTED]@127.0.0.1" in status_text(pane)
         assert "hunter2" not in pilot.app.export_screenshot()
 
         await pg_proxy.cut()
-        await wait_for(lambda: pane.latest is not None and not pane.latest.reachable, what="the pane to notice")
+        await until(lambda: pane.latest is not None and not pane.latest.reachable,
+                    what="the pane to notice", pilot=pilot)
         down_since = pane.latest.unreachable_since
         # It keeps retrying, with backoff, and keeps saying since when.
-        await wait_for(lambda: pane.latest.attempt >= 3, what="several retries")
+        await until(lambda: pane.latest.attempt >= 3, what="several retries", pilot=pilot)
         assert pane.latest.unreachable_since == down_since
         assert 0 < pane.latest.retry_in <= 1.0  # capped at backoff_cap
         await pilot.pause()
@@ -114,7 +115,7 @@ async def test_pane_survives_the_server_going_away_and_recovers(pg_dsn, pg_proxy
         assert "hunter2" not in pilot.app.export_screenshot()
 
         await pg_proxy.restore()
-        await wait_for(lambda: pane.latest.reachable and pane.last_good is not first_good, what="recovery")
+        await until(lambda: pane.latest.reachable and pane.last_good is not first_good, what="recovery", pilot=pilot)
         await pilot.pause()
         assert "● up" in status_text(pane)
         assert monitor.unreachable_since is None and monitor.attempt == 0
@@ -144,17 +145,17 @@ async def test_blocked_pair_is_shown_and_the_blocker_can_be_handed_to_a_runner(p
         async with PaneApp(pane).run_test(size=(200, 40)) as pilot:
             blocked = pane.query_one("#db-blocked", StripTable)
             key = f"{waiter.get_server_pid()}<{holder.get_server_pid()}"
-            await wait_for(lambda: key in blocked.rows, what="the blocked pair in the pane")
+            await until(lambda: key in blocked.rows, what="the blocked pair in the pane", pilot=pilot)
             assert str(blocked.get_cell(key, "blocking_state")) == "idle in transaction"
             assert str(blocked.get_cell(key, "blocked_query")).startswith(f"UPDATE {table_name}")
             blocked.focus()
             blocked.move_cursor(row=blocked.get_row_index(key))
             await pilot.press("k")  # on the blocked table, the key aims at the blocker
-            await wait_for(lambda: handed, what="the remediation to reach the runner")
+            await until(lambda: handed, what="the remediation to reach the runner", pilot=pilot)
             remediation, description = handed[0]
             assert isinstance(remediation, TerminateBackend) and remediation.pid == holder.get_server_pid()
             assert description.targets[0].state == "idle in transaction"
-            await wait_for(lambda: not pane.frozen, what="the pane to thaw")
+            await until(lambda: not pane.frozen, what="the pane to thaw", pilot=pilot)
         # Nothing was sent: the holder still holds its lock.
         assert await backend_state(pg_dsn, holder.get_server_pid()) == "idle in transaction"
         await holder.execute("ROLLBACK")
@@ -169,6 +170,6 @@ async def test_pane_from_config_takes_the_dsn_flag_over_the_file(pg_dsn, tmp_pat
     path.write_text('[database]\ndsn = "postgresql://postgres@127.0.0.1:9/nowhere"\ninterval = 0.5\n')
     pane = DatabasePane.from_config(Config.load(path), Guard(read_only=True), flag_dsn=pg_dsn)
     async with PaneApp(pane).run_test(size=(160, 40)) as pilot:
-        await wait_for(lambda: pane.last_good is not None, what="a good poll of the flagged server")
+        await until(lambda: pane.last_good is not None, what="a good poll of the flagged server", pilot=pilot)
         await pilot.pause()
         assert "● up" in status_text(pane) and pane.clients.guard.read_only

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from irtui.kube.client import connect
@@ -11,17 +9,18 @@ from irtui.kube.feed import ClusterFeed
 from irtui.kube.sources import SPECS, ApiError, Gone, ListWatch, RawApi
 from irtui.kube.state import ChangeBuffer, Reset
 
+from polling import TIMEOUT, until_sync
+
 NS = "emrtask-prod"
 
 
-def pump(feed: ClusterFeed, predicate, timeout: float = 45.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def pump(feed: ClusterFeed, predicate, timeout: float = TIMEOUT, what: str = "condition"):
+    """Apply what the sources hand over until `predicate()` holds."""
+    def applied():
         feed.apply_pending()
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}; status: {feed.state.status}")
+        return predicate()
+
+    until_sync(applied, lambda: f"{what}; status: {feed.state.status}", timeout=timeout, step=0.05)
 
 
 def test_feed_lists_watches_and_switches_namespace(sim):
@@ -73,9 +72,7 @@ def test_expired_history_gives_410_and_the_loop_relists(sim):
     thread = threading.Thread(target=loop.run, args=(rv,), daemon=True)
     thread.start()
     try:
-        deadline = time.monotonic() + 30
-        while loop.lists < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        until_sync(lambda: loop.lists >= 1, "the loop to list again", step=0.05)
     finally:
         loop.stop()
         thread.join(timeout=10)

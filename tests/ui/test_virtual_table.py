@@ -6,6 +6,8 @@ from textual.app import App, ComposeResult
 
 from irtui.ui.widgets.virtual_table import Column, SortedIndex, VirtualTable, clipped
 
+from polling import screen_text
+
 
 def test_sorted_index_updates_by_key():
     index = SortedIndex()
@@ -34,10 +36,6 @@ class TableApp(App):
         table = VirtualTable([Column("name", "NAME", 10, flex=1), Column("status", "STATUS", 10)], cells)
         table.index.rebuild((k, (v[0], k)) for k, v in self.data.items())
         yield table
-
-
-def screen_text(app) -> str:
-    return "\n".join("".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips())
 
 
 async def test_ten_thousand_rows_draw_only_what_is_visible():
