@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from irtui.actions.model import ActionSpec, Danger, Param, Target
-from irtui.actions.settings import DEFAULT_ENV_PRESETS
+from irtui.platform import ENV_PRESETS
 
 # What an action id looks like: `group.name` (the runbook and the key map refer to it).
 ACTION_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -246,7 +246,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         description="Set an env var on every container (EMR_FALLBACK_MODE=true, LOG_LEVEL=debug); rolls the pods.",
         dry_run=_SERVER_DRY_RUN, undo="unset the variable, or restore its previous value",
         command="kubectl set env deployment/<name> -n <namespace> NAME=VALUE",
-        params=(Param("name", "Variable (or NAME=VALUE)", str, DEFAULT_ENV_PRESETS[0], DEFAULT_ENV_PRESETS,
+        params=(Param("name", "Variable (or NAME=VALUE)", str, ENV_PRESETS[0], ENV_PRESETS,
                       "a preset, or NAME=VALUE"),
                 Param("value", "Value", str, None, help="leave empty when NAME=VALUE was given")),
         impl="irtui.actions.kube:SetEnv",

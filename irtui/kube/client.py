@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 
 from irtui.identity import login_name
 from irtui.kube import kubeconfig as kubeconfig_module
+from irtui.platform import NAMESPACE
 from irtui.safety import Guard
 
 k8s = kubeconfig_module.import_client()  # without kubernetes/__init__.py's config loader & co.
 from kubernetes.client import rest  # noqa: E402 - after the import above, on purpose
 
-DEFAULT_NAMESPACE = "emrtask-prod"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Exact paths, not suffixes: a pod or secret may be named `selfsubjectaccessreviews`, and a
 # DELETE of it is a mutation like any other.
@@ -130,7 +130,7 @@ def connect(
         from kubernetes import config as k8s_config
 
         k8s_config.load_incluster_config(client_configuration=configuration)
-        ns = namespace or (_SA_NAMESPACE.read_text().strip() if _SA_NAMESPACE.exists() else DEFAULT_NAMESPACE)
+        ns = namespace or (_SA_NAMESPACE.read_text().strip() if _SA_NAMESPACE.exists() else NAMESPACE)
         return KubeConnection(
             guarded_api_client(configuration, guard), "in-cluster", configuration.host,
             ns, "serviceaccount", guard, None, True,
@@ -159,7 +159,7 @@ def connect(
         api_client=guarded_api_client(configuration, guard),
         context=chosen,
         cluster_url=configuration.host,
-        namespace=namespace or ctx.get("namespace") or DEFAULT_NAMESPACE,
+        namespace=namespace or ctx.get("namespace") or NAMESPACE,
         user=ctx.get("user", "?"),
         guard=guard,
         kubeconfig=kubeconfig,
