@@ -1,8 +1,8 @@
 """Every action, declared once: id, title, default key, target kinds, danger, equivalent
 command, how it is rehearsed, how it is undone.
 
-This module owns the list and the lookups the UI needs from it (Textual `Binding`s with
-ids so users can remap keys, palette entries, "what applies to this target"), the danger
+This module owns the list and the lookups the UI needs from it (the keys and ids that
+`irtui.ui.action_bindings` binds, palette entries, "what applies to this target"), the danger
 rules that depend on the target or the parameters, the scripts steps run (`SCRIPT_STEPS`),
 the steps a pane answers by showing (`SHOWN`), and a session's own steps (`use_custom`).
 The ids are the runbook's action ids; the runbook TOML names them and gives each step its
@@ -543,22 +543,3 @@ def implementation(spec: ActionSpec):
 def for_kind(kind: str) -> list[ActionSpec]:
     return [spec for spec in all_actions() if kind in spec.target_kinds]
 
-
-# The Textual action every binding calls; the app implements `action_run_irtui_action`.
-APP_ACTION = "run_irtui_action"
-
-
-def bindings(ids: Iterable[str] | None = None, *, show: bool = False, keys: dict[str, str] | None = None):
-    """Textual `Binding`s for the actions and views, each with `id` = the action id so
-    `App.set_keymap({"kube.scale": "ctrl+s"})` remaps it. `keys` overrides defaults here too."""
-    from textual.binding import Binding
-
-    keys = keys or {}
-    wanted = set(ids) if ids is not None else None
-    out = []
-    for item in (*all_actions(), *VIEWS):
-        if (wanted is not None and item.id not in wanted) or not item.key:
-            continue
-        out.append(Binding(keys.get(item.id, item.key), f"{APP_ACTION}('{item.id}')", item.title,
-                           show=show, id=item.id, tooltip=item.description))
-    return out
