@@ -7,7 +7,7 @@
 - `kube`, `helm`, `db`, `forensics`, `health`, `exec`, `script`, `vault`: the implementations.
 - `custom`: a team's own steps (`[[actions.custom]]`): their schema; `http`: their HTTP kind.
 - `output`: a running command's output (a script, an exec) made visible and digested for the timeline.
-- `kubeapi`: raw JSON requests over the session's guarded `ApiClient`.
+- `kubeapi`: the actions' door to the REST client (`irtui.kube.rest`), and access reviews.
 - `investigate`: what the logs and describe screens read.
 - `settings`: the `[actions]` and `[scripts]` config sections; `journal`: the `Recorder` protocol.
 """
