@@ -14,6 +14,7 @@ from textual.widgets import Static
 from irtui.actions import registry
 from irtui.actions.kubeapi import resource_path
 from irtui.actions.model import Target
+from irtui.ui.action_bindings import APP_ACTION, action_bindings
 from irtui.ui.screens.actions import ActionController, ActionsProvider
 from irtui.ui.screens.confirm import ConfirmActionScreen, ParamsScreen
 from irtui.ui.screens.describe import DescribeScreen
@@ -31,7 +32,7 @@ class Recorded(list):
 class ShellApp(App):
     """The minimum the app shell has to do (see the report for the exact wiring)."""
 
-    BINDINGS = registry.bindings()
+    BINDINGS = action_bindings()
     COMMANDS = App.COMMANDS | {ActionsProvider}
 
     def __init__(self, env, recorder) -> None:
@@ -55,7 +56,7 @@ class ShellApp(App):
         self.run_worker(self.action_controller.trigger(action_id), group="irtui-action", exclusive=False)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == registry.APP_ACTION and parameters:
+        if action == APP_ACTION and parameters:
             return self.action_controller.check(parameters[0])
         return True
 

@@ -11,6 +11,7 @@ from irtui.actions.base import ActionEnv
 from irtui.actions.settings import ActionSettings
 from irtui.kube.client import connect
 from irtui.safety import Guard
+from irtui.ui.action_bindings import APP_ACTION, action_bindings
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
 
 from actionhelp import NS, mutations
@@ -26,7 +27,7 @@ def wired_app_class():
     from irtui.ui.app import IrtuiApp
 
     class WiredApp(IrtuiApp):
-        BINDINGS = registry.bindings()  # merged with IrtuiApp's by Textual
+        BINDINGS = action_bindings()  # merged with IrtuiApp's by Textual
         COMMANDS = IrtuiApp.COMMANDS | {ActionsProvider}
 
         def __init__(self, connection, settings: ActionSettings, recorder) -> None:
@@ -55,7 +56,7 @@ def wired_app_class():
             self.run_worker(self.action_controller.trigger(action_id), group="irtui-action")
 
         def check_action(self, action: str, parameters: tuple) -> bool | None:
-            if action == registry.APP_ACTION and parameters:
+            if action == APP_ACTION and parameters:
                 return self.action_controller.check(parameters[0])
             return super().check_action(action, parameters)
 
@@ -69,7 +70,7 @@ async def test_read_only_shell_every_key_every_pane_every_palette_entry(sim, tmp
     skip = {"q", "ctrl+q", "ctrl+c", "ctrl+p"}  # quitting ends the test; the palette is driven below
     async with app.run_test(size=(160, 50)) as pilot:
         await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
-        action_keys = {binding.key for binding in registry.bindings()}
+        action_keys = {binding.key for binding in action_bindings()}
         for pane_id in ("pods", "nodes", "events"):
             app.show_pane(pane_id)
             await pilot.pause()

@@ -18,6 +18,7 @@ from irtui.actions.settings import ActionSettings  # noqa: E402
 from irtui.config import Config, ConfigError  # noqa: E402
 from irtui.runbook import load_runbook  # noqa: E402
 from irtui.safety import Guard  # noqa: E402
+from irtui.ui.action_bindings import action_bindings  # noqa: E402
 from irtui.ui.demo import DEMO_SCRIPTS  # noqa: E402
 
 from actionhelp import NS, Responder, make_env, runner_for  # noqa: E402
@@ -71,7 +72,7 @@ async def test_an_http_step_from_config_is_confirmed_sent_and_recorded(tmp_path,
     settings = declared(ActionSettings.load(http_config(tmp_path, receiver.url)))
     spec = registry.get("cdn.purge")
     assert spec.key == "ctrl+q" and spec in registry.all_actions()
-    assert any(b.id == "cdn.purge" and b.key == "ctrl+q" for b in registry.bindings())
+    assert any(b.id == "cdn.purge" and b.key == "ctrl+q" for b in action_bindings())
     responder = Responder()
     env = ActionEnv(guard=Guard(), settings=settings, namespace=NS)
     outcome = await runner_for(env, incident, responder).run("cdn.purge", NAMESPACE)

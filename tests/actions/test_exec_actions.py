@@ -15,6 +15,7 @@ from irtui.actions.model import Target
 from irtui.actions.output import HEAD_BYTES, TAIL_BYTES, OutputDigest, decode_output
 from irtui.kube.exec import ExecError, run_exec
 from irtui.safety import ReadOnlyError
+from irtui.ui.action_bindings import action_bindings
 
 from actionhelp import NS, Responder, make_env, runner_for
 from polling import until, until_sync
@@ -145,7 +146,7 @@ def test_a_refused_exec_is_one_line_from_the_api_server(sim, tmp_path):
 def test_every_exec_step_is_declared_once_with_a_free_key():
     specs = [s for s in registry.all_actions() if s.group == "exec"]
     assert {s.id for s in specs} == set(registry.EXEC_STEPS)
-    keys = [b.key for b in registry.bindings()]
+    keys = [b.key for b in action_bindings()]
     assert len(keys) == len(set(keys))
     for spec in specs:
         assert spec.mutating and spec.command.startswith("kubectl exec -n <namespace> ")

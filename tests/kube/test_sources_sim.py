@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from irtui.kube.client import connect
+from irtui.kube.errors import ApiError, Gone
 from irtui.kube.feed import ClusterFeed
-from irtui.kube.sources import SPECS, ApiError, Gone, ListWatch, RawApi
+from irtui.kube.rest import RestClient
+from irtui.kube.sources import SPECS, ListWatch
 from irtui.kube.state import ChangeBuffer, Reset
 
 from polling import TIMEOUT, until_sync
@@ -58,7 +60,7 @@ def test_expired_history_gives_410_and_the_loop_relists(sim):
     from irtui.kube.state import Status
 
     connection = connect(kubeconfig=sim.kubeconfig)
-    raw = RawApi(connection.api_client)
+    raw = RestClient(connection.api_client)
     probe = ListWatch(raw, SPECS["pods"], NS, lambda change: None)
     rv = probe._list()
     _change_something(sim)
@@ -85,7 +87,7 @@ def test_expired_history_gives_410_and_the_loop_relists(sim):
 
 def test_forbidden_is_reported_per_kind(sim):
     connection = connect(kubeconfig=sim.kubeconfig, context="sim-limited")
-    raw = RawApi(connection.api_client)
+    raw = RestClient(connection.api_client)
     with pytest.raises(ApiError) as err:
         raw.get_json("/api/v1/nodes")
     assert err.value.state == "forbidden" and err.value.reason.startswith("403 Forbidden")
@@ -100,7 +102,7 @@ def test_watch_sockets_probe_a_silent_peer(sim):
     from irtui.kube import client
 
     connection = connect(kubeconfig=sim.kubeconfig)
-    api = RawApi(connection.api_client)
+    api = RestClient(connection.api_client)
     response = api.open(SPECS["pods"].path(NS), {"watch": "true", "timeoutSeconds": 1})
     try:
         sock = response.connection.sock

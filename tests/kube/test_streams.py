@@ -19,7 +19,8 @@ from irtui.actions.investigate import LOG_LINE_MAX, LogStream
 from irtui.actions.kubeapi import Kube
 from irtui.kube.kubeconfig import import_client
 from irtui.kube.lines import LineSplitter, LineTooLong
-from irtui.kube.sources import SPECS, WATCH_LINE_MAX, ListWatch, RawApi
+from irtui.kube.rest import RestClient
+from irtui.kube.sources import SPECS, WATCH_LINE_MAX, ListWatch
 from irtui.kube.state import STALE, Status, Upsert
 
 from polling import until
@@ -94,7 +95,7 @@ def _api_client(url: str):
 
 async def test_a_watch_line_without_end_is_dropped_and_the_kind_listed_again(endless_server):
     changes: list = []
-    loop = ListWatch(RawApi(_api_client(endless_server)), SPECS["pods"], "ns", changes.append)
+    loop = ListWatch(RestClient(_api_client(endless_server)), SPECS["pods"], "ns", changes.append)
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
     try:

@@ -18,7 +18,8 @@ from irtui.health.transport import ServiceProxy
 from irtui.kube.client import connect
 from irtui.metrics.prometheus import PrometheusSource
 from irtui.metrics.scrape import ScrapeSource
-from irtui.metrics.settings import DEFAULT_PROMQL, PLATFORM_SERVICES, MetricsSettings
+from irtui.metrics.settings import DEFAULT_PROMQL, MetricsSettings
+from irtui.platform import SERVICES
 from irtui.safety import Guard
 from irtui.ui.panes.metrics import MetricsPane
 
@@ -54,8 +55,8 @@ async def test_crashloop_error_rate_in_pane_equals_promql_and_direct_scrape_agre
     hostport = sim.url.split("://", 1)[1].rstrip("/")
     kube = connect(kubeconfig=sim.kubeconfig, guard=Guard(read_only=True))
     direct = ScrapeSource(MetricsSettings(source="scrape"), ServiceProxy(kube.api_client, "emrtask-prod"))
-    prom = prometheus_factory({svc: (hostport, f"/sim/metrics/{svc}") for svc in PLATFORM_SERVICES})
-    await until(lambda: prom.targets_up() == len(PLATFORM_SERVICES), step=0.1, what="all sim targets up")
+    prom = prometheus_factory({svc: (hostport, f"/sim/metrics/{svc}") for svc in SERVICES})
+    await until(lambda: prom.targets_up() == len(SERVICES), step=0.1, what="all sim targets up")
     # Prometheus has its first samples: the direct scrape starts now too, so both 1-minute
     # windows hold about the same stretch of the baseline.
     await direct.fetch()

@@ -14,6 +14,7 @@ import sys
 from textual.widgets import Button, Input, OptionList, Select
 
 from irtui.config import Config
+from irtui.ui.action_bindings import action_bindings
 from irtui.ui.incident import ClockBar, DeclareIncidentScreen, NoteScreen
 from irtui.ui.main import open_connection
 from irtui.ui.panes.database import DatabasePane
@@ -239,7 +240,6 @@ def _keys(cls) -> dict[str, set[str]]:
 def test_key_map_has_no_collisions():
     """What a focused pane (or its table) binds never shadows an app key with a different
     meaning; the only shared keys are documented aliases of the same action."""
-    from irtui.actions import registry
     from irtui.ui.demo import DemoApp
     from irtui.ui.incident import ChecklistSidebar, TimelinePane
     from irtui.ui.panes import ClusterPane
@@ -267,7 +267,7 @@ def test_key_map_has_no_collisions():
     # Every app-level key means one thing.
     for key, idents in app.items():
         assert len(idents) == 1 or key in ("tab", "shift+tab"), (key, idents)
-    assert len({b.key for b in registry.bindings()}) == len(registry.bindings())
+    assert len({b.key for b in action_bindings()}) == len(action_bindings())
 
 
 async def test_keys_are_remapped_from_config_and_bad_entries_are_one_line(sim, isolated, capsys):
