@@ -296,25 +296,27 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def rows_changed(self) -> None:
         """The index changed: keep the cursor on its key, resize, repaint what differs."""
-        count = len(self.index)
         self._fit_virtual_size()
-        if not self.row_cursor:
-            pass
-        elif count == 0:
-            self._cursor_row = 0
-        else:
-            pos = self.index.position(self.cursor_key) if self.cursor_key is not None else None
-            if pos is None:
-                # The row went away: stay on the same line, now showing its neighbour.
-                self._cursor_row = min(self._cursor_row, count - 1)
-                new_key = self.index.key_at(self._cursor_row)
-                if new_key != self.cursor_key:
-                    self.cursor_key = new_key
-                    self.post_message(self.CursorMoved(self, new_key))
-            else:
-                self._cursor_row = pos
-        self._keep_cursor_visible()
+        if self.row_cursor:
+            self._follow_cursor_key()
+            self._keep_cursor_visible()
         self.repaint_changed()
+
+    def _follow_cursor_key(self) -> None:
+        count = len(self.index)
+        if count == 0:
+            self._cursor_row = 0
+            return
+        pos = self.index.position(self.cursor_key) if self.cursor_key is not None else None
+        if pos is not None:
+            self._cursor_row = pos
+            return
+        # The row went away: stay on the same line, now showing its neighbour.
+        self._cursor_row = min(self._cursor_row, count - 1)
+        new_key = self.index.key_at(self._cursor_row)
+        if new_key != self.cursor_key:
+            self.cursor_key = new_key
+            self.post_message(self.CursorMoved(self, new_key))
 
     def _fit_virtual_size(self) -> None:
         self.virtual_size = Size(self._virtual_width(), len(self.index) + self._header_lines)
