@@ -46,7 +46,7 @@ class LogView(VirtualTable):
     (index O(1)); the oldest are trimmed in chunks past the cap."""
 
     DEFAULT_CLASSES = "-log"
-    show_header = False
+    header_lines = 0
     row_cursor = False
 
     def __init__(self, max_lines: int = 50_000, **kwargs) -> None:

@@ -241,7 +241,7 @@ class VirtualTable(ScrollView, can_focus=True):
         Binding("enter", "activate", "Open", show=False, id="table.activate"),
     ]
 
-    show_header = True
+    header_lines = 1  # the header row above the rows (a log has none)
     row_cursor = True  # a log is read by scrolling: no row is selected
 
     class CursorMoved(Message):
@@ -281,10 +281,6 @@ class VirtualTable(ScrollView, can_focus=True):
         self._painted: dict[int, tuple] = {}  # screen line -> what was drawn there
         self._styles: dict[str | None, Style] = {}
 
-    @property
-    def _header_lines(self) -> int:
-        return 1 if self.show_header else 0
-
     # -- data ---------------------------------------------------------------------------
 
     def set_columns(self, columns: Sequence[Column]) -> None:
@@ -319,7 +315,7 @@ class VirtualTable(ScrollView, can_focus=True):
             self.post_message(self.CursorMoved(self, new_key))
 
     def _fit_virtual_size(self) -> None:
-        self.virtual_size = Size(self._virtual_width(), len(self.index) + self._header_lines)
+        self.virtual_size = Size(self._virtual_width(), len(self.index) + self.header_lines)
 
     def _virtual_width(self) -> int:
         return self._table_width  # the columns fit the width: nothing to scroll sideways
@@ -354,7 +350,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def _keep_cursor_visible(self) -> None:
         if not self.row_cursor:
             return
-        rows_visible = max(1, self.size.height - self._header_lines)
+        rows_visible = max(1, self.size.height - self.header_lines)
         top = int(self.scroll_y)
         if self._cursor_row < top:
             self.scroll_to(y=self._cursor_row, animate=False, immediate=True)
@@ -389,7 +385,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if not self.row_cursor:
             return
-        y = event.y - self._header_lines
+        y = event.y - self.header_lines
         if y >= 0:
             self.move_cursor(int(self.scroll_y) + y)
             if event.chain == 2:
@@ -473,12 +469,12 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _line_content(self, y: int) -> tuple:
         """What line `y` of the widget shows: a comparable description, cheap to build."""
-        if y < self._header_lines:
+        if y < self.header_lines:
             return ("header",)
-        row = int(self.scroll_y) + y - self._header_lines
+        row = int(self.scroll_y) + y - self.header_lines
         count = len(self.index)
         if row >= count:
-            if count == 0 and y == self._header_lines and self.empty_text:
+            if count == 0 and y == self.header_lines and self.empty_text:
                 return ("empty", self.empty_text)
             return ("blank",)
         key = self.index.key_at(row)
@@ -678,8 +674,8 @@ class CellTable(VirtualTable, inherit_bindings=False):
         self._versions[key] += 1
         # Always repaint the line: a line not cached (dropped by a resize, say) does not
         # mean it is not on screen, and the screen must not keep the old value.
-        y = self.get_row_index(key) + self._header_lines - int(self.scroll_y)
-        if self._header_lines <= y < self.size.height:
+        y = self.get_row_index(key) + self.header_lines - int(self.scroll_y)
+        if self.header_lines <= y < self.size.height:
             self.refresh(Region(0, y, self.size.width, 1))
 
     def get_cell(self, key: Hashable, column: str) -> RichCell:
