@@ -51,7 +51,8 @@ class LogView(VirtualTable):
 
     def __init__(self, max_lines: int = 50_000, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.index: LineIndex = LineIndex()
+        # The table reads an index by len, key_at and position, which a LineIndex answers too.
+        self.index: LineIndex = LineIndex()  # type: ignore[assignment]
         self.max_lines = max(100, int(max_lines))
         self.lines: list[str] = []
         self.errors: list[int] = []  # absolute numbers of error lines (absolute = dropped + index)

@@ -40,6 +40,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -271,7 +272,7 @@ class VirtualTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.columns = list(columns)
         self.cells = cells
-        self.index: SortedIndex | LineIndex = SortedIndex()
+        self.index: SortedIndex[Any] = SortedIndex()
         self.cursor_key: Hashable | None = None
         self._cursor_row = 0
         self.empty_text = ""
@@ -539,7 +540,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _shown(self) -> bool:
         # A table in a hidden tab is repainted in full when it is shown again.
-        node = self
+        node: DOMNode | None = self
         while node is not None:
             if not getattr(node, "display", True):
                 return False
@@ -612,16 +613,18 @@ class CellTable(VirtualTable, inherit_bindings=False):
     letters of their own (the database pane's `k` terminates a backend).
     """
 
-    BINDINGS = [replace(b, key=",".join(k for k in b.key.split(",") if len(k) > 1)) for b in VirtualTable.BINDINGS]
+    BINDINGS = [replace(b, key=",".join(k for k in b.key.split(",") if len(k) > 1))
+                for b in VirtualTable.BINDINGS if isinstance(b, Binding)]
     DEFAULT_CLASSES = "-banded"
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.rows: dict[Hashable, dict[str, RichCell]] = {}
+        self.rows: dict[str, dict[str, RichCell]] = {}
+        self.cursor_key: str | None = None
         self._versions: dict[Hashable, int] = {}  # bumped when a row's cells change
         self._added = count()
-        self._lines: dict[Hashable, tuple[int, Strip]] = {}  # row -> (version, rendered line)
-        self._drawn: dict[Hashable, tuple[tuple, Strip]] = {}  # row -> (how, line as drawn)
+        self._lines: dict[str, tuple[int, Strip]] = {}  # row -> (version, rendered line)
+        self._drawn: dict[str, tuple[tuple, Strip]] = {}  # row -> (how, line as drawn)
         self._header: Strip | None = None
 
     # -- structure ---------------------------------------------------------------------
@@ -639,20 +642,20 @@ class CellTable(VirtualTable, inherit_bindings=False):
         self._forget_lines()
         super().set_columns(columns)
 
-    def add_row(self, *cells: RichCell, key: Hashable) -> None:
+    def add_row(self, *cells: RichCell, key: str) -> None:
         if key in self.rows:
             raise KeyError(f"row {key!r} exists")
         self.rows[key] = dict(zip((c.key for c in self.columns), cells))
         self._versions[key] = 0
-        self.index.upsert(key, (next(self._added),))  # type: ignore[union-attr]
+        self.index.upsert(key, (next(self._added),))
         self.rows_changed()
 
-    def remove_row(self, key: Hashable) -> None:
+    def remove_row(self, key: str) -> None:
         del self.rows[key]
         del self._versions[key]
         self._lines.pop(key, None)
         self._drawn.pop(key, None)
-        self.index.remove(key)  # type: ignore[union-attr]
+        self.index.remove(key)
         self.rows_changed()
 
     def clear(self) -> None:
@@ -664,7 +667,7 @@ class CellTable(VirtualTable, inherit_bindings=False):
         self.cursor_key = None
         self.rows_changed()
 
-    def update_cell(self, key: Hashable, column: str, value: RichCell) -> None:
+    def update_cell(self, key: str, column: str, value: RichCell) -> None:
         row = self.rows[key]
         if not any(c.key == column for c in self.columns):
             raise KeyError(f"no column {column!r}")
@@ -678,10 +681,10 @@ class CellTable(VirtualTable, inherit_bindings=False):
         if self.header_lines <= y < self.size.height:
             self.refresh(Region(0, y, self.size.width, 1))
 
-    def get_cell(self, key: Hashable, column: str) -> RichCell:
+    def get_cell(self, key: str, column: str) -> RichCell:
         return self.rows[key].get(column, "")
 
-    def get_row_index(self, key: Hashable) -> int:
+    def get_row_index(self, key: str) -> int:
         pos = self.index.position(key)
         if pos is None:
             raise KeyError(key)
