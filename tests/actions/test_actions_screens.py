@@ -10,8 +10,7 @@ from irtui.actions.model import ConfirmRequest, Danger, Target
 from irtui.ui.screens.confirm import ConfirmActionScreen, ParamsScreen
 from irtui.ui.screens.logs import LogView
 
-from polling import until
-from war_room_help import screen_text
+from polling import screen_text, until
 
 
 def _request(typed: str | None = None, production: bool = True, danger: Danger = Danger.MEDIUM) -> ConfirmRequest:
