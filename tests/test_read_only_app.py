@@ -146,8 +146,8 @@ async def test_read_only_app_changes_nothing_anywhere(sim, isolated, pg_dsn):
                     "pods": lambda: app.pods_pane.table, "nodes": lambda: app.nodes_pane.table,
                     "events": lambda: app.events_pane.table,
                     "timeline": lambda: app.query_one("#timeline-list"),
-                    "metrics": lambda: app.pane("metrics").query_one("StripTable"),
-                    "health": lambda: app.pane("health").query_one("StripTable"),
+                    "metrics": lambda: app.pane("metrics").query_one("CellTable"),
+                    "health": lambda: app.pane("health").query_one("CellTable"),
                     "database": lambda: db.query_one("#db-long"),
                     "checklist": lambda: app.query_one("#checklist-list"),
                 }

@@ -405,9 +405,6 @@ class WarRoomApp(IrtuiApp):
     def on_virtual_table_cursor_moved(self, _message) -> None:
         self._cursor_moved()
 
-    def on_strip_table_cursor_moved(self, _message) -> None:
-        self._cursor_moved()
-
     def _cursor_moved(self) -> None:
         # Access reviews for the new selection once the cursor rests, not on every row the
         # responder scrolls past.

@@ -10,7 +10,7 @@ from irtui.actions.model import ConfirmRequest, Danger, Target
 from irtui.ui.screens.confirm import ConfirmActionScreen, ParamsScreen
 from irtui.ui.screens.logs import LogView
 
-from polling import until
+from polling import screen_text, until
 
 
 def _request(typed: str | None = None, production: bool = True, danger: Danger = Danger.MEDIUM) -> ConfirmRequest:
@@ -136,6 +136,30 @@ async def test_log_view_caps_lines_searches_and_jumps_to_errors():
         assert view.line(found) == "line 4555 INFO ok"
         assert view.scroll_offset.y <= found - view.dropped < view.scroll_offset.y + view.size.height
         assert view.search("no such text", from_current=False) is None
+
+
+async def test_log_view_is_read_by_scrolling_and_follows_its_tail():
+    """The log is the app's table without a header or a row cursor: up scrolls and stops the
+    tail, G goes back to following it."""
+    app = LogHost()
+    async with app.run_test(size=(100, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.focus()
+        await pilot.pause()
+        for start in (0, 100):  # as a stream delivers them: in batches
+            view.append([f"line {i}" for i in range(start, start + 100)])
+            await pilot.pause()
+        assert view.tail and view.scroll_offset.y == view.max_scroll_y
+        assert screen_text(app).splitlines()[0].startswith(f"line {200 - view.size.height}")
+        await pilot.press("up")
+        await pilot.pause(0.3)
+        assert not view.tail and view.scroll_offset.y < view.max_scroll_y
+        view.append(["line 200"])
+        await pilot.pause()
+        assert "line 200" not in screen_text(app)  # not following: the reader's place stays
+        await pilot.press("G")
+        await pilot.pause()
+        assert view.tail and screen_text(app).splitlines()[view.size.height - 1].startswith("line 200")
 
 
 async def test_confirmation_fits_80x24_with_a_long_summary():

@@ -9,7 +9,7 @@ from irtui.database.remediate import DatabaseClients, TerminateBackend
 from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard
 from irtui.ui.panes.database import ConfirmRemediation, DatabasePane
-from irtui.ui.widgets.strip_table import StripTable
+from irtui.ui.widgets.virtual_table import CellTable
 
 from db_helpers import SLEEP, backend_state
 from polling import until
@@ -40,7 +40,7 @@ async def test_long_running_statement_is_terminated_from_the_pane(pg_dsn, sessio
     pane = DatabasePane(DatabaseMonitor(settings), DatabaseClients(settings, Guard()))
     app = PaneApp(pane)
     async with app.run_test(size=(160, 40)) as pilot:
-        table = pane.query_one("#db-long", StripTable)
+        table = pane.query_one("#db-long", CellTable)
         await until(lambda: str(pid) in table.rows, what="the pg_sleep backend in the pane", pilot=pilot)
         assert "● up" in status_text(pane)
         assert str(table.get_cell(str(pid), "query")) == SLEEP
@@ -75,7 +75,7 @@ async def test_read_only_pane_offers_no_remediation_and_sends_none(pg_dsn, sessi
     pane = DatabasePane(DatabaseMonitor(settings), DatabaseClients(settings, Guard(read_only=True)))
     app = PaneApp(pane)
     async with app.run_test(size=(160, 40)) as pilot:
-        table = pane.query_one("#db-long", StripTable)
+        table = pane.query_one("#db-long", CellTable)
         await until(lambda: str(pid) in table.rows, what="the pg_sleep backend in the pane", pilot=pilot)
         table.focus()
         table.move_cursor(row=table.get_row_index(str(pid)))
@@ -143,7 +143,7 @@ async def test_blocked_pair_is_shown_and_the_blocker_can_be_handed_to_a_runner(p
         settings = DatabaseSettings(dsn=pg_dsn, interval=0.5)
         pane = DatabasePane(DatabaseMonitor(settings), DatabaseClients(settings, Guard()), runner=runner)
         async with PaneApp(pane).run_test(size=(200, 40)) as pilot:
-            blocked = pane.query_one("#db-blocked", StripTable)
+            blocked = pane.query_one("#db-blocked", CellTable)
             key = f"{waiter.get_server_pid()}<{holder.get_server_pid()}"
             await until(lambda: key in blocked.rows, what="the blocked pair in the pane", pilot=pilot)
             assert str(blocked.get_cell(key, "blocking_state")) == "idle in transaction"

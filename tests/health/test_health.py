@@ -10,7 +10,7 @@ from irtui.config import Config, ConfigError
 from irtui.health.checks import HealthChecker, HealthSettings, make_transport
 from irtui.safety import Guard
 from irtui.ui.panes.health import HealthPane
-from irtui.ui.widgets.strip_table import StripTable
+from irtui.ui.widgets.virtual_table import CellTable
 
 from polling import until
 
@@ -96,7 +96,7 @@ async def test_pane_shows_each_service_and_one_key_reruns_all(health_server):
     async with PaneApp(pane).run_test(size=(160, 20)) as pilot:
         await until(lambda: pane.rounds == 1, what="the first round", pilot=pilot)
         await pilot.pause()
-        table = pane.query_one(StripTable)
+        table = pane.query_one(CellTable)
         assert str(table.get_cell("api-gateway", "status")) == "● healthy"
         assert str(table.get_cell("emr-service", "status")) == "✗ FAILING"
         assert str(table.get_cell("emr-service", "code")) == "500"
@@ -132,7 +132,7 @@ async def test_pane_from_config_checks_the_configured_services(health_server, tm
     async with PaneApp(pane).run_test(size=(160, 20)) as pilot:
         await until(lambda: pane.rounds == 1, what="the first round", pilot=pilot)
         await pilot.pause()
-        table = pane.query_one(StripTable)
+        table = pane.query_one(CellTable)
         assert list(table.rows) == ["api-gateway", "task-service"]
         assert str(table.get_cell("task-service", "detail")) == "pool exhausted"
 
@@ -197,7 +197,7 @@ async def test_pane_shows_degraded_and_unknown_as_words_and_symbols(health_serve
     async with PaneApp(pane).run_test(size=(160, 20)) as pilot:
         await until(lambda: pane.rounds == 1, what="the first round", pilot=pilot)
         await pilot.pause()
-        table = pane.query_one(StripTable)
+        table = pane.query_one(CellTable)
         assert str(table.get_cell("emr-service", "status")) == "◐ degraded"
         assert str(table.get_cell("emr-service", "code")) == "200"
         assert str(table.get_cell("emr-service", "history")) == "◐"

@@ -16,7 +16,7 @@ from irtui.metrics.scrape import ScrapeSource
 from irtui.metrics.settings import DEFAULT_PROMQL, MetricsSettings
 from irtui.safety import Guard
 from irtui.ui.panes.metrics import LEVEL_MARK, MetricsPane, format_value
-from irtui.ui.widgets.strip_table import StripTable
+from irtui.ui.widgets.virtual_table import CellTable
 
 from metrics_servers import exposition
 from polling import until
@@ -103,7 +103,7 @@ async def test_pane_error_rate_matches_promql_and_the_direct_scrape_agrees(text_
             assert pane.latest.services["api-gateway"].error_rate < 0.05
 
             await pilot.pause()
-            table = pane.query_one(StripTable)
+            table = pane.query_one(CellTable)
             cell = table.get_cell("task-service", "error_rate")
             # Over its threshold: marked, and in the theme's colour for it (this bare app's
             # theme has no irtui colours, so its error colour).
@@ -136,4 +136,4 @@ async def test_prometheus_unreachable_is_said_and_the_last_numbers_stay(text_ser
         await pilot.pause()
         status = str(pane.query_one("#metrics-status").render())
         assert "Prometheus unreachable" in status and "since" in status and "no data yet" in status
-        assert str(pane.query_one(StripTable).get_cell("task-service", "error_rate")) == "no data"
+        assert str(pane.query_one(CellTable).get_cell("task-service", "error_rate")) == "no data"

@@ -25,8 +25,7 @@ from irtui.ui.main import open_connection
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.panes.pods import COLUMNS as POD_COLUMNS
 from irtui.ui.panes.pods import restarts_cell
-from irtui.ui.widgets.strip_table import StripTable
-from irtui.ui.widgets.virtual_table import VirtualTable, whole_words
+from irtui.ui.widgets.virtual_table import CellTable, VirtualTable, whole_words
 from irtui.ui.wiring import war_room
 
 from polling import screen_text, until
@@ -101,7 +100,7 @@ class MetricsTableApp(App):
         self.width = width
 
     def compose(self) -> ComposeResult:
-        table = StripTable()
+        table = CellTable()
         table.styles.width = self.width
         for key, label, width, drop in (("service", "Service", 18, 0), ("rate", "req/s", 9, 0),
                                         ("rate_chart", "", 12, 4), ("p95", "p95", 8, 0), ("p95_chart", "", 12, 5)):
@@ -109,7 +108,7 @@ class MetricsTableApp(App):
         yield table
 
     def on_mount(self) -> None:
-        self.query_one(StripTable).add_row(Text("task-service"), Text("7.4"), Text("▁▂▃▄▅▆▇█▇▆▅▄"), Text("4951 ms"),
+        self.query_one(CellTable).add_row(Text("task-service"), Text("7.4"), Text("▁▂▃▄▅▆▇█▇▆▅▄"), Text("4951 ms"),
                                            Text("▁▂▃▄▅▆▇█▇▆▅▄"), key="task-service")
 
 
@@ -285,7 +284,7 @@ async def test_a_cell_changed_after_a_resize_is_repainted():
     a summary that said every service was healthy)."""
     app = MetricsTableApp(100)
     async with app.run_test(size=(100, 4)) as pilot:
-        table = app.query_one(StripTable)
+        table = app.query_one(CellTable)
         await pilot.resize_terminal(90, 5)
         await pilot.pause()
         table.update_cell("task-service", "p95", Text("12 ms"))

@@ -243,8 +243,7 @@ def test_key_map_has_no_collisions():
     from irtui.ui.demo import DemoApp
     from irtui.ui.incident import ChecklistSidebar, TimelinePane
     from irtui.ui.panes import ClusterPane
-    from irtui.ui.widgets.strip_table import StripTable
-    from irtui.ui.widgets.virtual_table import VirtualTable
+    from irtui.ui.widgets.virtual_table import CellTable, VirtualTable
 
     aliases = [{"incident.timeline.note", "incident.note"}, {"incident.timeline.close", "incident.close"},
                {"database.promote_replica", "db.promote_replica"}]
@@ -252,8 +251,8 @@ def test_key_map_has_no_collisions():
     app.update({spec_key: {f"show_pane:{spec_key}"} for spec_key in ("t", "m", "h")})  # PaneSpec keys
     panes = {
         "cluster pane": (VirtualTable, ClusterPane), "checklist": (OptionList, ChecklistSidebar),
-        "timeline": (OptionList, TimelinePane), "metrics": (StripTable, MetricsPane),
-        "health": (StripTable, HealthPane), "database": (StripTable, DatabasePane),
+        "timeline": (OptionList, TimelinePane), "metrics": (CellTable, MetricsPane),
+        "health": (CellTable, HealthPane), "database": (CellTable, DatabasePane),
     }
     for where, classes in panes.items():
         pane: dict[str, set[str]] = {}
