@@ -8,6 +8,7 @@ from kubernetes import client as k8s
 
 from irtui.config import Config, ConfigError
 from irtui.kube.client import guarded_api_client, is_mutating
+from irtui.kube.rest import RestClient
 from irtui.kube.printers import human_duration, pod_summary
 from irtui.safety import Guard, ReadOnlyError
 
@@ -31,7 +32,12 @@ def test_read_only_guard_refuses_before_any_socket_is_opened():
     configuration = k8s.Configuration(host="http://127.0.0.1:9")
     api = guarded_api_client(configuration, Guard(read_only=True))
     with pytest.raises(ReadOnlyError):
-        k8s.CoreV1Api(api).delete_namespaced_pod("p", "ns")
+        RestClient(api).request("DELETE", "/api/v1/namespaces/ns/pods/p")
+    # The official client's typed API over the same transport is refused as well.
+    official = k8s.ApiClient(configuration)
+    official.rest_client = api.rest_client
+    with pytest.raises(ReadOnlyError):
+        k8s.CoreV1Api(official).delete_namespaced_pod("p", "ns")
 
 
 def test_guard_cannot_be_loosened():

@@ -329,13 +329,13 @@ def _kubeconfig_with_client_key(sim, tmp_path: Path) -> tuple[Path, bytes]:
 _CONNECTED = textwrap.dedent("""
     import sys, time
     from irtui.kube.client import connect
+    from irtui.kube.rest import RestClient
     connection = connect(kubeconfig=sys.argv[1], context="sim-sre")
     api = connection.api_client
     for _ in range(2):  # the client key is read again for each new connection
-        response = api.call_api(*api.param_serialize("GET", "/api/v1/namespaces/emrtask-prod/pods",
-                                                      auth_settings=["BearerToken"]))
+        response = RestClient(api).send("GET", "/api/v1/namespaces/emrtask-prod/pods")
         assert response.status == 200, response.status
-        api.rest_client.pool_manager.clear()
+        api.close()
     print("connected", flush=True)
     time.sleep(600)
 """)

@@ -20,7 +20,7 @@ __all__ = ["JSON_PATCH", "MERGE", "RBAC_RESOURCE", "STRATEGIC", "AccessCache", "
 
 
 class Kube(RestClient):
-    """The REST client over the session's guarded `ApiClient`, able to ask access reviews."""
+    """The REST client over the session's guarded client, able to ask access reviews."""
 
     def access_review(self, check: AccessCheck) -> tuple[bool, str]:
         """(allowed, the server's reason) for one SelfSubjectAccessReview."""

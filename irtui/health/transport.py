@@ -3,7 +3,7 @@ service proxy (`/api/v1/namespaces/NS/services/NAME:PORT/proxy/PATH`).
 
 Shared by the health checks and the direct `/metrics` scrape. Both transports only read,
 and both go through guarded clients: a guarded `httpx.AsyncClient` for direct URLs, and the
-session's guarded kubernetes `ApiClient` (its auth, TLS and token refresh come from the
+session's guarded client (its auth, TLS and token refresh come from the
 kubeconfig) for the proxy. The kubernetes client blocks, so its calls run in a thread.
 """
 

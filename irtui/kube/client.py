@@ -1,9 +1,9 @@
 """Connecting to a cluster through the official client, with read-only enforced at the socket.
 
 `connect()` resolves kubeconfig/context/namespace (or in-cluster config) into a
-`KubeConnection` whose `ApiClient` sends through `irtui.kube.rest.GuardedRESTClient`, which
-consults the session's `Guard` before any request other than a read leaves the process, on
-sockets with TCP keepalive.
+`KubeConnection` whose client (`irtui.kube.rest.GuardedApiClient`) sends through
+`GuardedRESTClient`, which consults the session's `Guard` before any request other than a read
+leaves the process, on sockets with TCP keepalive.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from pathlib import Path
 from irtui.identity import login_name
 from irtui.kube import kubeconfig as kubeconfig_module
 from irtui.kube.rest import (
-    GuardedRESTClient,
+    GuardedApiClient,
     is_mutating,  # noqa: F401 - the guard's rule, read from here by its tests too
 )
 from irtui.platform import NAMESPACE
 from irtui.safety import Guard
 
-k8s = kubeconfig_module.import_client()  # without kubernetes/__init__.py's config loader & co.
+kubeconfig_module.import_client()  # without kubernetes/__init__.py's config loader & co.
+from kubernetes.client.configuration import Configuration  # noqa: E402 - after the import above, on purpose
 
 _SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 # A watch through a load balancer or NAT that forgets the connection goes silent, with no
@@ -48,18 +49,16 @@ def keepalive_socket_options() -> list[tuple[int, int, int]]:
     return options
 
 
-def guarded_api_client(configuration: k8s.Configuration, guard: Guard) -> k8s.ApiClient:
+def guarded_api_client(configuration: Configuration, guard: Guard) -> GuardedApiClient:
     configuration.socket_options = keepalive_socket_options()
-    api = k8s.ApiClient(configuration)
-    api.rest_client = GuardedRESTClient(configuration, guard)
-    return api
+    return GuardedApiClient(configuration, guard)
 
 
 @dataclass
 class KubeConnection:
     """A ready-to-use API client and the facts the header shows about it."""
 
-    api_client: k8s.ApiClient
+    api_client: GuardedApiClient
     context: str
     cluster_url: str
     namespace: str
@@ -83,7 +82,7 @@ def connect(
 ) -> KubeConnection:
     """Build a guarded client from kubeconfig, or from in-cluster config inside a pod."""
     guard = guard or Guard()
-    configuration = k8s.Configuration()
+    configuration = Configuration()
     in_cluster = (
         kubeconfig is None
         and not os.environ.get("KUBECONFIG")

@@ -25,7 +25,7 @@ from irtui.safety import Guard
 k8s = kubeconfig_module.import_client()
 
 if TYPE_CHECKING:
-    from kubernetes.client import ApiClient
+    from irtui.kube.rest import GuardedApiClient
     from kubernetes.stream.ws_client import WSClient
 
 STDOUT, STDERR, ERROR = 1, 2, 3
@@ -57,7 +57,7 @@ def kubectl_command(namespace: str, pod: str, container: str | None, argv: list[
     return shlex.join([*words, "--", *argv])
 
 
-def run_exec(api_client: ApiClient, guard: Guard, namespace: str, pod: str, container: str | None, argv: list[str], *,
+def run_exec(api_client: GuardedApiClient, guard: Guard, namespace: str, pod: str, container: str | None, argv: list[str], *,
              on_output: Callable[[int, bytes], None], cancelled: Callable[[], bool] = lambda: False,
              read_only_ok: bool = False) -> ExecResult:
     """Run `argv` in the container and stream its output; blocking (call it from a thread).

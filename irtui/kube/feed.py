@@ -15,11 +15,11 @@ from irtui.kube.sources import ClusterSources
 from irtui.kube.state import ChangeBuffer, ChangeSet, ClusterState
 
 if TYPE_CHECKING:
-    from kubernetes.client import ApiClient
+    from irtui.kube.rest import GuardedApiClient
 
 
 class ClusterFeed:
-    def __init__(self, api_client: ApiClient, namespace: str | None, *, metrics_interval: float = 30.0,
+    def __init__(self, api_client: GuardedApiClient, namespace: str | None, *, metrics_interval: float = 30.0,
                  spawn: Callable[[str, Callable[[], None]], Any] | None = None) -> None:
         self.state = ClusterState(namespace)
         self.buffer = ChangeBuffer()

@@ -4,7 +4,7 @@ At 10,000 pods the first list is ~28 MB of JSON: parsing and projecting it costs
 of CPU under the GIL, in the same process that is importing and starting the terminal UI
 at that moment. `irtui` forks a helper for the pods list right after connecting, before
 any thread exists (forking a threaded process can copy a lock held by another thread).
-The child lists in pages through the same guarded `ApiClient` (GETs only), projects each
+The child lists in pages through the same guarded client (GETs only), projects each
 page to rows and sends them over a pipe as plain tuples (a sixth of the cost of pickling
 the row classes); the parent's list+watch loop takes those pages in place of its own
 first list and watches on from the list's resourceVersion.

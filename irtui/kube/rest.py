@@ -40,7 +40,13 @@ from irtui.safety import Guard
 
 k8s = kubeconfig_module.import_client()  # without kubernetes/__init__.py's config loader & co.
 from kubernetes.client import rest  # noqa: E402 - after the import above, on purpose
+from kubernetes.client.configuration import Configuration  # noqa: E402
 from kubernetes.client.exceptions import ApiException  # noqa: E402
+
+from irtui import __version__  # noqa: E402
+
+# Names irtui in the API server's audit log (the official client sends "OpenAPI-Generator/…").
+USER_AGENT = f"irtui/{__version__}"
 
 MERGE = "application/merge-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
@@ -77,7 +83,7 @@ def is_mutating(method: str, url: str, server: str = "") -> bool:
 class GuardedRESTClient(rest.RESTClientObject):
     """The client's transport, refusing mutating requests when the guard says read-only."""
 
-    def __init__(self, configuration: k8s.Configuration, guard: Guard) -> None:
+    def __init__(self, configuration: Configuration, guard: Guard) -> None:
         super().__init__(configuration)
         self._guard = guard
         self._server = configuration.host or ""
@@ -251,9 +257,33 @@ Query = Iterable[tuple[str, Any]] | dict[str, Any] | None
 Timeout = float | tuple[float, float] | None
 
 
+def _query_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value) if isinstance(value, dict) else str(value)
+
+
+class GuardedApiClient:
+    """A connection's client: the official client's `Configuration` (server, TLS,
+    credentials and their refresh) and its REST transport behind the guard.
+
+    The official `ApiClient` is not built for it: importing that module loads pydantic and
+    the client's ~700 model classes, 0.2 s of CPU before the first frame, for (de)serialising
+    that irtui does in plain JSON. `irtui.kube.exec` makes one of its own for each exec."""
+
+    def __init__(self, configuration: Configuration, guard: Guard) -> None:
+        self.configuration = configuration
+        self.rest_client = GuardedRESTClient(configuration, guard)
+
+    def close(self) -> None:
+        """Close its pooled connections (a new request opens new ones)."""
+        self.rest_client.pool_manager.clear()
+
+
 class RestClient:
-    """Requests through a connection's guarded `ApiClient`; `timeout` is the default for
-    requests that are not streamed."""
+    """Requests through a connection's guarded client (a `GuardedApiClient`, or anything
+    with a `configuration` and a `rest_client`, such as an official `ApiClient`); `timeout`
+    is the default for requests that are not streamed."""
 
     def __init__(self, api_client: Any, timeout: float = 30.0) -> None:
         self.api = api_client
@@ -265,25 +295,32 @@ class RestClient:
         """Send one request and return the client's response, body unread. A refused
         mutation raises `ReadOnlyError` (from the transport) before anything is sent; a
         transport failure raises whatever urllib3 raised."""
-        params = list(query.items()) if isinstance(query, dict) else list(query or [])
-        params = [(k, v) for k, v in params if v is not None]
         headers = {"Accept": accept}
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
-        method_, url, headers_, body_, _ = self.api.param_serialize(
-            method=method, resource_path=path, query_params=params or None,
-            header_params=headers, body=body, auth_settings=["BearerToken"],
-        )
-        return self.api.call_api(method_, url, header_params=headers_, body=body_, _request_timeout=timeout)
+        url, headers = self._prepare(path, query, headers)
+        return self.api.rest_client.request(method, url, headers=headers, body=body, _request_timeout=timeout)
 
     def get_once(self, path: str, *, timeout: float | urllib3.Timeout, accept: str = "application/json"):
         """One GET, not retried (the client's default read retries would stretch one probe
         to four timeouts); the urllib3 response, body read. Only a GET: nothing to guard."""
-        method, url, headers, _body, _post = self.api.param_serialize(
-            "GET", path, header_params={"Accept": accept}, auth_settings=["BearerToken"],
-        )
-        return self.api.rest_client.pool_manager.request(method, url, headers=headers, retries=False,
-                                                         timeout=timeout)
+        url, headers = self._prepare(path, None, {"Accept": accept})
+        return self.api.rest_client.pool_manager.request("GET", url, headers=headers, retries=False, timeout=timeout)
+
+    def _prepare(self, path: str, query: Query, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
+        """The URL and headers of a request, as the official `ApiClient` would make them: the
+        server's URL and path, the query (None values left out, booleans as `true`/`false`,
+        values percent-encoded), and the bearer token, refreshed by the configuration's hook
+        when it has one (exec plugins, expiring service-account tokens)."""
+        config = self.api.configuration
+        headers = {"User-Agent": USER_AGENT, **headers}
+        auth = config.auth_settings().get("BearerToken")
+        if auth and auth["value"]:
+            headers[auth["key"]] = auth["value"]
+        pairs = query.items() if isinstance(query, dict) else (query or [])
+        encoded = [f"{key}={quote(_query_text(value))}" for key, value in pairs if value is not None]
+        url = config.host + path + ("?" + "&".join(encoded) if encoded else "")
+        return url, headers
 
     # --- decoded JSON, failures as ApiException (actions, Investigate) --------------------
     def request(self, method: str, path: str, *, query: Query = None, body: Any = None,

@@ -15,6 +15,7 @@ import yaml
 
 from irtui.kube import kubeconfig
 from irtui.kube.client import KubeConfigError, connect
+from irtui.kube.rest import RestClient
 
 FIELDS = ("host", "verify_ssl", "tls_server_name", "proxy", "api_key")
 FILE_FIELDS = ("ssl_ca_cert", "cert_file", "key_file")
@@ -132,9 +133,7 @@ def test_exec_plugins_give_the_token_the_official_loader_would(sim, tmp_path):
     same(ours(path, "sim-exec"), official(path, "sim-exec"))
 
     connection = connect(kubeconfig=path, context="sim-exec")
-    api = connection.api_client
-    response = api.call_api(*api.param_serialize("GET", "/api/v1/namespaces/emrtask-prod/pods",
-                                                  auth_settings=["BearerToken"]))
+    response = RestClient(connection.api_client).send("GET", "/api/v1/namespaces/emrtask-prod/pods")
     assert response.status == 200
     audit = [json.loads(line) for line in Path(sim.audit_log).read_text().splitlines() if line.strip()]
     asked = [e for e in audit if e["path"] == "/api/v1/namespaces/emrtask-prod/pods"]
