@@ -137,7 +137,7 @@ async def test_read_only_app_changes_nothing_anywhere(sim, isolated, pg_dsn):
                 long_table = db.query_one("#db-long")
                 await until(pilot, lambda: str(pid) in long_table.rows, "the pg_sleep backend in the database pane")
                 long_table.move_cursor(row=long_table.get_row_index(str(pid)))
-                await until(pilot, lambda: db.selected_pid() == pid, "the cursor on the pg_sleep backend")
+                await until(pilot, lambda: getattr(db.selected(), "pid", None) == pid, "the cursor on the pg_sleep backend")
                 assert "RO" in str(app.header.render()) or app.header.read_only
 
                 focus_targets = {

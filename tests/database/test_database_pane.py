@@ -1,88 +1,111 @@
 """The database pane driven with Textual's pilot against the real server: a long-running
-statement is listed and terminated from the pane, and losing the server (a TCP proxy cut,
-the shared server itself is never stopped) is survived."""
+statement is listed and terminated with the pane's key (through the war room's one action
+door), and losing the server (a TCP proxy cut, the shared server itself is never stopped)
+is survived."""
 
 from textual.app import App, ComposeResult
 
+from irtui.config import Config
 from irtui.database.monitor import DatabaseMonitor
-from irtui.database.remediate import DatabaseClients, TerminateBackend
 from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard
-from irtui.ui.panes.database import ConfirmRemediation, DatabasePane
+from irtui.ui.main import open_connection
+from irtui.ui.panes.database import DatabasePane
+from irtui.ui.screens.confirm import ConfirmActionScreen
 from irtui.ui.widgets.strip_table import StripTable
+from irtui.ui.wiring import war_room
 
 from db_helpers import SLEEP, backend_state
 from polling import wait_for
+from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
 
 
 class PaneApp(App):
     def __init__(self, pane: DatabasePane) -> None:
         super().__init__()
         self.pane = pane
-        self.finished: list[DatabasePane.RemediationFinished] = []
 
     def compose(self) -> ComposeResult:
         yield self.pane
-
-    def on_database_pane_remediation_finished(self, message: DatabasePane.RemediationFinished) -> None:
-        self.finished.append(message)
 
 
 def status_text(pane: DatabasePane) -> str:
     return str(pane.query_one("#db-status").render())
 
 
-async def test_long_running_statement_is_terminated_from_the_pane(pg_dsn, sessions):
+def _config(isolated, body: str) -> Config:
+    path = isolated / "config.toml"
+    path.write_text(body)
+    return Config.load(path)
+
+
+async def _database_pane(pilot, app) -> DatabasePane:
+    await pilot.press("7")
+    await until(pilot, lambda: app.active_pane == "database", "7 to show the database pane")
+    return app.pane("database")
+
+
+async def _cursor_on(pilot, table: StripTable, key: str) -> None:
+    table.focus()
+    table.move_cursor(row=table.get_row_index(key))
+    await until(pilot, lambda: table.cursor_key == key, f"the cursor on {key}")
+
+
+async def test_long_running_statement_is_terminated_from_the_pane(sim, isolated, pg_dsn, sessions):
     conn = await sessions.open("-pane")
     sessions.run(conn, SLEEP)
     pid = conn.get_server_pid()
-    settings = DatabaseSettings(dsn=pg_dsn, long_running_minutes=1 / 60, interval=0.5)
-    pane = DatabasePane(DatabaseMonitor(settings), DatabaseClients(settings, Guard()))
-    app = PaneApp(pane)
-    async with app.run_test(size=(160, 40)) as pilot:
-        table = pane.query_one("#db-long", StripTable)
-        await wait_for(lambda: str(pid) in table.rows, what="the pg_sleep backend in the pane")
-        assert "● up" in status_text(pane)
-        assert str(table.get_cell(str(pid), "query")) == SLEEP
+    config = _config(isolated, "[database]\nlong_running_minutes = 0.0167\ninterval = 0.5\n")
+    args = war_args(sim, isolated, db_dsn=pg_dsn)
+    async with war_room(args, open_connection(args, config), config) as app:
+        async with app.run_test(size=(160, 45)) as pilot:
+            pane = await _database_pane(pilot, app)
+            table = pane.query_one("#db-long", StripTable)
+            await until(pilot, lambda: str(pid) in table.rows, "the pg_sleep backend in the pane")
+            assert "● up" in status_text(pane)
+            assert str(table.get_cell(str(pid), "query")) == SLEEP
 
-        table.focus()
-        table.move_cursor(row=table.get_row_index(str(pid)))
-        await pilot.press("k")
-        await wait_for(lambda: isinstance(app.screen, ConfirmRemediation), what="the confirmation")
-        shown = app.screen.description
-        assert [t.pid for t in shown.targets] == [pid]
-        assert f"pg_terminate_backend({pid})" in shown.command
-        assert pane.frozen  # the list under the cursor does not move while confirming
-        await pilot.press("y")
+            await _cursor_on(pilot, table, str(pid))
+            await pilot.press("k")
+            confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                                  "the confirmation")
+            request = confirm.request
+            assert request.spec.id == "db.terminate_backend" and request.target.name == str(pid)
+            assert f"pg_terminate_backend({pid})" in request.command
+            assert any(f"pid {pid}" in line for line in request.dry_run)
+            assert pane.frozen  # the list under the cursor does not move while confirming
+            await pilot.press(*str(pid), "enter")  # high danger: the pid typed to confirm
 
-        await wait_for(lambda: app.finished, what="the remediation to finish")
-        message = app.finished[0]
-        assert message.error is None and message.outcome.ok and message.outcome.pids == (pid,)
-        assert isinstance(message.remediation, TerminateBackend)
-        await wait_for(lambda: _gone(pg_dsn, pid), what="the backend to be gone at the server")
-        await wait_for(lambda: str(pid) not in table.rows, what="the row to leave the pane")
+            await until(pilot, lambda: app.action_controller.outcomes, "the remediation to finish")
+            outcome = app.action_controller.outcomes[-1]
+            assert (outcome.action_id, outcome.status) == ("db.terminate_backend", "done"), outcome
+            assert outcome.details["pids"] == [pid]
+            await wait_for(lambda: _gone(pg_dsn, pid), what="the backend to be gone at the server")
+            await until(pilot, lambda: str(pid) not in table.rows, "the row to leave the pane")
 
 
 async def _gone(dsn, pid):
     return await backend_state(dsn, pid) is None
 
 
-async def test_read_only_pane_offers_no_remediation_and_sends_none(pg_dsn, sessions):
+async def test_read_only_pane_keys_say_why_and_send_nothing(sim, isolated, pg_dsn, sessions):
     conn = await sessions.open("-ro")
     sessions.run(conn, SLEEP)
     pid = conn.get_server_pid()
-    settings = DatabaseSettings(dsn=pg_dsn, long_running_minutes=1 / 60, interval=0.5)
-    pane = DatabasePane(DatabaseMonitor(settings), DatabaseClients(settings, Guard(read_only=True)))
-    app = PaneApp(pane)
-    async with app.run_test(size=(160, 40)) as pilot:
-        table = pane.query_one("#db-long", StripTable)
-        await wait_for(lambda: str(pid) in table.rows, what="the pg_sleep backend in the pane")
-        table.focus()
-        table.move_cursor(row=table.get_row_index(str(pid)))
-        for key in ("k", "K", "c", "P"):
-            await pilot.press(key)
-        await pilot.pause()
-        assert not isinstance(app.screen, ConfirmRemediation) and not app.finished
+    config = _config(isolated, "[database]\nlong_running_minutes = 0.0167\ninterval = 0.5\n")
+    args = war_args(sim, isolated, read_only=True, db_dsn=pg_dsn)
+    async with war_room(args, open_connection(args, config), config) as app:
+        async with app.run_test(size=(160, 45), notifications=True) as pilot:
+            pane = await _database_pane(pilot, app)
+            table = pane.query_one("#db-long", StripTable)
+            await until(pilot, lambda: str(pid) in table.rows, "the pg_sleep backend in the pane")
+            await _cursor_on(pilot, table, str(pid))
+            for key, title in (("k", "Terminate backend"), ("K", "Terminate long-running queries"),
+                               ("c", "Cancel query"), ("ctrl+o", "Promote replica")):
+                await pilot.press(key)
+                await until(pilot, lambda: f"{title}: read-only terminal" in screen_text(app), f"{key} to say why")
+                assert not isinstance(app.screen, ConfirmActionScreen)
+            assert not app.action_controller.outcomes
     assert await backend_state(pg_dsn, pid) == "active"
 
 
@@ -120,7 +143,7 @@ async def test_pane_survives_the_server_going_away_and_recovers(pg_dsn, pg_proxy
         assert monitor.unreachable_since is None and monitor.attempt == 0
 
 
-async def test_blocked_pair_is_shown_and_the_blocker_can_be_handed_to_a_runner(pg_dsn, sessions):
+async def test_blocked_pair_is_shown_and_k_on_it_aims_at_the_blocker(sim, isolated, pg_dsn, sessions):
     import uuid
 
     table_name = f"irtui_test_lock_{uuid.uuid4().hex[:8]}"
@@ -132,29 +155,32 @@ async def test_blocked_pair_is_shown_and_the_blocker_can_be_handed_to_a_runner(p
         await holder.execute("BEGIN")
         await holder.execute(f"UPDATE {table_name} SET v = 1 WHERE id = 1")
         sessions.run(waiter, f"UPDATE {table_name} SET v = 2 WHERE id = 1")
-        handed: list = []
 
-        async def runner(remediation):
-            # What an app with the action framework does: take the remediation object
-            # (describe -> confirm -> execute -> record happen there). Here: describe only.
-            handed.append((remediation, await remediation.describe()))
-
-        settings = DatabaseSettings(dsn=pg_dsn, interval=0.5)
-        pane = DatabasePane(DatabaseMonitor(settings), DatabaseClients(settings, Guard()), runner=runner)
-        async with PaneApp(pane).run_test(size=(200, 40)) as pilot:
-            blocked = pane.query_one("#db-blocked", StripTable)
-            key = f"{waiter.get_server_pid()}<{holder.get_server_pid()}"
-            await wait_for(lambda: key in blocked.rows, what="the blocked pair in the pane")
-            assert str(blocked.get_cell(key, "blocking_state")) == "idle in transaction"
-            assert str(blocked.get_cell(key, "blocked_query")).startswith(f"UPDATE {table_name}")
-            blocked.focus()
-            blocked.move_cursor(row=blocked.get_row_index(key))
-            await pilot.press("k")  # on the blocked table, the key aims at the blocker
-            await wait_for(lambda: handed, what="the remediation to reach the runner")
-            remediation, description = handed[0]
-            assert isinstance(remediation, TerminateBackend) and remediation.pid == holder.get_server_pid()
-            assert description.targets[0].state == "idle in transaction"
-            await wait_for(lambda: not pane.frozen, what="the pane to thaw")
+        config = _config(isolated, "[database]\ninterval = 0.5\n")
+        args = war_args(sim, isolated, db_dsn=pg_dsn)
+        async with war_room(args, open_connection(args, config), config) as app:
+            async with app.run_test(size=(200, 45)) as pilot:
+                pane = await _database_pane(pilot, app)
+                blocked = pane.query_one("#db-blocked", StripTable)
+                key = f"{waiter.get_server_pid()}<{holder.get_server_pid()}"
+                await until(pilot, lambda: key in blocked.rows, "the blocked pair in the pane")
+                assert str(blocked.get_cell(key, "blocking_state")) == "idle in transaction"
+                assert str(blocked.get_cell(key, "blocked_query")).startswith(f"UPDATE {table_name}")
+                await _cursor_on(pilot, blocked, key)
+                # K at the pane's threshold (5 minutes), asked for no parameter: nothing runs that long.
+                await pilot.press("K")
+                await until(pilot, lambda: app.action_controller.outcomes, "K's outcome")
+                outcome = app.action_controller.outcomes[-1]
+                assert (outcome.action_id, outcome.status) == ("db.terminate_long_running", "noop"), outcome
+                await pilot.press("k")  # on the blocked table, the key aims at the blocker
+                confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                                      "the confirmation")
+                assert confirm.request.target.name == str(holder.get_server_pid())
+                assert any("idle in transaction" in line for line in confirm.request.dry_run)
+                await pilot.press("escape")
+                await until(pilot, lambda: len(app.action_controller.outcomes) == 2, "the cancelled outcome")
+                assert app.action_controller.outcomes[-1].status == "cancelled"
+                await until(pilot, lambda: not pane.frozen, "the pane to thaw")
         # Nothing was sent: the holder still holds its lock.
         assert await backend_state(pg_dsn, holder.get_server_pid()) == "idle in transaction"
         await holder.execute("ROLLBACK")
