@@ -48,6 +48,13 @@ class Poller(Generic[T]):
     def good(self, answer: T) -> bool:
         return True
 
+    def record(self, answer: T) -> None:
+        """Keep `answer` as the latest, and the last good one if it is; a source that keeps
+        more (a history) extends this."""
+        self.latest = answer
+        if self.good(answer):
+            self.last_good = answer
+
     # -- for whoever renders -------------------------------------------------------------
 
     def subscribe(self, callback: Callable[[T], None]) -> Callable[[], None]:
@@ -70,9 +77,7 @@ class Poller(Generic[T]):
                 answer = await self.ask()
             except Exception as exc:  # a client's bug or a server's surprise: an answer that says so
                 answer = self.failed(exc)
-            self.latest = answer
-            if self.good(answer):
-                self.last_good = answer
+            self.record(answer)
             wait = self.delay(answer)
             for callback in list(self._subscribers):
                 callback(answer)

@@ -30,7 +30,6 @@ class MetricsFeed(Poller[MetricsSnapshot]):
         self.clock = clock
         self.history = MetricsHistory(settings.history_seconds)
         self._backoff = Backoff(base=settings.interval, cap=max(settings.interval, BACKOFF_CAP))
-        self.subscribe(self.history.apply)  # first, so the history is current for every other subscriber
 
     @property
     def label(self) -> str:
@@ -44,6 +43,10 @@ class MetricsFeed(Poller[MetricsSnapshot]):
 
     def good(self, answer: MetricsSnapshot) -> bool:
         return answer.ok
+
+    def record(self, answer: MetricsSnapshot) -> None:
+        super().record(answer)
+        self.history.apply(answer)
 
     def delay(self, answer: MetricsSnapshot) -> float:
         if answer.ok:

@@ -3,6 +3,8 @@ statement is listed and terminated with the pane's key (through the war room's o
 door), and losing the server (a TCP proxy cut, the shared server itself is never stopped)
 is survived."""
 
+import contextlib
+
 from textual.app import App, ComposeResult
 
 from irtui.config import Config
@@ -33,10 +35,25 @@ def status_text(pane: DatabasePane) -> str:
     return str(pane.query_one("#db-status").render())
 
 
-def _config(isolated, body: str) -> Config:
+# The pg_sleep backend is long-running after a second.
+SHORT_THRESHOLD = "[database]\nlong_running_minutes = 0.0167\ninterval = 0.5\n"
+
+
+@contextlib.asynccontextmanager
+async def _war_room(sim, isolated, pg_dsn: str, config: str, *, read_only: bool | None = None):
+    """The war room on the simulator with the database pane on `pg_dsn`, `config` as config.toml."""
     path = isolated / "config.toml"
-    path.write_text(body)
-    return Config.load(path)
+    path.write_text(config)
+    loaded = Config.load(path)
+    args = war_args(sim, isolated, read_only=read_only, db_dsn=pg_dsn)
+    async with war_room(args, open_connection(args, loaded), loaded) as app:
+        yield app
+
+
+async def _sleeper(sessions, suffix: str) -> int:
+    conn = await sessions.open(suffix)
+    sessions.run(conn, SLEEP)
+    return conn.get_server_pid()
 
 
 async def _database_pane(pilot, app) -> DatabasePane:
@@ -52,12 +69,8 @@ async def _cursor_on(pilot, table: StripTable, key: str) -> None:
 
 
 async def test_long_running_statement_is_terminated_from_the_pane(sim, isolated, pg_dsn, sessions):
-    conn = await sessions.open("-pane")
-    sessions.run(conn, SLEEP)
-    pid = conn.get_server_pid()
-    config = _config(isolated, "[database]\nlong_running_minutes = 0.0167\ninterval = 0.5\n")
-    args = war_args(sim, isolated, db_dsn=pg_dsn)
-    async with war_room(args, open_connection(args, config), config) as app:
+    pid = await _sleeper(sessions, "-pane")
+    async with _war_room(sim, isolated, pg_dsn, SHORT_THRESHOLD) as app:
         async with app.run_test(size=(160, 45)) as pilot:
             pane = await _database_pane(pilot, app)
             table = pane.query_one("#db-long", StripTable)
@@ -89,12 +102,8 @@ async def _gone(dsn, pid):
 
 
 async def test_read_only_pane_keys_say_why_and_send_nothing(sim, isolated, pg_dsn, sessions):
-    conn = await sessions.open("-ro")
-    sessions.run(conn, SLEEP)
-    pid = conn.get_server_pid()
-    config = _config(isolated, "[database]\nlong_running_minutes = 0.0167\ninterval = 0.5\n")
-    args = war_args(sim, isolated, read_only=True, db_dsn=pg_dsn)
-    async with war_room(args, open_connection(args, config), config) as app:
+    pid = await _sleeper(sessions, "-ro")
+    async with _war_room(sim, isolated, pg_dsn, SHORT_THRESHOLD, read_only=True) as app:
         async with app.run_test(size=(160, 45), notifications=True) as pilot:
             pane = await _database_pane(pilot, app)
             table = pane.query_one("#db-long", StripTable)
@@ -156,9 +165,7 @@ async def test_blocked_pair_is_shown_and_k_on_it_aims_at_the_blocker(sim, isolat
         await holder.execute(f"UPDATE {table_name} SET v = 1 WHERE id = 1")
         sessions.run(waiter, f"UPDATE {table_name} SET v = 2 WHERE id = 1")
 
-        config = _config(isolated, "[database]\ninterval = 0.5\n")
-        args = war_args(sim, isolated, db_dsn=pg_dsn)
-        async with war_room(args, open_connection(args, config), config) as app:
+        async with _war_room(sim, isolated, pg_dsn, "[database]\ninterval = 0.5\n") as app:
             async with app.run_test(size=(200, 45)) as pilot:
                 pane = await _database_pane(pilot, app)
                 blocked = pane.query_one("#db-blocked", StripTable)
