@@ -310,6 +310,8 @@ class ActionController:
             return Target("namespace", ns, ns)
         if "release" in spec.target_kinds:
             return Target("release", self.env.settings.helm_release, ns)
+        if "db_replica" in spec.target_kinds:  # promote: the replica is what it acts on, and is typed to confirm
+            return Target("db_replica", "replica")
         if "database" in spec.target_kinds:
             return Target("database", "primary")
         return selected
