@@ -165,7 +165,8 @@ async def test_blocked_pair_is_shown_and_k_on_it_aims_at_the_blocker(sim, isolat
         await holder.execute(f"UPDATE {table_name} SET v = 1 WHERE id = 1")
         sessions.run(waiter, f"UPDATE {table_name} SET v = 2 WHERE id = 1")
 
-        async with _war_room(sim, isolated, pg_dsn, "[database]\ninterval = 0.5\n") as app:
+        # A threshold nothing on the shared server reaches, so K has nothing to do.
+        async with _war_room(sim, isolated, pg_dsn, "[database]\nlong_running_minutes = 600\ninterval = 0.5\n") as app:
             async with app.run_test(size=(200, 45)) as pilot:
                 pane = await _database_pane(pilot, app)
                 blocked = pane.query_one("#db-blocked", StripTable)
@@ -174,7 +175,7 @@ async def test_blocked_pair_is_shown_and_k_on_it_aims_at_the_blocker(sim, isolat
                 assert str(blocked.get_cell(key, "blocking_state")) == "idle in transaction"
                 assert str(blocked.get_cell(key, "blocked_query")).startswith(f"UPDATE {table_name}")
                 await _cursor_on(pilot, blocked, key)
-                # K at the pane's threshold (5 minutes), asked for no parameter: nothing runs that long.
+                # K at the pane's threshold (600 minutes), asked for no parameter: nothing runs that long.
                 await pilot.press("K")
                 await until(pilot, lambda: app.action_controller.outcomes, "K's outcome")
                 outcome = app.action_controller.outcomes[-1]
