@@ -10,8 +10,10 @@ the source's own rule (`delay`: its interval while it answers, `irtui.backoff`'s
 while it does not), and a question that raises becomes an answer that says so (`failed`),
 so a broken server shows as stale data and never ends the loop.
 
-No Textual here: a pane runs `run()` in a worker and renders what its subscription
-delivers, as the cluster panes render what `irtui.kube.feed` delivers.
+No Textual here: a pane starts the loop (`start()`: a task of its own, not a Textual
+worker, since a loop that never ends would hold up anyone waiting for the app's workers to
+complete), stops it when it goes (`stop()`), and renders what its subscription delivers, as
+the cluster panes render what `irtui.kube.feed` delivers.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Poller(Generic[T]):
         self.last_good: T | None = None
         self._asked = asyncio.Event()
         self._subscribers: list[Callable[[T], None]] = []
+        self._task: asyncio.Task[None] | None = None
 
     # -- what a source says ----------------------------------------------------------------
 
@@ -66,6 +69,21 @@ class Poller(Generic[T]):
     def now(self) -> None:
         """Ask at once, or as soon as the question in flight is answered."""
         self._asked.set()
+
+    def start(self, first_after: float | None = 0.0) -> None:
+        """Run the loop in a task of its own (once), on the running event loop."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self.run(first_after))
+
+    async def stop(self) -> None:
+        """End the loop, a question in flight included."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
 
     async def run(self, first_after: float | None = 0.0) -> None:
         """Poll until cancelled. `first_after`: seconds before the first question (None:

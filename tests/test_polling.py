@@ -128,14 +128,17 @@ async def test_metrics_feed_backs_off_while_failing_up_to_its_cap_and_resets_on_
 async def test_metrics_feed_keeps_the_history_and_the_last_good_snapshot():
     source = Answers()
     feed = MetricsFeed(source, MetricsSettings(interval=0.01))
-    task = asyncio.create_task(feed.run())
+    feed.start()
     try:
         await wait_for(lambda: feed.last_good is not None, what="a good snapshot")
         source.error = "no target answered"
         await wait_for(lambda: feed.latest is not None and not feed.latest.ok, what="an error snapshot")
         assert feed.last_good.ok and feed.history.series("task-service", "error_rate")
     finally:
-        task.cancel()
+        await feed.aclose()
+    stopped_at = feed.latest
+    await asyncio.sleep(0.1)
+    assert feed.latest is stopped_at  # stopped: asked nothing more
 
 
 def _result(state: str) -> HealthResult:

@@ -29,4 +29,5 @@ class DatabaseFeed(Poller[DbSnapshot]):
         return self.monitor.next_delay(answer)
 
     async def aclose(self) -> None:
+        await self.stop()
         await self.monitor.close()

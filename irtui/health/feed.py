@@ -44,4 +44,5 @@ class HealthFeed(Poller[list[HealthResult]]):
         return self.interval
 
     async def aclose(self) -> None:
+        await self.stop()
         await self.checker.aclose()

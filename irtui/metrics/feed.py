@@ -55,6 +55,7 @@ class MetricsFeed(Poller[MetricsSnapshot]):
         return self._backoff.next()
 
     async def aclose(self) -> None:
+        await self.stop()
         close = getattr(self.source, "aclose", None)
         if close is not None:
             await close()

@@ -6,7 +6,7 @@ threshold, blocked/blocking pairs, replication and database sizes.
 
 It is given a `DatabaseMonitor` (and, for the action environment, `DatabaseClients`); the
 polling, its timing and the backoff while the server is away are
-`irtui.database.feed.DatabaseFeed`'s, whose loop runs in this pane's worker. The pane
+`irtui.database.feed.DatabaseFeed`'s, whose loop the pane starts and stops. The pane
 subscribes, posts `DatabasePane.Polled` and renders. Its remediation keys are the db.*
 actions, run by the app's one executor (describe, dry run, confirmation, record) on the
 row under the cursor (`selected()`); the tables hold still while a confirmation is open
@@ -130,7 +130,7 @@ class DatabasePane(Vertical):
         for key, label, width, drop in BLOCK_COLUMNS:
             blocked.add_column(label, key=key, width=width, drop=drop)
         every_second(self, self._update_status)
-        self.run_worker(self.feed.run(0.0 if self.autostart else None), group="database-poll", exit_on_error=False)
+        self.feed.start(0.0 if self.autostart else None)
 
     # -- what the feed delivers -----------------------------------------------------------
 

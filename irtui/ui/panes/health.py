@@ -3,7 +3,7 @@ degraded, FAILING, unknown: a symbol and a word), HTTP code, latency, the recent
 and unless healthy, what it answered or why it could not be asked.
 
 It is given a `HealthChecker`; the rounds and their timing are
-`irtui.health.feed.HealthFeed`'s, whose loop runs in this pane's worker (a round every
+`irtui.health.feed.HealthFeed`'s, whose loop the pane starts and stops (a round every
 `interval` seconds, and on one key). The pane subscribes, posts `HealthPane.Checked` with
 each round's results so the app can record them, and renders.
 """
@@ -103,8 +103,7 @@ class HealthPane(Vertical):
             table.add_column(label, key=key, width=width, drop=drop)
         for service in self.checker.settings.services:
             table.add_row(Text(visible(service)), Text("…", style="dim"), "", "", "", "", "", key=service)
-        self.run_worker(self.feed.run(self.first_poll_after if self.autostart else None), group="health-checks",
-                        exit_on_error=False)
+        self.feed.start(self.first_poll_after if self.autostart else None)
 
     @property
     def results(self) -> dict[str, HealthResult]:

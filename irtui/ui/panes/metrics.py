@@ -4,7 +4,7 @@ the last 30 minutes, coloured by the configured thresholds, with the age of the 
 It is given a source (`PrometheusSource` or `ScrapeSource`, anything with
 `async fetch() -> MetricsSnapshot`) and the `MetricsSettings`; the polling, its timing and
 backoff, the history and the last good snapshot are `irtui.metrics.feed.MetricsFeed`'s,
-whose loop runs in this pane's worker. The pane subscribes, posts `MetricsPane.Updated`
+whose loop the pane starts and stops. The pane subscribes, posts `MetricsPane.Updated`
 with each snapshot so the app can listen, and renders. It never opens a socket itself.
 """
 
@@ -125,8 +125,7 @@ class MetricsPane(Vertical):
         for service in self.settings.services:
             self._add_row(table, service)
         every_second(self, self._update_status)
-        self.run_worker(self.feed.run(self.first_poll_after if self.autostart else None), group="metrics-poll",
-                        exit_on_error=False)
+        self.feed.start(self.first_poll_after if self.autostart else None)
 
     def _add_row(self, table: StripTable, service: str) -> None:
         empty = Text("no data", style="dim")
