@@ -13,6 +13,7 @@ import os
 import sys
 
 from irtui import __version__
+from irtui.platform import NAMESPACE
 
 # command -> (module, function); the function takes the parsed args and returns an exit code.
 _COMMANDS = {
@@ -37,7 +38,7 @@ _COMMANDS = {
 _SHARED: tuple[tuple[tuple[str, ...], str, dict], ...] = (
     (("--kubeconfig",), "kubeconfig", dict(metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")),
     (("--context",), "context", dict(metavar="CTX", help="kubeconfig context (default: the current one)")),
-    (("-n", "--namespace"), "namespace", dict(metavar="NAMESPACE", help="namespace (default: the context's, or emrtask-prod)")),
+    (("-n", "--namespace"), "namespace", dict(metavar="NAMESPACE", help=f"namespace (default: the context's, or {NAMESPACE})")),
     (("--read-only",), "read_only", dict(action="store_true", default=None,
                                          help="refuse every mutating request, whatever asks")),
     (("--write",), "write", dict(action="store_true", default=None,

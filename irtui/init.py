@@ -6,12 +6,14 @@ behaviour; each package still owns its section's schema and validates it on load
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from irtui.config import default_config_path
 from irtui.files import private_dir, write_private
+from irtui.platform import ENV_PRESETS, HEALTH_PATH, HEALTH_PORT, HELM_RELEASE, NAMESPACE, SERVICES
 
 TEMPLATE = '''\
 # irtui configuration. Precedence for a value: command-line flag > environment variable >
@@ -22,8 +24,8 @@ TEMPLATE = '''\
 # Also --read-only and IRTUI_READ_ONLY=1. Per context: [contexts."prod".cluster].
 # Any of these turns it on; only --write on the command line turns it off (recorded).
 read_only = false
-# The namespace shown at start (default: the kubeconfig context's, else emrtask-prod); -n wins.
-# namespace = "emrtask-prod"
+# The namespace shown at start (default: the kubeconfig context's, else %(namespace)s); -n wins.
+# namespace = %(namespace_toml)s
 
 [incident]
 # Where the timeline lives: a SQLite path (default: $XDG_DATA_HOME/irtui/incidents.sqlite) or a
@@ -52,8 +54,8 @@ repeat_window_seconds = 300
 # A context or namespace matching this regular expression is production (red banner).
 prod_pattern = "(^|[-_.])prod(uction)?($|[-_.])"
 # Environment presets offered by "set env" (the runbook's fallback mode and debug logging).
-env_presets = ["EMR_FALLBACK_MODE=true", "LOG_LEVEL=debug"]
-helm_release = "emrtask-prod"
+env_presets = %(env_presets)s
+helm_release = %(helm_release)s
 # Lines the logs screen keeps; older lines are dropped, and it says so.
 log_max_lines = 50000
 # Running a command in a pod (kubectl exec) is a create on pods/exec, refused in read-only.
@@ -73,7 +75,7 @@ source = "prometheus"            # or "scrape": read /metrics directly and compu
 prometheus_url = "http://127.0.0.1:9090"
 interval = 10                    # seconds between refreshes
 history_minutes = 30
-services = ["api-gateway", "task-service", "emr-service", "sync-service", "handover-service"]
+services = %(services)s
 
 [metrics.thresholds]
 # Where the metrics pane turns yellow (warn) and red (crit).
@@ -89,16 +91,16 @@ p95_ms_crit = 1000
 # p95 = "histogram_quantile(0.95, sum by (service, le)(rate(http_request_duration_seconds_bucket[5m])))"
 
 [health]
-services = ["api-gateway", "task-service", "emr-service", "sync-service", "handover-service"]
-namespace = "emrtask-prod"
-port = 3000
-path = "/health"
+services = %(services)s
+namespace = %(namespace_toml)s
+port = %(health_port)d
+path = %(health_path)s
 interval = 30                    # seconds between automatic rounds
 
 [database]
 # The PostgreSQL to monitor. No password here: PGPASSWORD or ~/.pgpass supply it.
 # Also --db-dsn and IRTUI_DB_DSN.
-# dsn = "postgresql://postgres@postgres.emrtask-prod:5432/emrtask"
+# dsn = "postgresql://postgres@postgres.%(namespace)s:5432/emrtask"
 interval = 2
 statement_timeout_ms = 2000      # on every monitoring query
 long_running_minutes = 5         # the runbook's threshold for "long-running"
@@ -166,13 +168,18 @@ timeout_seconds = 10
 # A production context that is always read-only here, in its own namespace:
 # [contexts."prod-eu".cluster]
 # read_only = true
-# namespace = "emrtask-prod"
+# namespace = %(namespace_toml)s
 # A staging context with a different namespace and database:
 # [contexts."staging".cluster]
 # namespace = "emrtask-staging"
 # [contexts."staging".database]
 # dsn = "postgresql://postgres@postgres.emrtask-staging:5432/emrtask"
-'''
+''' % {
+    # The platform's defaults, written as TOML values (JSON's strings and lists are TOML's).
+    "namespace": NAMESPACE, "namespace_toml": json.dumps(NAMESPACE), "services": json.dumps(list(SERVICES)),
+    "env_presets": json.dumps(list(ENV_PRESETS)), "helm_release": json.dumps(HELM_RELEASE),
+    "health_port": HEALTH_PORT, "health_path": json.dumps(HEALTH_PATH),
+}
 
 
 def run(args: Any) -> int:

@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from hostile import HOSTILE_POD, NS, PAYLOADS, one_line, plant
+from polling import TIMEOUT, until_sync
 
 OSC52_SHOWN = "␛]52;c;aGVsbG8=␇".encode()
 TITLE = "Hostile " + one_line()
@@ -70,18 +71,17 @@ class PtyApp:
         with self.lock:
             return bytes(self.buffer)
 
-    def wait_for(self, needle: bytes, what: str, timeout: float = 60.0, since: int = 0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.output().find(needle, since) >= 0:
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        out = self.output()
-        leaked = [name for name, payload in PAYLOADS.items() if payload in out]
-        raise AssertionError(f"{what}: {needle!r} not written (exit {self.proc.poll()}); corpus sequences "
-                             f"written raw: {leaked}; last output: {out[-3000:].decode(errors='replace')!r}")
+    def wait_for(self, needle: bytes, what: str, timeout: float = TIMEOUT, since: int = 0) -> None:
+        """Until `needle` is written after offset `since`; a process that exits first fails at once."""
+        def missing() -> str:
+            out = self.output()
+            leaked = [name for name, payload in PAYLOADS.items() if payload in out]
+            return (f"{what} ({needle!r} to be written; exit {self.proc.poll()}; corpus sequences written raw: "
+                    f"{leaked}; last output: {out[-3000:].decode(errors='replace')!r})")
+
+        until_sync(lambda: self.output().find(needle, since) >= 0 or self.proc.poll() is not None, missing,
+                   timeout=timeout, step=0.05)
+        assert self.output().find(needle, since) >= 0, missing()
 
     def keys(self, *keys: str) -> None:
         for key in keys:

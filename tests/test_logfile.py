@@ -13,7 +13,8 @@ from irtui import logfile
 from irtui.config import ConfigError
 from irtui.logfile import level_setting, log_path
 
-from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import until
+from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 SECRET = "hunter2-s3cr3t-value"
 
@@ -82,7 +83,7 @@ async def test_the_war_rooms_store_warning_reaches_the_file_not_the_screen(sim, 
     from irtui.ui.main import open_connection
     from irtui.ui.wiring import war_room
 
-    from war_room_help import screen_text
+    from polling import screen_text
 
     logfile.start("warning")
     args = war_args(sim, isolated)
@@ -91,9 +92,9 @@ async def test_the_war_rooms_store_warning_reaches_the_file_not_the_screen(sim, 
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
-            await until(pilot, lambda: log_file.exists() and "unreachable" in log_file.read_text(),
-                        "the store warning in the log")
+            await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
+            await until(lambda: log_file.exists() and "unreachable" in log_file.read_text(),
+                        "the store warning in the log", pilot=pilot)
             assert "unreachable at start" not in screen_text(app)
             await pilot.press("q")
     text = log_file.read_text()

@@ -19,6 +19,7 @@ from irtui.actions.model import Target  # noqa: E402
 from irtui.safety import ReadOnlyError  # noqa: E402
 
 from actionhelp import NS, Responder, make_env, mutations, runner_for  # noqa: E402
+from polling import until  # noqa: E402
 
 PARAMS = {"replicas": 7, "name": "EMR_FALLBACK_MODE=true", "minutes": 0}
 # Parameters that make each action have something to do on the seeded world.
@@ -125,13 +126,8 @@ async def test_database_remediations_are_refused_before_postgres_is_touched(pg_d
         pid = None
         watcher = await asyncpg.connect(pg_dsn, timeout=5)
         try:
-            for _ in range(200):
-                pid = await watcher.fetchval(
-                    "SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(600)' AND state = 'active'")
-                if pid:
-                    break
-                await asyncio.sleep(0.05)
-            assert pid, "the sleeping backend never showed up"
+            pid = await until(lambda: watcher.fetchval(
+                "SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(600)' AND state = 'active'"), "the sleeping backend", step=0.05)
             for action_id, target, params in (
                 ("db.cancel_backend", Target("db_backend", str(pid)), {}),
                 ("db.terminate_backend", Target("db_backend", str(pid)), {}),

@@ -23,7 +23,8 @@ from irtui.safety import Guard
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
-from war_room_help import NS, file_state, isolated, mutations, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import until
+from war_room_help import NS, file_state, isolated, mutations, store_rows, war_args  # noqa: F401 (isolated: a fixture)
 
 asyncpg = pytest.importorskip("asyncpg")
 
@@ -131,21 +132,23 @@ async def test_read_only_app_changes_nothing_anywhere(sim, isolated, pg_dsn):
                 for holder in holders:
                     guards = _guards(holder)
                     assert guards and all(g is connection.guard for g in guards), (holder, guards)
-                await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
-                await until(pilot, lambda: app.session.incident_id == incident_id, "the open incident")
+                await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
+                await until(lambda: app.session.incident_id == incident_id, "the open incident", pilot=pilot)
                 db = app.pane("database")
                 long_table = db.query_one("#db-long")
-                await until(pilot, lambda: str(pid) in long_table.rows, "the pg_sleep backend in the database pane")
+                await until(lambda: str(pid) in long_table.rows,
+                            "the pg_sleep backend in the database pane", pilot=pilot)
                 long_table.move_cursor(row=long_table.get_row_index(str(pid)))
-                await until(pilot, lambda: getattr(db.selected(), "pid", None) == pid, "the cursor on the pg_sleep backend")
+                await until(lambda: getattr(db.selected(), "pid", None) == pid, "the cursor on the pg_sleep backend",
+                            pilot=pilot)
                 assert "RO" in str(app.header.render()) or app.header.read_only
 
                 focus_targets = {
                     "pods": lambda: app.pods_pane.table, "nodes": lambda: app.nodes_pane.table,
                     "events": lambda: app.events_pane.table,
                     "timeline": lambda: app.query_one("#timeline-list"),
-                    "metrics": lambda: app.pane("metrics").query_one("StripTable"),
-                    "health": lambda: app.pane("health").query_one("StripTable"),
+                    "metrics": lambda: app.pane("metrics").query_one("CellTable"),
+                    "health": lambda: app.pane("health").query_one("CellTable"),
                     "database": lambda: db.query_one("#db-long"),
                     "checklist": lambda: app.query_one("#checklist-list"),
                 }
@@ -191,7 +194,7 @@ async def test_read_only_app_changes_nothing_anywhere(sim, isolated, pg_dsn):
                         await pilot.pause()
                         await _close_modals(pilot)
                 assert ran >= len(registry.all_actions())
-                await until(pilot, lambda: not app.action_controller.busy, "the last action to finish")
+                await until(lambda: not app.action_controller.busy, "the last action to finish", pilot=pilot)
 
                 # Past the UI: the runner with a responder who says yes to everything, then
                 # each implementation's steps called directly, so only the clients stand in
@@ -268,12 +271,12 @@ async def test_read_only_war_room_writes_no_file_in_the_data_directory(sim, isol
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
             for key in ("I", "N", "X", "R", "F", "E", "t", "N", "space"):
                 await pilot.press(key)
                 await pilot.pause()
                 await _close_modals(pilot)
-            await until(pilot, lambda: not app.action_controller.busy, "the last action to finish")
+            await until(lambda: not app.action_controller.busy, "the last action to finish", pilot=pilot)
             await pilot.press("q")
     assert not data_home.exists(), sorted(str(p) for p in data_home.rglob("*"))
     assert mutations(sim.audit()) == []
@@ -285,7 +288,8 @@ async def test_read_only_demo_says_read_only_and_starts_no_scenario(sim, isolate
     from irtui.cli import parse_args
     from irtui.ui.demo import DemoApp
 
-    from war_room_help import control, screen_text
+    from polling import screen_text
+    from war_room_help import control
 
     args = parse_args(["--read-only", "demo"])
     config = Config.empty()
@@ -294,17 +298,19 @@ async def test_read_only_demo_says_read_only_and_starts_no_scenario(sim, isolate
     workdir.mkdir()
     async with war_room(args, connection, config, app_class=DemoApp, workdir=workdir, sim_url=sim.url) as app:
         async with app.run_test(size=(140, 40), notifications=True) as pilot:
-            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
-            await until(pilot, lambda: app.scenario_help, "the scenario list")
+            await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
+            await until(lambda: app.scenario_help, "the scenario list", pilot=pilot)
             await pilot.press("x")
-            await until(pilot, lambda: "does not start or stop scenarios" in screen_text(app), "the read-only notice")
+            await until(lambda: "does not start or stop scenarios" in screen_text(app),
+                        "the read-only notice", pilot=pilot)
             assert len(app.screen_stack) == 1
             await pilot.press("ctrl+p")
-            await until(pilot, lambda: len(app.screen_stack) > 1, "the command palette")
+            await until(lambda: len(app.screen_stack) > 1, "the command palette", pilot=pilot)
             await pilot.press(*"start scenario node-notready")
-            await until(pilot, lambda: "(read-only: refused)" in screen_text(app), "the palette's read-only entry")
+            await until(lambda: "(read-only: refused)" in screen_text(app),
+                        "the palette's read-only entry", pilot=pilot)
             await pilot.press("enter")
-            await until(pilot, lambda: "not started: read-only mode" in screen_text(app), "the refusal")
+            await until(lambda: "not started: read-only mode" in screen_text(app), "the refusal", pilot=pilot)
     doc = (await control(sim, "GET", "/sim/scenarios")).json()
     assert not doc.get("active") and not doc.get("running"), doc
     assert mutations(sim.audit()) == []
@@ -314,7 +320,7 @@ async def test_write_over_a_read_only_context_is_shown_and_recorded(sim, isolate
     from irtui.cli import parse_args
     from irtui.incident.journal import Journal
 
-    from war_room_help import screen_text
+    from polling import screen_text
 
     config_file = isolated / "config.toml"
     config_file.write_text('[contexts."sim-sre".cluster]\nread_only = true\n')
@@ -325,7 +331,7 @@ async def test_write_over_a_read_only_context_is_shown_and_recorded(sim, isolate
     assert not connection.guard.read_only
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 40)) as pilot:
-            await until(pilot, lambda: screen_text(app).startswith(" WRITE "), "the WRITE badge")
+            await until(lambda: screen_text(app).startswith(" WRITE "), "the WRITE badge", pilot=pilot)
             await pilot.press("q")
     recorded = Journal(isolated / "data-home" / "irtui" / "journal.sqlite").unattached()
     assert [(e.kind, e.text) for e in recorded] == [

@@ -35,9 +35,9 @@ from irtui.redact import REDACTED
 from irtui.safety import Guard
 from irtui.sim.tls import self_signed
 
-from polling import wait_for
+from polling import until
 from secrets_corpus import CASES, CONFIG, leaks
-from war_room_help import declared_elsewhere, isolated, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+from war_room_help import declared_elsewhere, isolated, store_rows, war_args  # noqa: F401 (isolated: a fixture)
 
 NS = "emrtask-prod"
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,20 +75,20 @@ async def _set_env(pilot, app, assignment: str):
 
     done = len(app.action_controller.outcomes)
     await pilot.press("E")
-    await until(pilot, lambda: isinstance(app.screen, ParamsScreen), "the parameters screen")
+    await until(lambda: isinstance(app.screen, ParamsScreen), "the parameters screen", pilot=pilot)
     await pilot.press("end", "ctrl+u", *assignment, "enter")
     return await _confirm(pilot, app, done, ConfirmActionScreen)
 
 
 async def _confirm(pilot, app, done: int, confirm_screen):
-    screen = await until(pilot, lambda: isinstance(app.screen, confirm_screen) and app.screen,
-                         "the confirmation", timeout=120)
+    screen = await until(lambda: isinstance(app.screen, confirm_screen) and app.screen,
+                         "the confirmation", timeout=120, pilot=pilot)
     request = screen.request
     if request.typed:
         await pilot.press(*request.typed, "enter")
     else:
         await pilot.press("y")
-    await until(pilot, lambda: len(app.action_controller.outcomes) > done, "the outcome", timeout=120)
+    await until(lambda: len(app.action_controller.outcomes) > done, "the outcome", timeout=120, pilot=pilot)
     outcome = app.action_controller.outcomes[-1]
     assert outcome.status == "done", outcome
     return request
@@ -108,19 +108,22 @@ async def test_env_action_sends_the_real_value_records_redacted_and_undo_restore
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50)) as pilot:
             pods = app.pods_pane
-            await until(pilot, lambda: pods.selected() is not None, "the pods pane to fill")
+            await until(lambda: pods.selected() is not None, "the pods pane to fill", pilot=pilot)
             await pilot.press("slash", *"handover-service", "enter")
-            await until(pilot, lambda: (pods.selected() or None) and pods.selected().name.startswith("handover-service"),
-                        "a handover-service pod under the cursor")
+            await until(lambda: (pods.selected() or None) and pods.selected().name.startswith("handover-service"),
+                        "a handover-service pod under the cursor", pilot=pilot)
             shown = await _set_env(pilot, app, f"DB_PASS={first}")
             assert shown.target.label == "deployment/handover-service"
-            await until(pilot, lambda: _env_of(sim, "handover-service").get("DB_PASS") == first, "the first value")
+            await until(lambda: _env_of(sim, "handover-service").get("DB_PASS") == first,
+                        "the first value", pilot=pilot)
             shown_again = await _set_env(pilot, app, f"DB_PASS={second}")
-            await until(pilot, lambda: _env_of(sim, "handover-service").get("DB_PASS") == second, "the second value")
+            await until(lambda: _env_of(sim, "handover-service").get("DB_PASS") == second,
+                        "the second value", pilot=pilot)
             done = len(app.action_controller.outcomes)
             await pilot.press("U")  # undo: back to the first value, which only memory holds
             undo = await _confirm(pilot, app, done, ConfirmActionScreen)
-            await until(pilot, lambda: _env_of(sim, "handover-service").get("DB_PASS") == first, "the undone value")
+            await until(lambda: _env_of(sim, "handover-service").get("DB_PASS") == first,
+                        "the undone value", pilot=pilot)
             outcomes = list(app.action_controller.outcomes)
 
     # What the responder (and the room) saw: no value, only its name.
@@ -287,21 +290,21 @@ async def test_describe_on_a_read_only_screen_shows_no_corpus_secret(sim, isolat
     from irtui.ui.wiring import war_room
 
     await asyncio.to_thread(_plant_corpus, sim, "sync-service")
-    template_hash = await wait_for(lambda: asyncio.to_thread(_planted_template_hash, sim, "sync-service"),
-                                   what="the ReplicaSet of the planted template")
+    template_hash = await until(lambda: asyncio.to_thread(_planted_template_hash, sim, "sync-service"),
+                                what="the ReplicaSet of the planted template")
     pods_of_new_template = f"sync-service-{template_hash}"
     args = war_args(sim, isolated, read_only=True)
     connection = open_connection(args, configured)
     async with war_room(args, connection, configured) as app:
         async with app.run_test(size=(160, 50)) as pilot:
             pods = app.pods_pane
-            await until(pilot, lambda: pods.selected() is not None, "the pods pane to fill")
+            await until(lambda: pods.selected() is not None, "the pods pane to fill", pilot=pilot)
             await pilot.press("slash", *pods_of_new_template, "enter")
-            await until(pilot, lambda: (pods.selected() or None) and pods.selected().name.startswith(pods_of_new_template),
-                        "a pod of the new template under the cursor")
+            await until(lambda: (pods.selected() or None) and pods.selected().name.startswith(pods_of_new_template),
+                        "a pod of the new template under the cursor", pilot=pilot)
             await pilot.press("d")
-            screen = await until(pilot, lambda: isinstance(app.screen, DescribeScreen) and app.screen.loaded and app.screen,
-                                 "the describe screen")
+            screen = await until(lambda: isinstance(app.screen, DescribeScreen) and app.screen.loaded and app.screen,
+                                 "the describe screen", pilot=pilot)
             text = screen.text
     assert "CASE_0" in text and REDACTED in text
     assert leaks(text) == []

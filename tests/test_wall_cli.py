@@ -10,13 +10,14 @@ import re
 import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 from irtui.cli import UsageError, parse_args
 from irtui.ui.serve import serve_command
+
+from polling import until_sync
 
 
 @pytest.mark.parametrize("argv", [["--wall"], ["--read-only", "--wall"], ["wall"], ["demo", "--wall"],
@@ -59,14 +60,14 @@ def test_serve_answers_a_browser_on_loopback_and_states_the_caveat(tmp_path):
     try:
         caveat = proc.stderr.readline()  # printed before the server starts
         assert f"http://127.0.0.1:{port}" in caveat and "no authentication and no TLS" in caveat
-        page = None
-        for _ in range(200):
+        def page() -> httpx.Response | None:
             try:
-                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
+                return httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
             except httpx.TransportError:
-                time.sleep(0.05)
-        assert page is not None and page.status_code == 200
+                return None
+
+        page = until_sync(page, f"the wall on port {port} to answer", step=0.05)
+        assert page.status_code == 200
         assert f"ws://127.0.0.1:{port}/ws" in page.text
     finally:
         proc.terminate()

@@ -1,18 +1,20 @@
 """Helpers for the war-room tests: the command-line arguments `irtui` would parse, an
 isolated environment (config, data, journal under tmp), an incident another responder
 declared before the war room started, reading the simulator's audit log and the incident
-store's SQLite file, and waiting on conditions without timed asserts."""
+store's SQLite file, and declaring an incident by keys. Waiting and the screen's text are in
+`polling`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import sqlite3
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
+from polling import until
 
 NS = "emrtask-prod"
 MUTATING_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
@@ -71,23 +73,6 @@ def file_state(path: Path) -> tuple | None:
     return tuple(out)
 
 
-def screen_text(app) -> str:
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
-
-
-async def until(pilot, condition, what: str, timeout: float = 90.0):
-    """Let the app run until `condition()` is truthy; generous, and names what it waited for."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}\n--- screen ---\n{screen_text(pilot.app)}")
-        await pilot.pause(0.1)
-
-
 async def control(sim, method: str, path: str, **kwargs):
     """The simulator's control API, off the app's event loop."""
     return await asyncio.to_thread(sim.control, method, path, **kwargs)
@@ -119,7 +104,7 @@ async def declare_by_keys(pilot, title: str) -> str:
 
     app = pilot.app
     await pilot.press("I")
-    await until(pilot, lambda: isinstance(app.screen, DeclareIncidentScreen), "the declare screen")
+    await until(lambda: isinstance(app.screen, DeclareIncidentScreen), "the declare screen", pilot=pilot)
     await pilot.press(*title)
     await pilot.press("tab", "enter")
     for _ in range(20):
@@ -127,6 +112,6 @@ async def declare_by_keys(pilot, title: str) -> str:
             break
         await pilot.press("tab")
     await pilot.press("enter")
-    await until(pilot, lambda: app.session.is_open, "the incident to be declared")
-    await until(pilot, lambda: not isinstance(app.screen, DeclareIncidentScreen), "the declare screen to close")
+    await until(lambda: app.session.is_open, "the incident to be declared", pilot=pilot)
+    await until(lambda: not isinstance(app.screen, DeclareIncidentScreen), "the declare screen to close", pilot=pilot)
     return app.session.incident_id

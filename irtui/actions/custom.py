@@ -15,13 +15,11 @@ refused in the exec client itself (a `read_only = true` step may run there only 
 
 from __future__ import annotations
 
-import hashlib
 import shlex
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from irtui.actions.base import ActionEnv, Impl
-from irtui.actions.model import TARGET_KINDS, ActionError, ActionSpec, Danger, Prepared, Target
+from irtui.actions.model import TARGET_KINDS, ActionSpec, Danger
 
 KINDS = ("exec", "script", "http")
 # The target kinds an exec step can find a pod from.
@@ -85,7 +83,7 @@ class CustomAction:
             "http": "none: an HTTP request cannot be rehearsed; it is shown before it is sent",
         }[self.kind]
         impl = {"exec": "irtui.actions.exec:RunInPod", "script": "irtui.actions.script:RunScript",
-                "http": "irtui.actions.custom:HttpAction"}[self.kind]
+                "http": "irtui.actions.http:HttpAction"}[self.kind]
         return ActionSpec(
             id=self.id, title=self.title, key=self.key,
             target_kinds=("namespace",) if self.kind == "exec" and self.workload else (self.target,),
@@ -172,50 +170,3 @@ def from_table(table: Mapping[str, Any]) -> CustomAction:
         container=table.get("container", ""),
     )
 
-
-def custom_of(env: ActionEnv, action_id: str) -> CustomAction:
-    for action in env.settings.custom:
-        if action.id == action_id:
-            return action
-    raise ActionError(f"{action_id} is not declared in [[actions.custom]]")
-
-
-class HttpAction(Impl):
-    """An HTTP request through the session's guarded client: a read-only session refuses
-    anything but GET/HEAD before a connection is opened."""
-
-    def __init__(self, action_id: str) -> None:
-        self.action_id = action_id
-
-    @classmethod
-    def for_spec(cls, spec: ActionSpec) -> HttpAction:
-        return cls(spec.id)
-
-    def unavailable(self, env: ActionEnv, target: Target) -> str | None:
-        return None
-
-    def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
-        action = custom_of(env, self.action_id)
-        summary = [f"{action.method} {action.url}"]
-        if action.body:
-            summary.append(f"body: {len(action.body.encode())} bytes, sha256 "
-                           f"{hashlib.sha256(action.body.encode()).hexdigest()[:12]}")
-        return Prepared(command=action.command, summary=summary, state={"action": action})
-
-    async def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared):
-        from irtui.safety import ReadOnlyError, guarded_http_client
-
-        action: CustomAction = prepared.state["action"]
-        headers = {"Content-Type": "application/json"} if action.body else {}
-        async with guarded_http_client(env.guard, timeout=30.0) as client:
-            try:
-                response = await client.request(action.method, action.url, content=action.body or None,
-                                                 headers=headers)
-            except ReadOnlyError:
-                raise
-            except Exception as exc:  # refused, unreachable, timed out: one line
-                raise ActionError(f"{action.method} {action.url}: {exc or type(exc).__name__}") from None
-        if response.status_code >= 400:
-            raise ActionError(f"{action.method} {action.url} answered {response.status_code} {response.reason_phrase}")
-        return (f"{action.method} {action.url}: {response.status_code}",
-                {"status_code": response.status_code})

@@ -1,8 +1,8 @@
 """Every action, declared once: id, title, default key, target kinds, danger, equivalent
 command, how it is rehearsed, how it is undone.
 
-This module owns the list and the lookups the UI needs from it (Textual `Binding`s with
-ids so users can remap keys, palette entries, "what applies to this target"), the danger
+This module owns the list and the lookups the UI needs from it (the keys and ids that
+`irtui.ui.action_bindings` binds, palette entries, "what applies to this target"), the danger
 rules that depend on the target or the parameters, the scripts steps run (`SCRIPT_STEPS`),
 the steps a pane answers by showing (`SHOWN`), and a session's own steps (`use_custom`).
 The ids are the runbook's action ids; the runbook TOML names them and gives each step its
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from irtui.actions.model import ActionSpec, Danger, Param, Target
-from irtui.actions.settings import DEFAULT_ENV_PRESETS
+from irtui.platform import ENV_PRESETS
 
 # What an action id looks like: `group.name` (the runbook and the key map refer to it).
 ACTION_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -246,7 +246,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         description="Set an env var on every container (EMR_FALLBACK_MODE=true, LOG_LEVEL=debug); rolls the pods.",
         dry_run=_SERVER_DRY_RUN, undo="unset the variable, or restore its previous value",
         command="kubectl set env deployment/<name> -n <namespace> NAME=VALUE",
-        params=(Param("name", "Variable (or NAME=VALUE)", str, DEFAULT_ENV_PRESETS[0], DEFAULT_ENV_PRESETS,
+        params=(Param("name", "Variable (or NAME=VALUE)", str, ENV_PRESETS[0], ENV_PRESETS,
                       "a preset, or NAME=VALUE"),
                 Param("value", "Value", str, None, help="leave empty when NAME=VALUE was given")),
         impl="irtui.actions.kube:SetEnv",
@@ -543,22 +543,3 @@ def implementation(spec: ActionSpec):
 def for_kind(kind: str) -> list[ActionSpec]:
     return [spec for spec in all_actions() if kind in spec.target_kinds]
 
-
-# The Textual action every binding calls; the app implements `action_run_irtui_action`.
-APP_ACTION = "run_irtui_action"
-
-
-def bindings(ids: Iterable[str] | None = None, *, show: bool = False, keys: dict[str, str] | None = None):
-    """Textual `Binding`s for the actions and views, each with `id` = the action id so
-    `App.set_keymap({"kube.scale": "ctrl+s"})` remaps it. `keys` overrides defaults here too."""
-    from textual.binding import Binding
-
-    keys = keys or {}
-    wanted = set(ids) if ids is not None else None
-    out = []
-    for item in (*all_actions(), *VIEWS):
-        if (wanted is not None and item.id not in wanted) or not item.key:
-            continue
-        out.append(Binding(keys.get(item.id, item.key), f"{APP_ACTION}('{item.id}')", item.title,
-                           show=show, id=item.id, tooltip=item.description))
-    return out

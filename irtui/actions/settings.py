@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from irtui.config import Config, ConfigError, data_dir
+from irtui.platform import ENV_PRESETS, HEALTH_PATH, HELM_RELEASE, SERVICES
 
 SECTION = "actions"
 KEYS = frozenset({
@@ -32,9 +33,6 @@ KEYS = frozenset({
     "script_grace_seconds", "vault_addr", "vault_token_env", "custom",
 })
 SCRIPTS = "scripts"
-
-DEFAULT_ENV_PRESETS = ("EMR_FALLBACK_MODE=true", "LOG_LEVEL=debug")
-DEFAULT_SERVICES = ("api-gateway", "task-service", "emr-service", "sync-service", "handover-service")
 
 
 @dataclass
@@ -48,12 +46,12 @@ class ActionSettings:
     # Lines kept by the logs screen; older lines are dropped (and it says so).
     log_max_lines: int = 50_000
     forensics_dir: Path | None = None
-    helm_release: str = "emrtask-prod"
-    env_presets: tuple[str, ...] = DEFAULT_ENV_PRESETS
+    helm_release: str = HELM_RELEASE
+    env_presets: tuple[str, ...] = ENV_PRESETS
     # Services for health.check_all; empty = every Service in the namespace.
-    health_services: tuple[str, ...] = DEFAULT_SERVICES
+    health_services: tuple[str, ...] = SERVICES
     health_port: int | None = None
-    health_path: str = "/health"
+    health_path: str = HEALTH_PATH
     long_running_minutes: int = 5
     conflict_retries: int = 3
     # A read-only session may run the exec steps the registry declares read-only (health

@@ -27,7 +27,7 @@ from typing import Callable
 
 from irtui.config import Config, Section
 from irtui.health.transport import PING_TIMEOUT, DirectHttp, Fetched, ServiceProxy, TransportError
-from irtui.metrics.settings import PLATFORM_SERVICES
+from irtui.platform import HEALTH_PATH, HEALTH_PORT, NAMESPACE, SERVICES
 from irtui.safety import Guard
 from irtui.text import visible
 
@@ -36,10 +36,10 @@ DETAIL_LIMIT = 500  # characters of a failing body's first line kept in a result
 
 @dataclass(frozen=True)
 class HealthSettings:
-    services: tuple[str, ...] = PLATFORM_SERVICES
-    namespace: str = "emrtask-prod"
-    port: int = 3000
-    path: str = "/health"
+    services: tuple[str, ...] = SERVICES
+    namespace: str = NAMESPACE
+    port: int = HEALTH_PORT
+    path: str = HEALTH_PATH
     interval: float = 30.0
     timeout: float = 5.0
     history: int = 20

@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 import urllib3
 
-from irtui.kube.sources import ApiError, RawApi, network_reason
+from irtui.kube.errors import ApiError
+from irtui.kube.rest import RestClient, network_reason
 from irtui.safety import Guard, LazyHttpClient
 
 # How long a check through the proxy that got no reply waits for the API server's own
@@ -135,17 +136,10 @@ class ServiceProxy:
         return await asyncio.shield(request)
 
     def _get_blocking(self, resource: str) -> Fetched:
-        api = self.api_client
-        method, url, headers, _, _ = api.param_serialize(
-            method="GET", resource_path=resource, header_params={"Accept": "*/*"},
-            auth_settings=["BearerToken"],
-        )
+        api = RestClient(self.api_client)
         started = time.perf_counter()
         try:
-            # Not retried: the client's default read retries would stretch one check to four
-            # timeouts. A GET: the guard has nothing to refuse here.
-            response = api.rest_client.pool_manager.request(method, url, headers=headers, retries=False,
-                                                            timeout=urllib3.Timeout(total=self.timeout))
+            response = api.get_once(resource, timeout=urllib3.Timeout(total=self.timeout), accept="*/*")
         except Exception as exc:  # urllib3 errors in their many forms
             reason = network_reason(exc)
             if "timed out" not in reason:  # refused, reset, TLS: the API server, not the service
@@ -153,7 +147,7 @@ class ServiceProxy:
             # No reply through the proxy: the API server or the service behind it is hung.
             # The API server itself tells which.
             try:
-                RawApi(api).ping(PING_TIMEOUT)
+                api.ping(PING_TIMEOUT)
             except ApiError:
                 raise TransportError(f"API server not answering: no reply in {self.timeout:g}s",
                                      unknown=True) from exc

@@ -1,9 +1,9 @@
 """Connecting to a cluster through the official client, with read-only enforced at the socket.
 
 `connect()` resolves kubeconfig/context/namespace (or in-cluster config) into a
-`KubeConnection` whose `ApiClient` uses a REST client that consults the session's `Guard`
-before any request other than a read leaves the process. Access reviews and the identity
-review are POSTs that change nothing, so they stay allowed, at exactly their paths.
+`KubeConnection` whose `ApiClient` sends through `irtui.kube.rest.GuardedRESTClient`, which
+consults the session's `Guard` before any request other than a read leaves the process, on
+sockets with TCP keepalive.
 """
 
 from __future__ import annotations
@@ -12,24 +12,18 @@ import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from irtui.identity import login_name
 from irtui.kube import kubeconfig as kubeconfig_module
+from irtui.kube.rest import (
+    GuardedRESTClient,
+    is_mutating,  # noqa: F401 - the guard's rule, read from here by its tests too
+)
+from irtui.platform import NAMESPACE
 from irtui.safety import Guard
 
 k8s = kubeconfig_module.import_client()  # without kubernetes/__init__.py's config loader & co.
-from kubernetes.client import rest  # noqa: E402 - after the import above, on purpose
 
-DEFAULT_NAMESPACE = "emrtask-prod"
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Exact paths, not suffixes: a pod or secret may be named `selfsubjectaccessreviews`, and a
-# DELETE of it is a mutation like any other.
-_REVIEW_PATHS = frozenset({
-    "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-    "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
-    "/apis/authentication.k8s.io/v1/selfsubjectreviews",
-})
 _SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 # A watch through a load balancer or NAT that forgets the connection goes silent, with no
 # FIN or RST: without keepalive probes the pane would show old data as live until the read
@@ -39,36 +33,6 @@ KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 15, 5, 3
 
 class KubeConfigError(Exception):
     """The kubeconfig or context could not be used; the message says which and why."""
-
-
-def is_mutating(method: str, url: str, server: str = "") -> bool:
-    """Whether a request would change cluster state (a POST of a self-review is a question).
-
-    `server` is the API server's URL; a path it carries (a proxy's `/k8s/clusters/c-1`) is
-    taken off before the request's path is compared.
-    """
-    method = method.upper()
-    if method in _SAFE_METHODS:
-        return False
-    path = urlsplit(url).path
-    prefix = urlsplit(server).path.rstrip("/")
-    if prefix and path.startswith(prefix + "/"):
-        path = path[len(prefix):]
-    return not (method == "POST" and path in _REVIEW_PATHS)
-
-
-class GuardedRESTClient(rest.RESTClientObject):
-    """The client's transport, refusing mutating requests when the guard says read-only."""
-
-    def __init__(self, configuration: k8s.Configuration, guard: Guard) -> None:
-        super().__init__(configuration)
-        self._guard = guard
-        self._server = configuration.host or ""
-
-    def request(self, method, url, *args, **kwargs):  # noqa: D401 - signature of the base
-        if is_mutating(method, url, self._server):
-            self._guard.check(f"{method.upper()} {urlsplit(url).path}")
-        return super().request(method, url, *args, **kwargs)
 
 
 def keepalive_socket_options() -> list[tuple[int, int, int]]:
@@ -130,7 +94,7 @@ def connect(
         from kubernetes import config as k8s_config
 
         k8s_config.load_incluster_config(client_configuration=configuration)
-        ns = namespace or (_SA_NAMESPACE.read_text().strip() if _SA_NAMESPACE.exists() else DEFAULT_NAMESPACE)
+        ns = namespace or (_SA_NAMESPACE.read_text().strip() if _SA_NAMESPACE.exists() else NAMESPACE)
         return KubeConnection(
             guarded_api_client(configuration, guard), "in-cluster", configuration.host,
             ns, "serviceaccount", guard, None, True,
@@ -159,7 +123,7 @@ def connect(
         api_client=guarded_api_client(configuration, guard),
         context=chosen,
         cluster_url=configuration.host,
-        namespace=namespace or ctx.get("namespace") or DEFAULT_NAMESPACE,
+        namespace=namespace or ctx.get("namespace") or NAMESPACE,
         user=ctx.get("user", "?"),
         guard=guard,
         kubeconfig=kubeconfig,

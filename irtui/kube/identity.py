@@ -8,32 +8,25 @@ transport lets it through on a read-only terminal.
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import TYPE_CHECKING
+from typing import Any
 
-from irtui.kube import kubeconfig
-
-if TYPE_CHECKING:
-    from kubernetes.client import ApiClient
-
-k8s = kubeconfig.import_client()
+from irtui.kube.rest import RestClient
 
 log = logging.getLogger(__name__)
 
 REVIEW = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+REVIEW_PATH = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
 # Asked once at start, beside opening the incident store; a cluster that does not answer
 # in this time is reported by the panes, and the record names the kubeconfig user alone.
 TIMEOUT = 2.0
 
 
-def authenticated_user(api_client: ApiClient) -> str | None:
+def authenticated_user(api_client: Any) -> str | None:
     """The username the server authenticated, or None when it cannot say (a server before
     Kubernetes 1.28 without the API, unreachable, or refusing)."""
     try:
-        response = k8s.AuthenticationV1Api(api_client).create_self_subject_review(
-            REVIEW, _preload_content=False, _request_timeout=TIMEOUT)
-        answer = json.loads(response.data)
+        answer = RestClient(api_client).request("POST", REVIEW_PATH, body=REVIEW, timeout=TIMEOUT)
     except Exception as exc:  # the record still names the kubeconfig user; say why once
         log.info("no SelfSubjectReview answer: %s", exc)
         return None

@@ -1,7 +1,7 @@
 """List+watch loops for each resource kind, and the metrics.k8s.io poll.
 
 This module owns talking to the API server for the cluster panes: one thread per kind runs
-list-then-watch through the connection's (guarded) `ApiClient` as raw HTTP, keeps the bytes
+list-then-watch through the REST client (`irtui.kube.rest`) as raw HTTP, keeps the bytes
 away from the official client's model classes (`json.loads` is ~7x cheaper at 10,000 pods),
 projects each object to a row (`irtui.kube.model`) and puts plain changes into a
 `ChangeBuffer` (`irtui.kube.state`). It never touches widgets.
@@ -21,15 +21,10 @@ from __future__ import annotations
 import gc
 import json
 import re
-import socket
-import ssl
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
-from urllib.parse import urlencode
-
-import urllib3
 
 try:  # ~4x faster than json on a 15 MB pod list; the stdlib is the fallback
     from orjson import loads as json_loads
@@ -42,9 +37,9 @@ from irtui.kube.lines import LineSplitter, LineTooLong
 from irtui.kube.liveness import Liveness
 from irtui.kube.model import PROJECTIONS, object_key, project_node_metrics, project_pod_metrics
 from irtui.kube.prelist import ForkedList, PrelistLost
+from irtui.kube.rest import RESOURCES, RestClient, http_error, network_reason, resource_path
 from irtui.kube.state import (
     CONNECTING,
-    ERROR,
     FORBIDDEN,
     KINDS,
     LIVE,
@@ -74,23 +69,23 @@ WATCH_LINE_MAX = 16 << 20
 
 @dataclass(frozen=True)
 class KindSpec:
-    kind: str
-    prefix: str  # "/api/v1", "/apis/apps/v1"
-    resource: str
-    namespaced: bool
+    kind: str  # the panes' name: "pods"
+    resource: str  # the REST client's kind: "pod"
+
+    @property
+    def namespaced(self) -> bool:
+        return RESOURCES[self.resource].namespaced
 
     def path(self, namespace: str | None) -> str:
-        if self.namespaced and namespace:
-            return f"{self.prefix}/namespaces/{namespace}/{self.resource}"
-        return f"{self.prefix}/{self.resource}"
+        return resource_path(self.resource, namespace)
 
 
 SPECS: dict[str, KindSpec] = {
-    "pods": KindSpec("pods", "/api/v1", "pods", True),
-    "nodes": KindSpec("nodes", "/api/v1", "nodes", False),
-    "events": KindSpec("events", "/api/v1", "events", True),
-    "deployments": KindSpec("deployments", "/apis/apps/v1", "deployments", True),
-    "statefulsets": KindSpec("statefulsets", "/apis/apps/v1", "statefulsets", True),
+    "pods": KindSpec("pods", "pod"),
+    "nodes": KindSpec("nodes", "node"),
+    "events": KindSpec("events", "event"),
+    "deployments": KindSpec("deployments", "deployment"),
+    "statefulsets": KindSpec("statefulsets", "statefulset"),
 }
 
 
@@ -123,134 +118,6 @@ class gc_paused:
             _gc_pauses -= 1
             if _gc_pauses == 0 and gc_paused._was_enabled:
                 gc.enable()
-
-
-def _status_message(body: bytes) -> str:
-    try:
-        doc = json.loads(body)
-        return str(doc.get("message") or doc.get("reason") or "").strip()
-    except (ValueError, AttributeError):
-        return body[:200].decode("utf-8", "replace").strip()
-
-
-_HTTP_WORDS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-               405: "Method Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
-               502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
-
-
-def http_error(status: int, body: bytes) -> ApiError:
-    word = _HTTP_WORDS.get(status, "HTTP error")
-    message = _status_message(body)
-    reason = f"{status} {word}" + (f": {message}" if message else "")
-    if status == 401:
-        return ApiError(UNAUTHORIZED, reason, status)
-    if status == 403:
-        return ApiError(FORBIDDEN, reason, status)
-    if status == 404:
-        return ApiError(ERROR, reason, status)
-    return ApiError(STALE, reason, status)
-
-
-def network_reason(exc: BaseException) -> str:
-    """Words for a transport failure: "connection refused", "timed out", "TLS error: ..."."""
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        if isinstance(cur, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cur, urllib3.exceptions.NewConnectionError):
-            # (a subclass of ConnectTimeoutError in urllib3 2: test it first)
-            if "refused" in str(cur).lower():
-                return "connection refused"
-            inner = cur.__cause__ or cur.__context__
-            if inner is not None:
-                cur = inner
-                continue
-            return f"cannot connect: {str(cur).split(':', 1)[-1].strip()}"
-        if isinstance(cur, (socket.timeout, TimeoutError, urllib3.exceptions.TimeoutError)):
-            return "timed out"
-        if isinstance(cur, socket.gaierror):
-            return f"cannot resolve host ({cur.strerror or cur})"
-        if isinstance(cur, (urllib3.exceptions.SSLError, ssl.SSLError)):
-            return network_reason_text_tls(cur)
-        if isinstance(cur, ConnectionResetError):
-            return "connection reset"
-        if isinstance(cur, urllib3.exceptions.MaxRetryError) and cur.reason is not None:
-            cur = cur.reason
-            continue
-        if isinstance(cur, (urllib3.exceptions.ProtocolError, urllib3.exceptions.IncompleteRead)):
-            nested = cur.args[1] if len(cur.args) > 1 and isinstance(cur.args[1], BaseException) else None
-            if nested is not None:
-                cur = nested
-                continue
-            return "connection lost"
-        cur = cur.__cause__ or cur.__context__
-    full = " ".join(str(exc).split())
-    if "CERTIFICATE_VERIFY_FAILED" in full or "SSLError" in full or "SSL:" in full:
-        # The client reports TLS failures as ApiException(status=0, reason="SSLError\n...").
-        detail = full.split("] ", 1)[1] if "] " in full else full
-        return "TLS: " + detail.split(" (_ssl", 1)[0].strip()[:140]
-    text = full or type(exc).__name__
-    if "refused" in text.lower():
-        return "connection refused"
-    return text[:160]
-
-
-def network_reason_text_tls(exc: BaseException) -> str:
-    full = " ".join(str(exc).split())
-    detail = full.split("] ", 1)[1] if "] " in full else full
-    return "TLS: " + detail.split(" (_ssl", 1)[0].strip()[:140]
-
-
-class RawApi:
-    """GET requests through the connection's `ApiClient` (its auth, TLS and guard), unparsed."""
-
-    def __init__(self, api_client) -> None:
-        self.api = api_client
-
-    def open(self, path: str, query: dict[str, Any] | None = None, timeout: tuple[float, float] | float = LIST_TIMEOUT):
-        """Send a GET and return the urllib3 response, body unread; non-2xx raises ApiError."""
-        if query:
-            path = f"{path}?{urlencode(query)}"
-        try:
-            method, url, headers, _body, _post = self.api.param_serialize(
-                "GET", path, header_params={"Accept": "application/json"}, auth_settings=["BearerToken"],
-            )
-            response = self.api.call_api(method, url, headers, _request_timeout=timeout).response
-        except ApiError:
-            raise
-        except Exception as exc:  # urllib3 and socket errors in their many forms
-            raise ApiError(STALE, network_reason(exc)) from exc
-        if not 200 <= response.status < 300:
-            body = response.data
-            response.release_conn()
-            raise http_error(response.status, body)
-        return response
-
-    def ping(self, timeout: float) -> None:
-        """One GET /version; returns on any HTTP answer (even a refusal: the server answered),
-        raises ApiError when none came within `timeout`. Not retried: the client's default
-        read retries would stretch one probe to four timeouts."""
-        api = self.api
-        method, url, headers, _body, _post = api.param_serialize(
-            "GET", "/version", header_params={"Accept": "application/json"}, auth_settings=["BearerToken"],
-        )
-        try:
-            api.rest_client.pool_manager.request(method, url, headers=headers, retries=False,
-                                                 timeout=urllib3.Timeout(connect=timeout, read=timeout))
-        except Exception as exc:
-            raise ApiError(STALE, network_reason(exc)) from exc
-
-    def get_json(self, path: str, query: dict[str, Any] | None = None, timeout=LIST_TIMEOUT) -> dict:
-        response = self.open(path, query, timeout)
-        try:
-            data = response.data
-        except Exception as exc:
-            raise ApiError(STALE, network_reason(exc)) from exc
-        finally:
-            response.release_conn()
-        return json_loads(data)
 
 
 def iter_lines(response, limit: int = WATCH_LINE_MAX) -> Iterator[bytes]:
@@ -309,7 +176,7 @@ class _Prefetch:
 class ListWatch:
     """One kind's list-then-watch loop. `run()` blocks until `stop()`; changes go to `emit`."""
 
-    def __init__(self, api: RawApi, spec: KindSpec, namespace: str | None, emit: Callable[[Any], None],
+    def __init__(self, api: RestClient, spec: KindSpec, namespace: str | None, emit: Callable[[Any], None],
                  *, page_size: int = 1000, backoff: Backoff | None = None) -> None:
         self.api = api
         self.spec = spec
@@ -398,15 +265,6 @@ class ListWatch:
                 self._set_status(STALE, network_reason(exc), time.time() + delay)
                 self._stop.wait(delay)
 
-    def _fetch(self, path: str, query: dict[str, Any] | None) -> bytes:
-        response = self.api.open(path, query)
-        try:
-            return response.data
-        except Exception as exc:
-            raise ApiError(STALE, network_reason(exc)) from exc
-        finally:
-            response.release_conn()
-
     def _list(self) -> str:
         """List every object in pages, and replace the kind's rows with the result.
 
@@ -459,14 +317,14 @@ class ListWatch:
         """
         path = self.spec.path(self.namespace)
         query: dict[str, Any] | None = {"limit": self.page_size} if self.page_size else None
-        data = self._fetch(path, query)
+        data = self.api.get_bytes(path, query)
         while True:
             if self._stop.is_set():
                 raise Stopped
             prefetch = None
             token = _peek_continue(data) if self.page_size else None
             if token:
-                prefetch = _Prefetch(self._fetch, path, {"limit": self.page_size, "continue": token})
+                prefetch = _Prefetch(self.api.get_bytes, path, {"limit": self.page_size, "continue": token})
             try:
                 with gc_paused():
                     doc = json_loads(data)
@@ -493,7 +351,7 @@ class ListWatch:
             if not token:
                 return
             if prefetch is None:
-                prefetch = _Prefetch(self._fetch, path, {"limit": self.page_size, "continue": token})
+                prefetch = _Prefetch(self.api.get_bytes, path, {"limit": self.page_size, "continue": token})
             data = prefetch.result()
 
     def _finish_list(self, rows: list, meta: dict) -> str:
@@ -586,7 +444,7 @@ class MetricsPoll:
     FIRST_POLL_WAIT = 5.0  # longest the first poll waits for `after` (the pods list)
     SETTLE = 1.0  # and how long after it
 
-    def __init__(self, api: RawApi, namespace: str | None, emit: Callable[[Any], None],
+    def __init__(self, api: RestClient, namespace: str | None, emit: Callable[[Any], None],
                  *, interval: float = 30.0, nodes: bool = True, pods: bool = True,
                  after: threading.Event | None = None) -> None:
         self.api = api
@@ -602,8 +460,7 @@ class MetricsPoll:
         self._stop.set()
 
     def _poll(self, kind: str) -> int:
-        base = "/apis/metrics.k8s.io/v1beta1"
-        path = f"{base}/namespaces/{self.namespace}/pods" if kind == "pods" and self.namespace else f"{base}/{kind}"
+        path = resource_path("podmetrics" if kind == "pods" else "nodemetrics", self.namespace)
         try:
             doc = self.api.get_json(path)
         except ApiError as err:
@@ -664,7 +521,7 @@ class ClusterSources:
     def __init__(self, api_client, buffer: ChangeBuffer, namespace: str | None, *,
                  kinds: tuple[str, ...] = KINDS, metrics: bool = True, metrics_interval: float = 30.0,
                  spawn: Callable[[str, Callable[[], None]], Any] | None = None) -> None:
-        self.raw = RawApi(api_client)
+        self.raw = RestClient(api_client, timeout=LIST_TIMEOUT)
         self.buffer = buffer
         self.namespace = namespace
         self.kinds = kinds

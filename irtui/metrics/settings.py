@@ -33,8 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from irtui.config import Config, Section
-
-PLATFORM_SERVICES = ("api-gateway", "task-service", "emr-service", "sync-service", "handover-service")
+from irtui.platform import METRICS_PATH, METRICS_PORT, NAMESPACE, SERVICES
 
 DEFAULT_PROMQL = {
     "request_rate": "sum by (service) (rate(http_requests_total[1m]))",
@@ -69,9 +68,9 @@ class Thresholds:
 @dataclass(frozen=True)
 class ScrapeSettings:
     url: str = ""  # template with {service}; empty means the API server's service proxy
-    namespace: str = "emrtask-prod"
-    port: int = 9090
-    path: str = "/metrics"
+    namespace: str = NAMESPACE
+    port: int = METRICS_PORT
+    path: str = METRICS_PATH
     rate_window: float = 60.0  # the [1m] of the default PromQL
     quantile_window: float = 300.0  # the [5m] of the p95 query
     requests_metric: str = "http_requests_total"
@@ -86,7 +85,7 @@ class MetricsSettings:
     interval: float = 10.0
     history_minutes: float = 30.0
     timeout: float = 5.0
-    services: tuple[str, ...] = PLATFORM_SERVICES
+    services: tuple[str, ...] = SERVICES
     promql: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PROMQL))
     thresholds: Thresholds = Thresholds()
     scrape: ScrapeSettings = ScrapeSettings()
@@ -106,7 +105,7 @@ class MetricsSettings:
         source = sec.get("source", str, "prometheus")
         if source not in {"prometheus", "scrape"}:
             raise sec.error("source", f"must be \"prometheus\" or \"scrape\", not {source!r}")
-        services = sec.get("services", list, list(PLATFORM_SERVICES))
+        services = sec.get("services", list, list(SERVICES))
         if not services or not all(isinstance(s, str) and s for s in services):
             raise sec.error("services", "must be a non-empty list of service names")
         interval = _positive(sec, "interval", 10.0)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from irtui.platform import NAMESPACE
 from irtui.runbook.schema import parse_duration
 
 
@@ -262,7 +263,7 @@ class Runbook:
             file=file,
             title=meta["title"],
             version=meta["version"],
-            namespace=meta.get("namespace", "emrtask-prod"),
+            namespace=meta.get("namespace", NAMESPACE),
             services=strs(meta.get("services")),
             severities=tuple(Severity(s["id"], s["name"], s["impact"], parse_duration(s["response_time"]),
                                       s.get("response_time_text", ""), strs(s.get("examples"))) for s in data["severities"]),

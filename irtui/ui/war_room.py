@@ -42,6 +42,7 @@ from irtui.incident.session import IncidentSession
 from irtui.kube.client import KubeConnection
 from irtui.runbook import document
 from irtui.runbook.model import Runbook
+from irtui.ui.action_bindings import APP_ACTION, action_binding, action_bindings
 from irtui.ui.app import IrtuiApp, add_binding
 from irtui.ui.header import store_badge
 from irtui.ui.incident import (
@@ -97,7 +98,7 @@ class WarRoomApp(IrtuiApp):
     subclasses it."""
 
     BINDINGS = [
-        *registry.bindings(),
+        *action_bindings(),
         Binding("I", "declare_incident", "Declare incident", id="incident.declare"),
         Binding("N", "add_note", "Note", id="incident.note"),
         Binding("o", "focus_checklist", "Checklist", id="incident.checklist.focus"),
@@ -140,8 +141,7 @@ class WarRoomApp(IrtuiApp):
         env.extra["output_view"] = output_view_factory(self)
         for spec in registry.use_custom(parts.settings.custom):  # a team's own steps, keys included
             if spec.key:
-                add_binding(self, Binding(spec.key, f"{registry.APP_ACTION}('{spec.id}')", spec.title, show=False,
-                                          id=spec.id))
+                add_binding(self, action_binding(spec))
         self._frozen_pane: Any = None
         self._settle: Later | None = None
         self._unlisten = None
@@ -257,7 +257,7 @@ class WarRoomApp(IrtuiApp):
 
     def action_keys(self) -> dict[str, str]:
         """{action id: key} as bound now, for the checklist's "[R] Rollout restart" labels."""
-        return {b.id: self.war_room_keys.get(b.id, b.key) for b in registry.bindings()}
+        return {b.id: self.war_room_keys.get(b.id, b.key) for b in action_bindings()}
 
     def incident_keys(self) -> dict[str, str]:
         """The action keys and this class's own incident keys (checklist, close), as bound now,
@@ -266,7 +266,7 @@ class WarRoomApp(IrtuiApp):
         return {**self.action_keys(), **own}
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == registry.APP_ACTION and parameters:
+        if action == APP_ACTION and parameters:
             return self.action_controller.check(str(parameters[0]))
         if action == "declare_incident":
             return not self.session.is_open and not self.session.guard.read_only
@@ -282,7 +282,7 @@ class WarRoomApp(IrtuiApp):
         return super().check_action(action, parameters)
 
     def why_not(self, action: str, parameters: tuple) -> str | None:
-        if action == registry.APP_ACTION and parameters:
+        if action == APP_ACTION and parameters:
             return self.action_controller.refusal(str(parameters[0]))
         if action == "declare_incident":
             if self.session.is_open:
@@ -398,9 +398,6 @@ class WarRoomApp(IrtuiApp):
             self._frozen_pane = None
 
     def on_virtual_table_cursor_moved(self, _message) -> None:
-        self._cursor_moved()
-
-    def on_strip_table_cursor_moved(self, _message) -> None:
         self._cursor_moved()
 
     def _cursor_moved(self) -> None:

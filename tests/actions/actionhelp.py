@@ -1,10 +1,9 @@
 """Helpers for the actions tests: a session (env) on the simulator as a given user, the
-responder's answers to the confirmation, waiting on conditions, reading the audit log."""
+responder's answers to the confirmation, reading the audit log."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 from irtui.actions.base import ActionEnv
@@ -41,22 +40,6 @@ class Responder:
 
 def runner_for(env: ActionEnv, recorder, responder: Responder | None = None) -> ActionRunner:
     return ActionRunner(env, recorder, confirm=responder or Responder())
-
-
-def wait_for(condition, what: str, timeout: float = 90.0, interval: float = 0.2):
-    """Poll until `condition()` is truthy; fail naming `what` after a generous timeout."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = condition()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
-
-
-async def await_for(condition, what: str, timeout: float = 90.0):
-    return await asyncio.to_thread(wait_for, condition, what, timeout)
 
 
 def mutations(records: list[dict], user: str | None = None) -> list[dict]:

@@ -14,12 +14,14 @@ from textual.widgets import Static
 from irtui.actions import registry
 from irtui.actions.kubeapi import resource_path
 from irtui.actions.model import Target
+from irtui.ui.action_bindings import APP_ACTION, action_bindings
 from irtui.ui.screens.actions import ActionController, ActionsProvider
 from irtui.ui.screens.confirm import ConfirmActionScreen, ParamsScreen
 from irtui.ui.screens.describe import DescribeScreen
 from irtui.ui.screens.logs import LogsScreen, LogView
 
 from actionhelp import NS, make_env, mutations
+from polling import until
 
 
 class Recorded(list):
@@ -30,7 +32,7 @@ class Recorded(list):
 class ShellApp(App):
     """The minimum the app shell has to do (see the report for the exact wiring)."""
 
-    BINDINGS = registry.bindings()
+    BINDINGS = action_bindings()
     COMMANDS = App.COMMANDS | {ActionsProvider}
 
     def __init__(self, env, recorder) -> None:
@@ -54,17 +56,9 @@ class ShellApp(App):
         self.run_worker(self.action_controller.trigger(action_id), group="irtui-action", exclusive=False)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == registry.APP_ACTION and parameters:
+        if action == APP_ACTION and parameters:
             return self.action_controller.check(parameters[0])
         return True
-
-
-async def _until(pilot, condition, what: str, timeout: float = 90.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_a_key_scales_through_params_and_confirmation(sim, tmp_path):
@@ -74,13 +68,13 @@ async def test_a_key_scales_through_params_and_confirmation(sim, tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         app.target = Target("deployment", "handover-service", NS)
         await pilot.press("S")
-        await _until(pilot, lambda: isinstance(app.screen, ParamsScreen), "the parameters screen")
+        await until(lambda: isinstance(app.screen, ParamsScreen), "the parameters screen", pilot=pilot)
         await pilot.press(*"4", "enter")
-        await _until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen), "the confirmation")
+        await until(lambda: isinstance(app.screen, ConfirmActionScreen), "the confirmation", pilot=pilot)
         assert app.frozen == 1  # the list under the cursor is frozen while confirming
         assert "--replicas=4" in app.screen.request.command
         await pilot.press("y")
-        await _until(pilot, lambda: app.action_controller.outcomes, "the outcome")
+        await until(lambda: app.action_controller.outcomes, "the outcome", pilot=pilot)
         assert app.frozen == 0
         assert app.action_controller.outcomes[-1].status == "done"
     replicas = env.kube.get(resource_path("deployment", NS, "handover-service", "scale"))["spec"]["replicas"]
@@ -95,24 +89,25 @@ async def test_logs_and_describe_screens_read_the_selected_pod(sim, tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         app.target = Target("pod", pod, NS)
         await pilot.press("l")
-        await _until(pilot, lambda: isinstance(app.screen, LogsScreen), "the logs screen")
+        await until(lambda: isinstance(app.screen, LogsScreen), "the logs screen", pilot=pilot)
         screen = app.screen
-        await _until(pilot, lambda: len(screen.query_one(LogView).lines) > 0 or screen.error, "log lines")
+        await until(lambda: len(screen.query_one(LogView).lines) > 0 or screen.error, "log lines", pilot=pilot)
         assert screen.error is None
         first = screen.query_one(LogView).lines[0]
         word = first.split()[-1]
         found = screen.query_one(LogView).search(word, from_current=False)
         assert found is not None
         await pilot.press("f")  # follow: a streaming request that stays open
-        await _until(pilot, lambda: screen.state == "following", "following")
+        await until(lambda: screen.state == "following", "following", pilot=pilot)
         seen = len(screen.query_one(LogView).lines)
         # The simulated service keeps logging: new lines arrive on the open stream.
-        await _until(pilot, lambda: len(screen.query_one(LogView).lines) > seen, "a line logged after follow began")
+        await until(lambda: len(screen.query_one(LogView).lines) > seen,
+                    "a line logged after follow began", pilot=pilot)
         assert screen.error is None
         await pilot.press("escape")
-        await _until(pilot, lambda: not isinstance(app.screen, LogsScreen), "back from logs")
+        await until(lambda: not isinstance(app.screen, LogsScreen), "back from logs", pilot=pilot)
         await pilot.press("d")
-        await _until(pilot, lambda: isinstance(app.screen, DescribeScreen) and app.screen.loaded, "describe")
+        await until(lambda: isinstance(app.screen, DescribeScreen) and app.screen.loaded, "describe", pilot=pilot)
         text = app.screen.text
         assert f"Name:          {pod}" in text and "Conditions:" in text and "Containers:" in text
 
@@ -192,7 +187,7 @@ async def test_as_viewer_the_keys_are_offered_as_unavailable_with_the_reason(sim
 
 
 async def test_previous_container_logs_of_a_crashlooping_pod_and_jump_to_error(sim_factory, tmp_path):
-    from actionhelp import await_for
+    from polling import until
 
     sim = sim_factory("--scenario", "crashloop-task-service", "--speed", "10")
     env = make_env(sim, "sim-sre", tmp_path)
@@ -203,15 +198,16 @@ async def test_previous_container_logs_of_a_crashlooping_pod_and_jump_to_error(s
                 return p["metadata"]["name"]
         return None
 
-    pod = await await_for(restarted, "a task-service pod that restarted")
+    pod = await until(restarted, "a task-service pod that restarted", blocking=True)
     app = ShellApp(env, Recorded())
     async with app.run_test(size=(120, 40)) as pilot:
         app.target = Target("pod", pod, NS)
         await pilot.press("l")
-        await _until(pilot, lambda: isinstance(app.screen, LogsScreen), "the logs screen")
+        await until(lambda: isinstance(app.screen, LogsScreen), "the logs screen", pilot=pilot)
         screen = app.screen
         await pilot.press("p")
-        await _until(pilot, lambda: screen.previous and screen.state in ("complete", "error"), "the previous instance's logs")
+        await until(lambda: screen.previous and screen.state in ("complete", "error"),
+                    "the previous instance's logs", pilot=pilot)
         assert screen.error is None
         view = screen.query_one(LogView)
         assert view.lines and "exiting" in view.lines[-1]

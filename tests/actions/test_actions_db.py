@@ -13,6 +13,7 @@ from irtui.actions.settings import ActionSettings
 from irtui.safety import Guard
 
 from actionhelp import Responder, runner_for
+from polling import until
 
 asyncpg = pytest.importorskip("asyncpg")
 
@@ -37,14 +38,8 @@ async def test_terminate_backend_through_the_action_door(pg_dsn, incident):
     env = ActionEnv(guard=guard, settings=ActionSettings(), db=clients)
     sleeper = asyncio.ensure_future(victim.execute("SELECT pg_sleep(600)"))
     try:
-        pid = None
-        for _ in range(400):
-            pid = await watcher.fetchval(
-                "SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(600)' AND state = 'active'")
-            if pid:
-                break
-            await asyncio.sleep(0.05)
-        assert pid
+        pid = await until(lambda: watcher.fetchval(
+            "SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(600)' AND state = 'active'"), "the sleeping backend", step=0.05)
         responder = Responder()
         runner = runner_for(env, incident, responder)
         outcome = await runner.run("db.terminate_backend", Target("db_backend", str(pid)))
@@ -52,11 +47,10 @@ async def test_terminate_backend_through_the_action_door(pg_dsn, incident):
         request = responder.requests[-1]
         assert request.typed == str(pid) and any(f"pid {pid}" in line for line in request.dry_run)
         assert "pg_terminate_backend" in request.command
-        for _ in range(400):
-            if not await watcher.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
-                break
-            await asyncio.sleep(0.05)
-        assert await watcher.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid) == 0
+        async def gone() -> bool:
+            return await watcher.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid) == 0
+
+        await until(gone, f"backend {pid} to be gone", step=0.05)
         kinds = [e.kind for e in incident.timeline if e.details.get("action") == "db.terminate_backend"]
         assert kinds == ["action_started", "action_finished"]
     finally:

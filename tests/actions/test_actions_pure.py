@@ -15,6 +15,7 @@ from irtui.actions.settings import ActionSettings
 from irtui.config import Config, ConfigError
 from irtui.redact import redact
 from irtui.safety import Guard, ReadOnlyError
+from irtui.ui.action_bindings import action_bindings
 
 RUNBOOK_IDS = {
     "kube.rollout_restart", "kube.rollout_restart_all", "kube.scale", "kube.isolate", "kube.delete_pod",
@@ -47,11 +48,11 @@ def test_the_runbook_says_high_danger_for_these():
 
 
 def test_bindings_carry_ids_for_remapping():
-    bindings = registry.bindings()
+    bindings = action_bindings()
     by_id = {b.id: b for b in bindings}
     assert by_id["kube.scale"].key == "S"
     assert by_id["kube.scale"].action == "run_irtui_action('kube.scale')"
-    assert registry.bindings(keys={"kube.scale": "ctrl+s"}, ids=["kube.scale"])[0].key == "ctrl+s"
+    assert action_bindings(keys={"kube.scale": "ctrl+s"}, ids=["kube.scale"])[0].key == "ctrl+s"
 
 
 def test_settings_precedence_and_errors(tmp_path):

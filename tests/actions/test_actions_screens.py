@@ -10,6 +10,8 @@ from irtui.actions.model import ConfirmRequest, Danger, Target
 from irtui.ui.screens.confirm import ConfirmActionScreen, ParamsScreen
 from irtui.ui.screens.logs import LogView
 
+from polling import screen_text, until
+
 
 def _request(typed: str | None = None, production: bool = True, danger: Danger = Danger.MEDIUM) -> ConfirmRequest:
     target = Target("deployment", "api-gateway", "emrtask-prod")
@@ -35,14 +37,6 @@ class Host(App):
         self.push_screen(self.screen_to_push, callback=self.results.append)
 
 
-async def _wait(pilot, condition, what: str) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def test_confirmation_names_where_and_what_and_copies_the_command():
     app = Host(ConfirmActionScreen(_request()))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -57,7 +51,7 @@ async def test_confirmation_names_where_and_what_and_copies_the_command():
         await pilot.press("c")
         assert app.clipboard == _request().command
         await pilot.press("y")
-        await _wait(pilot, lambda: app.results, "the answer")
+        await until(lambda: app.results, "the answer", pilot=pilot)
     assert app.results == [True]
 
 
@@ -66,7 +60,7 @@ async def test_escape_cancels():
     async with app.run_test() as pilot:
         assert not app.screen.query_one("#banner", Static).has_class("production")
         await pilot.press("escape")
-        await _wait(pilot, lambda: app.results, "the answer")
+        await until(lambda: app.results, "the answer", pilot=pilot)
     assert app.results == [False]
 
 
@@ -88,7 +82,7 @@ async def test_high_danger_needs_the_name_typed():
         await pilot.press(*"api-gateway")
         assert not screen.query_one("#run", Button).disabled
         await pilot.press("enter")
-        await _wait(pilot, lambda: app.results, "the answer")
+        await until(lambda: app.results, "the answer", pilot=pilot)
     assert app.results == [True]
 
 
@@ -99,7 +93,7 @@ async def test_params_screen_presets_and_validation():
         await pilot.press("f2")
         assert app.screen.query_one("#param-name", Input).value == "LOG_LEVEL=debug"
         await pilot.press("enter")
-        await _wait(pilot, lambda: app.results, "the parameters")
+        await until(lambda: app.results, "the parameters", pilot=pilot)
     assert app.results == [{"name": "LOG_LEVEL=debug"}]
 
     scale = registry.get("kube.scale")
@@ -110,7 +104,7 @@ async def test_params_screen_presets_and_validation():
         assert app.results == [] and "whole number" in str(app.screen.query_one("#error", Static).render())
         app.screen.query_one("#param-replicas", Input).value = "4"
         await pilot.press("enter")
-        await _wait(pilot, lambda: app.results, "the parameters")
+        await until(lambda: app.results, "the parameters", pilot=pilot)
     assert app.results == [{"replicas": 4}]
 
 
@@ -142,6 +136,30 @@ async def test_log_view_caps_lines_searches_and_jumps_to_errors():
         assert view.line(found) == "line 4555 INFO ok"
         assert view.scroll_offset.y <= found - view.dropped < view.scroll_offset.y + view.size.height
         assert view.search("no such text", from_current=False) is None
+
+
+async def test_log_view_is_read_by_scrolling_and_follows_its_tail():
+    """The log is the app's table without a header or a row cursor: up scrolls and stops the
+    tail, G goes back to following it."""
+    app = LogHost()
+    async with app.run_test(size=(100, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.focus()
+        await pilot.pause()
+        for start in (0, 100):  # as a stream delivers them: in batches
+            view.append([f"line {i}" for i in range(start, start + 100)])
+            await pilot.pause()
+        assert view.tail and view.scroll_offset.y == view.max_scroll_y
+        assert screen_text(app).splitlines()[0].startswith(f"line {200 - view.size.height}")
+        await pilot.press("up")
+        await pilot.pause(0.3)
+        assert not view.tail and view.scroll_offset.y < view.max_scroll_y
+        view.append(["line 200"])
+        await pilot.pause()
+        assert "line 200" not in screen_text(app)  # not following: the reader's place stays
+        await pilot.press("G")
+        await pilot.pause()
+        assert view.tail and screen_text(app).splitlines()[view.size.height - 1].startswith("line 200")
 
 
 async def test_confirmation_fits_80x24_with_a_long_summary():

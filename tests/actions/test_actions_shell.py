@@ -11,9 +11,11 @@ from irtui.actions.base import ActionEnv
 from irtui.actions.settings import ActionSettings
 from irtui.kube.client import connect
 from irtui.safety import Guard
+from irtui.ui.action_bindings import APP_ACTION, action_bindings
 from irtui.ui.screens.actions import ActionController, ActionsProvider, target_from_row
 
 from actionhelp import NS, mutations
+from polling import until
 
 
 class Recorded(list):
@@ -25,7 +27,7 @@ def wired_app_class():
     from irtui.ui.app import IrtuiApp
 
     class WiredApp(IrtuiApp):
-        BINDINGS = registry.bindings()  # merged with IrtuiApp's by Textual
+        BINDINGS = action_bindings()  # merged with IrtuiApp's by Textual
         COMMANDS = IrtuiApp.COMMANDS | {ActionsProvider}
 
         def __init__(self, connection, settings: ActionSettings, recorder) -> None:
@@ -54,19 +56,11 @@ def wired_app_class():
             self.run_worker(self.action_controller.trigger(action_id), group="irtui-action")
 
         def check_action(self, action: str, parameters: tuple) -> bool | None:
-            if action == registry.APP_ACTION and parameters:
+            if action == APP_ACTION and parameters:
                 return self.action_controller.check(parameters[0])
             return super().check_action(action, parameters)
 
     return WiredApp
-
-
-async def _until(pilot, condition, what: str, timeout: float = 90.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_read_only_shell_every_key_every_pane_every_palette_entry(sim, tmp_path):
@@ -75,8 +69,8 @@ async def test_read_only_shell_every_key_every_pane_every_palette_entry(sim, tmp
     app = wired_app_class()(connection, ActionSettings(forensics_dir=tmp_path / "forensics"), recorded)
     skip = {"q", "ctrl+q", "ctrl+c", "ctrl+p"}  # quitting ends the test; the palette is driven below
     async with app.run_test(size=(160, 50)) as pilot:
-        await _until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
-        action_keys = {binding.key for binding in registry.bindings()}
+        await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
+        action_keys = {binding.key for binding in action_bindings()}
         for pane_id in ("pods", "nodes", "events"):
             app.show_pane(pane_id)
             await pilot.pause()
@@ -105,7 +99,7 @@ async def test_read_only_shell_every_key_every_pane_every_palette_entry(sim, tmp
             while len(app.screen_stack) > 1:
                 await pilot.press("escape")
                 await pilot.pause()
-        await _until(pilot, lambda: not app.action_controller.busy, "the last action to finish")
+        await until(lambda: not app.action_controller.busy, "the last action to finish", pilot=pilot)
         assert app.connection.guard.read_only
     assert mutations(sim.audit()) == []
     mutating = {s.id for s in registry.all_actions() if s.mutating}

@@ -10,16 +10,8 @@ from irtui.actions.forensics import verify_folder
 from irtui.actions.kubeapi import resource_path
 from irtui.actions.model import Target
 
-from actionhelp import (
-    NS,
-    Responder,
-    assert_dry_run_then_real,
-    await_for,
-    make_env,
-    mutations,
-    runner_for,
-    timeline_kinds,
-)
+from actionhelp import NS, Responder, assert_dry_run_then_real, make_env, mutations, runner_for, timeline_kinds
+from polling import until
 
 
 def _pods(env, selector: str) -> list[dict]:
@@ -60,7 +52,7 @@ async def test_rollout_restart_rolls_pods_and_is_recorded(sim_factory, tmp_path,
                  and p["metadata"]["name"] not in old_pods]
         return len(ready) >= 3 and not ({p["metadata"]["name"] for p in pods} & old_pods)
 
-    await await_for(rolled, "a new ReplicaSet whose pods replaced the old ones")
+    await until(rolled, "a new ReplicaSet whose pods replaced the old ones", blocking=True)
     status = await runner.run("kube.rollout_status", Target("deployment", "api-gateway", NS))
     assert status.status == "done" and status.details["complete"] in (True, False)
     assert_dry_run_then_real(sim.audit(), "PATCH", "/deployments/api-gateway")
@@ -81,14 +73,15 @@ async def test_scale_undo_isolate_and_the_repeat_guardrail(sim, tmp_path, incide
 
     outcome = await runner.run("kube.scale", target, {"replicas": 5})
     assert outcome.status == "done", outcome
-    await await_for(lambda: len(_pods(env, "app=task-service")) == 5, "5 task-service pods")
+    await until(lambda: len(_pods(env, "app=task-service")) == 5, "5 task-service pods", blocking=True)
     assert outcome.undo is not None and outcome.undo.params == {"replicas": previous}
     assert_dry_run_then_real(sim.audit(), "PATCH", "/deployments/task-service/scale")
     assert responder.requests[-1].typed is None  # medium danger: a plain yes
 
     undone = await runner.undo()
     assert undone.status == "done", undone
-    await await_for(lambda: len(_pods(env, "app=task-service")) == previous, f"{previous} task-service pods again")
+    await until(lambda: len(_pods(env, "app=task-service")) == previous,
+                f"{previous} task-service pods again", blocking=True)
     # Scaling the same target again inside the window asks again, and says why.
     assert responder.requests[-1].typed == "task-service"
     assert any("REPEATED" in w for w in responder.requests[-1].warnings)
@@ -97,7 +90,7 @@ async def test_scale_undo_isolate_and_the_repeat_guardrail(sim, tmp_path, incide
     assert outcome.status == "done", outcome
     request = responder.requests[-1]
     assert request.typed == "sync-service" and request.production and request.cluster_url == env.cluster_url
-    await await_for(lambda: not _pods(env, "app=sync-service"), "no sync-service pods")
+    await until(lambda: not _pods(env, "app=sync-service"), "no sync-service pods", blocking=True)
     assert timeline_kinds(incident, "kube.isolate") == ["action_started", "action_finished"]
 
 
@@ -202,16 +195,16 @@ async def test_delete_pod_force_delete_and_delete_secret(sim, tmp_path, incident
     victim = _pods(env, "app=api-gateway")[0]["metadata"]["name"]
     outcome = await runner.run("kube.delete_pod", Target("pod", victim, NS))
     assert outcome.status == "done", outcome
-    await await_for(lambda: victim not in {p["metadata"]["name"] for p in env.kube.items(resource_path("pod", NS))}
-                    and len(_pods(env, "app=api-gateway")) == 3, "the pod replaced")
+    await until(lambda: victim not in {p["metadata"]["name"] for p in env.kube.items(resource_path("pod", NS))}
+                and len(_pods(env, "app=api-gateway")) == 3, "the pod replaced", blocking=True)
     assert_dry_run_then_real(sim.audit(), "DELETE", f"/pods/{victim}")
 
     victim = _pods(env, "app=api-gateway")[0]["metadata"]["name"]
     outcome = await runner.run("kube.force_delete_pod", Target("pod", victim, NS))
     assert outcome.status == "done", outcome
     assert responder.requests[-1].typed == victim
-    await await_for(lambda: victim not in {p["metadata"]["name"] for p in env.kube.items(resource_path("pod", NS))},
-                    "the force-deleted pod gone")
+    await until(lambda: victim not in {p["metadata"]["name"] for p in env.kube.items(resource_path("pod", NS))},
+                "the force-deleted pod gone", blocking=True)
 
     secrets = [s["metadata"]["name"] for s in env.kube.items(resource_path("secret", NS))]
     assert secrets
@@ -247,7 +240,7 @@ async def test_cordon_uncordon_drain(sim, tmp_path, incident):
                 and not p["metadata"].get("deletionTimestamp")]
         return not left
 
-    await await_for(drained, f"no pods left on {node}")
+    await until(drained, f"no pods left on {node}", blocking=True)
 
 
 async def test_restart_all_is_a_typed_bulk_action(sim, tmp_path, incident):
@@ -359,7 +352,7 @@ async def test_describe_deployment_node_and_a_crashing_pod_with_its_events(sim_f
                 return text
         return None
 
-    text = await await_for(crashing, "a crash-looping pod whose events show the back-off")
+    text = await until(crashing, "a crash-looping pod whose events show the back-off", blocking=True)
     assert "Last State:    Terminated" in text and "Restart Count:" in text
     assert "DB_PASSWORD: <set from secretKeyRef>" in text
     assert describe(env.kube, "pod", NS, "no-such-pod").startswith("Error from server:")

@@ -18,10 +18,11 @@ from irtui.actions.settings import ActionSettings  # noqa: E402
 from irtui.config import Config, ConfigError  # noqa: E402
 from irtui.runbook import load_runbook  # noqa: E402
 from irtui.safety import Guard  # noqa: E402
+from irtui.ui.action_bindings import action_bindings  # noqa: E402
 from irtui.ui.demo import DEMO_SCRIPTS  # noqa: E402
 
 from actionhelp import NS, Responder, make_env, runner_for  # noqa: E402
-from polling import wait_for  # noqa: E402
+from polling import until  # noqa: E402
 from receiver import Answer, Receiver  # noqa: E402
 
 NAMESPACE = Target("namespace", NS, NS)
@@ -71,7 +72,7 @@ async def test_an_http_step_from_config_is_confirmed_sent_and_recorded(tmp_path,
     settings = declared(ActionSettings.load(http_config(tmp_path, receiver.url)))
     spec = registry.get("cdn.purge")
     assert spec.key == "ctrl+q" and spec in registry.all_actions()
-    assert any(b.id == "cdn.purge" and b.key == "ctrl+q" for b in registry.bindings())
+    assert any(b.id == "cdn.purge" and b.key == "ctrl+q" for b in action_bindings())
     responder = Responder()
     env = ActionEnv(guard=Guard(), settings=settings, namespace=NS)
     outcome = await runner_for(env, incident, responder).run("cdn.purge", NAMESPACE)
@@ -215,8 +216,8 @@ async def test_a_team_exec_step_runs_in_the_named_workload_through_the_executor(
     assert request.spec.group == "custom" and request.spec.mutating
     # The simulator audits an exec when its stream ends, a moment after the client has read
     # the exit code.
-    execs = await wait_for(lambda: [r for r in sim.audit()[before:] if r.get("subresource") == "exec"],
-                           what="the exec in the audit log")
+    execs = await until(lambda: [r for r in sim.audit()[before:] if r.get("subresource") == "exec"],
+                        what="the exec in the audit log")
     assert [(r["verb"], r["name"].startswith("api-gateway-")) for r in execs] == [("create", True)]
     finished = incident.timeline[-1].details
     assert finished["action"] == "cache.flush_pod" and finished["details"]["exit_code"] == 0

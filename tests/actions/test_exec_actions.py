@@ -15,8 +15,10 @@ from irtui.actions.model import Target
 from irtui.actions.output import HEAD_BYTES, TAIL_BYTES, OutputDigest, decode_output
 from irtui.kube.exec import ExecError, run_exec
 from irtui.safety import ReadOnlyError
+from irtui.ui.action_bindings import action_bindings
 
-from actionhelp import NS, Responder, await_for, make_env, runner_for, wait_for
+from actionhelp import NS, Responder, make_env, runner_for
+from polling import until, until_sync
 
 
 class Recorded(list):
@@ -31,7 +33,8 @@ def _execs(sim) -> list[dict]:
 async def _execs_recorded(sim, count: int) -> list[dict]:
     """The exec requests, once `count` are in the audit log (a WebSocket's line is written
     when it closes, which may be just after the client has returned)."""
-    return await await_for(lambda: len(_execs(sim)) >= count and _execs(sim), f"{count} exec(s) in the audit log")
+    return await until(lambda: len(_execs(sim)) >= count and _execs(sim),
+                       f"{count} exec(s) in the audit log", blocking=True)
 
 
 def _pod_of(sim, app: str) -> str:
@@ -130,7 +133,7 @@ def test_a_cancelled_exec_stops_and_reports_no_exit_code(sim, tmp_path):
     result = run_exec(env.kube.api, env.guard, NS, pod, None, ["sleep", "300"], on_output=lambda c, d: None,
                       cancelled=cancelled)
     assert result.cancelled and result.exit_code is None
-    record = wait_for(lambda: [r for r in _execs(sim) if r["name"] == pod], "the exec's audit line")
+    record = until_sync(lambda: [r for r in _execs(sim) if r["name"] == pod], "the exec's audit line")
     assert record[0]["verb"] == "create"
 
 
@@ -143,7 +146,7 @@ def test_a_refused_exec_is_one_line_from_the_api_server(sim, tmp_path):
 def test_every_exec_step_is_declared_once_with_a_free_key():
     specs = [s for s in registry.all_actions() if s.group == "exec"]
     assert {s.id for s in specs} == set(registry.EXEC_STEPS)
-    keys = [b.key for b in registry.bindings()]
+    keys = [b.key for b in action_bindings()]
     assert len(keys) == len(set(keys))
     for spec in specs:
         assert spec.mutating and spec.command.startswith("kubectl exec -n <namespace> ")

@@ -16,7 +16,8 @@ from irtui.ui.screens.confirm import ConfirmActionScreen
 from irtui.ui.screens.output import OutputScreen
 from irtui.ui.wiring import war_room
 
-from war_room_help import control, declared_elsewhere, isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import control, declared_elsewhere, isolated, store_rows, war_args  # noqa: F401 (isolated: a fixture)
 
 HEALTH_ARGV = ["curl", "-fsS", "http://localhost:3000/health"]
 
@@ -29,10 +30,10 @@ def _execs(sim) -> list[dict]:
 
 async def _select_api_gateway_pod(pilot, app) -> str:
     pods = app.pods_pane
-    await until(pilot, lambda: pods.selected() is not None, "the pods pane to fill")
+    await until(lambda: pods.selected() is not None, "the pods pane to fill", pilot=pilot)
     await pilot.press("slash", *"api-gateway", "enter")
-    row = await until(pilot, lambda: (pods.selected() or None) and pods.selected().name.startswith("api-gateway")
-                      and pods.selected(), "an api-gateway pod under the cursor")
+    row = await until(lambda: (pods.selected() or None) and pods.selected().name.startswith("api-gateway")
+                      and pods.selected(), "an api-gateway pod under the cursor", pilot=pilot)
     return row.name
 
 
@@ -45,19 +46,20 @@ async def test_health_from_inside_a_pod_streams_and_is_recorded(sim, isolated):
         async with app.run_test(size=(160, 50)) as pilot:
             pod = await _select_api_gateway_pod(pilot, app)
             await pilot.press("J")
-            confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
-                                  "the confirmation", timeout=120)
+            confirm = await until(lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                                  "the confirmation", timeout=120, pilot=pilot)
             assert confirm.request.command.endswith(f"exec -n emrtask-prod {pod} -c api-gateway -- "
                                                     "curl -fsS http://localhost:3000/health")
             await pilot.press("y")
-            view = await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen, "the exec view")
-            await until(pilot, lambda: view.ended, "the command to end")
+            view = await until(lambda: isinstance(app.screen, OutputScreen) and app.screen,
+                               "the exec view", pilot=pilot)
+            await until(lambda: view.ended, "the command to end", pilot=pilot)
             text = screen_text(app)
             assert '"status": "ok"' in text and "exit 0" in text
             assert 'argv ["curl", "-fsS", "http://localhost:3000/health"]' in text
             await pilot.press("escape")
-            await until(pilot, lambda: not isinstance(app.screen, OutputScreen), "the exec view to close")
-            await until(pilot, lambda: app.action_controller.outcomes, "the outcome")
+            await until(lambda: not isinstance(app.screen, OutputScreen), "the exec view to close", pilot=pilot)
+            await until(lambda: app.action_controller.outcomes, "the outcome", pilot=pilot)
             assert app.action_controller.outcomes[-1].status == "done"
 
     rows = store_rows(store_file, incident_id)
@@ -79,16 +81,18 @@ async def test_a_failing_check_shows_and_records_its_exit_code(sim, isolated):
     args = war_args(sim, isolated)
     async with war_room(args, open_connection(args, config), config) as app:
         async with app.run_test(size=(160, 50)) as pilot:
-            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
             await control(sim, "POST", "/sim/scenarios/database-failure")
             await pilot.press("ctrl+y")  # verify:data, in task-service
-            await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen), "the confirmation", timeout=120)
+            await until(lambda: isinstance(app.screen, ConfirmActionScreen),
+                        "the confirmation", timeout=120, pilot=pilot)
             await pilot.press("y")
-            view = await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen, "the exec view")
-            await until(pilot, lambda: view.ended, "the command to end")
+            view = await until(lambda: isinstance(app.screen, OutputScreen) and app.screen,
+                               "the exec view", pilot=pilot)
+            await until(lambda: view.ended, "the command to end", pilot=pilot)
             assert view.exit_code == 1 and "exit 1" in screen_text(app)
             await pilot.press("escape")
-            await until(pilot, lambda: app.action_controller.outcomes, "the outcome")
+            await until(lambda: app.action_controller.outcomes, "the outcome", pilot=pilot)
     details = [r for r in store_rows(store_file, incident_id) if r["kind"] == "action_finished"][0]["details"]
     assert details["details"]["exit_code"] == 1
     assert "ECONNREFUSED" in details["details"]["output"]["head"]
@@ -105,8 +109,8 @@ async def test_read_only_key_runs_nothing_and_the_palette_says_why(sim, isolated
             await app.workers.wait_for_complete()
             assert not isinstance(app.screen, (ConfirmActionScreen, OutputScreen))
             await pilot.press("ctrl+p", *"Health from inside")
-            await until(pilot, lambda: "UNAVAILABLE: read-only: running a command in a pod is a create on "
-                                       "pods/exec" in " ".join(screen_text(app).split()), "the palette's reason")
+            await until(lambda: "UNAVAILABLE: read-only: running a command in a pod is a create on "
+                                "pods/exec" in " ".join(screen_text(app).split()), "the palette's reason", pilot=pilot)
             await pilot.press("enter")  # chosen anyway: refused like the key
             await pilot.pause(0.3)
             await app.workers.wait_for_complete()

@@ -15,7 +15,7 @@ from irtui.kube.exec import run_exec
 from irtui.ui.screens.output import OutputScreen, output_view_factory
 
 from actionhelp import NS, make_env
-from war_room_help import screen_text, until
+from polling import screen_text, until
 
 
 class Host(App):
@@ -51,16 +51,16 @@ async def test_escape_cancels_a_running_command_then_closes(sim, tmp_path):
     app = Host()
     async with app.run_test(size=(140, 40)) as pilot:
         task = await _run_in_view(app, env, pod, ["sh", "-c", "echo started; sleep 300"])
-        view = await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen, "the exec view")
-        await until(pilot, lambda: "started" in screen_text(app), "the first line, while it runs")
+        view = await until(lambda: isinstance(app.screen, OutputScreen) and app.screen, "the exec view", pilot=pilot)
+        await until(lambda: "started" in screen_text(app), "the first line, while it runs", pilot=pilot)
         assert not view.ended
         await pilot.press("escape")
-        result = await until(pilot, lambda: task.done() and task.result(), "the exec to stop")
+        result = await until(lambda: task.done() and task.result(), "the exec to stop", pilot=pilot)
         assert result.cancelled and result.exit_code is None
-        await until(pilot, lambda: view.ended, "the view to say it ended")
+        await until(lambda: view.ended, "the view to say it ended", pilot=pilot)
         assert "cancelled" in screen_text(app)
         await pilot.press("escape")
-        await until(pilot, lambda: not isinstance(app.screen, OutputScreen), "the view to close")
+        await until(lambda: not isinstance(app.screen, OutputScreen), "the view to close", pilot=pilot)
 
 
 async def test_control_characters_from_a_container_are_shown_escaped(sim, tmp_path):
@@ -69,8 +69,8 @@ async def test_control_characters_from_a_container_are_shown_escaped(sim, tmp_pa
     app = Host()
     async with app.run_test(size=(140, 40)) as pilot:
         task = await _run_in_view(app, env, pod, ["echo", "\x1b[2Jwiped\u202egnp.exe [b]bold[/b]"])
-        view = await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen, "the exec view")
-        await until(pilot, lambda: view.ended and task.done(), "the command to end")
+        view = await until(lambda: isinstance(app.screen, OutputScreen) and app.screen, "the exec view", pilot=pilot)
+        await until(lambda: view.ended and task.done(), "the command to end", pilot=pilot)
         text = screen_text(app)
         assert "␛[2Jwiped\\u202egnp.exe [b]bold[/b]" in text
         assert "\x1b" not in text and "\u202e" not in text

@@ -32,15 +32,14 @@ from irtui.ui.screens.objects import ObjectsScreen
 from irtui.ui.screens.output import OutputScreen
 from irtui.ui.wiring import war_room
 
+from polling import screen_text, until
 from war_room_help import (  # noqa: F401 (isolated: a fixture)
     NS,
     control,
     declared_elsewhere,
     isolated,
     mutations,
-    screen_text,
     store_rows,
-    until,
     war_args,
 )
 
@@ -65,11 +64,11 @@ def _flat(app) -> str:
 
 
 async def _screen(pilot, app, cls, what: str):
-    return await until(pilot, lambda: isinstance(app.screen, cls) and app.screen, what, timeout=60)
+    return await until(lambda: isinstance(app.screen, cls) and app.screen, what, timeout=60, pilot=pilot)
 
 
 async def _outcome(pilot, app, count: int):
-    await until(pilot, lambda: len(app.action_controller.outcomes) >= count, f"outcome {count}", timeout=60)
+    await until(lambda: len(app.action_controller.outcomes) >= count, f"outcome {count}", timeout=60, pilot=pilot)
     return app.action_controller.outcomes[count - 1]
 
 
@@ -90,10 +89,10 @@ async def _filter_pods(pilot, app, text: str) -> None:
 
 async def _exec_output(pilot, app) -> str:
     view = await _screen(pilot, app, OutputScreen, "the exec view")
-    await until(pilot, lambda: view.ended and "escape closes" in screen_text(app), "the command to end")
+    await until(lambda: view.ended and "escape closes" in screen_text(app), "the command to end", pilot=pilot)
     text = screen_text(app)
     await pilot.press("escape")
-    await until(pilot, lambda: not isinstance(app.screen, OutputScreen), "the exec view to close")
+    await until(lambda: not isinstance(app.screen, OutputScreen), "the exec view to close", pilot=pilot)
     return text
 
 
@@ -117,18 +116,18 @@ async def test_database_failover_from_irtui_alone(stopped_sim, isolated):
     args = war_args(sim, isolated)
     async with war_room(args, open_connection(args, config), config) as app:
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
             done = 0
 
             # Diagnose: the primary's logs, then its control data from inside it.
             await _filter_pods(pilot, app, "postgres-0")
-            await until(pilot, lambda: (app.pods_pane.selected() or None) and app.pods_pane.selected().name == "postgres-0",
-                        "postgres-0 under the cursor")
+            await until(lambda: (app.pods_pane.selected() or None) and app.pods_pane.selected().name == "postgres-0",
+                        "postgres-0 under the cursor", pilot=pilot)
             await pilot.press("l")
             await _screen(pilot, app, LogsScreen, "the logs of postgres-0")
-            await until(pilot, lambda: "postgres-0" in screen_text(app), "the logs' title")
+            await until(lambda: "postgres-0" in screen_text(app), "the logs' title", pilot=pilot)
             await pilot.press("escape")
-            await until(pilot, lambda: not isinstance(app.screen, LogsScreen), "the logs to close")
+            await until(lambda: not isinstance(app.screen, LogsScreen), "the logs to close", pilot=pilot)
             await pilot.press("L")
             await _confirm(pilot, app)
             text = await _exec_output(pilot, app)
@@ -149,9 +148,9 @@ async def test_database_failover_from_irtui_alone(stopped_sim, isolated):
             # Point the services at it: the ConfigMaps view, DB_HOST's new value, the diff.
             await pilot.press("f")
             view = await _screen(pilot, app, ObjectsScreen, "the ConfigMaps view")
-            await until(pilot, lambda: view.loaded, "the ConfigMaps")
+            await until(lambda: view.loaded, "the ConfigMaps", pilot=pilot)
             await pilot.press("slash", *"postgres-config DB_HOST", "enter")
-            await until(pilot, lambda: [r.name for r in view.shown] == ["postgres-config"], "one row left")
+            await until(lambda: [r.name for r in view.shown] == ["postgres-config"], "one row left", pilot=pilot)
             assert "DB_HOST" in screen_text(app) and "postgres " in screen_text(app)
             await pilot.press("M")
             params = await _screen(pilot, app, ParamsScreen, "the new value")
@@ -167,16 +166,16 @@ async def test_database_failover_from_irtui_alone(stopped_sim, isolated):
             assert confirm.request.dry_run == ["server accepted the change (dryRun=All)"]
             done += 1
             assert (await _outcome(pilot, app, done)).status == "done"
-            await until(pilot, lambda: "postgres-replica" in " ".join(c for r in view.shown for c in r.cells),
-                        "the view to show the new value")
+            await until(lambda: "postgres-replica" in " ".join(c for r in view.shown for c in r.cells),
+                        "the view to show the new value", pilot=pilot)
             await pilot.press("escape", "escape")
-            await until(pilot, lambda: not isinstance(app.screen, ObjectsScreen), "back to the panes")
+            await until(lambda: not isinstance(app.screen, ObjectsScreen), "back to the panes", pilot=pilot)
 
             # Restart the services that read it.
             for service in DB_SERVICES:
                 await _filter_pods(pilot, app, service)
-                await until(pilot, lambda s=service: (app.pods_pane.selected() or None)
-                            and app.pods_pane.selected().name.startswith(s), f"a {service} pod")
+                await until(lambda s=service: (app.pods_pane.selected() or None)
+                            and app.pods_pane.selected().name.startswith(s), f"a {service} pod", pilot=pilot)
                 await pilot.press("R")
                 confirm = await _confirm(pilot, app)
                 assert confirm.request.target.label == f"deployment/{service}"
@@ -279,13 +278,13 @@ webhook_url_env = "SLACK_WEBHOOK_URL"
     args = war_args(sim, isolated)
     async with war_room(args, open_connection(args, config), config) as app:
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
             done = 0
 
             # Isolate: the compromised service to zero, its name typed.
             await _filter_pods(pilot, app, "sync-service")
-            await until(pilot, lambda: (app.pods_pane.selected() or None)
-                        and app.pods_pane.selected().name.startswith("sync-service"), "a sync-service pod")
+            await until(lambda: (app.pods_pane.selected() or None)
+                        and app.pods_pane.selected().name.startswith("sync-service"), "a sync-service pod", pilot=pilot)
             await pilot.press("Z")
             confirm = await _confirm(pilot, app, typed="sync-service")
             assert confirm.request.target.label == "deployment/sync-service"
@@ -303,29 +302,30 @@ webhook_url_env = "SLACK_WEBHOOK_URL"
             # Delete the leaked secret from the Secrets view: its name typed.
             await pilot.press("dollar_sign")
             view = await _screen(pilot, app, ObjectsScreen, "the Secrets view")
-            await until(pilot, lambda: view.loaded, "the Secrets")
+            await until(lambda: view.loaded, "the Secrets", pilot=pilot)
             assert "client_id, client_secret" in screen_text(app)
             await pilot.press("slash", *"oauth", "enter")
-            await until(pilot, lambda: [r.name for r in view.shown] == ["emr-oauth-client"], "the leaked secret")
+            await until(lambda: [r.name for r in view.shown] == ["emr-oauth-client"], "the leaked secret", pilot=pilot)
             await pilot.press("ctrl+x")
             confirm = await _confirm(pilot, app, typed="emr-oauth-client")
             assert confirm.request.danger.label == "high"
             done += 1
             assert (await _outcome(pilot, app, done)).status == "done"
-            await until(pilot, lambda: view.shown == [] and "nothing matches" in screen_text(app), "the secret gone")
+            await until(lambda: view.shown == [] and "nothing matches" in screen_text(app),
+                        "the secret gone", pilot=pilot)
             await pilot.press("escape", "escape")
-            await until(pilot, lambda: not isinstance(app.screen, ObjectsScreen), "back to the panes")
+            await until(lambda: not isinstance(app.screen, ObjectsScreen), "back to the panes", pilot=pilot)
 
             # Debug logging on the isolated service: no pod left to select, so E asks, and
             # the list starts on the incident's affected service.
             await advance(sim, 60)
-            await until(pilot, lambda: app.pods_pane.selected() is None, "no sync-service pod left")
+            await until(lambda: app.pods_pane.selected() is None, "no sync-service pod left", pilot=pilot)
             await pilot.press("E")
             picker = await _screen(pilot, app, ObjectsScreen, "the workloads to pick from")
-            await until(pilot, lambda: picker.loaded, "the workloads")
+            await until(lambda: picker.loaded, "the workloads", pilot=pilot)
             assert "namespace" not in {r.kind for r in picker.shown}  # set env takes a workload
-            await until(pilot, lambda: picker.selected_target() is not None
-                        and picker.selected_target().name == "sync-service", "the cursor on sync-service")
+            await until(lambda: picker.selected_target() is not None
+                        and picker.selected_target().name == "sync-service", "the cursor on sync-service", pilot=pilot)
             await pilot.press("enter")
             await _screen(pilot, app, ParamsScreen, "the variable")
             await pilot.press("f2", "enter")  # the LOG_LEVEL=debug preset
@@ -337,8 +337,8 @@ webhook_url_env = "SLACK_WEBHOOK_URL"
             # Forensics of the compromised service: asked, starting on it; says where.
             await pilot.press("F")
             picker = await _screen(pilot, app, ObjectsScreen, "the forensics target")
-            await until(pilot, lambda: picker.loaded and picker.selected_target() is not None
-                        and picker.selected_target().name == "sync-service", "the cursor on sync-service")
+            await until(lambda: picker.loaded and picker.selected_target() is not None
+                        and picker.selected_target().name == "sync-service", "the cursor on sync-service", pilot=pilot)
             await pilot.press("enter")
             done += 1
             forensics = await _outcome(pilot, app, done)
@@ -348,10 +348,10 @@ webhook_url_env = "SLACK_WEBHOOK_URL"
 
             # The status update: Slack answers 503, so it waits in the queue.
             await pilot.press("t", "u")
-            await until(pilot, lambda: type(app.screen).__name__ == "UpdateComposer", "the update")
+            await until(lambda: type(app.screen).__name__ == "UpdateComposer", "the update", pilot=pilot)
             await pilot.press("ctrl+s")
-            await until(pilot, lambda: any(e.kind == "update_queued" for e in app.session.timeline),
-                        "the update queued")
+            await until(lambda: any(e.kind == "update_queued" for e in app.session.timeline),
+                        "the update queued", pilot=pilot)
 
     env = json.loads(sim.kubectl("get", "deployment", "sync-service", "-n", NS, "-o", "json").stdout)
     assert env["spec"]["replicas"] == 0
@@ -402,31 +402,31 @@ script = "flush"
     args = war_args(sim, isolated, read_only=True)
     async with war_room(args, open_connection(args, config), config) as app:
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
-            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
             # The views still read (a shared screen may look), and their keys change nothing.
             for view_key, action_key in (("f", "M"), ("dollar_sign", "ctrl+x")):
                 await pilot.press(view_key)
                 view = await _screen(pilot, app, ObjectsScreen, "the view")
-                await until(pilot, lambda: view.loaded and view.shown, "its rows")
+                await until(lambda: view.loaded and view.shown, "its rows", pilot=pilot)
                 await pilot.press(action_key)
-                await until(pilot, lambda: "read-only" in _flat(app), "the refusal")
+                await until(lambda: "read-only" in _flat(app), "the refusal", pilot=pilot)
                 await pilot.press("escape")
-                await until(pilot, lambda: not isinstance(app.screen, ObjectsScreen), "back")
+                await until(lambda: not isinstance(app.screen, ObjectsScreen), "back", pilot=pilot)
             # The other views, from the palette and from their key.
             await pilot.press("ctrl+p", *"StatefulSets")
-            await until(pilot, lambda: "StatefulSets  (w)" in screen_text(app), "the palette's entry and its key")
+            await until(lambda: "StatefulSets  (w)" in screen_text(app), "the palette's entry and its key", pilot=pilot)
             await pilot.press("enter")
             view = await _screen(pilot, app, ObjectsScreen, "the StatefulSets view")
-            await until(pilot, lambda: view.loaded and {r.name for r in view.shown} == {"postgres", "postgres-replica"},
-                        "the StatefulSets")
+            await until(lambda: view.loaded and {r.name for r in view.shown} == {"postgres", "postgres-replica"},
+                        "the StatefulSets", pilot=pilot)
             await pilot.press("escape", "y")
-            await until(pilot, lambda: isinstance(app.screen, ObjectsScreen) and app.screen.kind == "revision"
-                        and app.screen.loaded, "the recent changes")
+            await until(lambda: isinstance(app.screen, ObjectsScreen) and app.screen.kind == "revision"
+                        and app.screen.loaded, "the recent changes", pilot=pilot)
             assert "helm upgrade emrtask-prod: api-gateway 2.7.1" in screen_text(app)
             if shutil.which("helm") is None:
                 assert "helm is not on PATH" in screen_text(app)
             await pilot.press("escape")
-            await until(pilot, lambda: len(app.screen_stack) == 1, "back")
+            await until(lambda: len(app.screen_stack) == 1, "back", pilot=pilot)
             for key in ("L", "ctrl+o", "ctrl+w", "F", "f7", "f8", "E"):
                 await pilot.press(key)
                 await pilot.pause(0.2)

@@ -4,11 +4,9 @@ the demo's scripts act on a real simulator."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from irtui.safety import Guard, ReadOnlyError
 from irtui.ui.demo import DEMO_SCRIPTS
 
 from actionhelp import NS, Responder, make_env, runner_for
+from polling import until
 
 
 def script(tmp_path: Path, name: str, body: str) -> Path:
@@ -95,10 +94,8 @@ async def test_escape_stops_the_whole_process_group_then_kills_what_ignores_it(t
     assert result.cancelled and result.exit_code is not None and result.exit_code < 0
     recorded = [int(p) for p in pids.read_text().split()]
     assert len(recorded) == 2
-    deadline = time.monotonic() + 10
-    while not all(gone(p) for p in recorded) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    assert all(gone(p) for p in recorded), recorded
+    await until(lambda: all(gone(p) for p in recorded), f"the script's processes {recorded} to be gone", timeout=10,
+                step=0.05)
 
 
 async def test_read_only_starts_no_script(tmp_path):

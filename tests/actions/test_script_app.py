@@ -6,17 +6,16 @@ step from the config; and a read-only session where none of them starts or sends
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
-from war_room_help import isolated, store_rows, until, war_args  # noqa: F401, F811 (isolated: a fixture)
+from polling import until
+from war_room_help import isolated, store_rows, war_args  # noqa: F401, F811 (isolated: a fixture)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notify"))
 from test_vault import ADMIN_TOKEN, VaultReceiver  # noqa: E402
@@ -103,9 +102,9 @@ async def run_app(sim, tmp_path, cfg: Config, steps, *, read_only: bool | None =
     connection = open_connection(args, cfg)
     async with war_room(args, connection, cfg) as app:
         async with app.run_test(size=(140, 45)) as pilot:
-            await until(pilot, lambda: app.cluster.rows.get("pods"), "the pods pane")
+            await until(lambda: app.cluster.rows.get("pods"), "the pods pane", pilot=pilot)
             await steps(pilot, app)
-            await until(pilot, lambda: not app.action_controller.busy, "the action's end")
+            await until(lambda: not app.action_controller.busy, "the action's end", pilot=pilot)
 
 
 async def test_smoke_tests_run_from_their_key_with_output_on_screen(sim, isolated):
@@ -119,17 +118,17 @@ async def test_smoke_tests_run_from_their_key_with_output_on_screen(sim, isolate
 
     async def steps(pilot, app):
         await pilot.press("Q")
-        confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
-                              "the confirmation")
+        confirm = await until(lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                              "the confirmation", pilot=pilot)
         assert confirm.request.command == f"{smoke} production"
         await pilot.press("y")
-        screen = await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen.ended and app.screen,
-                             "the script's end")
-        await until(pilot, lambda: "all green" in output_text(app), "the output on screen")
+        screen = await until(lambda: isinstance(app.screen, OutputScreen) and app.screen.ended and app.screen,
+                             "the script's end", pilot=pilot)
+        await until(lambda: "all green" in output_text(app), "the output on screen", pilot=pilot)
         assert "smoke production" in output_text(app) and "exit code 0" in screen.status_text
         assert "␛]0;pwned␇[bold]x[/bold]" in output_text(app)
         await pilot.press("escape")
-        await until(pilot, lambda: len(app.screen_stack) == 1, "the view closed")
+        await until(lambda: len(app.screen_stack) == 1, "the view closed", pilot=pilot)
 
     await run_app(sim, isolated, cfg, steps)
     [done] = finished("smoke.run")
@@ -156,13 +155,13 @@ async def test_escape_cancels_a_running_script_and_its_processes_end(sim, isolat
 
     async def steps(pilot, app):
         await pilot.press("ctrl+d")
-        confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
-                              "the confirmation")
+        confirm = await until(lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                              "the confirmation", pilot=pilot)
         assert confirm.request.danger.label == "high" and confirm.request.typed == NS
         await pilot.press(*NS, "enter")
-        await until(pilot, lambda: "started" in output_text(app), "the script running")
+        await until(lambda: "started" in output_text(app), "the script running", pilot=pilot)
         await pilot.press("escape")
-        await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen.ended, "the cancel")
+        await until(lambda: isinstance(app.screen, OutputScreen) and app.screen.ended, "the cancel", pilot=pilot)
         assert "cancelled" in app.screen.status_text
         await pilot.press("escape")
 
@@ -170,10 +169,8 @@ async def test_escape_cancels_a_running_script_and_its_processes_end(sim, isolat
     [done] = finished("dr.failover")
     assert done["result"] == "cancelled" and done["details"]["cancelled"] is True
     recorded = [int(p) for p in pids.read_text().split()]
-    deadline = time.monotonic() + 10
-    while not all(gone(p) for p in recorded) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    assert all(gone(p) for p in recorded), recorded
+    await until(lambda: all(gone(p) for p in recorded), f"the script's processes {recorded} to be gone", timeout=10,
+                step=0.05)
 
 
 async def test_a_hundred_thousand_lines_stay_bounded_on_screen_and_in_the_store(sim, isolated):
@@ -185,10 +182,11 @@ async def test_a_hundred_thousand_lines_stay_bounded_on_screen_and_in_the_store(
 
     async def steps(pilot, app):
         await pilot.press("ctrl+u")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen), "the confirmation")
+        await until(lambda: isinstance(app.screen, ConfirmActionScreen), "the confirmation", pilot=pilot)
         await pilot.press(*NS, "enter")
-        await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen.ended, "the end", timeout=120)
-        await until(pilot, lambda: output_text(app).endswith("100000"), "the last line on screen")
+        await until(lambda: isinstance(app.screen, OutputScreen) and app.screen.ended,
+                    "the end", timeout=120, pilot=pilot)
+        await until(lambda: output_text(app).endswith("100000"), "the last line on screen", pilot=pilot)
         assert len(app.screen.query_one("#output-log").lines) <= 5001
         await pilot.press("escape")
 
@@ -216,13 +214,13 @@ async def test_vault_revoke_from_its_key_reaches_the_receiver(sim, isolated, vau
 
     async def steps(pilot, app):
         await pilot.press("ctrl+w")
-        await until(pilot, lambda: isinstance(app.screen, ParamsScreen), "the token prompt")
+        await until(lambda: isinstance(app.screen, ParamsScreen), "the token prompt", pilot=pilot)
         await pilot.press(*COMPROMISED, "enter")
-        confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
-                              "the confirmation")
+        confirm = await until(lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                              "the confirmation", pilot=pilot)
         assert COMPROMISED not in json.dumps([confirm.request.command, confirm.request.summary])
         await pilot.press(*NS, "enter")
-        await until(pilot, lambda: app.action_controller.outcomes, "the outcome")
+        await until(lambda: app.action_controller.outcomes, "the outcome", pilot=pilot)
         assert app.action_controller.outcomes[-1].status == "done", app.action_controller.outcomes[-1]
 
     await run_app(sim, isolated, cfg, steps)
@@ -246,11 +244,11 @@ async def test_a_team_step_from_config_runs_from_its_key(sim, isolated, receiver
 
     async def steps(pilot, app):
         await pilot.press("f8")
-        confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
-                              "the confirmation")
+        confirm = await until(lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                              "the confirmation", pilot=pilot)
         assert confirm.request.spec.title == "Purge CDN"
         await pilot.press("y")
-        await until(pilot, lambda: app.action_controller.outcomes, "the outcome")
+        await until(lambda: app.action_controller.outcomes, "the outcome", pilot=pilot)
 
     await run_app(sim, isolated, cfg, steps)
     assert registry.all_actions() == registry.ACTIONS  # the session's own steps ended with it
@@ -320,23 +318,24 @@ async def test_the_demo_runs_its_smoke_tests_and_flushes_the_cache_on_the_simula
         flush = next(a for a in app.action_controller.env.settings.custom if a.id == "cache.flush")
         assert isinstance(flush, CustomAction) and not flush.key  # the runbook gives it no key: the palette runs it
         async with app.run_test(size=(140, 45)) as pilot:
-            await until(pilot, lambda: app.cluster.rows.get("pods"), "the pods pane")
+            await until(lambda: app.cluster.rows.get("pods"), "the pods pane", pilot=pilot)
             await pilot.press("Q")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen), "the confirmation")
+            await until(lambda: isinstance(app.screen, ConfirmActionScreen), "the confirmation", pilot=pilot)
             await pilot.press("y")
-            await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen.ended, "the smoke tests")
+            await until(lambda: isinstance(app.screen, OutputScreen) and app.screen.ended,
+                        "the smoke tests", pilot=pilot)
             assert "PASS handover-service" in output_text(app) and "0 failed" in output_text(app)
             await pilot.press("escape")
-            await until(pilot, lambda: not app.action_controller.busy and len(app.screen_stack) == 1, "the end")
+            await until(lambda: not app.action_controller.busy and len(app.screen_stack) == 1, "the end", pilot=pilot)
             await pilot.press("ctrl+p", *"Flush cache")
             await pilot.pause(0.3)
             await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen), "the flush confirmation")
+            await until(lambda: isinstance(app.screen, ConfirmActionScreen), "the flush confirmation", pilot=pilot)
             await pilot.press("y")
-            await until(pilot, lambda: isinstance(app.screen, OutputScreen) and app.screen.ended, "the flush")
+            await until(lambda: isinstance(app.screen, OutputScreen) and app.screen.ended, "the flush", pilot=pilot)
             assert "cache flushed" in output_text(app)
             await pilot.press("escape")
-            await until(pilot, lambda: not app.action_controller.busy, "the end")
+            await until(lambda: not app.action_controller.busy, "the end", pilot=pilot)
         assert [o.status for o in app.action_controller.outcomes] == ["done", "done"]
     patched = [r for r in sim.audit() if r.get("verb") == "patch" and "/deployments/" in r["path"]]
     assert patched, "the flush script annotated no deployment"

@@ -14,12 +14,12 @@ from irtui.safety import Guard
 from irtui.ui.main import open_connection
 from irtui.ui.panes.database import DatabasePane
 from irtui.ui.screens.confirm import ConfirmActionScreen
-from irtui.ui.widgets.strip_table import StripTable
+from irtui.ui.widgets.virtual_table import CellTable
 from irtui.ui.wiring import war_room
 
 from db_helpers import SLEEP, backend_state
-from polling import wait_for
-from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 
 class PaneApp(App):
@@ -58,14 +58,14 @@ async def _sleeper(sessions, suffix: str) -> int:
 
 async def _database_pane(pilot, app) -> DatabasePane:
     await pilot.press("7")
-    await until(pilot, lambda: app.active_pane == "database", "7 to show the database pane")
+    await until(lambda: app.active_pane == "database", "7 to show the database pane", pilot=pilot)
     return app.pane("database")
 
 
-async def _cursor_on(pilot, table: StripTable, key: str) -> None:
+async def _cursor_on(pilot, table: CellTable, key: str) -> None:
     table.focus()
     table.move_cursor(row=table.get_row_index(key))
-    await until(pilot, lambda: table.cursor_key == key, f"the cursor on {key}")
+    await until(lambda: table.cursor_key == key, f"the cursor on {key}", pilot=pilot)
 
 
 async def test_long_running_statement_is_terminated_from_the_pane(sim, isolated, pg_dsn, sessions):
@@ -73,15 +73,15 @@ async def test_long_running_statement_is_terminated_from_the_pane(sim, isolated,
     async with _war_room(sim, isolated, pg_dsn, SHORT_THRESHOLD) as app:
         async with app.run_test(size=(160, 45)) as pilot:
             pane = await _database_pane(pilot, app)
-            table = pane.query_one("#db-long", StripTable)
-            await until(pilot, lambda: str(pid) in table.rows, "the pg_sleep backend in the pane")
+            table = pane.query_one("#db-long", CellTable)
+            await until(lambda: str(pid) in table.rows, "the pg_sleep backend in the pane", pilot=pilot)
             assert "● up" in status_text(pane)
             assert str(table.get_cell(str(pid), "query")) == SLEEP
 
             await _cursor_on(pilot, table, str(pid))
             await pilot.press("k")
-            confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
-                                  "the confirmation")
+            confirm = await until(lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                                  "the confirmation", pilot=pilot)
             request = confirm.request
             assert request.spec.id == "db.terminate_backend" and request.target.name == str(pid)
             assert f"pg_terminate_backend({pid})" in request.command
@@ -89,12 +89,12 @@ async def test_long_running_statement_is_terminated_from_the_pane(sim, isolated,
             assert pane.frozen  # the list under the cursor does not move while confirming
             await pilot.press(*str(pid), "enter")  # high danger: the pid typed to confirm
 
-            await until(pilot, lambda: app.action_controller.outcomes, "the remediation to finish")
+            await until(lambda: app.action_controller.outcomes, "the remediation to finish", pilot=pilot)
             outcome = app.action_controller.outcomes[-1]
             assert (outcome.action_id, outcome.status) == ("db.terminate_backend", "done"), outcome
             assert outcome.details["pids"] == [pid]
-            await wait_for(lambda: _gone(pg_dsn, pid), what="the backend to be gone at the server")
-            await until(pilot, lambda: str(pid) not in table.rows, "the row to leave the pane")
+            await until(lambda: _gone(pg_dsn, pid), "the backend to be gone at the server")
+            await until(lambda: str(pid) not in table.rows, "the row to leave the pane", pilot=pilot)
 
 
 async def _gone(dsn, pid):
@@ -106,13 +106,14 @@ async def test_read_only_pane_keys_say_why_and_send_nothing(sim, isolated, pg_ds
     async with _war_room(sim, isolated, pg_dsn, SHORT_THRESHOLD, read_only=True) as app:
         async with app.run_test(size=(160, 45), notifications=True) as pilot:
             pane = await _database_pane(pilot, app)
-            table = pane.query_one("#db-long", StripTable)
-            await until(pilot, lambda: str(pid) in table.rows, "the pg_sleep backend in the pane")
+            table = pane.query_one("#db-long", CellTable)
+            await until(lambda: str(pid) in table.rows, "the pg_sleep backend in the pane", pilot=pilot)
             await _cursor_on(pilot, table, str(pid))
             for key, title in (("k", "Terminate backend"), ("K", "Terminate long-running queries"),
                                ("c", "Cancel query"), ("ctrl+o", "Promote replica")):
                 await pilot.press(key)
-                await until(pilot, lambda: f"{title}: read-only terminal" in screen_text(app), f"{key} to say why")
+                await until(lambda: f"{title}: read-only terminal" in screen_text(app), f"{key} to say why",
+                            pilot=pilot)
                 assert not isinstance(app.screen, ConfirmActionScreen)
             assert not app.action_controller.outcomes
     assert await backend_state(pg_dsn, pid) == "active"
@@ -126,17 +127,17 @@ async def test_pane_survives_the_server_going_away_and_recovers(pg_dsn, pg_proxy
     monitor = DatabaseMonitor(settings)
     pane = DatabasePane(monitor)
     async with PaneApp(pane).run_test(size=(160, 40)) as pilot:
-        await wait_for(lambda: pane.last_good is not None, what="the first good poll")
+        await until(lambda: pane.last_good is not None, "the first good poll", pilot=pilot)
         first_good = pane.last_good
         await pilot.pause()
         assert "postgres:[REDACTED]@127.0.0.1" in status_text(pane)
         assert "hunter2" not in pilot.app.export_screenshot()
 
         await pg_proxy.cut()
-        await wait_for(lambda: pane.latest is not None and not pane.latest.reachable, what="the pane to notice")
+        await until(lambda: pane.latest is not None and not pane.latest.reachable, "the pane to notice", pilot=pilot)
         down_since = pane.latest.unreachable_since
         # It keeps retrying, with backoff, and keeps saying since when.
-        await wait_for(lambda: pane.latest.attempt >= 3, what="several retries")
+        await until(lambda: pane.latest.attempt >= 3, "several retries", pilot=pilot)
         assert pane.latest.unreachable_since == down_since
         assert 0 < pane.latest.retry_in <= 1.0  # capped at backoff_cap
         await pilot.pause()
@@ -146,7 +147,7 @@ async def test_pane_survives_the_server_going_away_and_recovers(pg_dsn, pg_proxy
         assert "hunter2" not in pilot.app.export_screenshot()
 
         await pg_proxy.restore()
-        await wait_for(lambda: pane.latest.reachable and pane.last_good is not first_good, what="recovery")
+        await until(lambda: pane.latest.reachable and pane.last_good is not first_good, "recovery", pilot=pilot)
         await pilot.pause()
         assert "● up" in status_text(pane)
         assert monitor.unreachable_since is None and monitor.attempt == 0
@@ -169,26 +170,26 @@ async def test_blocked_pair_is_shown_and_k_on_it_aims_at_the_blocker(sim, isolat
         async with _war_room(sim, isolated, pg_dsn, "[database]\nlong_running_minutes = 600\ninterval = 0.5\n") as app:
             async with app.run_test(size=(200, 45)) as pilot:
                 pane = await _database_pane(pilot, app)
-                blocked = pane.query_one("#db-blocked", StripTable)
+                blocked = pane.query_one("#db-blocked", CellTable)
                 key = f"{waiter.get_server_pid()}<{holder.get_server_pid()}"
-                await until(pilot, lambda: key in blocked.rows, "the blocked pair in the pane")
+                await until(lambda: key in blocked.rows, "the blocked pair in the pane", pilot=pilot)
                 assert str(blocked.get_cell(key, "blocking_state")) == "idle in transaction"
                 assert str(blocked.get_cell(key, "blocked_query")).startswith(f"UPDATE {table_name}")
                 await _cursor_on(pilot, blocked, key)
                 # K at the pane's threshold (600 minutes), asked for no parameter: nothing runs that long.
                 await pilot.press("K")
-                await until(pilot, lambda: app.action_controller.outcomes, "K's outcome")
+                await until(lambda: app.action_controller.outcomes, "K's outcome", pilot=pilot)
                 outcome = app.action_controller.outcomes[-1]
                 assert (outcome.action_id, outcome.status) == ("db.terminate_long_running", "noop"), outcome
                 await pilot.press("k")  # on the blocked table, the key aims at the blocker
-                confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
-                                      "the confirmation")
+                confirm = await until(lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                                      "the confirmation", pilot=pilot)
                 assert confirm.request.target.name == str(holder.get_server_pid())
                 assert any("idle in transaction" in line for line in confirm.request.dry_run)
                 await pilot.press("escape")
-                await until(pilot, lambda: len(app.action_controller.outcomes) == 2, "the cancelled outcome")
+                await until(lambda: len(app.action_controller.outcomes) == 2, "the cancelled outcome", pilot=pilot)
                 assert app.action_controller.outcomes[-1].status == "cancelled"
-                await until(pilot, lambda: not pane.frozen, "the pane to thaw")
+                await until(lambda: not pane.frozen, "the pane to thaw", pilot=pilot)
         # Nothing was sent: the holder still holds its lock.
         assert await backend_state(pg_dsn, holder.get_server_pid()) == "idle in transaction"
         await holder.execute("ROLLBACK")
@@ -203,6 +204,6 @@ async def test_pane_from_config_takes_the_dsn_flag_over_the_file(pg_dsn, tmp_pat
     path.write_text('[database]\ndsn = "postgresql://postgres@127.0.0.1:9/nowhere"\ninterval = 0.5\n')
     pane = DatabasePane.from_config(Config.load(path), Guard(read_only=True), flag_dsn=pg_dsn)
     async with PaneApp(pane).run_test(size=(160, 40)) as pilot:
-        await wait_for(lambda: pane.last_good is not None, what="a good poll of the flagged server")
+        await until(lambda: pane.last_good is not None, "a good poll of the flagged server", pilot=pilot)
         await pilot.pause()
         assert "● up" in status_text(pane) and pane.clients.guard.read_only

@@ -17,7 +17,7 @@ from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard
 
 from db_helpers import SLEEP
-from polling import wait_for
+from polling import until
 
 
 def settings(dsn, **kw) -> DatabaseSettings:
@@ -66,7 +66,7 @@ async def test_long_running_statement_appears_and_irtuis_own_are_hidden(pg_dsn, 
             snap = await monitor.poll()
             return snap if {pid, impostor_pid} <= {b.pid for b in snap.long_running} else None
 
-        snap = await wait_for(listed, what="the pg_sleep backends to be listed")
+        snap = await until(listed, what="the pg_sleep backends to be listed")
         backend = next(b for b in snap.long_running if b.pid == pid)
         assert backend.application == f"{sessions.tag}-sleeper"
         assert backend.state == "active" and backend.seconds >= 1
@@ -106,7 +106,7 @@ async def test_blocked_pair_is_shown_with_pg_blocking_pids(pg_dsn, sessions):
                 snap = await monitor.poll()
                 return next((p for p in snap.blocked if p.blocked_pid == waiter.get_server_pid()), None)
 
-            pair = await wait_for(paired, what="the blocked pair")
+            pair = await until(paired, what="the blocked pair")
             assert pair.blocking_pid == holder.get_server_pid()
             assert pair.blocking_state == "idle in transaction"
             assert pair.wait_event in ("transactionid", "tuple")

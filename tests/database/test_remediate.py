@@ -16,7 +16,7 @@ from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard, ReadOnlyError
 
 from db_helpers import SLEEP, backend_state
-from polling import wait_for
+from polling import until
 
 
 def clients(dsn: str, read_only: bool = False) -> DatabaseClients:
@@ -27,7 +27,7 @@ async def sleeping(sessions, suffix: str) -> int:
     conn = await sessions.open(suffix)
     sessions.run(conn, SLEEP)
     pid = conn.get_server_pid()
-    await wait_for(lambda: backend_state(sessions.dsn, pid), what="the statement to start")
+    await until(lambda: backend_state(sessions.dsn, pid), what="the statement to start")
     return pid
 
 
@@ -36,7 +36,7 @@ async def test_read_only_refuses_every_remediation_and_the_target_lives(pg_dsn, 
     db = clients(pg_dsn, read_only=True)
     try:
         bulk = TerminateLongRunning(db, 1 / 60, application=f"{sessions.tag}-victim")
-        await wait_for(lambda: _count_preview(bulk, 1), what="the statement to pass the threshold")
+        await until(lambda: _count_preview(bulk, 1), what="the statement to pass the threshold")
         for remediation in (CancelBackend(db, pid), TerminateBackend(db, pid),
                             TerminateLongRunning(db, 1 / 60, application=f"{sessions.tag}-victim"), PromoteReplica(db)):
             description = await remediation.describe()  # describing is reading: allowed
@@ -64,7 +64,7 @@ async def test_terminate_one_backend_describes_it_exactly_then_ends_it(pg_dsn, s
         assert d.command == f"psql '{pg_dsn}' -c \"SELECT pg_terminate_backend({pid});\""
         outcome = await remediation.execute()
         assert outcome.ok and outcome.pids == (pid,)
-        await wait_for(lambda: _gone(pg_dsn, pid), what="the backend to be gone")
+        await until(lambda: _gone(pg_dsn, pid), what="the backend to be gone")
         # The same pid again: nothing to act on, and it says so.
         with pytest.raises(TargetGone):
             await remediation.execute()
@@ -80,7 +80,7 @@ async def test_cancel_ends_the_query_but_keeps_the_session(pg_dsn, sessions):
     conn = await sessions.open("-cancel")
     task = sessions.run(conn, SLEEP)
     pid = conn.get_server_pid()
-    await wait_for(lambda: backend_state(pg_dsn, pid), what="the statement to start")
+    await until(lambda: backend_state(pg_dsn, pid), what="the statement to start")
     db = clients(pg_dsn)
     try:
         outcome = await CancelBackend(db, pid).execute()
@@ -98,7 +98,7 @@ async def test_terminate_long_running_lists_the_pids_first_and_ends_exactly_thos
     db = clients(pg_dsn)
     try:
         remediation = TerminateLongRunning(db, 1 / 60, application=app)
-        await wait_for(lambda: _count_preview(remediation, 2), what="both statements to pass the threshold")
+        await until(lambda: _count_preview(remediation, 2), what="both statements to pass the threshold")
         d = await remediation.describe()
         assert sorted(t.pid for t in d.targets) == pids
         assert f"pids {', '.join(str(t.pid) for t in d.targets)}" in d.summary
@@ -108,7 +108,7 @@ async def test_terminate_long_running_lists_the_pids_first_and_ends_exactly_thos
         outcome = await remediation.execute()
         assert sorted(outcome.pids) == pids
         for pid in pids:
-            await wait_for(lambda pid=pid: _gone(pg_dsn, pid), what=f"backend {pid} to be gone")
+            await until(lambda pid=pid: _gone(pg_dsn, pid), what=f"backend {pid} to be gone")
         assert await backend_state(pg_dsn, late) == "active"
     finally:
         await db.close()

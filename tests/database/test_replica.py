@@ -15,7 +15,7 @@ from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard, ReadOnlyError
 
 from db_helpers import LocalServer, postgres_bindir
-from polling import wait_for
+from polling import until
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ async def test_replication_is_shown_and_the_replica_is_promoted(primary_and_stan
             up = snap.replication and snap.replication[0]["state"] == "streaming"
             return snap if up and snap.replication[0]["lag_bytes"] is not None else None
 
-        snap = await wait_for(streaming, what="the standby to stream")
+        snap = await until(streaming, what="the standby to stream")
         assert snap.replication[0]["name"] == "standby" and snap.replication[0]["lag_bytes"] >= 0
         assert snap.replica["in_recovery"] is True and snap.replica["receiver_status"] == "streaming"
 

@@ -12,7 +12,8 @@ from irtui.ui.incident import DeclareIncidentScreen
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
-from war_room_help import control, isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import control, isolated, store_rows, war_args  # noqa: F401 (isolated: a fixture)
 
 # Health rounds every 2 s, so that the test waits on the fault, not on the interval.
 CONFIG = "[health]\ninterval = 2\ntimeout = 2\n"
@@ -46,19 +47,19 @@ async def test_scenario_alerts_and_declares_from_evidence(scenario, sim, isolate
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: app.cluster.rows["pods"], "the pods")
+            await until(lambda: app.cluster.rows["pods"], "the pods", pilot=pilot)
             await pilot.pause(3)  # a first health round, all healthy
             assert not banner(app), banner(app)
             await control(sim, "POST", f"/sim/scenarios/{scenario}")
             await control(sim, "POST", "/sim/advance", json={"seconds": seconds})
 
-            await until(pilot, lambda: all(words in banner(app) for words in named), f"the banner naming {named}",
-                        timeout=120)
+            await until(lambda: all(words in banner(app) for words in named), f"the banner naming {named}",
+                        timeout=120, pilot=pilot)
             assert "press I to declare" in banner(app)
 
             await pilot.press("I")
-            form = await until(pilot, lambda: isinstance(app.screen, DeclareIncidentScreen) and app.screen,
-                               "the declare form")
+            form = await until(lambda: isinstance(app.screen, DeclareIncidentScreen) and app.screen,
+                               "the declare form", pilot=pilot)
             await pilot.pause()
             assert "Filled in from what irtui detected" in screen_text(app)
             # The form scrolls at this size: every reason it shows, read from the form.
@@ -72,8 +73,8 @@ async def test_scenario_alerts_and_declares_from_evidence(scenario, sim, isolate
                 assert service in suggestion.services
 
             await pilot.press("enter")  # confirm what was suggested
-            await until(pilot, lambda: app.session.is_open, "the incident to be declared")
-            await until(pilot, lambda: not banner(app), "the banner to go once declared")
+            await until(lambda: app.session.is_open, "the incident to be declared", pilot=pilot)
+            await until(lambda: not banner(app), "the banner to go once declared", pilot=pilot)
             incident_id = app.session.incident_id
 
     declared = [r for r in store_rows(isolated / "incidents.sqlite", incident_id) if r["kind"] == "declared"]
@@ -95,17 +96,17 @@ async def test_the_banner_goes_when_the_fault_clears_and_comes_back_with_it(sim,
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: app.cluster.rows["pods"], "the pods")
+            await until(lambda: app.cluster.rows["pods"], "the pods", pilot=pilot)
             await control(sim, "POST", "/sim/scenarios/complete-outage")
             await control(sim, "POST", "/sim/advance", json={"seconds": 30})
-            await until(pilot, lambda: "health checks fail" in banner(app), "the banner", timeout=120)
+            await until(lambda: "health checks fail" in banner(app), "the banner", timeout=120, pilot=pilot)
             await control(sim, "DELETE", "/sim/scenarios/complete-outage")
             await control(sim, "POST", "/sim/advance", json={"seconds": 60})
-            await until(pilot, lambda: not banner(app), "the banner to clear", timeout=120)
+            await until(lambda: not banner(app), "the banner to clear", timeout=120, pilot=pilot)
             assert not app.alerts.active
             await control(sim, "POST", "/sim/scenarios/complete-outage")
             await control(sim, "POST", "/sim/advance", json={"seconds": 30})
-            await until(pilot, lambda: "health checks fail" in banner(app), "the banner again", timeout=120)
+            await until(lambda: "health checks fail" in banner(app), "the banner again", timeout=120, pilot=pilot)
             assert not app.session.is_open
 
 
@@ -118,19 +119,19 @@ async def test_the_responder_changes_a_suggestion_and_both_are_recorded(sim, iso
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: app.cluster.rows["pods"], "the pods")
+            await until(lambda: app.cluster.rows["pods"], "the pods", pilot=pilot)
             await control(sim, "POST", "/sim/scenarios/complete-outage")
             await control(sim, "POST", "/sim/advance", json={"seconds": 30})
-            await until(pilot, lambda: "5/5 health checks fail" in banner(app), "the banner", timeout=120)
+            await until(lambda: "5/5 health checks fail" in banner(app), "the banner", timeout=120, pilot=pilot)
             await pilot.press("I")
-            await until(pilot, lambda: isinstance(app.screen, DeclareIncidentScreen), "the declare form")
+            await until(lambda: isinstance(app.screen, DeclareIncidentScreen), "the declare form", pilot=pilot)
             for _ in range(10):  # tab from the title down to the services
                 if app.focused is not None and app.focused.id == "declare-services":
                     break
                 await pilot.press("tab")
             assert app.focused.id == "declare-services"
             await pilot.press("ctrl+u", *"postgres, api-gateway", "enter")
-            await until(pilot, lambda: app.session.is_open, "the incident to be declared")
+            await until(lambda: app.session.is_open, "the incident to be declared", pilot=pilot)
             incident_id = app.session.incident_id
 
     declared = next(r for r in store_rows(isolated / "incidents.sqlite", incident_id) if r["kind"] == "declared")
@@ -152,12 +153,12 @@ async def test_error_rates_scraped_from_the_services_fire_the_error_rule(sim, is
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: app.cluster.rows["pods"], "the pods")
+            await until(lambda: app.cluster.rows["pods"], "the pods", pilot=pilot)
             await control(sim, "POST", "/sim/scenarios/emr-integration-failure")
-            await until(pilot, lambda: "error rate at or over 5 %: emr-service" in banner(app),
-                        "the error-rate finding", timeout=120)
+            await until(lambda: "error rate at or over 5 %: emr-service" in banner(app),
+                        "the error-rate finding", timeout=120, pilot=pilot)
             await pilot.press("I")
-            form = await until(pilot, lambda: isinstance(app.screen, DeclareIncidentScreen) and app.screen,
-                               "the declare form")
+            form = await until(lambda: isinstance(app.screen, DeclareIncidentScreen) and app.screen,
+                               "the declare form", pilot=pilot)
             assert "emr-service" in form.suggestion.services
             assert form.suggestion.playbook == "emr", form.suggestion

@@ -10,9 +10,9 @@ from irtui.config import Config, ConfigError
 from irtui.health.checks import HealthChecker, HealthSettings, make_transport
 from irtui.safety import Guard
 from irtui.ui.panes.health import HealthPane
-from irtui.ui.widgets.strip_table import StripTable
+from irtui.ui.widgets.virtual_table import CellTable
 
-from polling import wait_for
+from polling import until
 
 
 @pytest.fixture
@@ -94,9 +94,9 @@ async def test_pane_shows_each_service_and_one_key_reruns_all(health_server):
     health_server["replies"]["emr-service"] = (500, "EMR upstream: OAuth token expired\n")
     pane = HealthPane(checker_for(health_server))
     async with PaneApp(pane).run_test(size=(160, 20)) as pilot:
-        await wait_for(lambda: pane.rounds == 1, what="the first round")
+        await until(lambda: pane.rounds == 1, what="the first round", pilot=pilot)
         await pilot.pause()
-        table = pane.query_one(StripTable)
+        table = pane.query_one(CellTable)
         assert str(table.get_cell("api-gateway", "status")) == "● healthy"
         assert str(table.get_cell("emr-service", "status")) == "✗ FAILING"
         assert str(table.get_cell("emr-service", "code")) == "500"
@@ -107,7 +107,7 @@ async def test_pane_shows_each_service_and_one_key_reruns_all(health_server):
         health_server["replies"]["emr-service"] = (200, "ok")
         table.focus()
         await pilot.press("r")
-        await wait_for(lambda: pane.rounds == 2, what="the second round")
+        await until(lambda: pane.rounds == 2, what="the second round", pilot=pilot)
         await pilot.pause()
         assert all(health_server["hits"][s] == 2 for s in SERVICES)
         assert str(table.get_cell("emr-service", "status")) == "● healthy"
@@ -130,9 +130,9 @@ async def test_pane_from_config_checks_the_configured_services(health_server, tm
                     'interval = 3600\n')
     pane = HealthPane.from_config(Config.load(path), Guard(read_only=True))
     async with PaneApp(pane).run_test(size=(160, 20)) as pilot:
-        await wait_for(lambda: pane.rounds == 1, what="the first round")
+        await until(lambda: pane.rounds == 1, what="the first round", pilot=pilot)
         await pilot.pause()
-        table = pane.query_one(StripTable)
+        table = pane.query_one(CellTable)
         assert list(table.rows) == ["api-gateway", "task-service"]
         assert str(table.get_cell("task-service", "detail")) == "pool exhausted"
 
@@ -195,9 +195,9 @@ async def test_pane_shows_degraded_and_unknown_as_words_and_symbols(health_serve
     health_server["replies"]["task-service"] = (503, '{"status":"error","error":"pool exhausted"}')
     pane = HealthPane(checker_for(health_server))
     async with PaneApp(pane).run_test(size=(160, 20)) as pilot:
-        await wait_for(lambda: pane.rounds == 1, what="the first round")
+        await until(lambda: pane.rounds == 1, what="the first round", pilot=pilot)
         await pilot.pause()
-        table = pane.query_one(StripTable)
+        table = pane.query_one(CellTable)
         assert str(table.get_cell("emr-service", "status")) == "◐ degraded"
         assert str(table.get_cell("emr-service", "code")) == "200"
         assert str(table.get_cell("emr-service", "history")) == "◐"

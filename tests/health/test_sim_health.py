@@ -1,8 +1,6 @@
 """Acceptance against the simulator: every platform service's /health through the API
 server's service proxy, with the bearer token from the kubeconfig."""
 
-import asyncio
-import time
 
 import httpx
 import pytest
@@ -10,6 +8,8 @@ import pytest
 from irtui.health.checks import HealthChecker, HealthSettings, make_transport
 from irtui.kube.client import connect
 from irtui.safety import Guard
+
+from polling import until
 
 
 def started_sim(sim_factory):
@@ -38,12 +38,11 @@ async def test_all_services_checked_through_the_service_proxy(sim_factory):
         assert results["task-service"].where == "/api/v1/namespaces/emrtask-prod/services/task-service:3000/proxy/health"
 
         sim.control("POST", "/sim/scenarios/crashloop-task-service")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        async def task_failing():
             (task,) = [r for r in await checker.check_all() if r.service == "task-service"]
-            if not task.ok:
-                break
-            await asyncio.sleep(0.5)
+            return None if task.ok else task
+
+        task = await until(task_failing, "task-service's check to fail", step=0.5)
         assert task.state == "failing" and task.status == 503
         # The service's own answer while a pod still serves, then the API server's once none is
         # ready: either way the first line says why.

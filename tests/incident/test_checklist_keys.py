@@ -19,7 +19,8 @@ from irtui.ui.main import open_connection
 from irtui.ui.screens.confirm import ConfirmActionScreen
 from irtui.ui.wiring import war_room
 
-from war_room_help import declared_elsewhere, isolated, mutations, screen_text, store_rows, until, war_args  # noqa: F401 (a fixture)
+from polling import screen_text, until
+from war_room_help import declared_elsewhere, isolated, mutations, store_rows, war_args  # noqa: F401 (a fixture)
 
 
 def highlighted(app) -> str:
@@ -54,42 +55,42 @@ async def test_tick_by_keys_shows_who_and_space_never_unticks(sim, isolated):
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50), notifications=True) as pilot:
-            await until(pilot, lambda: app.session.incident_id == incident_id and app.cluster.rows["pods"],
-                        "the open incident and the pods list")
+            await until(lambda: app.session.incident_id == incident_id and app.cluster.rows["pods"],
+                        "the open incident and the pods list", pilot=pilot)
             await pilot.press("o")
-            await until(pilot, lambda: in_checklist(app), "o to focus the checklist")
+            await until(lambda: in_checklist(app), "o to focus the checklist", pilot=pilot)
             # The assess phase is open and nothing in it is ticked: its first item.
             assert highlighted(app) == "item:confirm_real"
             await pilot.press("space")
-            await until(pilot, lambda: "confirm_real" in app.session.state.ticks, "the first tick")
+            await until(lambda: "confirm_real" in app.session.state.ticks, "the first tick", pilot=pilot)
             await pilot.press("escape")
-            await until(pilot, lambda: app._focused_pane_id() == "pods", "escape back to the pods pane")
+            await until(lambda: app._focused_pane_id() == "pods", "escape back to the pods pane", pilot=pilot)
             await pilot.press("o")
-            await until(pilot, lambda: in_checklist(app), "o again")
+            await until(lambda: in_checklist(app), "o again", pilot=pilot)
             assert highlighted(app) == "item:determine_severity"  # the next unticked item
 
             await pilot.press("down", "space")
-            await until(pilot, lambda: "identify_affected" in app.session.state.ticks, "the tick")
-            await until(pilot, lambda: "✓ bob" in screen_text(app), "who ticked it, beside the item")
+            await until(lambda: "identify_affected" in app.session.state.ticks, "the tick", pilot=pilot)
+            await until(lambda: "✓ bob" in screen_text(app), "who ticked it, beside the item", pilot=pilot)
             tick = app.session.state.ticks["identify_affected"]
             assert f"✓ {tick.who} {tick.ts.strftime('%H:%M')}" in screen_text(app)
 
             # Who is here: bob, who joined, and alice, who declared a moment ago.
-            await until(pilot, lambda: "Here: bob" in screen_text(app) and "alice" in screen_text(app),
-                        "who is here")
+            await until(lambda: "Here: bob" in screen_text(app) and "alice" in screen_text(app),
+                        "who is here", pilot=pilot)
 
             await pilot.press("space")
-            await until(pilot, lambda: "already ticked by bob" in screen_text(app), "space refusing to untick")
+            await until(lambda: "already ticked by bob" in screen_text(app), "space refusing to untick", pilot=pilot)
             assert "press u to untick" in screen_text(app)
             assert "identify_affected" in app.session.state.ticks
 
             await pilot.press("u")
-            await until(pilot, lambda: isinstance(app.screen, NoteScreen), "the reason asked for")
+            await until(lambda: isinstance(app.screen, NoteScreen), "the reason asked for", pilot=pilot)
             await pilot.press(*"wrong item", "enter")
-            await until(pilot, lambda: "identify_affected" not in app.session.state.ticks, "the untick")
+            await until(lambda: "identify_affected" not in app.session.state.ticks, "the untick", pilot=pilot)
 
             await pilot.press("o")
-            await until(pilot, lambda: app._focused_pane_id() == "pods", "o back to the pods pane")
+            await until(lambda: app._focused_pane_id() == "pods", "o back to the pods pane", pilot=pilot)
 
     rows = checklist_rows(store_file, incident_id)
     assert [(r["details"]["item"], r["details"]["state"]) for r in rows] == [
@@ -107,8 +108,8 @@ async def test_enter_runs_the_items_action_on_the_object_its_step_names(sim, iso
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50), notifications=True) as pilot:
-            await until(pilot, lambda: app.session.incident_id == incident_id and app.cluster.rows["pods"],
-                        "the open incident and the pods list")
+            await until(lambda: app.session.incident_id == incident_id and app.cluster.rows["pods"],
+                        "the open incident and the pods list", pilot=pilot)
             # The pods cursor on a task-service pod: what R would restart from the pane.
             for _ in range(40):
                 selected = app.pods_pane.selected()
@@ -118,33 +119,34 @@ async def test_enter_runs_the_items_action_on_the_object_its_step_names(sim, iso
             else:
                 raise AssertionError("no task-service pod reached")
             await pilot.press("o")
-            await until(pilot, lambda: in_checklist(app), "o to focus the checklist")
+            await until(lambda: in_checklist(app), "o to focus the checklist", pilot=pilot)
             for phase in ("communicate", "investigate", "resolve"):
                 await pilot.press("right_square_bracket")
-                await until(pilot, lambda: app.session.state.phase == phase, f"] to {phase}")
+                await until(lambda: app.session.state.phase == phase, f"] to {phase}", pilot=pilot)
             # "Restart failed pods" names no pod: it acts on the pods pane's row, and says so.
             await move_to(pilot, app, "restart_failed_pods")
             await pilot.press("enter")
-            confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
-                                  "the confirmation", timeout=120)
+            confirm = await until(lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                                  "the confirmation", timeout=120, pilot=pilot)
             assert confirm.request.target.label == f"pod/{selected.name}"
             await pilot.press("escape")
-            await until(pilot, lambda: not isinstance(app.screen, ConfirmActionScreen), "the cancel")
-            await until(pilot, lambda: "names no object" in screen_text(app)
+            await until(lambda: not isinstance(app.screen, ConfirmActionScreen), "the cancel", pilot=pilot)
+            await until(lambda: "names no object" in screen_text(app)
                         and "pods pane's selection" in screen_text(app),
-                        "the step saying whose selection it used")
-            await until(pilot, lambda: in_checklist(app), "the checklist again")
+                        "the step saying whose selection it used", pilot=pilot)
+            await until(lambda: in_checklist(app), "the checklist again", pilot=pilot)
             ran = len(app.action_controller.outcomes)
 
             # "Restart specific service": kubectl rollout restart deployment/api-gateway.
             await move_to(pilot, app, "restart_specific_service")
             assert "[R]" in screen_text(app)
             await pilot.press("enter")
-            confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
-                                  "the confirmation", timeout=120)
+            confirm = await until(lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                                  "the confirmation", timeout=120, pilot=pilot)
             assert confirm.request.target.label == "deployment/api-gateway"
             await pilot.press("y")
-            await until(pilot, lambda: len(app.action_controller.outcomes) > ran, "the restart's outcome", timeout=120)
+            await until(lambda: len(app.action_controller.outcomes) > ran,
+                        "the restart's outcome", timeout=120, pilot=pilot)
             assert app.action_controller.outcomes[-1].status == "done", app.action_controller.outcomes[-1]
 
     patched = [r["path"].rsplit("/", 1)[-1] for r in mutations(sim.audit())
@@ -163,13 +165,13 @@ async def test_on_a_narrow_screen_the_key_shows_the_checklist_and_back_hides_it(
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(100, 30)) as pilot:
-            await until(pilot, lambda: app.session.incident_id == incident_id and app.cluster.rows["pods"],
-                        "the open incident and the pods list")
+            await until(lambda: app.session.incident_id == incident_id and app.cluster.rows["pods"],
+                        "the open incident and the pods list", pilot=pilot)
             sidebar = app.query_one("#sidebar")
             assert not sidebar.display  # too narrow for it until asked
             await pilot.press("o")
-            await until(pilot, lambda: in_checklist(app) and sidebar.display, "the checklist shown and focused")
+            await until(lambda: in_checklist(app) and sidebar.display, "the checklist shown and focused", pilot=pilot)
             assert highlighted(app) == "item:confirm_real"
             await pilot.press("escape")
-            await until(pilot, lambda: app._focused_pane_id() == "pods" and not sidebar.display,
-                        "back to the pods pane, the checklist hidden again")
+            await until(lambda: app._focused_pane_id() == "pods" and not sidebar.display,
+                        "back to the pods pane, the checklist hidden again", pilot=pilot)

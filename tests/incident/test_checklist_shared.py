@@ -15,7 +15,8 @@ from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
 from incident_helpers import via_proxy
-from war_room_help import declared_elsewhere, isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import declared_elsewhere, isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 
 def _pieces(sim, isolated, store: str, name: str):
@@ -35,29 +36,29 @@ async def test_two_responders_tick_one_item_it_stays_ticked_and_names_both(sim, 
         pilot_a = await stack.enter_async_context(alice.run_test(size=(160, 50), notifications=True))
         pilot_b = await stack.enter_async_context(bob.run_test(size=(160, 50), notifications=True))
         for app, pilot, other in ((alice, pilot_a, "bob"), (bob, pilot_b, "alice")):
-            await until(pilot, lambda: app.session.incident_id == incident_id, "the shared incident")
-            await until(pilot, lambda: "Here: " in screen_text(app) and other in screen_text(app).split("Here: ")[1]
-                        .split("\n")[0], f"{other} in who is here")
+            await until(lambda: app.session.incident_id == incident_id, "the shared incident", pilot=pilot)
+            await until(lambda: "Here: " in screen_text(app) and other in screen_text(app).split("Here: ")[1]
+                        .split("\n")[0], f"{other} in who is here", pilot=pilot)
 
         await proxy.cut()  # bob will not see alice's tick before pressing space himself
         await pilot_a.press("o", "space")
-        await until(pilot_a, lambda: "confirm_real" in alice.session.state.ticks, "alice's tick")
+        await until(lambda: "confirm_real" in alice.session.state.ticks, "alice's tick", pilot=pilot_a)
         await pilot_b.press("o")
-        await until(pilot_b, lambda: in_checklist(bob), "bob's checklist")
+        await until(lambda: in_checklist(bob), "bob's checklist", pilot=pilot_b)
         assert "confirm_real" not in bob.session.state.ticks
         await pilot_b.press("space")
-        await until(pilot_b, lambda: "confirm_real" in bob.session.state.ticks, "bob's tick, queued")
+        await until(lambda: "confirm_real" in bob.session.state.ticks, "bob's tick, queued", pilot=pilot_b)
         await proxy.restore()
 
         def both_ticked(app) -> bool:
             ticks = [e for e in app.session.entries if e.kind == "checklist"]
             return len(ticks) == 2
         for app, pilot in ((alice, pilot_a), (bob, pilot_b)):
-            await until(pilot, lambda: both_ticked(app), "both ticks in the shared order", timeout=60)
+            await until(lambda: both_ticked(app), "both ticks in the shared order", timeout=60, pilot=pilot)
             tick = app.session.state.ticks["confirm_real"]
             assert tick.who.startswith("alice") and [n.split(" ")[0] for n in tick.also] == ["bob"]
-            await until(pilot, lambda: f"✓ {tick.who}" in screen_text(app) and "+ bob" in screen_text(app),
-                        "the item ticked by alice, with bob beside her")
+            await until(lambda: f"✓ {tick.who}" in screen_text(app) and "+ bob" in screen_text(app),
+                        "the item ticked by alice, with bob beside her", pilot=pilot)
 
     store = open_store(pg_url)
     await store.open()

@@ -54,7 +54,7 @@ async def test_entries_written_before_explicit_states_read_as_before(sqlite_stor
 async def test_war_rooms_announce_joining_an_incident_but_not_declaring_one(pg_url, tmp_path):
     from irtui.incident.stores import open_store
 
-    from incident_helpers import wait_for
+    from polling import until
 
     stores = [open_store(pg_url, outbox=tmp_path / f"outbox-{n}.sqlite") for n in "ab"]
     for store in stores:
@@ -64,7 +64,7 @@ async def test_war_rooms_announce_joining_an_incident_but_not_declaring_one(pg_u
         await alice.start()
         await bob.start()
         incident = await alice.declare("Gateway down", "P0")
-        await wait_for(lambda: bob.incident_id == incident and any(e.kind == "joined" for e in alice.entries))
+        await until(lambda: bob.incident_id == incident and any(e.kind == "joined" for e in alice.entries))
         entries = await stores[0].entries(incident)
         assert [(e.kind, e.actor.user) for e in entries] == [("declared", "alice"), ("joined", "bob")]
         state = fold(incident, entries)

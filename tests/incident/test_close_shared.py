@@ -13,7 +13,8 @@ from irtui.incident.stores import open_store
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
-from war_room_help import declared_elsewhere, isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import declared_elsewhere, isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 
 def _pieces(sim, isolated, store: str, name: str):
@@ -31,19 +32,21 @@ async def test_a_close_in_one_war_room_is_seen_in_the_other(sim, isolated, pg_ur
         pilot_a = await stack.enter_async_context(alice.run_test(size=(160, 45), notifications=True))
         pilot_b = await stack.enter_async_context(bob.run_test(size=(160, 45), notifications=True))
         for app, pilot in ((alice, pilot_a), (bob, pilot_b)):
-            await until(pilot, lambda: incident_id in screen_text(app), "the shared incident on the clock bar")
-        await until(pilot_b, lambda: "Shared incident" in screen_text(bob), "the declaration on bob's timeline")
+            await until(lambda: incident_id in screen_text(app), "the shared incident on the clock bar", pilot=pilot)
+        await until(lambda: "Shared incident" in screen_text(bob), "the declaration on bob's timeline", pilot=pilot_b)
 
         await pilot_a.press("t", "V")
-        await until(pilot_a, lambda: "checklist items are not ticked:" in screen_text(alice), "the unticked items")
+        await until(lambda: "checklist items are not ticked:" in screen_text(alice),
+                    "the unticked items", pilot=pilot_a)
         await pilot_a.press(*"drill over", "enter")
-        await until(pilot_a, lambda: "Close the incident: the review's answers" in screen_text(alice), "the close form")
+        await until(lambda: "Close the incident: the review's answers" in screen_text(alice),
+                    "the close form", pilot=pilot_a)
         await pilot_a.press("ctrl+s")  # the form's prefilled summary
-        await until(pilot_a, lambda: "no incident open" in screen_text(alice), "alice back to no incident")
+        await until(lambda: "no incident open" in screen_text(alice), "alice back to no incident", pilot=pilot_a)
 
-        await until(pilot_b, lambda: "no incident open" in screen_text(bob), "bob back to no incident")
-        await until(pilot_b, lambda: f"{incident_id} was closed by alice@" in screen_text(bob),
-                    "the notice naming who closed it")
+        await until(lambda: "no incident open" in screen_text(bob), "bob back to no incident", pilot=pilot_b)
+        await until(lambda: f"{incident_id} was closed by alice@" in screen_text(bob),
+                    "the notice naming who closed it", pilot=pilot_b)
         text = screen_text(bob)
         assert "Service restored." in text, text
         # The closed incident's clocks and timeline are gone from bob's screen, not only
@@ -52,7 +55,7 @@ async def test_a_close_in_one_war_room_is_seen_in_the_other(sim, isolated, pg_ur
         assert "Shared incident" not in text, text
         assert bob.session.incident_id is None and not bob.session.is_open
         await pilot_b.press("N")  # a note now has no incident to go to, and says so
-        await until(pilot_b, lambda: "no incident open: I declares one" in screen_text(bob), "the note refused")
+        await until(lambda: "no incident open: I declares one" in screen_text(bob), "the note refused", pilot=pilot_b)
         assert f"{incident_id} was closed by" not in screen_text(alice)  # alice closed it: no notice to herself
 
     store = open_store(pg_url)

@@ -25,7 +25,7 @@ from irtui.incident.session import IncidentSession
 from irtui.incident.sqlite_store import entry_row
 from irtui.incident.stores import open_store
 
-from incident_helpers import wait_for
+from polling import until
 
 KEY = "k" * 8 + "0123456789abcdef0123456789abcdef"
 ALICE = Actor("alice", "bastion-1", "sre")
@@ -214,12 +214,12 @@ async def test_checkpoints_are_written_once_by_two_sessions(tmp_path, pg_url):
         await a.start()
         await b.start()
         incident = await a.declare("shared", "P1")
-        await wait_for(lambda: b.incident_id == incident)
+        await until(lambda: b.incident_id == incident)
         for i in range(9):
             await a.note(f"a{i}")
-        await wait_for(lambda: any(e.kind == "checkpoint" for e in a.entries)
-                       and any(e.kind == "checkpoint" for e in b.entries))
-        await wait_for(lambda: len(a.entries) == len(b.entries))
+        await until(lambda: any(e.kind == "checkpoint" for e in a.entries)
+                    and any(e.kind == "checkpoint" for e in b.entries))
+        await until(lambda: len(a.entries) == len(b.entries))
         entries = await a_store.entries(incident)
         assert [e.details["seq"] for e in entries if e.kind == "checkpoint"] == [10]
         assert AnchorFile(tmp_path / "bob" / "anchors").read(incident).seq == 10
@@ -260,10 +260,10 @@ async def test_a_read_only_terminal_signs_and_writes_nothing(tmp_path, sqlite_st
                                  anchors=AnchorFile(tmp_path / "viewer"))
         await viewer.start()
         incident = await writer.declare("on the wall", "P1")
-        await wait_for(lambda: viewer.incident_id == incident)
+        await until(lambda: viewer.incident_id == incident)
         for i in range(9):
             await writer.note(f"n{i}")
-        await wait_for(lambda: any(e.kind == "checkpoint" for e in viewer.entries))
+        await until(lambda: any(e.kind == "checkpoint" for e in viewer.entries))
         assert [e.actor.user for e in await sqlite_store.entries(incident) if e.kind == "checkpoint"] == ["alice"]
         assert (tmp_path / "writer").exists() and not (tmp_path / "viewer").exists()
     finally:

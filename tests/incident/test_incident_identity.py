@@ -18,7 +18,8 @@ from irtui.ui.incident import DeclareIncidentScreen, NoteScreen
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
-from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import until
+from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 
 def renamed_user_kubeconfig(sim, tmp_path, name: str) -> str:
@@ -53,7 +54,7 @@ async def test_entries_name_the_user_the_cluster_authenticated(sim, isolated, mo
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50)) as pilot:
             await pilot.press("I")
-            await until(pilot, lambda: isinstance(app.screen, DeclareIncidentScreen), "the declare screen")
+            await until(lambda: isinstance(app.screen, DeclareIncidentScreen), "the declare screen", pilot=pilot)
             await pilot.press(*"Task service restarting")
             # Answer the first impact question (its first answer suggests a severity) ...
             await pilot.press("tab", "enter")
@@ -63,12 +64,13 @@ async def test_entries_name_the_user_the_cluster_authenticated(sim, isolated, mo
                     break
                 await pilot.press("tab")
             await pilot.press("enter")
-            await until(pilot, lambda: app.session.is_open, "the incident to be declared")
-            await until(pilot, lambda: not isinstance(app.screen, DeclareIncidentScreen), "the declare screen to close")
+            await until(lambda: app.session.is_open, "the incident to be declared", pilot=pilot)
+            await until(lambda: not isinstance(app.screen, DeclareIncidentScreen),
+                        "the declare screen to close", pilot=pilot)
             await pilot.press("N")
-            await until(pilot, lambda: isinstance(app.screen, NoteScreen), "the note screen")
+            await until(lambda: isinstance(app.screen, NoteScreen), "the note screen", pilot=pilot)
             await pilot.press(*"pool exhausted", "enter")
-            await until(pilot, lambda: any(e.kind == "note" for e in app.session.timeline), "the note")
+            await until(lambda: any(e.kind == "note" for e in app.session.timeline), "the note", pilot=pilot)
 
     written = actors(isolated / "incidents.sqlite")
     assert [kind for kind, _ in written] == ["declared", "note"]

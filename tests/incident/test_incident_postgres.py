@@ -14,7 +14,8 @@ from irtui.incident.session import IncidentSession
 from irtui.incident.store import make_entry
 from irtui.incident.stores import open_store
 
-from incident_helpers import via_proxy, wait_for
+from incident_helpers import via_proxy
+from polling import until
 
 ALICE = Actor("alice", "laptop-a", "alice@example.org")
 BOB = Actor("bob", "laptop-b", "bob@example.org")
@@ -35,14 +36,14 @@ async def test_two_machines_share_notes_and_ticks(pg_url, tmp_path):
     a, b = await two_sessions(pg_url, pg_url, tmp_path)
     try:
         incident = await a.declare("API Gateway Down", "P0", ["api-gateway"], incident_kind="outage")
-        await wait_for(lambda: b.incident_id == incident)
+        await until(lambda: b.incident_id == incident)
         await a.note("alice: gateway pods restarting")
         await b.tick("confirm_real", text="Confirm incident is real (not false alarm)")
-        await wait_for(lambda: any(e.text == "alice: gateway pods restarting" for e in b.timeline))
-        await wait_for(lambda: "confirm_real" in a.state.ticks)
+        await until(lambda: any(e.text == "alice: gateway pods restarting" for e in b.timeline))
+        await until(lambda: "confirm_real" in a.state.ticks)
         assert a.state.ticks["confirm_real"].actor.startswith("bob@laptop-b")
         # one order for everyone
-        await wait_for(lambda: len(a.entries) == len(b.entries) == 3)
+        await until(lambda: len(a.entries) == len(b.entries) == 3)
         assert [e.hash for e in a.entries] == [e.hash for e in b.entries]
         assert verify_chain(await a.store.entries(incident)).ok
     finally:
@@ -54,11 +55,11 @@ async def test_concurrent_writers_make_one_chain(pg_url, tmp_path):
     a, b = await two_sessions(pg_url, pg_url, tmp_path)
     try:
         incident = await a.declare("race", "P1")
-        await wait_for(lambda: b.incident_id == incident)
+        await until(lambda: b.incident_id == incident)
         await asyncio.gather(*[a.note(f"a{i}") for i in range(15)], *[b.note(f"b{i}") for i in range(15)])
         entries = await a.store.entries(incident)
         assert [e.seq for e in entries] == list(range(1, 32)) and verify_chain(entries).ok
-        await wait_for(lambda: len(a.entries) == len(b.entries) == 31)
+        await until(lambda: len(a.entries) == len(b.entries) == 31)
     finally:
         await a.store.close()
         await b.store.close()
@@ -69,7 +70,7 @@ async def test_outage_goes_to_the_outbox_and_replays_once_in_order(pg_dsn, pg_ur
     a, b = await two_sessions(flaky_url, pg_url, tmp_path)  # a reaches PostgreSQL through the proxy
     try:
         incident = await a.declare("DB flapping", "P0")
-        await wait_for(lambda: b.incident_id == incident)
+        await until(lambda: b.incident_id == incident)
         await a.note("before the outage")
         await proxy.cut()
         written = [await a.note(f"during the outage {i}") for i in range(5)]
@@ -77,7 +78,7 @@ async def test_outage_goes_to_the_outbox_and_replays_once_in_order(pg_dsn, pg_ur
         await b.note("bob, meanwhile, on a working connection")
         assert [e.text for e in a.timeline[-5:]] == [f"during the outage {i}" for i in range(5)]
         await proxy.restore()
-        await wait_for(lambda: len(a.pending) == 0 and not [e for e in a.timeline if e.pending], timeout=30)
+        await until(lambda: len(a.pending) == 0 and not [e for e in a.timeline if e.pending], timeout=30)
         entries = await b.store.entries(incident)
         texts = [e.text for e in entries]
         for i in range(5):
@@ -85,9 +86,9 @@ async def test_outage_goes_to_the_outbox_and_replays_once_in_order(pg_dsn, pg_ur
         outage = [t for t in texts if t.startswith("during the outage")]
         assert outage == [f"during the outage {i}" for i in range(5)]
         assert verify_chain(entries).ok
-        await wait_for(lambda: [e.text for e in b.entries] == texts)
+        await until(lambda: [e.text for e in b.entries] == texts)
         # a's LISTEN connection came back too: it sees what bob wrote during the outage
-        await wait_for(lambda: [e.text for e in a.entries] == texts, timeout=30)
+        await until(lambda: [e.text for e in a.entries] == texts, timeout=30)
         # replaying the same entries again (a crash before the outbox was emptied) adds nothing
         for entry in written:
             await a.store.append(make_entry(incident, entry.kind, entry.text, {}, ALICE, entry_id=entry.entry_id))
@@ -185,7 +186,7 @@ async def test_read_only_store_sends_no_writes(pg_dsn, pg_url, pg_schema, tmp_pa
         with pytest.raises(ReadOnlyError):
             await viewer_store.append(make_entry(incident, "note", "x", {}, BOB))
         await writer.note("visible on the shared screen")
-        await wait_for(lambda: viewer.entries[-1].text == "visible on the shared screen")
+        await until(lambda: viewer.entries[-1].text == "visible on the shared screen")
         assert len(await writer_store.entries(incident)) == 2
     finally:
         await viewer_store.close()

@@ -18,7 +18,7 @@ from irtui.incident.session import IncidentSession
 from irtui.incident.store import make_entry
 from irtui.incident.stores import open_store
 
-from incident_helpers import wait_for
+from polling import until
 
 
 async def test_declare_append_and_ids(sqlite_store, actor):
@@ -57,11 +57,11 @@ async def test_another_process_sees_entries_and_a_restart_reopens(tmp_path, acto
         await a.start()
         await b.start()
         incident = await a.declare("Database down", "P0", ["postgres"], incident_kind="database")
-        await wait_for(lambda: b.incident_id == incident)  # b joins the declared incident
+        await until(lambda: b.incident_id == incident)  # b joins the declared incident
         await a.note("seen from the other process?")
-        await wait_for(lambda: any(e.text == "seen from the other process?" for e in b.timeline))
+        await until(lambda: any(e.text == "seen from the other process?" for e in b.timeline))
         await b.tick("confirm_real")
-        await wait_for(lambda: "confirm_real" in a.state.ticks)
+        await until(lambda: "confirm_real" in a.state.ticks)
     finally:
         await one.close()
         await two.close()
@@ -91,8 +91,8 @@ async def test_observations_are_recorded_once_until_cleared(sqlite_store, actor)
     # the sync form a cluster-state producer calls: queued, in order, still once per key
     for _ in range(3):
         session.observer("node/worker-2:NotReady", "node worker-2 NotReady", {"node": "worker-2"})
-    await wait_for(lambda: "node/worker-2:NotReady" in session.state.active_observations)
-    await wait_for(lambda: not session._observations and session._observer_task.done())
+    await until(lambda: "node/worker-2:NotReady" in session.state.active_observations)
+    await until(lambda: not session._observations and session._observer_task.done())
     assert [e.text for e in session.entries].count("node worker-2 NotReady") == 1
 
 
@@ -260,7 +260,7 @@ async def test_journal_joins_an_incident_declared_elsewhere(tmp_path, actor):
         await responder.start()
         await responder.record("action_finished", "cordoned worker-3 before anyone declared", {"action": "kube.cordon"})
         incident = await declarer.declare("Node trouble", "P2")
-        await wait_for(lambda: any(e.details.get("journaled") for e in declarer.entries))
+        await until(lambda: any(e.details.get("journaled") for e in declarer.entries))
         assert responder.incident_id == incident and responder.journal.unattached() == []
     finally:
         await one.close()

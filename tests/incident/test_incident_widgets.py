@@ -12,7 +12,7 @@ from irtui.runbook import load_runbook
 from irtui.ui.incident import ChecklistSidebar, ClockBar, TimelinePane
 
 from incident_app import IncidentApp
-from incident_helpers import wait_for
+from polling import until
 
 
 @pytest.fixture(scope="module")
@@ -38,34 +38,34 @@ async def test_tick_and_note_from_keys(sqlite_store, actor, runbook):
         sidebar.list.focus()
         sidebar.list.highlighted = sidebar.list.get_option_index("item:confirm_real")
         await pilot.press("space")
-        await wait_for(lambda: "confirm_real" in session.state.ticks)
+        await until(lambda: "confirm_real" in session.state.ticks, pilot=pilot)
         await pilot.pause()
-        await wait_for(lambda: "[x] Confirm incident is real" in options_text(sidebar))
+        await until(lambda: "[x] Confirm incident is real" in options_text(sidebar), pilot=pilot)
         assert "alice" in options_text(sidebar)
         stored = await sqlite_store.entries(incident)
         assert stored[-1].kind == "checklist" and stored[-1].details["item"] == "confirm_real"
         await pilot.press("P", "space")  # the database playbook's first step
-        await wait_for(lambda: "p0_database.step1" in session.state.ticks)
+        await until(lambda: "p0_database.step1" in session.state.ticks, pilot=pilot)
 
         timeline = app.query_one(TimelinePane)
         timeline.list.focus()
         await pilot.press("n")
         await pilot.press(*"TODO: add query timeout")
         await pilot.press("enter")
-        await wait_for(lambda: any(e.text == "TODO: add query timeout" for e in session.entries))
-        await wait_for(lambda: "TODO: add query timeout" in options_text(timeline))
+        await until(lambda: any(e.text == "TODO: add query timeout" for e in session.entries), pilot=pilot)
+        await until(lambda: "TODO: add query timeout" in options_text(timeline), pilot=pilot)
         assert [e.text for e in session.state.action_items] == ["TODO: add query timeout"]
 
         await pilot.press("p")  # pin the highlighted (newest) entry
-        await wait_for(lambda: session.state.pinned)
+        await until(lambda: session.state.pinned, pilot=pilot)
         sidebar.list.focus()
         await pilot.press("right_square_bracket")  # next phase
-        await wait_for(lambda: session.state.phase == "communicate")
-        await wait_for(lambda: "Post to status page" in options_text(sidebar))
+        await until(lambda: session.state.phase == "communicate", pilot=pilot)
+        await until(lambda: "Post to status page" in options_text(sidebar), pilot=pilot)
         assert "[r] Rollout restart" not in options_text(sidebar)
         await pilot.press("right_square_bracket", "right_square_bracket")
-        await wait_for(lambda: session.state.phase == "resolve")
-        await wait_for(lambda: "[r] Rollout restart" in options_text(sidebar))
+        await until(lambda: session.state.phase == "resolve", pilot=pilot)
+        await until(lambda: "[r] Rollout restart" in options_text(sidebar), pilot=pilot)
 
 
 async def test_declare_screen_suggests_severity_from_impact_questions(sqlite_store, actor, runbook):
@@ -91,11 +91,11 @@ async def test_declare_screen_suggests_severity_from_impact_questions(sqlite_sto
         screen.query_one("#declare-kind", Select).value = "emr"
         screen.query_one("#declare-detected").value = "20"
         await pilot.click("#declare-ok")
-        await wait_for(lambda: session.incident_id is not None)
+        await until(lambda: session.incident_id is not None, pilot=pilot)
         assert session.state.severity == "P1" and session.state.services == ["emr-service"]
         assert session.state.kind == "emr"
         assert session.state.declared_at - session.state.detected_at >= timedelta(minutes=20)
-        await wait_for(lambda: "P1: EMR Integration Failure" in options_text(app.query_one(ChecklistSidebar)))
+        await until(lambda: "P1: EMR Integration Failure" in options_text(app.query_one(ChecklistSidebar)), pilot=pilot)
 
 
 async def test_clock_bar_fits_80_columns_and_turns_red(sqlite_store, actor, runbook):
@@ -133,7 +133,7 @@ async def test_two_apps_on_postgres_see_each_others_notes(pg_url, tmp_path, runb
     await b.start()
     try:
         await a.declare("Shared war room", "P0", phase="assess")
-        await wait_for(lambda: b.incident_id == a.incident_id)
+        await until(lambda: b.incident_id == a.incident_id)
         app_a, app_b = IncidentApp(a, runbook), IncidentApp(b, runbook)
         async with app_a.run_test(size=(120, 30)) as pilot_a, app_b.run_test(size=(120, 30)) as pilot_b:
             for app, pilot, text in ((app_a, pilot_a, "note from alice"), (app_b, pilot_b, "note from bob")):
@@ -147,8 +147,9 @@ async def test_two_apps_on_postgres_see_each_others_notes(pg_url, tmp_path, runb
             await pilot_b.press("space")
             for app in (app_a, app_b):
                 pane = app.query_one(TimelinePane)
-                await wait_for(lambda: "note from alice" in options_text(pane) and "note from bob" in options_text(pane))
-            await wait_for(lambda: "[x] Determine severity" in options_text(app_a.query_one(ChecklistSidebar)))
+                await until(lambda: "note from alice" in options_text(pane) and "note from bob" in options_text(pane))
+            await until(lambda: "[x] Determine severity" in options_text(app_a.query_one(ChecklistSidebar)),
+                        pilot=pilot_a)
     finally:
         for store in stores:
             await store.close()
@@ -168,29 +169,29 @@ async def test_update_status_severity_escalation_keys(sqlite_store, actor, runbo
         area = app.screen.query_one(TextArea)
         assert "Severity: P1" in area.text and "Status: Investigating" in area.text
         await pilot.press("ctrl+s")
-        await wait_for(lambda: session.state.last_update_at is not None)
+        await until(lambda: session.state.last_update_at is not None, pilot=pilot)
         posted = [e for e in session.entries if e.kind == "update_posted"][-1]
         assert posted.details["channels"] == ["#incidents", "status_page"] and "Incident Update" in posted.text
         before = session.entries[posted.seq - 2]
         assert f"Timeline head: #{before.seq} {before.hash[:12]}" in posted.text
         await pilot.press("z")
-        await wait_for(lambda: session.state.snoozed_until is not None)
+        await until(lambda: session.state.snoozed_until is not None, pilot=pilot)
         await pilot.press("s")
-        await wait_for(lambda: session.state.status == "Identified")
+        await until(lambda: session.state.status == "Identified", pilot=pilot)
         await pilot.press("plus")
-        await wait_for(lambda: session.state.severity == "P0")
+        await until(lambda: session.state.severity == "P0", pilot=pilot)
         await pilot.press("e")  # the escalation prompt: enter records the call
         await pilot.pause()
         await pilot.press("enter")
-        await wait_for(lambda: session.state.escalations)
+        await until(lambda: session.state.escalations, pilot=pilot)
         assert session.state.escalations[0].details == {"role": "tech_lead", "contact": "Pat Lead", "reason": "Tech Lead"}
         await pilot.press("a", *"scribe bob", "enter")
-        await wait_for(lambda: session.state.roles == {"scribe": "bob"})
+        await until(lambda: session.state.roles == {"scribe": "bob"}, pilot=pilot)
         await pilot.press("i")
         await pilot.pause()
         app.screen.query_one("Input").value = "users=30%, data_loss=no, services=emr-service;task-service"
         await pilot.press("enter")
-        await wait_for(lambda: session.state.impact.get("users") == "30%")
+        await until(lambda: session.state.impact.get("users") == "30%", pilot=pilot)
         assert session.state.impact["data_loss"] is False
         assert session.state.services == ["emr-service", "task-service"]
         await pilot.press("V")
@@ -199,8 +200,8 @@ async def test_update_status_severity_escalation_keys(sqlite_store, actor, runbo
         await pilot.press(*"drill", "enter")  # why close anyway
         await pilot.pause()
         await pilot.press("ctrl+s")  # the close form: its prefilled summary, nothing else written
-        await wait_for(lambda: not session.is_open)
-        await wait_for(lambda: "no incident open" in app.query_one(ClockBar).text().plain)
+        await until(lambda: not session.is_open, pilot=pilot)
+        await until(lambda: "no incident open" in app.query_one(ClockBar).text().plain, pilot=pilot)
         entries = await sqlite_store.entries(incident)
         assert [e.text for e in entries if e.kind == "status"][-1] == "status: Resolved"
         closed = entries[-1] if entries[-1].kind == "closed" else next(e for e in entries if e.kind == "closed")
@@ -246,10 +247,10 @@ async def test_timeline_marks_queued_entries_until_the_store_is_back(pg_dsn, pg_
             pane.list.focus()
             await proxy.cut()
             await pilot.press("n", *"written offline", "enter")
-            await wait_for(lambda: "written offline" in options_text(pane))
+            await until(lambda: "written offline" in options_text(pane), pilot=pilot)
             assert "queued: shared store unreachable" in options_text(pane)
             await proxy.restore()
-            await wait_for(lambda: "queued" not in options_text(pane), timeout=30)
+            await until(lambda: "queued" not in options_text(pane), timeout=30, pilot=pilot)
             assert options_text(pane).count("written offline") == 1
     finally:
         await store.close()
@@ -266,7 +267,7 @@ async def test_command_palette_runs_incident_actions(sqlite_store, actor, runboo
         await pilot.press(*"next status")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await wait_for(lambda: session.state.status == "Identified")
+        await until(lambda: session.state.status == "Identified", pilot=pilot)
         from irtui.safety import Guard
         from irtui.ui.incident.commands import IncidentCommands
 
@@ -299,6 +300,6 @@ async def test_the_declare_form_records_the_pagerduty_incident_id(sqlite_store, 
         field.value = "PT4KHLK"
         field.focus()
         await pilot.press("enter")  # enter in a field declares, as the button does
-        await wait_for(lambda: session.incident_id is not None)
+        await until(lambda: session.incident_id is not None, pilot=pilot)
         [declared] = [e for e in session.entries if e.kind == "declared"]
         assert declared.details["pagerduty_incident_id"] == "PT4KHLK"

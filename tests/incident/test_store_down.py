@@ -23,8 +23,9 @@ from irtui.ui.incident import ClockBar
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
-from incident_helpers import via_proxy, wait_for
-from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+from incident_helpers import via_proxy
+from polling import screen_text, until
+from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 TITLE = "Gateway 502s"
 NOTE = "pool exhausted on task-service"
@@ -50,27 +51,28 @@ async def test_start_with_the_store_down_declare_note_then_reconcile(sim, isolat
     try:
         async with war_room(args, connection, config) as app:
             async with app.run_test(size=(160, 50)) as pilot:
-                await until(pilot, lambda: "shared store unreachable" in screen_text(app), "the store badge")
+                await until(lambda: "shared store unreachable" in screen_text(app), "the store badge", pilot=pilot)
 
                 # Declare by keys: the title, the first impact question (users cannot
                 # access: P0), then tab by tab to the Declare button.
                 await pilot.press("I", *TITLE, "tab", "enter", *["tab"] * 6, "enter")
-                await until(pilot, lambda: app.session.is_open, "the incident to be declared")
+                await until(lambda: app.session.is_open, "the incident to be declared", pilot=pilot)
                 provisional = app.session.incident_id
                 assert is_provisional(provisional), provisional
-                await until(pilot, lambda: f"{provisional} is provisional" in screen_text(app), "the provisional id")
+                await until(lambda: f"{provisional} is provisional" in screen_text(app),
+                            "the provisional id", pilot=pilot)
                 assert provisional in clock_bar(app)
 
                 await pilot.press("N", *NOTE, "enter")
-                await until(pilot, lambda: any(e.kind == "note" for e in app.session.timeline), "the note")
+                await until(lambda: any(e.kind == "note" for e in app.session.timeline), "the note", pilot=pilot)
                 assert all(e.pending for e in app.session.timeline)
 
                 await proxy.restore()
-                await until(pilot, lambda: not app.session.provisional and not app.session.pending,
-                            "the incident to be numbered and its entries replayed")
+                await until(lambda: not app.session.provisional and not app.session.pending,
+                            "the incident to be numbered and its entries replayed", pilot=pilot)
                 real = app.session.incident_id
-                await until(pilot, lambda: real in clock_bar(app), "the real id in the clock bar")
-                await until(pilot, lambda: "kept locally" not in screen_text(app), "the badge to go")
+                await until(lambda: real in clock_bar(app), "the real id in the clock bar", pilot=pilot)
+                await until(lambda: "kept locally" not in screen_text(app), "the badge to go", pilot=pilot)
                 assert provisional not in clock_bar(app)
     finally:
         await other.stop()
@@ -119,7 +121,7 @@ async def test_provisional_incident_survives_a_restart_and_is_numbered_once(pg_d
         assert session.incident_id == provisional and [e.text for e in session.timeline][1:] == ["written offline"]
         await proxy.restore()
         await again.flush()
-        await wait_for(lambda: not session.provisional)  # the session follows the incident
+        await until(lambda: not session.provisional)  # the session follows the incident
         real = session.incident_id
         entries = await again.entries(real)
         assert [e.kind for e in entries] == ["declared", "reconciled", "note"] and verify_chain(entries).ok
@@ -163,7 +165,7 @@ async def test_an_incident_declared_elsewhere_during_the_outage_is_joined_when_i
         await bob.note("bob's first note")
         assert alice.incident_id is None
         await proxy.restore()
-        await wait_for(lambda: alice.incident_id == incident and len(alice.entries) == 2, timeout=60)
+        await until(lambda: alice.incident_id == incident and len(alice.entries) == 2, timeout=60)
         assert [e.text for e in alice.entries][1:] == ["bob's first note"]
         assert closed != incident
     finally:
@@ -181,7 +183,8 @@ async def test_a_read_only_screen_starts_with_the_store_down_and_writes_nothing(
     writer_store = open_store(pg_url, outbox=tmp_path / "writer-outbox.sqlite")
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50)) as pilot:
-            await until(pilot, lambda: "shared store unreachable: retrying" in screen_text(app), "the store badge")
+            await until(lambda: "shared store unreachable: retrying" in screen_text(app),
+                        "the store badge", pilot=pilot)
             await pilot.press("I", "N")  # declare and note: not offered on a read-only screen
             await pilot.pause()
             assert not app.session.is_open and len(app.screen_stack) == 1
@@ -190,8 +193,8 @@ async def test_a_read_only_screen_starts_with_the_store_down_and_writes_nothing(
             writer = IncidentSession(writer_store, Actor("bob", "laptop-b"))
             incident = await writer.declare("seen from the wall screen", "P1")
             await proxy.restore()
-            await until(pilot, lambda: app.session.incident_id == incident, "the wall screen to join")
-            await until(pilot, lambda: "shared store unreachable" not in screen_text(app), "the badge to go")
+            await until(lambda: app.session.incident_id == incident, "the wall screen to join", pilot=pilot)
+            await until(lambda: "shared store unreachable" not in screen_text(app), "the badge to go", pilot=pilot)
         data_home = Path(os.environ["XDG_DATA_HOME"])
     try:
         entries = await writer_store.entries(incident)

@@ -12,7 +12,8 @@ from irtui.config import Config
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
-from war_room_help import control, screen_text, war_args
+from polling import screen_text, until
+from war_room_help import control, war_args
 
 # Health and metrics rounds every 2 s, so that a journey waits on the platform, not on an
 # interval; rates over 4 s of scrapes (one a second), so that the pane follows the simulator's advanced clock
@@ -64,19 +65,10 @@ class Journey:
     def text(self) -> str:
         return screen_text(self.app)
 
-    async def until(self, condition, what: str, timeout: float = 90.0, step: float = 0.2):
-        """Let the app run until `condition()` holds. Polled every `step`: reading the whole
-        screen is work the app's own loop pays for, on a loaded machine."""
-        deadline = time.monotonic() + timeout
-        while not (value := condition()):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}\n--- screen ---\n{self.text()}")
-            await self.pilot.pause(step)
-        return value
-
     async def shows(self, *words: str, timeout: float = 90.0) -> str:
         """Wait until every one of `words` is on screen; the screen then."""
-        await self.until(lambda: all(w in self.text() for w in words), f"{words} on screen", timeout=timeout)
+        await until(lambda: all(w in self.text() for w in words), f"{words} on screen", timeout=timeout, step=0.2,
+                    pilot=self.pilot)
         return self.text()
 
     async def sim_control(self, method: str, path: str, **kwargs):
@@ -114,7 +106,7 @@ async def journey(scenario: str, sim, tmp_path, size=(160, 45)):
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=size, notifications=True) as pilot:
             j = Journey(scenario, sim, app, pilot)
-            await j.until(lambda: app.cluster.rows["pods"], "the pods")
+            await until(lambda: app.cluster.rows["pods"], "the pods", pilot=j.pilot)
             yield j
 
 
@@ -139,13 +131,13 @@ async def open_checklist(j: Journey) -> None:
     """`o` from a pane: the checklist, on the current phase's next unticked item."""
     if not in_checklist(j.app):
         await j.press("o")
-        await j.until(lambda: in_checklist(j.app), "o to focus the checklist")
+        await until(lambda: in_checklist(j.app), "o to focus the checklist", pilot=j.pilot)
 
 
 async def leave_checklist(j: Journey) -> None:
     if in_checklist(j.app):
         await j.press("escape")
-        await j.until(lambda: not in_checklist(j.app), "escape back to the pane")
+        await until(lambda: not in_checklist(j.app), "escape back to the pane", pilot=j.pilot)
 
 
 def _phase_items(phase: str) -> set[str]:
@@ -165,15 +157,15 @@ async def tick_next(j: Journey, phase: str) -> str:
     item = highlighted(j.app).removeprefix("item:")
     assert item, "o landed on no item"
     await j.press("space")
-    await j.until(lambda: item in j.app.session.state.ticks, f"the tick of {item}")
+    await until(lambda: item in j.app.session.state.ticks, f"the tick of {item}", pilot=j.pilot)
     return item
 
 
 async def next_phase(j: Journey, phase: str) -> None:
     await open_checklist(j)
     await j.press("right_square_bracket")
-    await j.until(lambda: j.app.session.state.phase == phase and highlighted(j.app) in _phase_items(phase),
-                  f"] to {phase}, the cursor on its first item")
+    await until(lambda: j.app.session.state.phase == phase and highlighted(j.app) in _phase_items(phase),
+                f"] to {phase}, the cursor on its first item", pilot=j.pilot)
 
 
 async def move_to(j: Journey, item: str, key: str = "down") -> None:
@@ -202,7 +194,7 @@ async def declare(j: Journey, banner: tuple[str, ...], severity: str, playbook: 
     else:
         assert "suggested: no playbook" in form, form
     await j.press("enter")
-    await j.until(lambda: j.app.session.is_open, "the incident to be declared")
+    await until(lambda: j.app.session.is_open, "the incident to be declared", pilot=j.pilot)
     incident_id = j.app.session.incident_id
     shown = await j.shows(f"{incident_id} {severity}")
     assert "DETECTED" not in shown
@@ -229,7 +221,7 @@ async def close(j: Journey, incident_id: str) -> None:
     await j.press("enter")
     await j.shows("Close the incident: the review's answers")
     await j.press("ctrl+s")  # the review form as prefilled from the notes
-    await j.until(lambda: j.app.session.incident_id is None, "the session to leave the incident")
+    await until(lambda: j.app.session.incident_id is None, "the session to leave the incident", pilot=j.pilot)
     await j.shows("no incident open", "v on the timeline")
     j.closed()
 
@@ -269,7 +261,7 @@ async def cursor_to(j: Journey, pane_key: str, pane, matches, what: str) -> None
     """The pane's number key, `g` to the top, then `j` until the row under the cursor `matches`."""
     await leave_checklist(j)
     await j.press(pane_key)
-    await j.until(lambda: pane.selected() is not None, f"a row in pane {pane_key}")
+    await until(lambda: pane.selected() is not None, f"a row in pane {pane_key}", pilot=j.pilot)
     if not matches(pane.selected()):
         await j.press("g")
     for _ in range(60):
@@ -285,7 +277,7 @@ async def confirm(j: Journey, title: str, typed: str | None = None) -> None:
     """The confirmation shows the action and its exact target; `y`, or the name typed."""
     from irtui.ui.screens.confirm import ConfirmActionScreen
 
-    await j.until(lambda: isinstance(j.app.screen, ConfirmActionScreen), f"the confirmation of {title}")
+    await until(lambda: isinstance(j.app.screen, ConfirmActionScreen), f"the confirmation of {title}", pilot=j.pilot)
     await j.shows(title, "Dry run")
     if typed is not None:
         await j.shows(f"Type {typed} to confirm")
@@ -293,14 +285,14 @@ async def confirm(j: Journey, title: str, typed: str | None = None) -> None:
         await j.press("enter")
     else:
         await j.press("y")
-    await j.until(lambda: not isinstance(j.app.screen, ConfirmActionScreen), "the confirmation to close")
+    await until(lambda: not isinstance(j.app.screen, ConfirmActionScreen), "the confirmation to close", pilot=j.pilot)
 
 
 async def diff(j: Journey, title: str, *lines: str) -> None:
     """An edit's change, shown before the dry run; enter goes on to it."""
     from irtui.ui.screens.confirm import DiffScreen
 
-    await j.until(lambda: isinstance(j.app.screen, DiffScreen), f"the change to {title}")
+    await until(lambda: isinstance(j.app.screen, DiffScreen), f"the change to {title}", pilot=j.pilot)
     await j.shows(title, *lines)
     await j.press("enter")
 
@@ -309,7 +301,7 @@ async def params(j: Journey, title: str, text: str | None = None) -> None:
     """The parameters asked before the dry run: the default kept (or `text` typed), enter."""
     from irtui.ui.screens.confirm import ParamsScreen
 
-    await j.until(lambda: isinstance(j.app.screen, ParamsScreen), f"the parameters of {title}")
+    await until(lambda: isinstance(j.app.screen, ParamsScreen), f"the parameters of {title}", pilot=j.pilot)
     await j.shows(title)
     if text is not None:
         await j.press("ctrl+u")
@@ -323,6 +315,6 @@ def finished(j: Journey) -> int:
 
 async def done(j: Journey, before: int, what: str) -> None:
     """The remediation's outcome came back, and it succeeded."""
-    await j.until(lambda: finished(j) > before, f"the outcome of {what}", timeout=60)
+    await until(lambda: finished(j) > before, f"the outcome of {what}", timeout=60, pilot=j.pilot)
     outcome = j.app.action_controller.outcomes[-1]
     assert outcome.status == "done", outcome

@@ -35,6 +35,7 @@ from journey_help import (
     tick_phases,
 )
 
+from polling import until
 from war_room_help import isolated, mutations, store_rows  # noqa: F401 (isolated: a fixture)
 
 pytestmark = pytest.mark.timeout(180)
@@ -66,7 +67,7 @@ async def test_complete_outage_hung_primary(sim, isolated):
         await j.shows("pod/postgres-0 deleted")
         j.mitigated()
         await j.press("space")  # the playbook step, done
-        await j.until(lambda: "p0_database.step3" in j.app.session.state.ticks, "the step's tick")
+        await until(lambda: "p0_database.step3" in j.app.session.state.ticks, "the step's tick", pilot=j.pilot)
 
         await j.advance(30)
         await j.shows("all 5 services healthy", "14 total · all healthy", "api-gateway        ● healthy   200")

@@ -19,7 +19,8 @@ import time
 from irtui.kube.client import connect
 from irtui.kube.feed import ClusterFeed
 from irtui.kube.prelist import ForkedList
-from irtui.kube.sources import SPECS, ListWatch, RawApi
+from irtui.kube.rest import RestClient
+from irtui.kube.sources import SPECS, ListWatch
 from irtui.kube.state import CONNECTING, ChangeBuffer, ClusterState
 
 
@@ -73,7 +74,7 @@ def main() -> None:
         return
     buffer = ChangeBuffer()
     state = ClusterState(namespace)
-    loop = ListWatch(RawApi(connection.api_client), SPECS[kind], namespace, buffer.put)
+    loop = ListWatch(RestClient(connection.api_client), SPECS[kind], namespace, buffer.put)
     helper_reaped = None
     if mode == "lost":
         loop.prelist = ForkedList.start(loop)

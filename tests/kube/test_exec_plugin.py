@@ -17,7 +17,8 @@ import yaml
 
 from irtui.kube import exec_plugin
 from irtui.kube.client import KubeConfigError, connect
-from irtui.kube.sources import ApiError, RawApi
+from irtui.kube.errors import ApiError
+from irtui.kube.rest import RestClient
 
 SIM_TOKEN = "irtui-sim-sre"  # the simulator's token for its "sre" user (irtui/sim/rbac.toml)
 
@@ -88,7 +89,7 @@ def test_a_working_plugin_authenticates_and_is_asked_again_when_its_token_expire
                                f"cat <<'EOF'\n{_credential(SIM_TOKEN, expires)}\nEOF\n")
     kubeconfig = _kubeconfig(sim, tmp_path, "./token", env=[{"name": "CLUSTER_NAME", "value": "prod"}])
     connection = connect(kubeconfig=kubeconfig)
-    api = RawApi(connection.api_client)
+    api = RestClient(connection.api_client)
     api.get_json("/api/v1/namespaces/emrtask-prod/pods")
     api.get_json("/api/v1/nodes")
     assert len(runs.read_text().splitlines()) == 4  # at connect (and its first use), then per request

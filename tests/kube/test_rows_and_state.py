@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from irtui.backoff import Backoff
 from irtui.kube.model import BAD, OK, WARN, parse_quantity, project_event, project_node, project_pod
-from irtui.kube.sources import http_error, network_reason
+from irtui.kube.rest import http_error, network_reason
 from irtui.kube.state import (
     FORBIDDEN,
     STALE,

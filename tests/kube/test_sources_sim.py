@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from irtui.kube.client import connect
+from irtui.kube.errors import ApiError, Gone
 from irtui.kube.feed import ClusterFeed
-from irtui.kube.sources import SPECS, ApiError, Gone, ListWatch, RawApi
+from irtui.kube.rest import RestClient
+from irtui.kube.sources import SPECS, ListWatch
 from irtui.kube.state import ChangeBuffer, Reset
+
+from polling import TIMEOUT, until_sync
 
 NS = "emrtask-prod"
 
 
-def pump(feed: ClusterFeed, predicate, timeout: float = 45.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def pump(feed: ClusterFeed, predicate, timeout: float = TIMEOUT, what: str = "condition"):
+    """Apply what the sources hand over until `predicate()` holds."""
+    def applied():
         feed.apply_pending()
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}; status: {feed.state.status}")
+        return predicate()
+
+    until_sync(applied, lambda: f"{what}; status: {feed.state.status}", timeout=timeout, step=0.05)
 
 
 def test_feed_lists_watches_and_switches_namespace(sim):
@@ -59,7 +60,7 @@ def test_expired_history_gives_410_and_the_loop_relists(sim):
     from irtui.kube.state import Status
 
     connection = connect(kubeconfig=sim.kubeconfig)
-    raw = RawApi(connection.api_client)
+    raw = RestClient(connection.api_client)
     probe = ListWatch(raw, SPECS["pods"], NS, lambda change: None)
     rv = probe._list()
     _change_something(sim)
@@ -73,9 +74,7 @@ def test_expired_history_gives_410_and_the_loop_relists(sim):
     thread = threading.Thread(target=loop.run, args=(rv,), daemon=True)
     thread.start()
     try:
-        deadline = time.monotonic() + 30
-        while loop.lists < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        until_sync(lambda: loop.lists >= 1, "the loop to list again", step=0.05)
     finally:
         loop.stop()
         thread.join(timeout=10)
@@ -88,7 +87,7 @@ def test_expired_history_gives_410_and_the_loop_relists(sim):
 
 def test_forbidden_is_reported_per_kind(sim):
     connection = connect(kubeconfig=sim.kubeconfig, context="sim-limited")
-    raw = RawApi(connection.api_client)
+    raw = RestClient(connection.api_client)
     with pytest.raises(ApiError) as err:
         raw.get_json("/api/v1/nodes")
     assert err.value.state == "forbidden" and err.value.reason.startswith("403 Forbidden")
@@ -103,7 +102,7 @@ def test_watch_sockets_probe_a_silent_peer(sim):
     from irtui.kube import client
 
     connection = connect(kubeconfig=sim.kubeconfig)
-    api = RawApi(connection.api_client)
+    api = RestClient(connection.api_client)
     response = api.open(SPECS["pods"].path(NS), {"watch": "true", "timeoutSeconds": 1})
     try:
         sock = response.connection.sock

@@ -19,9 +19,11 @@ from irtui.actions.investigate import LOG_LINE_MAX, LogStream
 from irtui.actions.kubeapi import Kube
 from irtui.kube.kubeconfig import import_client
 from irtui.kube.lines import LineSplitter, LineTooLong
-from irtui.kube.sources import SPECS, WATCH_LINE_MAX, ListWatch, RawApi
+from irtui.kube.rest import RestClient
+from irtui.kube.sources import SPECS, WATCH_LINE_MAX, ListWatch
 from irtui.kube.state import STALE, Status, Upsert
-from tests.polling import wait_for
+
+from polling import until
 
 k8s = import_client()
 
@@ -93,12 +95,12 @@ def _api_client(url: str):
 
 async def test_a_watch_line_without_end_is_dropped_and_the_kind_listed_again(endless_server):
     changes: list = []
-    loop = ListWatch(RawApi(_api_client(endless_server)), SPECS["pods"], "ns", changes.append)
+    loop = ListWatch(RestClient(_api_client(endless_server)), SPECS["pods"], "ns", changes.append)
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
     try:
-        await wait_for(lambda: any(isinstance(c, Upsert) and c.row.key.endswith("after-relist") for c in changes),
-                       timeout=30, what="the pod watched after the relist")
+        await until(lambda: any(isinstance(c, Upsert) and c.row.key.endswith("after-relist") for c in changes),
+                    timeout=30, what="the pod watched after the relist")
         assert loop.dropped_lines == 1
         assert loop.lists == 2  # the state was listed afresh before watching on
         said = [c.status for c in changes if isinstance(c, Status) and c.status.state == STALE]
@@ -121,7 +123,7 @@ async def test_a_log_line_without_end_arrives_in_bounded_pieces(endless_server):
     try:
         # The server sent four limits' worth and then goes silent without a newline: the
         # first three pieces must be shown without waiting for the rest of the line.
-        await wait_for(lambda: len(pieces) >= 3, timeout=30, what="three pieces of the endless line")
+        await until(lambda: len(pieces) >= 3, timeout=30, what="three pieces of the endless line")
         assert all(len(piece) <= LOG_LINE_MAX for piece in pieces)
         assert set("".join(pieces)) == {"y"}
     finally:

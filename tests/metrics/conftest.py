@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from metrics_servers import Prometheus, TextServer, free_port
+from polling import until_sync
 
 
 @pytest.fixture
@@ -77,17 +78,17 @@ def prometheus_factory(tmp_path, request):
         ], stdout=log, stderr=subprocess.STDOUT)
         prom = Prometheus(f"http://127.0.0.1:{port}", proc)
         started.append(prom)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def ready() -> bool:
             if proc.poll() is not None:
                 raise RuntimeError(f"prometheus exited: {Path(log.name).read_text()[-2000:]}")
             try:
-                if httpx.get(f"{prom.url}/-/ready", timeout=2).status_code == 200:
-                    return prom
+                return httpx.get(f"{prom.url}/-/ready", timeout=2).status_code == 200
             except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("prometheus did not become ready")
+                return False
+
+        until_sync(ready, "prometheus to be ready", step=0.2)
+        return prom
 
     yield start
     for prom in started:

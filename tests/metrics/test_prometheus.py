@@ -16,10 +16,10 @@ from irtui.metrics.scrape import ScrapeSource
 from irtui.metrics.settings import DEFAULT_PROMQL, MetricsSettings
 from irtui.safety import Guard
 from irtui.ui.panes.metrics import LEVEL_MARK, MetricsPane, format_value
-from irtui.ui.widgets.strip_table import StripTable
+from irtui.ui.widgets.virtual_table import CellTable
 
 from metrics_servers import exposition
-from polling import wait_for
+from polling import until
 
 
 class Traffic:
@@ -66,7 +66,7 @@ async def test_pane_error_rate_matches_promql_and_the_direct_scrape_agrees(text_
         text_server.body[name] = lambda now, name=name, t=t: t.text(name, now)
     hostport = text_server.url.removeprefix("http://")
     prom = prometheus_factory({name: (hostport, f"/metrics/{name}") for name in traffic})
-    await wait_for(lambda: prom.targets_up() == 2, what="both targets up")
+    await until(lambda: prom.targets_up() == 2, what="both targets up")
 
     services = tuple(traffic)
     settings = MetricsSettings(prometheus_url=prom.url, services=services, interval=3600)
@@ -78,15 +78,15 @@ async def test_pane_error_rate_matches_promql_and_the_direct_scrape_agrees(text_
         async with app.run_test(size=(140, 20)) as pilot:
             await direct.fetch()
             # Baseline: a little traffic, a low error rate, in Prometheus and on screen.
-            await wait_for(lambda: len(prom.query(DEFAULT_PROMQL["request_rate"], time.time())) == 2,
-                           what="request rates in Prometheus")
+            await until(lambda: len(prom.query(DEFAULT_PROMQL["request_rate"], time.time())) == 2,
+                        what="request rates in Prometheus", pilot=pilot)
             traffic["task-service"].incident()
 
             async def refreshed_and_raised():
                 await direct.fetch()
                 polls = pane.polls
                 pane.poll()
-                await wait_for(lambda: pane.polls > polls, what="a poll")
+                await until(lambda: pane.polls > polls, what="a poll", pilot=pilot)
                 point = pane.latest.services["task-service"]
                 # 0.4 is the incident's ratio; past 0.38 the baseline's share of the window is small.
                 if not pane.latest.ok or point.error_rate is None or point.error_rate < 0.38:
@@ -97,13 +97,13 @@ async def test_pane_error_rate_matches_promql_and_the_direct_scrape_agrees(text_
                     return None  # a scrape landed between the two queries: ask again
                 return point, truth
 
-            point, truth = await wait_for(refreshed_and_raised, timeout=90, step=0.5,
-                                          what="task-service's error rate to rise in the pane and PromQL")
+            point, truth = await until(refreshed_and_raised, timeout=90, step=0.5,
+                                       what="task-service's error rate to rise in the pane and PromQL", pilot=pilot)
             assert point.error_rate == pytest.approx(truth["task-service"], rel=1e-9)
             assert pane.latest.services["api-gateway"].error_rate < 0.05
 
             await pilot.pause()
-            table = pane.query_one(StripTable)
+            table = pane.query_one(CellTable)
             cell = table.get_cell("task-service", "error_rate")
             # Over its threshold: marked, and in the theme's colour for it (this bare app's
             # theme has no irtui colours, so its error colour).
@@ -132,8 +132,8 @@ async def test_prometheus_unreachable_is_said_and_the_last_numbers_stay(text_ser
     pane = MetricsPane(PrometheusSource(settings, Guard()), settings, autostart=False)
     async with PaneApp(pane).run_test(size=(140, 20)) as pilot:
         pane.poll()
-        await wait_for(lambda: pane.polls >= 1, what="a poll")
+        await until(lambda: pane.polls >= 1, what="a poll", pilot=pilot)
         await pilot.pause()
         status = str(pane.query_one("#metrics-status").render())
         assert "Prometheus unreachable" in status and "since" in status and "no data yet" in status
-        assert str(pane.query_one(StripTable).get_cell("task-service", "error_rate")) == "no data"
+        assert str(pane.query_one(CellTable).get_cell("task-service", "error_rate")) == "no data"

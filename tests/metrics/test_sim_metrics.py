@@ -18,11 +18,12 @@ from irtui.health.transport import ServiceProxy
 from irtui.kube.client import connect
 from irtui.metrics.prometheus import PrometheusSource
 from irtui.metrics.scrape import ScrapeSource
-from irtui.metrics.settings import DEFAULT_PROMQL, PLATFORM_SERVICES, MetricsSettings
+from irtui.metrics.settings import DEFAULT_PROMQL, MetricsSettings
+from irtui.platform import SERVICES
 from irtui.safety import Guard
 from irtui.ui.panes.metrics import MetricsPane
 
-from polling import wait_for
+from polling import until
 
 
 def started_sim(sim_factory, *args):
@@ -54,8 +55,8 @@ async def test_crashloop_error_rate_in_pane_equals_promql_and_direct_scrape_agre
     hostport = sim.url.split("://", 1)[1].rstrip("/")
     kube = connect(kubeconfig=sim.kubeconfig, guard=Guard(read_only=True))
     direct = ScrapeSource(MetricsSettings(source="scrape"), ServiceProxy(kube.api_client, "emrtask-prod"))
-    prom = prometheus_factory({svc: (hostport, f"/sim/metrics/{svc}") for svc in PLATFORM_SERVICES})
-    await wait_for(lambda: prom.targets_up() == len(PLATFORM_SERVICES), step=0.1, what="all sim targets up")
+    prom = prometheus_factory({svc: (hostport, f"/sim/metrics/{svc}") for svc in SERVICES})
+    await until(lambda: prom.targets_up() == len(SERVICES), step=0.1, what="all sim targets up")
     # Prometheus has its first samples: the direct scrape starts now too, so both 1-minute
     # windows hold about the same stretch of the baseline.
     await direct.fetch()
@@ -65,10 +66,10 @@ async def test_crashloop_error_rate_in_pane_equals_promql_and_direct_scrape_agre
     try:
         async with PaneApp(pane).run_test(size=(160, 24)):
             await direct.fetch()
-            await wait_for(lambda: prom.query(DEFAULT_PROMQL["request_rate"], time.time()).get("task-service"),
-                           what="task-service's request rate in Prometheus")
+            await until(lambda: prom.query(DEFAULT_PROMQL["request_rate"], time.time()).get("task-service"),
+                        what="task-service's request rate in Prometheus")
             pane.poll()
-            await wait_for(lambda: pane.polls >= 1, what="the first poll")
+            await until(lambda: pane.polls >= 1, what="the first poll")
             before = pane.latest.services["api-gateway"].error_rate or 0.0
 
             sim.control("POST", "/sim/scenarios/crashloop-task-service")
@@ -77,7 +78,7 @@ async def test_crashloop_error_rate_in_pane_equals_promql_and_direct_scrape_agre
                 await direct.fetch()
                 polls = pane.polls
                 pane.poll()
-                await wait_for(lambda: pane.polls > polls, what="a poll")
+                await until(lambda: pane.polls > polls, what="a poll")
                 point = pane.latest.services["api-gateway"]
                 if not pane.latest.ok or point.error_rate is None or point.error_rate < max(0.1, before * 5):
                     return None
@@ -90,9 +91,9 @@ async def test_crashloop_error_rate_in_pane_equals_promql_and_direct_scrape_agre
                     return None
                 return point.error_rate, truth, scraped
 
-            shown, truth, scraped = await wait_for(raised_and_equal, timeout=60, step=0.2,
-                                                   what="api-gateway's error rate to rise, equal in pane and PromQL, "
-                                                        "and the direct scrape within tolerance")
+            shown, truth, scraped = await until(raised_and_equal, timeout=60, step=0.2,
+                                                what="api-gateway's error rate to rise, equal in pane and PromQL, "
+                                                     "and the direct scrape within tolerance")
             print(f"api-gateway error rate: pane {shown:.4f}, PromQL {truth:.4f}, direct scrape {scraped:.4f}")
             assert shown == pytest.approx(truth, rel=1e-9)
             assert scraped == pytest.approx(shown, abs=max(0.03, 0.1 * shown))

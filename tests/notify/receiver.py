@@ -17,6 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
+from polling import TIMEOUT, until
+
 
 @dataclass
 class Request:
@@ -70,12 +72,10 @@ class Receiver:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def wait_for(self, path: str, count: int = 1, timeout: float = 30.0) -> list[Request]:
-        deadline = time.monotonic() + timeout
-        while len(self.to(path)) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{path}: {len(self.to(path))} requests, waited for {count}")
-            await asyncio.sleep(0.02)
+    async def wait_for(self, path: str, count: int = 1, timeout: float = TIMEOUT) -> list[Request]:
+        """Every request to `path` once there are at least `count` of them."""
+        await until(lambda: len(self.to(path)) >= count,
+                    lambda: f"{count} requests to {path} ({len(self.to(path))} arrived)", timeout=timeout, step=0.02)
         return self.to(path)
 
     async def _handle(self, request: web.Request) -> web.Response:

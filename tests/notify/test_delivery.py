@@ -108,7 +108,7 @@ async def test_a_queued_update_survives_a_restart_and_is_delivered_later(session
 async def test_the_retry_loop_delivers_what_is_due(session, receiver, secrets, tmp_path):
     import asyncio
 
-    from polling import wait_for
+    from polling import until
 
     await session.declare("EMR failing", "P2", ["emr-service"])
     receiver.script(SLACK, Answer(503, "unavailable"))
@@ -118,7 +118,7 @@ async def test_the_retry_loop_delivers_what_is_due(session, receiver, secrets, t
     assert notifier.needs_retries()
     loop = asyncio.ensure_future(notifier.run())
     try:
-        await wait_for(lambda: kinds(session, "update_posted"), what="the queued update delivered")
+        await until(lambda: kinds(session, "update_posted"), what="the queued update delivered")
         await asyncio.wait_for(loop, 30)  # an empty queue ends the loop: nothing idles
     finally:
         loop.cancel()

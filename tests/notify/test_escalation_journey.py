@@ -19,7 +19,8 @@ from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
 from notify_helpers import SECRETS, notify_config
-from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 SLACK = "/services/T0SECRET/B0SECRET/xoxSlackSecretToken42"
 PD_INCIDENT = "PT4KHLK"
@@ -53,15 +54,17 @@ async def test_the_escalation_prompt_opens_at_30_minutes_and_p_records_pages_and
     config = notify_config(isolated, receiver)
     async with war_room(args, open_connection(args, config), config) as app:
         async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, EscalationPrompt), "the escalation prompt by itself")
-            text = await until(pilot, lambda: "Phone:" in screen_text(app) and screen_text(app), "the prompt drawn")
+            await until(lambda: isinstance(app.screen, EscalationPrompt),
+                        "the escalation prompt by itself", pilot=pilot)
+            text = await until(lambda: "Phone:" in screen_text(app) and screen_text(app),
+                               "the prompt drawn", pilot=pilot)
             # Who to call comes from the runbook's contacts table, shipped in the default runbook.
             assert "Escalate to Tech Lead now" in text and "Primary: John Doe" in text
             assert "Backup: Jane Smith" in text and "Phone: +1-555-0100" in text
             assert "ESCALATE Tech Lead now" in clock_bar(app)
             await pilot.press("p")
-            await until(pilot, lambda: "escalation" in kinds(app), "the escalation recorded")
-            await until(pilot, lambda: "esc CTO in 2" in clock_bar(app), "the clock bar on the next step")
+            await until(lambda: "escalation" in kinds(app), "the escalation recorded", pilot=pilot)
+            await until(lambda: "esc CTO in 2" in clock_bar(app), "the clock bar on the next step", pilot=pilot)
             assert "Tech Lead" not in clock_bar(app) and not isinstance(app.screen, EscalationPrompt)
             [entry] = [e for e in app.session.timeline if e.kind == "escalation"]
             assert entry.details["role"] == "tech_lead" and entry.details["paged"] == "PagerDuty"
@@ -81,22 +84,22 @@ async def test_snoozing_the_escalation_and_the_update_moves_each_clock_and_is_re
     config = Config.empty()
     async with war_room(args, open_connection(args, config), config) as app:
         async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, EscalationPrompt), "the escalation prompt")
+            await until(lambda: isinstance(app.screen, EscalationPrompt), "the escalation prompt", pilot=pilot)
             assert "update OVERDUE" in clock_bar(app)
             await pilot.press("z")
-            await until(pilot, lambda: "escalation_snoozed" in kinds(app), "the escalation snooze recorded")
-            await until(pilot, lambda: "esc Tech Lead in 9m" in clock_bar(app) or "esc Tech Lead in 10m" in clock_bar(app),
-                        "the escalation clock moved by the snooze")
+            await until(lambda: "escalation_snoozed" in kinds(app), "the escalation snooze recorded", pilot=pilot)
+            await until(lambda: "esc Tech Lead in 9m" in clock_bar(app) or "esc Tech Lead in 10m" in clock_bar(app),
+                        "the escalation clock moved by the snooze", pilot=pilot)
             assert "ESCALATE" not in clock_bar(app)
             await pilot.press("t")
-            await until(pilot, lambda: app.active_pane == "timeline", "the timeline pane")
+            await until(lambda: app.active_pane == "timeline", "the timeline pane", pilot=pilot)
             await pilot.press("z")
-            await until(pilot, lambda: "update_snoozed" in kinds(app), "the update snooze recorded")
-            await until(pilot, lambda: "update in 9m" in clock_bar(app) or "update in 10m" in clock_bar(app),
-                        "the update clock moved by the snooze")
+            await until(lambda: "update_snoozed" in kinds(app), "the update snooze recorded", pilot=pilot)
+            await until(lambda: "update in 9m" in clock_bar(app) or "update in 10m" in clock_bar(app),
+                        "the update clock moved by the snooze", pilot=pilot)
             [snoozed] = [e for e in app.session.timeline if e.kind == "update_snoozed"]
             assert snoozed.details["minutes"] == 10 and "until" in snoozed.details
-            await until(pilot, lambda: "snoozed" in screen_text(app), "the snooze on the timeline")
+            await until(lambda: "snoozed" in screen_text(app), "the snooze on the timeline", pilot=pilot)
 
 
 async def test_a_p0_update_reaches_slack_statuspage_and_pagerduty_in_their_documented_shapes(
@@ -106,18 +109,19 @@ async def test_a_p0_update_reaches_slack_statuspage_and_pagerduty_in_their_docum
     config = notify_config(isolated, receiver)
     async with war_room(args, open_connection(args, config), config) as app:
         async with app.run_test(size=(120, 36), notifications=True) as pilot:
-            await until(pilot, lambda: app.session.incident_id == incident, "the app to attach to the incident")
+            await until(lambda: app.session.incident_id == incident, "the app to attach to the incident", pilot=pilot)
             assert "status page in 1" in clock_bar(app)  # due 15 minutes after detection
             await pilot.press("t")
-            await until(pilot, lambda: app.active_pane == "timeline", "the timeline pane")
+            await until(lambda: app.active_pane == "timeline", "the timeline pane", pilot=pilot)
             await pilot.press("u")
-            await until(pilot, lambda: isinstance(app.screen, UpdateComposer), "the composer")
-            await until(pilot, lambda: "Status page (customers see this):" in screen_text(app), "both boxes drawn")
+            await until(lambda: isinstance(app.screen, UpdateComposer), "the composer", pilot=pilot)
+            await until(lambda: "Status page (customers see this):" in screen_text(app),
+                        "both boxes drawn", pilot=pilot)
             await pilot.press("ctrl+s")
-            await until(pilot, lambda: receiver.to(SLACK) and receiver.to("/v1/pages/pg1/incidents")
+            await until(lambda: receiver.to(SLACK) and receiver.to("/v1/pages/pg1/incidents")
                         and receiver.to("/v2/enqueue") and receiver.to(f"/incidents/{PD_INCIDENT}"),
-                        "Slack, Statuspage and PagerDuty to receive the update")
-            await until(pilot, lambda: "status page" not in clock_bar(app), "the status page clock to stop")
+                        "Slack, Statuspage and PagerDuty to receive the update", pilot=pilot)
+            await until(lambda: "status page" not in clock_bar(app), "the status page clock to stop", pilot=pilot)
             timeline = "\n".join(f"{e.text} {e.details}" for e in app.session.timeline)
     [slack] = receiver.to(SLACK)
     assert set(slack.json) == {"text"} and "Severity: P0" in slack.json["text"]
@@ -146,18 +150,18 @@ async def test_k_K_and_w_acknowledge_and_resolve_the_pagerduty_incident_and_crea
     config = notify_config(isolated, receiver)
     async with war_room(args, open_connection(args, config), config) as app:
         async with app.run_test(size=(120, 36), notifications=True) as pilot:
-            await until(pilot, lambda: app.session.is_open, "the app to attach to the incident")
+            await until(lambda: app.session.is_open, "the app to attach to the incident", pilot=pilot)
             await pilot.press("t")
-            await until(pilot, lambda: app.active_pane == "timeline", "the timeline pane")
+            await until(lambda: app.active_pane == "timeline", "the timeline pane", pilot=pilot)
             await pilot.press("k")
-            await until(pilot, lambda: "pagerduty_acknowledged" in kinds(app), "the acknowledge recorded")
+            await until(lambda: "pagerduty_acknowledged" in kinds(app), "the acknowledge recorded", pilot=pilot)
             await pilot.press("K")
-            await until(pilot, lambda: isinstance(app.screen, NoteScreen), "the resolution message")
+            await until(lambda: isinstance(app.screen, NoteScreen), "the resolution message", pilot=pilot)
             await pilot.press("end", "!", "enter")
-            await until(pilot, lambda: "pagerduty_resolved" in kinds(app), "the resolve recorded")
+            await until(lambda: "pagerduty_resolved" in kinds(app), "the resolve recorded", pilot=pilot)
             await pilot.press("c")
-            await until(pilot, lambda: "war_room_channel" in kinds(app), "the war-room channel recorded")
-            await until(pilot, lambda: "war-room channel #incident-" in screen_text(app), "the channel on screen")
+            await until(lambda: "war_room_channel" in kinds(app), "the war-room channel recorded", pilot=pilot)
+            await until(lambda: "war-room channel #incident-" in screen_text(app), "the channel on screen", pilot=pilot)
             timeline = "\n".join(f"{e.text} {e.details}" for e in app.session.timeline)
     puts = receiver.to(f"/incidents/{PD_INCIDENT}")
     assert [p.json["incident"]["status"] for p in puts] == ["acknowledged", "resolved"]

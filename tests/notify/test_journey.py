@@ -14,7 +14,8 @@ from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
 from notify_helpers import notify_config
-from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 SLACK = "/services/T0SECRET/B0SECRET/xoxSlackSecretToken42"
 
@@ -38,21 +39,23 @@ async def test_u_sends_the_update_to_slack_and_statuspage_and_the_timeline_shows
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: app.session.incident_id == incident, "the app to attach to the incident")
+            await until(lambda: app.session.incident_id == incident, "the app to attach to the incident", pilot=pilot)
             await pilot.press("t")
-            await until(pilot, lambda: app.active_pane == "timeline", "the timeline pane")
+            await until(lambda: app.active_pane == "timeline", "the timeline pane", pilot=pilot)
             await pilot.press("u")
-            screen = await until(pilot, lambda: isinstance(app.screen, UpdateComposer) and app.screen, "the update")
+            screen = await until(lambda: isinstance(app.screen, UpdateComposer) and app.screen,
+                                 "the update", pilot=pilot)
             prompt = str(screen.query_one("Label").render())
             assert "sends to Slack #incidents, Statuspage" in prompt
-            await until(pilot, lambda: "Status page (customers see this):" in screen_text(app), "both boxes drawn")
+            await until(lambda: "Status page (customers see this):" in screen_text(app),
+                        "both boxes drawn", pilot=pilot)
             await pilot.press("ctrl+s")
-            await until(pilot, lambda: receiver.to(SLACK) and receiver.to("/v1/pages/pg1/incidents"),
-                        "Slack and Statuspage to receive the update")
+            await until(lambda: receiver.to(SLACK) and receiver.to("/v1/pages/pg1/incidents"),
+                        "Slack and Statuspage to receive the update", pilot=pilot)
             timeline = app.query_one(TimelinePane)
             shown = lambda: "\n".join(str(o.prompt) for o in timeline.list.options)  # noqa: E731
-            await until(pilot, lambda: "→ #incidents (delivered)" in shown() and "→ status_page (delivered)" in shown(),
-                        "the deliveries on the timeline")
+            await until(lambda: "→ #incidents (delivered)" in shown() and "→ status_page (delivered)" in shown(),
+                        "the deliveries on the timeline", pilot=pilot)
     [slack] = receiver.to(SLACK)
     assert "Severity: P1" in slack.json["text"]
     [create] = [r for r in receiver.to("/v1/pages/pg1/incidents") if r.method == "POST"]
@@ -71,13 +74,14 @@ async def test_channels_not_configured_are_named_on_screen_and_the_update_is_rec
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50), notifications=True) as pilot:
-            await until(pilot, lambda: app.session.is_open, "the app to attach to the incident")
+            await until(lambda: app.session.is_open, "the app to attach to the incident", pilot=pilot)
             await pilot.press("t", "u")
-            await until(pilot, lambda: isinstance(app.screen, UpdateComposer), "the update")
+            await until(lambda: isinstance(app.screen, UpdateComposer), "the update", pilot=pilot)
             await pilot.press("ctrl+s")
-            await until(pilot, lambda: "Slack #incidents: not configured" in screen_text(app)
-                        and "Statuspage: not configured" in screen_text(app), "the not-configured lines on screen")
-            await until(pilot, lambda: app.session.state.last_update_at is not None, "the update recorded")
+            await until(lambda: "Slack #incidents: not configured" in screen_text(app)
+                        and "Statuspage: not configured" in screen_text(app),
+                        "the not-configured lines on screen", pilot=pilot)
+            await until(lambda: app.session.state.last_update_at is not None, "the update recorded", pilot=pilot)
             [posted] = [e for e in app.session.timeline if e.kind == "update_posted"]
             assert posted.details["status"] == "recorded" and posted.details["channels"] == ["#incidents",
                                                                                            "status_page"]
@@ -92,19 +96,20 @@ async def test_a_read_only_terminal_composes_and_copies_but_sends_nothing_and_sa
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50), notifications=True) as pilot:
-            await until(pilot, lambda: app.session.is_open, "the app to attach to the incident")
-            await until(pilot, lambda: READ_ONLY_UPDATES in screen_text(app), "the read-only explanation on screen")
+            await until(lambda: app.session.is_open, "the app to attach to the incident", pilot=pilot)
+            await until(lambda: READ_ONLY_UPDATES in screen_text(app),
+                        "the read-only explanation on screen", pilot=pilot)
             await pilot.press("t", "u")
-            await until(pilot, lambda: isinstance(app.screen, UpdateComposer), "the composer")
-            await until(pilot, lambda: READ_ONLY_SEND in screen_text(app), "the composer's read-only line")
+            await until(lambda: isinstance(app.screen, UpdateComposer), "the composer", pilot=pilot)
+            await until(lambda: READ_ONLY_SEND in screen_text(app), "the composer's read-only line", pilot=pilot)
             await pilot.press("ctrl+y")
-            await until(pilot, lambda: "Severity: P1" in (app.clipboard or ""), "the update copied")
+            await until(lambda: "Severity: P1" in (app.clipboard or ""), "the update copied", pilot=pilot)
             await pilot.press("ctrl+s")
-            await until(pilot, lambda: screen_text(app).count("read-only terminal: nothing is sent") >= 2,
-                        "the refusal said as a notification too")
+            await until(lambda: screen_text(app).count("read-only terminal: nothing is sent") >= 2,
+                        "the refusal said as a notification too", pilot=pilot)
             await pilot.press("escape", "e")
-            await until(pilot, lambda: "the escalation is not recorded or paged from here" in screen_text(app),
-                        "the escalation prompt's read-only line")
+            await until(lambda: "the escalation is not recorded or paged from here" in screen_text(app),
+                        "the escalation prompt's read-only line", pilot=pilot)
             await pilot.press("enter", "k", "w")
             await pilot.pause(0.2)
             assert [e.kind for e in app.session.timeline] == ["declared"]

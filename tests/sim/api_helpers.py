@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any, Callable
-
 import httpx
 import yaml
 from kubernetes import client, config
@@ -27,18 +24,6 @@ def http(sim, user: str | None = "sre", **kwargs) -> httpx.Client:
     headers = {"Authorization": f"Bearer {token(sim, user)}"} if user else {}
     headers.update(kwargs.pop("headers", {}))
     return httpx.Client(base_url=sim.url, headers=headers, timeout=30, **kwargs)
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
-    """Poll until predicate() is truthy; returns its value. Fails after a generous timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def advance(sim, seconds: float) -> dict:

@@ -10,7 +10,8 @@ import json
 import pytest
 from kubernetes import client
 
-from api_helpers import NS, advance, http, kube, wait_until
+from api_helpers import NS, advance, http, kube
+from polling import until_sync
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
@@ -262,9 +263,9 @@ def test_graceful_and_forced_pod_deletion(module_sim, api):
     assert r.status_code == 200
     assert api.get(f"{pods}/{forced}").status_code == 404
     advance(module_sim, 40)  # past the 30 s grace period
-    wait_until(lambda: api.get(f"{pods}/{graceful}").status_code == 404, what="graceful deletion to finish")
+    until_sync(lambda: api.get(f"{pods}/{graceful}").status_code == 404, what="graceful deletion to finish")
     # The ReplicaSet replaces both.
-    wait_until(lambda: len([p for p in api.get(pods, params={"labelSelector": "app=handover-service"}).json()["items"]
+    until_sync(lambda: len([p for p in api.get(pods, params={"labelSelector": "app=handover-service"}).json()["items"]
                             if p["metadata"]["name"] not in victims]) >= len(victims), what="replacement pods")
 
 
@@ -281,7 +282,7 @@ def test_owner_cascade_and_orphaning(module_sim, api):
     for name in ("cascade-bg", "cascade-orphan"):
         assert api.post(f"{base}/deployments", json=deploy(name)).status_code == 201
         advance(module_sim, 5)
-        wait_until(lambda: api.get(f"{base}/replicasets", params={"labelSelector": f"app={name}"}).json()["items"],
+        until_sync(lambda: api.get(f"{base}/replicasets", params={"labelSelector": f"app={name}"}).json()["items"],
                    what=f"{name}'s ReplicaSet")
 
     r = api.request("DELETE", f"{base}/deployments/cascade-bg", json={"propagationPolicy": "Background"})

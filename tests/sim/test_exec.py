@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from api_helpers import NS, advance, wait_until
+from api_helpers import NS, advance
+from polling import until_sync
 
 HEALTH = "http://localhost:3000/health"
 FHIR = "https://fhir.epic.com/interconnect-fhir-oauth/api/FHIR/R4/Patient"
@@ -99,7 +100,7 @@ def test_a_container_that_is_not_running_cannot_be_exec_ed_into(sim):
         result = _exec(sim, "pod/postgres-0", "pg_isready")
         return result if result.returncode != 0 and "unable to upgrade connection" in result.stderr else None
 
-    result = wait_until(refused, what="postgres-0's container to stop")
+    result = until_sync(refused, what="postgres-0's container to stop")
     assert 'container not found ("postgres")' in result.stderr
     assert result.stdout == ""
 

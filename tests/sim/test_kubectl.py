@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from api_helpers import NS, advance, wait_until
+from api_helpers import NS, advance
+from polling import until_sync
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,7 @@ def test_scale_changes_the_deployment_and_its_pods(sim):
     sim.kubectl("scale", "deployment/task-service", "--replicas=5")
     assert _json(sim, "get", "deploy", "task-service")["spec"]["replicas"] == 5
     advance(sim, 30)
-    wait_until(lambda: _json(sim, "get", "deploy", "task-service")["status"].get("readyReplicas") == 5,
+    until_sync(lambda: _json(sim, "get", "deploy", "task-service")["status"].get("readyReplicas") == 5,
                what="task-service to have 5 ready replicas")
     running = [p for p in _json(sim, "get", "pods", "-l", "app=task-service")["items"]
                if p["status"]["phase"] == "Running" and not p["metadata"].get("deletionTimestamp")]
@@ -112,7 +113,7 @@ def test_force_delete_pod_is_immediate_and_the_pod_is_replaced(sim):
     missing = sim.kubectl("get", "pod", victim, check=False)
     assert missing.returncode != 0 and "NotFound" in missing.stderr
     advance(sim, 30)
-    wait_until(lambda: len([p for p in _json(sim, "get", "pods", "-l", "app=emr-service")["items"]
+    until_sync(lambda: len([p for p in _json(sim, "get", "pods", "-l", "app=emr-service")["items"]
                             if p["status"]["phase"] == "Running"]) == len(pods), what="a replacement pod")
     assert victim not in {p["metadata"]["name"] for p in _json(sim, "get", "pods", "-l", "app=emr-service")["items"]}
 

@@ -10,7 +10,8 @@ from irtui.ui.main import open_connection
 from irtui.ui.screens.incidents import IncidentsScreen, IncidentTimelineScreen
 from irtui.ui.wiring import war_room
 
-from war_room_help import declare_by_keys, isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import declare_by_keys, isolated, store_rows, war_args  # noqa: F401 (isolated: a fixture)
 
 
 async def test_close_with_unticked_items_asks_why_then_shows_no_incident(sim, isolated):
@@ -20,39 +21,43 @@ async def test_close_with_unticked_items_asks_why_then_shows_no_incident(sim, is
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 45), notifications=True) as pilot:
-            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
             incident_id = await declare_by_keys(pilot, "Drill")
 
             await pilot.press("q")
-            await until(pilot, lambda: f"{incident_id} is open: quit anyway? y/n" in screen_text(app), "the question")
+            await until(lambda: f"{incident_id} is open: quit anyway? y/n" in screen_text(app),
+                        "the question", pilot=pilot)
             await pilot.press("n")
-            await until(pilot, lambda: len(app.screen_stack) == 1, "the question to go")
+            await until(lambda: len(app.screen_stack) == 1, "the question to go", pilot=pilot)
             assert app.is_running and app.session.is_open
 
             await pilot.press("t", "V")
-            await until(pilot, lambda: "checklist items are not ticked:" in screen_text(app), "the unticked items")
+            await until(lambda: "checklist items are not ticked:" in screen_text(app),
+                        "the unticked items", pilot=pilot)
             assert "[ ] 7. Close Incident: Service fully restored" in screen_text(app)
             assert "[ ] 1. Detect & Alert: Acknowledge alert in PagerDuty" in screen_text(app)
             await pilot.press(*"drill ended early", "enter")
-            await until(pilot, lambda: "Close the incident: the review's answers" in screen_text(app), "the close form")
+            await until(lambda: "Close the incident: the review's answers" in screen_text(app),
+                        "the close form", pilot=pilot)
             await pilot.press("ctrl+s")  # the form's prefilled summary, nothing else written
-            await until(pilot, lambda: app.session.incident_id is None, "the session to leave the incident")
-            await until(pilot, lambda: "no incident open" in screen_text(app), "the no-incident clock bar")
-            await until(pilot, lambda: incident_id not in screen_text(app), "the closed incident to leave the screen")
+            await until(lambda: app.session.incident_id is None, "the session to leave the incident", pilot=pilot)
+            await until(lambda: "no incident open" in screen_text(app), "the no-incident clock bar", pilot=pilot)
+            await until(lambda: incident_id not in screen_text(app),
+                        "the closed incident to leave the screen", pilot=pilot)
             assert app.pane("timeline").list.option_count == 0
 
             await pilot.press("v")
-            await until(pilot, lambda: isinstance(app.screen, IncidentsScreen) and "closed" in screen_text(app),
-                        "the incidents list")
+            await until(lambda: isinstance(app.screen, IncidentsScreen) and "closed" in screen_text(app),
+                        "the incidents list", pilot=pilot)
             assert incident_id in screen_text(app)
             await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, IncidentTimelineScreen), "the closed timeline")
+            await until(lambda: isinstance(app.screen, IncidentTimelineScreen), "the closed timeline", pilot=pilot)
             assert "(closed, read-only)" in screen_text(app) and "Service restored." in screen_text(app)
             await pilot.press("escape", "escape")
-            await until(pilot, lambda: len(app.screen_stack) == 1, "back to the war room")
+            await until(lambda: len(app.screen_stack) == 1, "back to the war room", pilot=pilot)
 
             await pilot.press("q")  # no incident open: no question
-            await until(pilot, lambda: not app.is_running, "the app to quit", timeout=30)
+            await until(lambda: not app.is_running, "the app to quit", timeout=30, pilot=pilot)
 
     rows = store_rows(store_file, incident_id)
     closed = [r for r in rows if r["kind"] == "closed"]

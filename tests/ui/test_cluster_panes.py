@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ui_helpers import control, make_app, screen_text, shown_rows, wait_for
+from polling import screen_text, until
+from ui_helpers import control, make_app, shown_rows
 from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 NS = "emrtask-prod"
@@ -42,10 +43,10 @@ async def test_crashloop_shows_with_restarts_and_matches_kubectl(sim):
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         app.cluster.add_observer(lambda key, text, details: observed.append((key, text)))
-        await wait_for(pilot, lambda: len(app.cluster.rows["pods"]) > 0 and app.cluster.status["pods"].usable,
-                       what="pods listed")
+        await until(lambda: len(app.cluster.rows["pods"]) > 0 and app.cluster.status["pods"].usable,
+                    what="pods listed", pilot=pilot)
         # Equal to kubectl, row for row (names, READY, STATUS, RESTARTS), before any fault.
-        await wait_for(pilot, lambda: _pane_pods(app) == _kubectl_pods(sim), what="pane == kubectl")
+        await until(lambda: _pane_pods(app) == _kubectl_pods(sim), what="pane == kubectl", pilot=pilot)
 
         await control(sim, "POST", "/sim/scenarios/crashloop-task-service")
         await control(sim, "POST", "/sim/advance", json={"seconds": 20})
@@ -60,38 +61,38 @@ async def test_crashloop_shows_with_restarts_and_matches_kubectl(sim):
                 return rows
             return None
 
-        rows = await wait_for(pilot, crashlooping, timeout=60, what="task-service in CrashLoopBackOff, first")
+        rows = await until(crashlooping, timeout=60, what="task-service in CrashLoopBackOff, first", pilot=pilot)
         assert "unhealthy" in app.query_one("#pane-pods").border_title
         # On screen too, once the next frame is drawn (the rows above are the pane's model).
-        await wait_for(pilot, lambda: "CrashLoopBackOff" in screen_text(app) and rows[0][0] in screen_text(app),
-                       what="CrashLoopBackOff on screen")
+        await until(lambda: "CrashLoopBackOff" in screen_text(app) and rows[0][0] in screen_text(app),
+                    what="CrashLoopBackOff on screen", pilot=pilot)
         # "4 (37s ago)": kubectl's RESTARTS with the time of the last restart.
         assert "ago)" in rows[0][3]
         # The timeline producer saw it, with a stable key.
-        await wait_for(pilot, lambda: any(k.startswith("pod/emrtask-prod/task-service") for k, _ in observed),
-                       what="a CrashLoopBackOff observation")
+        await until(lambda: any(k.startswith("pod/emrtask-prod/task-service") for k, _ in observed),
+                    what="a CrashLoopBackOff observation", pilot=pilot)
         # And still what kubectl says, once the simulator settles between two reads.
-        await wait_for(pilot, lambda: _pane_pods(app) == _kubectl_pods(sim), timeout=60, what="pane == kubectl")
+        await until(lambda: _pane_pods(app) == _kubectl_pods(sim), timeout=60, what="pane == kubectl", pilot=pilot)
 
 
 async def test_deleted_pod_disappears_and_node_notready_shows(sim):
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.cluster.status["pods"].usable and app.cluster.status["nodes"].usable,
-                       what="pods and nodes listed")
+        await until(lambda: app.cluster.status["pods"].usable and app.cluster.status["nodes"].usable,
+                    what="pods and nodes listed", pilot=pilot)
         victim = next(iter(sorted(k.split("/", 1)[1] for k in app.cluster.rows["pods"] if "api-gateway" in k)))
         await asyncio.to_thread(sim.kubectl, "delete", "pod", victim, "-n", NS, "--wait=false")
         await control(sim, "POST", "/sim/advance", json={"seconds": 35})  # past the grace period
-        await wait_for(pilot, lambda: victim not in _pane_pods(app), timeout=60, what=f"{victim} gone")
+        await until(lambda: victim not in _pane_pods(app), timeout=60, what=f"{victim} gone", pilot=pilot)
 
         await control(sim, "POST", "/sim/scenarios/node-notready")
         await control(sim, "POST", "/sim/advance", json={"seconds": 50})  # past the node-monitor grace period
         app.show_pane("nodes")
         # Not-ready nodes sort first (once the pane's index has caught up with its rows).
-        notready = await wait_for(
-            pilot, lambda: [c for c in shown_rows(app.nodes_pane)[:1] if c[1].startswith("NotReady")],
-            timeout=60, what="a NotReady node, sorted first")
-        await wait_for(pilot, lambda: notready[0][0] in screen_text(app), what="the NotReady node on screen")
+        notready = await until(
+            lambda: [c for c in shown_rows(app.nodes_pane)[:1] if c[1].startswith("NotReady")],
+            timeout=60, what="a NotReady node, sorted first", pilot=pilot)
+        await until(lambda: notready[0][0] in screen_text(app), what="the NotReady node on screen", pilot=pilot)
 
 
 def _free_port() -> int:
@@ -112,38 +113,38 @@ async def test_simulator_restart_goes_stale_then_recovers_without_ghosts(sim_fac
     unverified.write_text(re.sub(r"certificate-authority-data: \S+", "insecure-skip-tls-verify: true", text))
     app = make_app(first, kubeconfig=str(unverified))
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.cluster.status["pods"].usable, what="pods listed")
+        await until(lambda: app.cluster.status["pods"].usable, what="pods listed", pilot=pilot)
         # The feed is usable a moment before the pane has drawn its rows: wait for what kubectl lists.
-        await wait_for(pilot, lambda: _pane_pods(app) == _kubectl_pods(first), what="pods on screen")
+        await until(lambda: _pane_pods(app) == _kubectl_pods(first), what="pods on screen", pilot=pilot)
         before = set(_pane_pods(app))
         assert before
         # The command palette is open when the cluster goes away: the panes behind it
         # still take the change (a modal on top must not break the feed).
         await pilot.press("ctrl+p")
         await asyncio.to_thread(first.stop)
-        await wait_for(pilot, lambda: app.cluster.status["pods"].state == "stale", what="pods stale")
+        await until(lambda: app.cluster.status["pods"].state == "stale", what="pods stale", pilot=pilot)
         await pilot.pause(0.5)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: "UNREACHABLE" in screen_text(app), what="header says unreachable")
+        await until(lambda: "UNREACHABLE" in screen_text(app), what="header says unreachable", pilot=pilot)
         assert set(_pane_pods(app)) == before  # the last data stays on screen, marked
         assert "stale" in (app.query_one("#pane-pods").border_subtitle or "")
 
         second = await asyncio.to_thread(sim_factory, name="second", port=port)
         expected = await asyncio.to_thread(_kubectl_pods, second)
-        await wait_for(pilot, lambda: app.cluster.status["pods"].usable, timeout=60, what="pods live again")
-        await wait_for(pilot, lambda: _pane_pods(app) == _kubectl_pods(second), timeout=60, what="recovered")
+        await until(lambda: app.cluster.status["pods"].usable, timeout=60, what="pods live again", pilot=pilot)
+        await until(lambda: _pane_pods(app) == _kubectl_pods(second), timeout=60, what="recovered", pilot=pilot)
         names = [cells[0] for cells in shown_rows(app.pods_pane)]
         assert len(names) == len(set(names)) == len(expected)  # no duplicates, no ghosts
-        await wait_for(pilot, lambda: "connected" in screen_text(app), what="header says connected")
+        await until(lambda: "connected" in screen_text(app), what="header says connected", pilot=pilot)
 
 
 async def test_forbidden_nodes_show_in_their_pane_while_others_work(sim):
     app = make_app(sim, context="sim-limited")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.cluster.status["nodes"].state == "forbidden", what="nodes forbidden")
-        await wait_for(pilot, lambda: app.cluster.status["pods"].usable and app.cluster.status["events"].usable,
-                       what="pods and events still listed")
-        await wait_for(pilot, lambda: len(shown_rows(app.pods_pane)) > 0, what="pods on screen")
+        await until(lambda: app.cluster.status["nodes"].state == "forbidden", what="nodes forbidden", pilot=pilot)
+        await until(lambda: app.cluster.status["pods"].usable and app.cluster.status["events"].usable,
+                    what="pods and events still listed", pilot=pilot)
+        await until(lambda: len(shown_rows(app.pods_pane)) > 0, what="pods on screen", pilot=pilot)
         app.show_pane("nodes")
         await pilot.pause()
         text = screen_text(app)
@@ -154,26 +155,26 @@ async def test_forbidden_nodes_show_in_their_pane_while_others_work(sim):
 async def test_small_terminal_renders_tabs_and_filter(sim):
     app = make_app(sim)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.cluster.status["pods"].usable, what="pods listed")
-        await wait_for(pilot, lambda: "total" in screen_text(app), what="pods title")
+        await until(lambda: app.cluster.status["pods"].usable, what="pods listed", pilot=pilot)
+        await until(lambda: "total" in screen_text(app), what="pods title", pilot=pilot)
         text = screen_text(app)
         assert "1 Pods" in text and "2 Nodes" in text and "STATUS" in text
         assert all(len(line) <= 80 for line in text.splitlines())
         await pilot.press("slash", *"postgres", "enter")
-        await wait_for(pilot, lambda: all(c[0].startswith("postgres") for c in shown_rows(app.pods_pane)),
-                       what="filtered to postgres")
+        await until(lambda: all(c[0].startswith("postgres") for c in shown_rows(app.pods_pane)),
+                    what="filtered to postgres", pilot=pilot)
         assert shown_rows(app.pods_pane)
         await pilot.press("escape")
         await pilot.press("3")
-        await wait_for(pilot, lambda: "REASON" in screen_text(app), what="events pane shown")
+        await until(lambda: "REASON" in screen_text(app), what="events pane shown", pilot=pilot)
 
 
 async def test_selection_freeze_and_all_namespaces(sim):
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         pods = app.pods_pane
-        await wait_for(pilot, lambda: app.cluster.status["pods"].usable and pods.selected() is not None,
-                       what="a selected pod")
+        await until(lambda: app.cluster.status["pods"].usable and pods.selected() is not None,
+                    what="a selected pod", pilot=pilot)
         await pilot.press("down", "down")
         chosen = pods.selected()
         assert chosen is not None and chosen.key == pods.table.cursor_key
@@ -181,18 +182,18 @@ async def test_selection_freeze_and_all_namespaces(sim):
         pods.freeze()
         await asyncio.to_thread(sim.kubectl, "delete", "pod", chosen.name, "-n", NS, "--wait=false")
         await control(sim, "POST", "/sim/advance", json={"seconds": 35})
-        await wait_for(pilot, lambda: chosen.key not in app.cluster.rows["pods"], what="pod deleted in the cluster")
+        await until(lambda: chosen.key not in app.cluster.rows["pods"], what="pod deleted in the cluster", pilot=pilot)
         # Frozen: the row under the cursor is still the one the user chose, and says so.
         assert pods.selected() == chosen
         assert "FROZEN" in (app.query_one("#pane-pods").border_subtitle or "")
         pods.thaw()
-        await wait_for(pilot, lambda: pods.selected() is not None and pods.selected().key != chosen.key,
-                       what="cursor moved off the deleted pod after thaw")
+        await until(lambda: pods.selected() is not None and pods.selected().key != chosen.key,
+                    what="cursor moved off the deleted pod after thaw", pilot=pilot)
         assert chosen.key not in {k for k in pods.table.index}
 
         app.set_namespace(None)
-        await wait_for(pilot, lambda: app.cluster.status["pods"].usable and "NAMESPACE" in screen_text(app)
-                       and "ns ALL" in screen_text(app), what="all namespaces with a NAMESPACE column")
+        await until(lambda: app.cluster.status["pods"].usable and "NAMESPACE" in screen_text(app)
+                    and "ns ALL" in screen_text(app), what="all namespaces with a NAMESPACE column", pilot=pilot)
 
 
 async def test_namespace_key_offers_the_clusters_namespaces(sim):
@@ -200,14 +201,14 @@ async def test_namespace_key_offers_the_clusters_namespaces(sim):
     moves the cluster panes there."""
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.cluster.status["pods"].usable, what="pods listed")
+        await until(lambda: app.cluster.status["pods"].usable, what="pods listed", pilot=pilot)
         await pilot.press("n")
-        await wait_for(pilot, lambda: "kube-system" in screen_text(app) and "emrtask-prod (current)" in screen_text(app),
-                       what="the cluster's namespaces in the picker")
+        await until(lambda: "kube-system" in screen_text(app) and "emrtask-prod (current)" in screen_text(app),
+                    what="the cluster's namespaces in the picker", pilot=pilot)
         await pilot.press(*"kube-public")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.cluster.namespace == "kube-public", what="the chosen namespace shown")
+        await until(lambda: app.cluster.namespace == "kube-public", what="the chosen namespace shown", pilot=pilot)
 
 
 async def test_demo_key_starts_a_scenario(sim, isolated):
@@ -220,7 +221,7 @@ async def test_demo_key_starts_a_scenario(sim, isolated):
     args = war_args(sim, isolated)
     async with war_room(args, open_connection(args, config), config, app_class=DemoApp, workdir=isolated,
                         sim_url=sim.url) as app, app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.cluster.status["pods"].usable, what="pods listed")
+        await until(lambda: app.cluster.status["pods"].usable, what="pods listed", pilot=pilot)
         await pilot.press("x")
         await pilot.pause(0.5)
         await pilot.press(*"node-notready")
@@ -231,10 +232,7 @@ async def test_demo_key_starts_a_scenario(sim, isolated):
             doc = (await control(sim, "GET", "/sim/scenarios")).json()
             return "node-notready" in doc.get("active", [])
 
-        deadline = asyncio.get_running_loop().time() + 30
-        while not await active():
-            assert asyncio.get_running_loop().time() < deadline, screen_text(app)
-            await pilot.pause(0.2)
+        await until(active, "the node-notready scenario to be active", step=0.2, pilot=pilot)
 
 
 async def test_header_names_cluster_identity_and_read_only(sim, tmp_path):
@@ -248,7 +246,7 @@ async def test_header_names_cluster_identity_and_read_only(sim, tmp_path):
     args.read_only = True
     app = build_app(open_connection(args, Config.empty()), Config.empty(), args)
     async with app.run_test(size=(160, 40)) as pilot:
-        await wait_for(pilot, lambda: "connected" in screen_text(app), what="connected")
+        await until(lambda: "connected" in screen_text(app), what="connected", pilot=pilot)
         header = screen_text(app).splitlines()[0]
         assert header.lstrip().startswith("RO")
         assert "sim-sre" in header and "emrtask-prod" in header and sim.url.split("//")[1] in header
@@ -260,8 +258,8 @@ async def test_header_names_cluster_identity_and_read_only(sim, tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         # While some kinds have not answered yet the header reads "degraded"; once all are
         # refused, unreachable.
-        await wait_for(pilot, lambda: "401 Unauthorized" in screen_text(app) and "UNREACHABLE" in screen_text(app),
-                       what="401 and UNREACHABLE on screen")
+        await until(lambda: "401 Unauthorized" in screen_text(app) and "UNREACHABLE" in screen_text(app),
+                    what="401 and UNREACHABLE on screen", pilot=pilot)
         assert app.cluster.status["pods"].state == "unauthorized"
 
 
@@ -283,13 +281,13 @@ async def test_other_parts_plug_into_the_shell(sim):
         clock_bar=lambda: Static("since detection 00:04:12", id="clock-bar"),
     )
     async with app.run_test(size=(160, 40)) as pilot:
-        await wait_for(pilot, lambda: app.cluster.status["pods"].usable, what="pods listed")
+        await until(lambda: app.cluster.status["pods"].usable, what="pods listed", pilot=pilot)
         text = screen_text(app)
         assert "PHASE 1 Detect & Alert" in text and "since detection 00:04:12" in text
         await pilot.press("t")
-        await wait_for(pilot, lambda: "timeline entries here" in screen_text(app), what="the extra pane")
+        await until(lambda: "timeline entries here" in screen_text(app), what="the extra pane", pilot=pilot)
         assert "4 Timeline · 2 entries" in screen_text(app)
     async with make_app(sim, panes=[PaneSpec("timeline", "Timeline", TimelinePane)]).run_test(size=(80, 24)) as pilot:
         await pilot.press("4")
-        await wait_for(pilot, lambda: "timeline entries here" in screen_text(pilot.app), what="pane 4 by number")
+        await until(lambda: "timeline entries here" in screen_text(pilot.app), what="pane 4 by number", pilot=pilot)
         assert "Timeline 2" in screen_text(pilot.app).splitlines()[2]  # the tab strip shows the badge

@@ -18,7 +18,8 @@ from irtui.ui.main import open_connection
 from irtui.ui.screens.deliveries import DeliveriesScreen
 from irtui.ui.wiring import war_room
 
-from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 
 async def _declare_p0(path, minutes_ago: int) -> str:
@@ -47,21 +48,21 @@ async def test_a_drill_delivers_to_its_own_services_and_ctrl_l_lists_them(sim, i
         async with war_room(args, connection, config, app_class=DemoApp, workdir=workdir, sim_url=sim.url,
                             receivers=receivers) as app:
             async with app.run_test(size=(120, 36)) as pilot:
-                await until(pilot, lambda: isinstance(app.screen, EscalationPrompt), "the escalation prompt")
+                await until(lambda: isinstance(app.screen, EscalationPrompt), "the escalation prompt", pilot=pilot)
                 await pilot.press("p")
-                await until(pilot, lambda: any(e.kind == "escalation" for e in app.session.timeline),
-                            "the escalation recorded")
+                await until(lambda: any(e.kind == "escalation" for e in app.session.timeline),
+                            "the escalation recorded", pilot=pilot)
                 await pilot.press("t", "u")
-                await until(pilot, lambda: isinstance(app.screen, UpdateComposer), "the composer")
+                await until(lambda: isinstance(app.screen, UpdateComposer), "the composer", pilot=pilot)
                 await pilot.press("ctrl+s")
                 services = lambda: {d.service for d in receivers.deliveries}  # noqa: E731
                 wanted = {"Slack #incidents", "Slack #oncall", "Slack #war-room", "Statuspage", "PagerDuty Events",
                           "Email", "Webhook"}
-                await until(pilot, lambda: wanted <= services(), "every stand-in service to receive the update")
+                await until(lambda: wanted <= services(), "every stand-in service to receive the update", pilot=pilot)
                 await pilot.press("ctrl+l")
-                await until(pilot, lambda: isinstance(app.screen, DeliveriesScreen), "the deliveries view")
-                text = await until(pilot, lambda: "PagerDuty Events" in screen_text(app) and screen_text(app),
-                                   "the deliveries drawn")
+                await until(lambda: isinstance(app.screen, DeliveriesScreen), "the deliveries view", pilot=pilot)
+                text = await until(lambda: "PagerDuty Events" in screen_text(app) and screen_text(app),
+                                   "the deliveries drawn", pilot=pilot)
                 assert "Statuspage" in text and "incident created: investigating, impact critical" in text
                 assert "We are currently experiencing issues" in text
                 assert "to admins@demo.invalid" in text and "PagerDuty Events" in text

@@ -24,7 +24,8 @@ from irtui.kube.state import LIVE, STALE, ClusterState, Silence, SourceStatus, S
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
-from war_room_help import isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 # The deadlines scaled down (the same ratios as the real ones) so that a hang is seen in
 # seconds: what is tested is how a silence is told, not how long the real deadline is.
@@ -57,39 +58,41 @@ async def test_a_frozen_api_server_is_not_answering_and_services_are_unknown(sim
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: "connected" in _header(app) and app.cluster.rows["pods"], "connected, pods")
+            await until(lambda: "connected" in _header(app) and app.cluster.rows["pods"],
+                        "connected, pods", pilot=pilot)
             await pilot.press("h")
-            await until(pilot, lambda: app.active_pane == "health", "h to show the health pane")
-            await until(pilot, lambda: set(_health(app).values()) == {"healthy"}, "every service healthy")
-            await until(pilot, lambda: "all 5 services healthy" in screen_text(app), "healthy on screen")
+            await until(lambda: app.active_pane == "health", "h to show the health pane", pilot=pilot)
+            await until(lambda: set(_health(app).values()) == {"healthy"}, "every service healthy", pilot=pilot)
+            await until(lambda: "all 5 services healthy" in screen_text(app), "healthy on screen", pilot=pilot)
 
             os.kill(sim.proc.pid, signal.SIGSTOP)
             try:
                 # The deadline plus the probes' own timeouts, with room for a busy machine.
-                await until(pilot, lambda: "API server not answering (no reply for" in _header(app),
-                            "the header to say the API server is not answering", timeout=NOT_ANSWERING_AFTER + 30)
+                await until(lambda: "API server not answering (no reply for" in _header(app),
+                            "the header to say the API server is not answering", timeout=NOT_ANSWERING_AFTER + 30,
+                            pilot=pilot)
                 assert "connected" not in _header(app) and "UNREACHABLE" not in _header(app)
                 for kind in ("pods", "nodes", "events"):  # the panes are told on their next refresh
-                    await until(pilot, lambda: "API server not answering" in str(
-                        app.query_one(f"#pane-{kind}").border_subtitle), f"the {kind} pane to say so")
+                    await until(lambda: "API server not answering" in str(
+                        app.query_one(f"#pane-{kind}").border_subtitle), f"the {kind} pane to say so", pilot=pilot)
                 # A round of checks through the frozen proxy: nothing is known, nothing FAILS.
                 await pilot.press("r")
-                await until(pilot, lambda: set(_health(app).values()) == {"unknown"}, "every service unknown",
-                            timeout=60)
+                await until(lambda: set(_health(app).values()) == {"unknown"}, "every service unknown",
+                            timeout=60, pilot=pilot)
                 shown = screen_text(app)
                 assert "FAILING" not in shown
                 assert "5 unknown (API server not answering)" in shown
             finally:
                 os.kill(sim.proc.pid, signal.SIGCONT)
 
-            await until(pilot, lambda: "connected" in _header(app) and "not answering" not in _header(app),
-                        "the header to say connected again", timeout=60)
+            await until(lambda: "connected" in _header(app) and "not answering" not in _header(app),
+                        "the header to say connected again", timeout=60, pilot=pilot)
             for kind in ("pods", "nodes", "events"):
-                await until(pilot, lambda: "not answering" not in str(app.query_one(f"#pane-{kind}").border_subtitle),
-                            f"the {kind} pane to be current again")
-            await until(pilot, lambda: set(_health(app).values()) == {"healthy"},
-                        "every service healthy again, without a key", timeout=60)
-            await until(pilot, lambda: "all 5 services healthy" in screen_text(app), "healthy on screen again")
+                await until(lambda: "not answering" not in str(app.query_one(f"#pane-{kind}").border_subtitle),
+                            f"the {kind} pane to be current again", pilot=pilot)
+            await until(lambda: set(_health(app).values()) == {"healthy"},
+                        "every service healthy again, without a key", timeout=60, pilot=pilot)
+            await until(lambda: "all 5 services healthy" in screen_text(app), "healthy on screen again", pilot=pilot)
             assert "? unknown" not in screen_text(app)
 
 

@@ -12,7 +12,8 @@ from irtui.config import Config
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
-from war_room_help import isolated, screen_text, until  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import isolated  # noqa: F401 (isolated: a fixture)
 
 
 def _keys_for(text: str, description: str) -> str | None:
@@ -36,9 +37,9 @@ async def test_question_mark_lists_the_focused_panes_keys_and_follows_remaps(sim
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
             await pilot.press("question_mark")
-            text = await until(pilot, lambda: "Pods pane" in screen_text(app) and screen_text(app), "help on ?")
+            text = await until(lambda: "Pods pane" in screen_text(app) and screen_text(app), "help on ?", pilot=pilot)
             assert "Everywhere" in text
             assert _keys_for(text, "Filter") == "f5", text
             assert _keys_for(text, "Sidebar") == "f4", text
@@ -47,31 +48,31 @@ async def test_question_mark_lists_the_focused_panes_keys_and_follows_remaps(sim
             assert "q" in _keys_for(text, "Quit").split()
             assert "Nodes pane" not in text
             await pilot.press("escape")
-            await until(pilot, lambda: "Pods pane" not in screen_text(app), "help to close")
+            await until(lambda: "Pods pane" not in screen_text(app), "help to close", pilot=pilot)
 
             await pilot.press("tab")
-            await until(pilot, lambda: app.active_pane == "nodes", "tab to the nodes pane")
+            await until(lambda: app.active_pane == "nodes", "tab to the nodes pane", pilot=pilot)
             await pilot.press("question_mark")
-            text = await until(pilot, lambda: "Nodes pane" in screen_text(app) and screen_text(app),
-                               "help on ? from the nodes pane")
+            text = await until(lambda: "Nodes pane" in screen_text(app) and screen_text(app),
+                               "help on ? from the nodes pane", pilot=pilot)
             assert "Pods pane" not in text and _keys_for(text, "Filter") == "f5"
             await pilot.press("question_mark")  # ? again closes it
-            await until(pilot, lambda: "Nodes pane" not in screen_text(app), "help to close on ?")
+            await until(lambda: "Nodes pane" not in screen_text(app), "help to close on ?", pilot=pilot)
 
             # The remapped keys work, and the old ones no longer do.
             await pilot.press("shift+tab")
-            await until(pilot, lambda: app.active_pane == "pods", "shift+tab back to pods")
+            await until(lambda: app.active_pane == "pods", "shift+tab back to pods", pilot=pilot)
             await pilot.press("slash")
             await pilot.pause()
             assert "filter pods" not in screen_text(app)
             await pilot.press("f5")
-            await until(pilot, lambda: "filter pods" in screen_text(app), "f5 to open the pods filter")
+            await until(lambda: "filter pods" in screen_text(app), "f5 to open the pods filter", pilot=pilot)
             await pilot.press("escape")
             await pilot.press("m")
             await pilot.pause()
             assert app.active_pane == "pods", "m still shows the metrics pane after it was moved"
             await pilot.press("f6")
-            await until(pilot, lambda: app.active_pane == "metrics", "f6 to show the metrics pane")
+            await until(lambda: app.active_pane == "metrics", "f6 to show the metrics pane", pilot=pilot)
 
 
 async def test_question_mark_over_the_logs_screen_lists_its_keys(sim, isolated):
@@ -81,15 +82,15 @@ async def test_question_mark_over_the_logs_screen_lists_its_keys(sim, isolated):
     config = Config.empty()
     async with war_room(args, open_connection(args, config), config) as app:
         async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
             await pilot.press("l")
-            await until(pilot, lambda: len(app.screen_stack) > 1, "l to open the selected pod's logs")
+            await until(lambda: len(app.screen_stack) > 1, "l to open the selected pod's logs", pilot=pilot)
             await pilot.press("question_mark")
-            text = await until(pilot, lambda: "Logs screen" in screen_text(app) and screen_text(app),
-                               "help on ? from the logs screen")
+            text = await until(lambda: "Logs screen" in screen_text(app) and screen_text(app),
+                               "help on ? from the logs screen", pilot=pilot)
             assert _keys_for(text, "Follow") == "f" and "Pods pane" not in text, text
             await pilot.press("escape")
-            await until(pilot, lambda: "Logs screen" not in screen_text(app), "help to close")
+            await until(lambda: "Logs screen" not in screen_text(app), "help to close", pilot=pilot)
 
 
 def test_every_binding_has_an_id():

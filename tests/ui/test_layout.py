@@ -25,11 +25,11 @@ from irtui.ui.main import open_connection
 from irtui.ui.panes.metrics import MetricsPane
 from irtui.ui.panes.pods import COLUMNS as POD_COLUMNS
 from irtui.ui.panes.pods import restarts_cell
-from irtui.ui.widgets.strip_table import StripTable
-from irtui.ui.widgets.virtual_table import VirtualTable, whole_words
+from irtui.ui.widgets.virtual_table import CellTable, VirtualTable, whole_words
 from irtui.ui.wiring import war_room
 
-from war_room_help import control, isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import control, isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 # -- columns in their order of importance ---------------------------------------------
 
@@ -100,7 +100,7 @@ class MetricsTableApp(App):
         self.width = width
 
     def compose(self) -> ComposeResult:
-        table = StripTable()
+        table = CellTable()
         table.styles.width = self.width
         for key, label, width, drop in (("service", "Service", 18, 0), ("rate", "req/s", 9, 0),
                                         ("rate_chart", "", 12, 4), ("p95", "p95", 8, 0), ("p95_chart", "", 12, 5)):
@@ -108,7 +108,7 @@ class MetricsTableApp(App):
         yield table
 
     def on_mount(self) -> None:
-        self.query_one(StripTable).add_row(Text("task-service"), Text("7.4"), Text("▁▂▃▄▅▆▇█▇▆▅▄"), Text("4951 ms"),
+        self.query_one(CellTable).add_row(Text("task-service"), Text("7.4"), Text("▁▂▃▄▅▆▇█▇▆▅▄"), Text("4951 ms"),
                                            Text("▁▂▃▄▅▆▇█▇▆▅▄"), key="task-service")
 
 
@@ -199,13 +199,13 @@ async def test_the_main_screen_keeps_the_crash_loop_signal_at_every_size(sim_fac
     args = war_args(sim, isolated)
     async with war_room(args, open_connection(args, config), config) as app:
         async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: "task-ser" in screen_text(app), "the pods pane")
+            await until(lambda: "task-ser" in screen_text(app), "the pods pane", pilot=pilot)
             await control(sim, "POST", "/sim/scenarios/crashloop-task-service")
             await control(sim, "POST", "/sim/advance", json={"seconds": 20})
             for size in ((160, 45), (80, 24), (220, 60)):
                 await pilot.resize_terminal(*size)
-                match = await until(pilot, lambda: _crash_loop_on_screen(app),
-                                    f"READY, STATUS and RESTARTS of a crash loop at {size}")
+                match = await until(lambda: _crash_loop_on_screen(app),
+                                    f"READY, STATUS and RESTARTS of a crash loop at {size}", pilot=pilot)
                 pods = [row for row in app.cluster.rows["pods"].values() if row.name.startswith("task-service")]
                 assert int(match.group(1)) in {row.restarts for row in pods}
                 # 160x45 is the size the sidebar shares with the panes
@@ -232,7 +232,7 @@ async def _poll_until(pilot, pane: MetricsPane, condition, what: str, attempts: 
     for _ in range(attempts):
         polls = pane.polls
         pane.poll()
-        await until(pilot, lambda: pane.polls > polls, "a poll")
+        await until(lambda: pane.polls > polls, "a poll", pilot=pilot)
         await pilot.pause()
         if condition():
             return
@@ -268,12 +268,12 @@ async def test_at_80x24_the_clock_bar_names_the_incident_its_severity_and_clocks
     args = war_args(sim, isolated)
     async with war_room(args, open_connection(args, config), config) as app:
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: "task-ser" in screen_text(app), "the pods pane")
+            await until(lambda: "task-ser" in screen_text(app), "the pods pane", pilot=pilot)
             incident_id = await _declare(pilot, app, "task-service crash loop")
             severity = app.session.state.severity
-            bar = await until(pilot, lambda: next((line for line in screen_text(app).splitlines()
-                                                  if line.strip().startswith(incident_id)), None),
-                              "the clock bar with the incident id")
+            bar = await until(lambda: next((line for line in screen_text(app).splitlines()
+                                           if line.strip().startswith(incident_id)), None),
+                              "the clock bar with the incident id", pilot=pilot)
             assert re.match(rf"\s*{incident_id} {severity}\s*\|\s*T\+\d", bar), bar
             assert "resp " in bar and ("update " in bar or "upd " in bar), bar
 
@@ -284,7 +284,7 @@ async def test_a_cell_changed_after_a_resize_is_repainted():
     a summary that said every service was healthy)."""
     app = MetricsTableApp(100)
     async with app.run_test(size=(100, 4)) as pilot:
-        table = app.query_one(StripTable)
+        table = app.query_one(CellTable)
         await pilot.resize_terminal(90, 5)
         await pilot.pause()
         table.update_cell("task-service", "p95", Text("12 ms"))

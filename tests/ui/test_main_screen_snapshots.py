@@ -39,7 +39,8 @@ from irtui.incident.stores import open_store
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
-from war_room_help import control, isolated, screen_text, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import control, isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 START = datetime(2026, 11, 28, 3, 0, 0, tzinfo=timezone.utc)
 DECLARED = START + timedelta(minutes=2)
@@ -115,9 +116,9 @@ async def test_the_main_screen_during_a_crash_loop(sim_factory, isolated, fixed_
                             and "next: " in text and "connecting" not in text
                             and "Checklist" in text.splitlines()[-1])
 
-            await until(pilot, settled, f"the crash loop and the incident at {size}")
+            await until(settled, f"the crash loop and the incident at {size}", pilot=pilot)
             if size[0] >= 160:  # the grid shows every pane: wait for the health checks' first round
-                await until(pilot, lambda: "FAILING" in screen_text(app), "the health pane's first round")
+                await until(lambda: "FAILING" in screen_text(app), "the health pane's first round", pilot=pilot)
             await pilot.pause()
             text = screen_text(app)
             assert HEADER.search(text) and CRASH_ROW.search(text), text

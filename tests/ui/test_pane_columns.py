@@ -12,7 +12,8 @@ from irtui.config import Config
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
-from war_room_help import control, declared_elsewhere, isolated, screen_text, until, war_args  # noqa: F401
+from polling import screen_text, until
+from war_room_help import control, declared_elsewhere, isolated, war_args  # noqa: F401
 
 # pane number -> (what its header line must hold, a whole value with its unit it must show)
 PANES = {
@@ -49,5 +50,5 @@ async def test_every_pane_keeps_its_columns_and_units_at_three_sizes(sim, isolat
                 await pilot.resize_terminal(*size)
                 for number, (header, value) in PANES.items():
                     await pilot.press(number)
-                    await until(pilot, lambda: _shows(app, header, value), f"pane {number} at {size}", timeout=20)
+                    await until(lambda: _shows(app, header, value), f"pane {number} at {size}", timeout=20, pilot=pilot)
                     assert not _cut_numbers(app), (size, number, _cut_numbers(app), screen_text(app))

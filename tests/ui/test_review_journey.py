@@ -24,7 +24,8 @@ from irtui.ui.screens.actions import ConfirmActionScreen
 from irtui.ui.screens.incidents import IncidentsScreen, IncidentTimelineScreen
 from irtui.ui.wiring import war_room
 
-from war_room_help import declare_by_keys, declared_elsewhere, isolated, screen_text, store_rows, until, war_args  # noqa: F401
+from polling import screen_text, until
+from war_room_help import declare_by_keys, declared_elsewhere, isolated, store_rows, war_args  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,9 +50,9 @@ async def _note(pilot, text: str) -> None:
     app = pilot.app
     before = len(app.session.timeline)
     await pilot.press("N")
-    await until(pilot, lambda: isinstance(app.screen, NoteScreen), "the note screen")
+    await until(lambda: isinstance(app.screen, NoteScreen), "the note screen", pilot=pilot)
     await pilot.press(*text, "enter")
-    await until(pilot, lambda: len(app.session.timeline) > before, f"the note {text!r}")
+    await until(lambda: len(app.session.timeline) > before, f"the note {text!r}", pilot=pilot)
 
 
 async def _tick_in_phase(pilot, moves: int, phase: str) -> None:
@@ -62,12 +63,12 @@ async def _tick_in_phase(pilot, moves: int, phase: str) -> None:
     for _ in range(moves):
         before = len(app.session.timeline)
         await pilot.press("right_square_bracket")
-        await until(pilot, lambda: len(app.session.timeline) > before, "the phase entry")
-    await until(pilot, lambda: app.session.state.phase == phase, f"the {phase} phase")
+        await until(lambda: len(app.session.timeline) > before, "the phase entry", pilot=pilot)
+    await until(lambda: app.session.state.phase == phase, f"the {phase} phase", pilot=pilot)
     await pilot.press("o", "o")
     ticks = len(app.session.state.ticks)
     await pilot.press("space")
-    await until(pilot, lambda: len(app.session.state.ticks) > ticks, f"a tick in {phase}")
+    await until(lambda: len(app.session.state.ticks) > ticks, f"a tick in {phase}", pilot=pilot)
     await pilot.press("o")
 
 
@@ -87,53 +88,58 @@ async def test_close_and_review_journey_writes_the_runbooks_report(sim, isolated
     store_file = isolated / "incidents.sqlite"
     async with war_room(args, open_connection(args, config), config) as app:
         async with app.run_test(size=(120, 36), notifications=True) as pilot:
-            await until(pilot, lambda: app.pods_pane.selected() is not None, "the pods pane to fill")
+            await until(lambda: app.pods_pane.selected() is not None, "the pods pane to fill", pilot=pilot)
             incident_id = await declare_by_keys(pilot, TITLE)
             for text in NOTES:
                 await _note(pilot, text)
 
             # The 5 Whys form from the timeline: problem prefilled with the title.
             await pilot.press("t", "g")
-            await until(pilot, lambda: isinstance(app.screen, FormScreen) and "5 Whys" in screen_text(app), "the form")
+            await until(lambda: isinstance(app.screen, FormScreen) and "5 Whys" in screen_text(app),
+                        "the form", pilot=pilot)
             assert TITLE in screen_text(app) and "Answer #1" in screen_text(app), screen_text(app)
             await pilot.press("enter")
             for question, answer in WHYS:
                 await pilot.press(*question, "enter", *answer, "enter")
             await pilot.press("ctrl+s")
-            await until(pilot, lambda: "5 Whys recorded: 3 whys and the problem" in screen_text(app), "the whys recorded")
+            await until(lambda: "5 Whys recorded: 3 whys and the problem" in screen_text(app),
+                        "the whys recorded", pilot=pilot)
 
             await _tick_in_phase(pilot, 3, "investigate")
 
             # A remediation: rollout restart of task-service, from one of its pods.
             await pilot.press("1", "slash", *"task-s", "enter")
-            await until(pilot, lambda: (app.pods_pane.selected() or None) and
-                        app.pods_pane.selected().name.startswith("task-service"), "a task-service pod")
+            await until(lambda: (app.pods_pane.selected() or None) and
+                        app.pods_pane.selected().name.startswith("task-service"), "a task-service pod", pilot=pilot)
             await pilot.press("R")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen), "the confirmation", timeout=120)
+            await until(lambda: isinstance(app.screen, ConfirmActionScreen),
+                        "the confirmation", timeout=120, pilot=pilot)
             await pilot.press("y")
-            await until(pilot, lambda: any(e.kind == "action_finished" for e in app.session.timeline),
-                        "the restart's outcome", timeout=120)
+            await until(lambda: any(e.kind == "action_finished" for e in app.session.timeline),
+                        "the restart's outcome", timeout=120, pilot=pilot)
 
             await _tick_in_phase(pilot, 2, "verify")
 
             # Close: the unticked items ask why, then the form, prefilled from the notes.
             await pilot.press("t", "V")
-            await until(pilot, lambda: "checklist items are not ticked:" in screen_text(app), "the unticked items")
+            await until(lambda: "checklist items are not ticked:" in screen_text(app),
+                        "the unticked items", pilot=pilot)
             await pilot.press(*"drill", "enter")
-            await until(pilot, lambda: "Close the incident: the review's answers" in screen_text(app), "the close form")
+            await until(lambda: "Close the incident: the review's answers" in screen_text(app),
+                        "the close form", pilot=pilot)
             shown = screen_text(app)
             assert "pool | SQL" in shown and "timeout" in shown
             await pilot.press("enter", "enter", "enter", "enter", *"page early", "enter")
-            await until(pilot, lambda: app.session.incident_id is None, "the incident to close")
+            await until(lambda: app.session.incident_id is None, "the incident to close", pilot=pilot)
 
             # The report of the closed incident, from the incidents list.
             await pilot.press("v")
-            await until(pilot, lambda: isinstance(app.screen, IncidentsScreen) and incident_id in screen_text(app),
-                        "the incidents list")
+            await until(lambda: isinstance(app.screen, IncidentsScreen) and incident_id in screen_text(app),
+                        "the incidents list", pilot=pilot)
             await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, IncidentTimelineScreen), "the closed timeline")
+            await until(lambda: isinstance(app.screen, IncidentTimelineScreen), "the closed timeline", pilot=pilot)
             await pilot.press("r")
-            await until(pilot, lambda: isinstance(app.screen, ReportScreen), "the report")
+            await until(lambda: isinstance(app.screen, ReportScreen), "the report", pilot=pilot)
             assert "Report written to" in screen_text(app) and f"# Incident Report: {TITLE}" in screen_text(app)
             await pilot.press("escape", "escape", "escape")
 
@@ -196,9 +202,9 @@ async def test_a_read_only_terminal_shows_the_report_and_writes_no_file(sim, iso
     before = store_rows(store_file, incident_id)
     async with war_room(args, open_connection(args, config), config) as app:
         async with app.run_test(size=(120, 36), notifications=True) as pilot:
-            await until(pilot, lambda: app.session.incident_id == incident_id, "the open incident")
+            await until(lambda: app.session.incident_id == incident_id, "the open incident", pilot=pilot)
             await pilot.press("t", "r")
-            await until(pilot, lambda: isinstance(app.screen, ReportScreen), "the report")
+            await until(lambda: isinstance(app.screen, ReportScreen), "the report", pilot=pilot)
             shown = screen_text(app)
             assert "read-only terminal: not written to a file" in shown and "# Incident Report: api-gateway 502s" in shown
             await pilot.press("escape")
@@ -217,9 +223,9 @@ async def test_a_drills_report_stays_with_the_drill(sim, isolated):
     config = Config.empty()
     async with war_room(args, open_connection(args, config), config, workdir=workdir) as app:
         async with app.run_test(size=(120, 36), notifications=True) as pilot:
-            await until(pilot, lambda: app.session.incident_id == incident_id, "the drill's incident")
+            await until(lambda: app.session.incident_id == incident_id, "the drill's incident", pilot=pilot)
             await pilot.press("t", "r")
-            await until(pilot, lambda: isinstance(app.screen, ReportScreen), "the report")
+            await until(lambda: isinstance(app.screen, ReportScreen), "the report", pilot=pilot)
             assert "Report written to" in screen_text(app)
             await pilot.press("escape")
     assert (workdir / "reports" / f"{incident_id}.md").read_text().startswith("# Incident Report: drill: api-gateway")

@@ -27,7 +27,7 @@ from irtui.ui.main import open_connection
 from irtui.ui.theming import shipped_themes_dir
 from irtui.ui.wiring import build_app
 
-from ui_helpers import screen_text
+from polling import screen_text, until
 from war_room_help import isolated  # noqa: F401 (a fixture)
 
 SHIPPED = sorted(path.stem for path in shipped_themes_dir().glob("*.toml"))
@@ -130,14 +130,12 @@ CRASH_ROW = re.compile(r"task-s\S*\s+0/1\s+CrashLoopBackOff\s+4 \(3h ago\)")
 async def _shown(pilot) -> None:
     """Until the lists are drawn; then the states must read in words, not by colour alone:
     the crash loop's row and the header's connection state."""
-    text = ""
-    for _ in range(100):
+    def shown() -> bool:
         text = screen_text(pilot.app)
-        if CRASH_ROW.search(text) and "● connected" in text:
-            break
-        await pilot.pause(0.05)
+        return bool(CRASH_ROW.search(text)) and "● connected" in text
+
+    await until(shown, "the crash loop's row and the connection state in words", step=0.05, pilot=pilot)
     await pilot.pause()
-    assert CRASH_ROW.search(text) and "● connected" in text, text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])

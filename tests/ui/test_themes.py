@@ -15,8 +15,8 @@ from irtui.ui.main import open_connection
 from irtui.ui.theming import load_theme
 from irtui.ui.wiring import WarRoomError, build_app, war_room
 
-from ui_helpers import screen_text
-from war_room_help import isolated, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 SHIPPED = ["war-room", "daylight", "high-contrast", "colour-safe", "monochrome"]
 KUBECONFIG = """apiVersion: v1
@@ -53,22 +53,22 @@ async def test_a_theme_picked_in_the_palette_is_applied_and_remembered_in_the_co
     async with war_room(args, open_connection(args, config), config) as app:
         assert app.theme == "war-room"  # the default
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
-            await until(pilot, lambda: "task-ser" in screen_text(app), "the pods pane")
+            await until(lambda: "task-ser" in screen_text(app), "the pods pane", pilot=pilot)
             assert "#5fd7ff" in app.export_screenshot()  # war-room's highlight: the namespace
             await pilot.press("ctrl+p")
             await pilot.press(*"theme")
-            await until(pilot, lambda: "Change the current theme" in screen_text(app), "the Theme command")
+            await until(lambda: "Change the current theme" in screen_text(app), "the Theme command", pilot=pilot)
             await pilot.press("enter")
             # irtui's themes are listed, first, with what each is for
-            await until(pilot, lambda: all(name in screen_text(app) for name in SHIPPED), "irtui's themes")
+            await until(lambda: all(name in screen_text(app) for name in SHIPPED), "irtui's themes", pilot=pilot)
             assert "war-room (current)" in screen_text(app) and "[red]Pager[/] at night" in screen_text(app)
             await pilot.press(*"daylight", "enter")
-            await until(pilot, lambda: app.theme == "daylight", "the theme applied")
+            await until(lambda: app.theme == "daylight", "the theme applied", pilot=pilot)
             # Text drawn in Python is redrawn at once: the header's namespace in daylight's
             # highlight colour, war-room's gone.
-            await until(pilot, lambda: "#0550ae" in app.export_screenshot(), "the header in daylight's colours")
+            await until(lambda: "#0550ae" in app.export_screenshot(), "the header in daylight's colours", pilot=pilot)
             assert "#5fd7ff" not in app.export_screenshot()
-            await until(pilot, lambda: "Theme daylight, remembered" in screen_text(app), "the notice")
+            await until(lambda: "Theme daylight, remembered" in screen_text(app), "the notice", pilot=pilot)
     saved = tomllib.loads(config_file.read_text())
     assert saved == {"cluster": {"namespace": "emrtask-prod"}, "keys": {"incident.note": "f8"},
                      "ui": {"theme": "daylight"}}

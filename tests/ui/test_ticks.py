@@ -8,7 +8,8 @@ from textual.widgets import Static
 
 from irtui.ui.ticks import every_second
 
-from ui_helpers import make_app, wait_for
+from polling import until
+from ui_helpers import make_app
 
 
 class Clocked(App):
@@ -60,5 +61,5 @@ async def test_the_pods_pane_mounts_once(sim, monkeypatch):
     monkeypatch.setattr(ClusterPane, "on_mount", lambda self: (mounted.append(type(self).__name__), original(self))[1])
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.cluster.status["pods"].usable, what="pods listed")
+        await until(lambda: app.cluster.status["pods"].usable, what="pods listed", pilot=pilot)
         assert sorted(mounted) == ["EventsPane", "NodesPane", "PodsPane"]

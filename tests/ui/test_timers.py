@@ -12,7 +12,8 @@ from textual.widgets import Static
 import irtui.ui.app as shell
 from irtui.ui.timers import after
 
-from ui_helpers import control, make_app, wait_for
+from polling import until
+from ui_helpers import control, make_app
 
 
 class Host(App):
@@ -28,7 +29,7 @@ async def test_every_delay_fires_once_on_the_nodes_pump():
         # Textual's set_timer never calls back for 1e-7 and raises inside its task for 0.
         for delay in (0.02, 0, 1e-7, 1e-3):
             after(host, delay, lambda delay=delay: fired.append((delay, host.is_running)))
-        await wait_for(pilot, lambda: len(fired) == 4, timeout=10, what="four callbacks")
+        await until(lambda: len(fired) == 4, timeout=10, what="four callbacks", pilot=pilot)
         await pilot.pause(0.05)
     assert sorted(d for d, _ in fired) == [0, 1e-7, 1e-3, 0.02]
     assert fired[-1][0] == 0.02 and all(running for _, running in fired)
@@ -41,7 +42,7 @@ async def test_a_stopped_call_never_runs():
         pending = after(app, 0.05, fired.append, "stopped")
         after(app, 0.1, fired.append, "kept")
         pending.stop()
-        await wait_for(pilot, lambda: fired, timeout=10, what="the kept call")
+        await until(lambda: fired, timeout=10, what="the kept call", pilot=pilot)
         await pilot.pause(0.1)
     assert fired == ["kept"]
 
@@ -53,12 +54,12 @@ async def test_cluster_changes_apply_when_each_flush_waits_a_sliver(sim, monkeyp
     monkeypatch.setattr(shell, "FRAME", 1e-7)
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.cluster.status["pods"].usable and app.pods_pane.rows, what="pods listed")
+        await until(lambda: app.cluster.status["pods"].usable and app.pods_pane.rows, what="pods listed", pilot=pilot)
         victim = sorted(key for key in app.pods_pane.rows if "api-gateway" in key)[0]
         name = victim.split("/", 1)[1]
         await asyncio.to_thread(sim.kubectl, "delete", "pod", name, "-n", "emrtask-prod", "--wait=false")
         await control(sim, "POST", "/sim/advance", json={"seconds": 35})
-        await wait_for(pilot, lambda: victim not in app.pods_pane.rows, timeout=60, what=f"{name} gone")
+        await until(lambda: victim not in app.pods_pane.rows, timeout=60, what=f"{name} gone", pilot=pilot)
 
 
 def test_no_part_of_irtui_uses_textuals_one_shot_timer():

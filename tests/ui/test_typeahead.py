@@ -23,7 +23,8 @@ from irtui.ui.screens.confirm import ParamsScreen
 from irtui.ui.typeahead import KeysToTopScreen
 from irtui.ui.wiring import war_room
 
-from war_room_help import declared_elsewhere, isolated, mutations, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import until
+from war_room_help import declared_elsewhere, isolated, mutations, store_rows, war_args  # noqa: F401 (isolated: a fixture)
 
 # Keys that mean something on the main screen: e escalates and s moves the status (timeline),
 # space ticks (checklist), digits switch panes, + raises the severity, n picks a namespace.
@@ -62,12 +63,12 @@ async def test_note_typed_while_its_dialog_opens_is_the_only_entry(sim, isolated
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50)) as pilot:
-            await until(pilot, lambda: app.session.incident_id == incident_id, "the open incident")
+            await until(lambda: app.session.incident_id == incident_id, "the open incident", pilot=pilot)
             await pilot.press("t")  # the timeline, where e, s, + and - are keys
-            await until(pilot, lambda: app.active_pane == "timeline", "the timeline pane")
+            await until(lambda: app.active_pane == "timeline", "the timeline pane", pilot=pilot)
             burst(app, ("N", "N"), *keys_of(NOTE), ENTER)
-            await until(pilot, lambda: any(e.kind == "note" for e in app.session.timeline), "the note")
-            await until(pilot, lambda: not isinstance(app.screen, NoteScreen), "the note dialog to close")
+            await until(lambda: any(e.kind == "note" for e in app.session.timeline), "the note", pilot=pilot)
+            await until(lambda: not isinstance(app.screen, NoteScreen), "the note dialog to close", pilot=pilot)
             await app.workers.wait_for_complete()
             await pilot.pause()
             assert app.active_pane == "timeline"
@@ -83,15 +84,15 @@ async def test_title_typed_while_the_declare_dialog_opens_lands_in_its_field(sim
     title = "e2 s1 + 3 escalated"
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50)) as pilot:
-            await until(pilot, lambda: app.cluster.rows["pods"], "the pods list")
+            await until(lambda: app.cluster.rows["pods"], "the pods list", pilot=pilot)
             burst(app, ("I", "I"), *keys_of(title))
-            await until(pilot, lambda: isinstance(app.screen, DeclareIncidentScreen), "the declare dialog")
+            await until(lambda: isinstance(app.screen, DeclareIncidentScreen), "the declare dialog", pilot=pilot)
             await pilot.pause()
             assert app.active_pane == "pods"  # the digits typed ahead did not switch panes
             # Then on to the first impact question ("Can users access the system?" No: P0),
             # and tab by tab to the Declare button.
             await pilot.press("tab", "enter", *["tab"] * 6, "enter")
-            await until(pilot, lambda: app.session.is_open, "the incident to be declared")
+            await until(lambda: app.session.is_open, "the incident to be declared", pilot=pilot)
             incident_id = app.session.incident_id
     rows = store_rows(isolated / "incidents.sqlite", incident_id)
     declared = rows[0]
@@ -131,11 +132,11 @@ async def test_a_yes_typed_before_the_confirmation_showed_answers_nothing():
     app = ConfirmingApp()
     async with app.run_test() as pilot:
         burst(app, ("c", "c"), ("y", "y"))
-        await until(pilot, lambda: isinstance(app.screen, Confirm), "the confirmation")
+        await until(lambda: isinstance(app.screen, Confirm), "the confirmation", pilot=pilot)
         await pilot.pause()
         assert app.answers == [] and isinstance(app.screen, Confirm)
         await pilot.press("y")  # once it is on screen, a yes is a yes
-        await until(pilot, lambda: app.answers == [True], "the answer")
+        await until(lambda: app.answers == [True], "the answer", pilot=pilot)
 
 
 async def test_parameters_typed_while_an_action_asks_the_cluster_go_to_its_dialog(sim, isolated):
@@ -145,15 +146,15 @@ async def test_parameters_typed_while_an_action_asks_the_cluster_go_to_its_dialo
     typed = "LOG_LEVEL=debug 2 t"
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50)) as pilot:
-            await until(pilot, lambda: app.pods_pane.selected(), "a pod under the cursor")
+            await until(lambda: app.pods_pane.selected(), "a pod under the cursor", pilot=pilot)
             # E asks the cluster (access review, the pod's deployment) before it shows its
             # parameters; the responder types on meanwhile.
             burst(app, ("E", "E"), *keys_of(typed))
-            params = await until(pilot, lambda: isinstance(app.screen, ParamsScreen) and app.screen,
-                                 "the parameters dialog", timeout=120)
+            params = await until(lambda: isinstance(app.screen, ParamsScreen) and app.screen,
+                                 "the parameters dialog", timeout=120, pilot=pilot)
             field = params.query_one("#param-name", Input)
-            await until(pilot, lambda: field.value.endswith(typed), f"{typed!r} in the dialog ({field.value!r})")
+            await until(lambda: field.value.endswith(typed), f"{typed!r} in the dialog ({field.value!r})", pilot=pilot)
             assert app.active_pane == "pods"  # neither 2 nor t switched panes below
             await pilot.press("escape")
-            await until(pilot, lambda: app.action_controller.outcomes, "the cancelled outcome")
+            await until(lambda: app.action_controller.outcomes, "the cancelled outcome", pilot=pilot)
     assert not mutations(sim.audit())

@@ -1,10 +1,14 @@
-"""The virtual table: sorted index by key, only visible lines drawn, a cursor that follows its row."""
+"""The app's one table: sorted index by key, only visible lines drawn, a cursor that follows its row,
+whether the pane supplies the cells or the table keeps them; the log's append-only index."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 
-from irtui.ui.widgets.virtual_table import Column, SortedIndex, VirtualTable, clipped
+from irtui.ui.widgets.virtual_table import CellTable, Column, LineIndex, SortedIndex, VirtualTable, clipped
+
+from polling import screen_text
 
 
 def test_sorted_index_updates_by_key():
@@ -34,10 +38,6 @@ class TableApp(App):
         table = VirtualTable([Column("name", "NAME", 10, flex=1), Column("status", "STATUS", 10)], cells)
         table.index.rebuild((k, (v[0], k)) for k, v in self.data.items())
         yield table
-
-
-def screen_text(app) -> str:
-    return "\n".join("".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips())
 
 
 async def test_ten_thousand_rows_draw_only_what_is_visible():
@@ -107,3 +107,55 @@ async def test_a_middle_clipped_column_draws_the_tail():
         app.query_one(VirtualTable).rows_changed()
         await pilot.pause()
         assert "Pod/…8-gmf6d" in screen_text(app)
+
+
+def test_line_index_appends_and_trims_by_arithmetic():
+    index = LineIndex()
+    index.append(5)
+    index.trim(2)
+    assert len(index) == 3 and index.first == 2 and list(index) == [2, 3, 4]
+    assert index.key_at(0) == 2 and index.position(4) == 2 and index.position(1) is None
+    assert 1 not in index and 4 in index and 5 not in index
+    index.append(2)
+    assert index.keys(1, 3) == [3, 4] and index.key_at(len(index) - 1) == 6
+
+
+class CellsApp(App):
+    """A table that keeps its cells, as the database pane's long-running list does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.moves: list[object] = []
+
+    def compose(self) -> ComposeResult:
+        yield CellTable()
+
+    def on_mount(self) -> None:
+        table = self.query_one(CellTable)
+        table.add_column("PID", key="pid", width=6)
+        table.add_column("Query", key="query", width=20)
+        for pid in ("101", "102", "103"):
+            table.add_row(pid, Text(f"select {pid}"), key=pid)
+
+    def on_virtual_table_cursor_moved(self, message: VirtualTable.CursorMoved) -> None:
+        self.moves.append(message.key)
+
+
+async def test_a_kept_row_table_follows_its_key_and_repaints_a_changed_cell():
+    app = CellsApp()
+    async with app.run_test(size=(40, 8)) as pilot:
+        table = app.query_one(CellTable)
+        table.focus()
+        await pilot.press("down", "down")
+        assert table.cursor_key == "103" and app.moves[-1] == "103"
+        # The backend above ended: the cursor stays on 103, one line higher.
+        table.remove_row("101")
+        await pilot.pause()
+        assert table.cursor_key == "103" and table.cursor_row == 1
+        table.update_cell("103", "query", Text("select now()"))
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        assert lines[0].split() == ["PID", "Query"] and lines[2].split() == ["103", "select", "now()"], lines
+        # Letters are the pane's: j and k do not move this table's cursor.
+        await pilot.press("k")
+        assert table.cursor_key == "103"

@@ -12,8 +12,9 @@ from irtui.ui.screens.logs import LogsScreen
 from irtui.ui.wiring import war_room
 
 from hostile import warning_events
+from polling import screen_text, until
 from ui_helpers import shown_rows
-from war_room_help import NS, control, declared_elsewhere, isolated, mutations, screen_text, until, war_args  # noqa: F401
+from war_room_help import NS, control, declared_elsewhere, isolated, mutations, war_args  # noqa: F401
 
 SECRET = "Sup3r-s3cret-pw"
 SITE_ID = "WARD-7731"  # matched only by the site's own configured pattern
@@ -46,9 +47,9 @@ async def test_wall_shows_the_incident_big_and_log_lines_redacted(sim, isolated)
     assert connection.guard.read_only
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 45), notifications=True) as pilot:
-            rows = await until(pilot, lambda: shown_rows(app.pods_pane), "the pods pane's rows")
+            rows = await until(lambda: shown_rows(app.pods_pane), "the pods pane's rows", pilot=pilot)
             pod = rows[0][0]  # the row under the cursor at start
-            await until(pilot, lambda: "Task service down" in screen_text(app), "the incident on the board")
+            await until(lambda: "Task service down" in screen_text(app), "the incident on the board", pilot=pilot)
             text = screen_text(app)
             # The board and the timeline are read by the room: the contact's address is hidden.
             assert "  Task service down, paging [REDACTED]" in text
@@ -62,25 +63,26 @@ async def test_wall_shows_the_incident_big_and_log_lines_redacted(sim, isolated)
             await control(sim, "POST", f"/sim/logs/{NS}/{pod}", json={"lines": LINES})
             warning_events(sim, pod, "ChartSync", "sync failed for patient Margaret Hale MRN 00482913", count=1,
                            name="wall-event")
-            await until(pilot, lambda: "sync failed for patient" in screen_text(app), "the event")
+            await until(lambda: "sync failed for patient" in screen_text(app), "the event", pilot=pilot)
             # The message column is cut at this width: the row it draws from is read whole.
             messages = [row.message for row in app.cluster.rows["events"].values()]
             assert "sync failed for patient [REDACTED] MRN [REDACTED]" in messages
 
             await pilot.press("slash")
-            await until(pilot, lambda: "wall display: no prompts here (filtering)" in screen_text(app),
-                        "the filter key's refusal")
+            await until(lambda: "wall display: no prompts here (filtering)" in screen_text(app),
+                        "the filter key's refusal", pilot=pilot)
             await pilot.press("n")
-            await until(pilot, lambda: "(choosing a namespace)" in screen_text(app), "the namespace key's refusal")
+            await until(lambda: "(choosing a namespace)" in screen_text(app),
+                        "the namespace key's refusal", pilot=pilot)
             await pilot.press("ctrl+p")
-            await until(pilot, lambda: "(the command palette)" in screen_text(app), "the palette key's refusal")
+            await until(lambda: "(the command palette)" in screen_text(app), "the palette key's refusal", pilot=pilot)
             assert len(app.screen_stack) == 1  # no dialog opened
 
             await pilot.press("l")
-            await until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.state == "complete",
-                        "the pod's log read")
+            await until(lambda: isinstance(app.screen, LogsScreen) and app.screen.state == "complete",
+                        "the pod's log read", pilot=pilot)
             await pilot.press("G")
-            await until(pilot, lambda: "request completed in 12 ms" in screen_text(app), "the written lines")
+            await until(lambda: "request completed in 12 ms" in screen_text(app), "the written lines", pilot=pilot)
             text = screen_text(app)
             assert "password=[REDACTED]" in text
             assert "patient [REDACTED] MRN [REDACTED] dob: [REDACTED]" in text
@@ -100,8 +102,8 @@ async def test_wall_fits_80x24_and_follows_a_resize_to_300x100(sim, isolated):
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
-            await until(pilot, lambda: shown_rows(app.pods_pane), "the pods pane's rows")
-            await until(pilot, lambda: "INC-" in screen_text(app) and "P2" in screen_text(app), "the clock bar")
+            await until(lambda: shown_rows(app.pods_pane), "the pods pane's rows", pilot=pilot)
+            await until(lambda: "INC-" in screen_text(app) and "P2" in screen_text(app), "the clock bar", pilot=pilot)
             text = screen_text(app)
             # Small: no big band (the clock bar says it in one line); the three panes at once.
             assert "T+ h:mm" not in text
@@ -110,13 +112,13 @@ async def test_wall_fits_80x24_and_follows_a_resize_to_300x100(sim, isolated):
             assert "Events ·" not in text
 
             await pilot.resize_terminal(300, 100)
-            await until(pilot, lambda: "T+ h:mm" in screen_text(app), "the big clocks at 300x100")
-            await until(pilot, lambda: "Events ·" in screen_text(app), "the events pane at 300x100")
+            await until(lambda: "T+ h:mm" in screen_text(app), "the big clocks at 300x100", pilot=pilot)
+            await until(lambda: "Events ·" in screen_text(app), "the events pane at 300x100", pilot=pilot)
             assert "EMR sync backlog" in screen_text(app)
             await pilot.press("2")  # the nodes pane is not on a wall: said, not silently ignored
-            await until(pilot, lambda: "the nodes pane is not on the wall" in screen_text(app), "the refusal")
+            await until(lambda: "the nodes pane is not on the wall" in screen_text(app), "the refusal", pilot=pilot)
 
             await pilot.resize_terminal(80, 24)
-            await until(pilot, lambda: "T+ h:mm" not in screen_text(app), "the band folded at 80x24")
-            await until(pilot, lambda: "Events ·" not in screen_text(app), "events off the small wall")
+            await until(lambda: "T+ h:mm" not in screen_text(app), "the band folded at 80x24", pilot=pilot)
+            await until(lambda: "Events ·" not in screen_text(app), "events off the small wall", pilot=pilot)
             assert app.is_running

@@ -14,6 +14,7 @@ import sys
 from textual.widgets import Button, Input, OptionList, Select
 
 from irtui.config import Config
+from irtui.ui.action_bindings import action_bindings
 from irtui.ui.incident import ClockBar, DeclareIncidentScreen, NoteScreen
 from irtui.ui.main import open_connection
 from irtui.ui.panes.database import DatabasePane
@@ -23,7 +24,8 @@ from irtui.ui.screens.confirm import ConfirmActionScreen
 from irtui.ui.war_room import KEYMAP
 from irtui.ui.wiring import run_war_room, war_room
 
-from war_room_help import control, isolated, screen_text, store_rows, until, war_args  # noqa: F401 (isolated: a fixture)
+from polling import screen_text, until
+from war_room_help import control, isolated, store_rows, war_args  # noqa: F401 (isolated: a fixture)
 
 PANES = ["pods", "nodes", "events", "timeline", "metrics", "health", "database"]
 
@@ -42,7 +44,7 @@ async def test_full_app_mounts_every_pane_shows_pods_and_fits_80x24(sim, isolate
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: _task_service_pod(app), "task-service pods in the pods pane")
+            await until(lambda: _task_service_pod(app), "task-service pods in the pods pane", pilot=pilot)
             assert [frame.spec.id for frame in app.pane_frames] == PANES
             assert isinstance(app.pane("metrics"), MetricsPane)
             assert isinstance(app.pane("health"), HealthPane)
@@ -52,17 +54,17 @@ async def test_full_app_mounts_every_pane_shows_pods_and_fits_80x24(sim, isolate
             for key, pane_id in (("t", "timeline"), ("m", "metrics"), ("h", "health"), ("7", "database"),
                                  ("1", "pods")):
                 await pilot.press(key)
-                await until(pilot, lambda: app.active_pane == pane_id, f"{key} to show {pane_id}")
+                await until(lambda: app.active_pane == pane_id, f"{key} to show {pane_id}", pilot=pilot)
             await pilot.press("tab")
-            await until(pilot, lambda: app.active_pane == "nodes", "tab to move to the next pane")
+            await until(lambda: app.active_pane == "nodes", "tab to move to the next pane", pilot=pilot)
             await pilot.press("shift+tab")
-            await until(pilot, lambda: app.active_pane == "pods", "shift+tab to move back")
+            await until(lambda: app.active_pane == "pods", "shift+tab to move back", pilot=pilot)
             assert app.action_keys()["kube.rollout_restart"] == "R"
             await pilot.resize_terminal(80, 24)
             await pilot.pause()
             for number in range(1, len(PANES) + 1):
                 await pilot.press(str(number))
-                await until(pilot, lambda: app.active_pane == PANES[number - 1], f"pane {number}")
+                await until(lambda: app.active_pane == PANES[number - 1], f"pane {number}", pilot=pilot)
                 await pilot.pause()
                 bar = app.query_one(ClockBar)
                 assert bar.region.height == 1 and bar.region.y < 24 and bar.region.width >= 78, bar.region
@@ -76,15 +78,15 @@ async def test_full_app_mounts_every_pane_shows_pods_and_fits_80x24(sim, isolate
 
 async def _declare(pilot, app, title: str) -> str:
     await pilot.press("I")
-    screen = await until(pilot, lambda: isinstance(app.screen, DeclareIncidentScreen) and app.screen,
-                         "the declare-incident screen")
+    screen = await until(lambda: isinstance(app.screen, DeclareIncidentScreen) and app.screen,
+                         "the declare-incident screen", pilot=pilot)
     screen.query_one("#declare-title", Input).focus()
     await pilot.press(*title)
     screen.query_one("#declare-severity", Select).value = "P1"
     screen.query_one("#declare-services", Input).value = "task-service"
     screen.query_one("#declare-ok", Button).press()
-    await until(pilot, lambda: app.session.is_open, "the incident to be declared")
-    await until(pilot, lambda: not isinstance(app.screen, DeclareIncidentScreen), "the declare screen to close")
+    await until(lambda: app.session.is_open, "the incident to be declared", pilot=pilot)
+    await until(lambda: not isinstance(app.screen, DeclareIncidentScreen), "the declare screen to close", pilot=pilot)
     return app.session.incident_id
 
 
@@ -95,7 +97,7 @@ async def test_declare_tick_note_and_remediate_are_recorded_in_order(sim, isolat
     store_file = isolated / "incidents.sqlite"
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50)) as pilot:
-            await until(pilot, lambda: _task_service_pod(app), "task-service pods")
+            await until(lambda: _task_service_pod(app), "task-service pods", pilot=pilot)
             incident_id = await _declare(pilot, app, "Task service restarting")
 
             # Tick the first item of the open phase, from the checklist sidebar.
@@ -103,27 +105,27 @@ async def test_declare_tick_note_and_remediate_are_recorded_in_order(sim, isolat
             checklist.focus()
             await pilot.pause()
             await pilot.press("space")
-            await until(pilot, lambda: app.session.state.ticks, "the tick")
+            await until(lambda: app.session.state.ticks, "the tick", pilot=pilot)
 
             # A note, from wherever the responder is (N is an app key).
             app.show_pane("pods")
             await pilot.pause()
             await pilot.press("N")
-            await until(pilot, lambda: isinstance(app.screen, NoteScreen), "the note screen")
+            await until(lambda: isinstance(app.screen, NoteScreen), "the note screen", pilot=pilot)
             await pilot.press(*"db pool exhausted?", "enter")
-            await until(pilot, lambda: any(e.kind == "note" for e in app.session.timeline), "the note")
+            await until(lambda: any(e.kind == "note" for e in app.session.timeline), "the note", pilot=pilot)
 
             # Rollout restart of task-service from one of its pods, confirmed with y.
             pod = _task_service_pod(app)
             assert app.pods_pane.select(pod)
             await pilot.pause()
             await pilot.press("R")
-            confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
-                                  "the confirmation", timeout=120)
+            confirm = await until(lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                                  "the confirmation", timeout=120, pilot=pilot)
             assert confirm.request.target.label == "deployment/task-service"
             assert app.pods_pane.frozen  # the list cannot move under the confirmation
             await pilot.press("y")
-            await until(pilot, lambda: app.action_controller.outcomes, "the restart's outcome", timeout=120)
+            await until(lambda: app.action_controller.outcomes, "the restart's outcome", timeout=120, pilot=pilot)
             outcome = app.action_controller.outcomes[-1]
             assert outcome.status == "done", outcome
             assert not app.pods_pane.frozen
@@ -153,7 +155,7 @@ async def test_scenario_becomes_one_observation_in_the_open_incident(sim, isolat
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: _task_service_pod(app), "task-service pods")
+            await until(lambda: _task_service_pod(app), "task-service pods", pilot=pilot)
             await _declare(pilot, app, "Watching task-service")
             await control(sim, "POST", "/sim/scenarios/crashloop-task-service")
             await control(sim, "POST", "/sim/advance", json={"seconds": 120})
@@ -162,7 +164,7 @@ async def test_scenario_becomes_one_observation_in_the_open_incident(sim, isolat
                 return [e for e in app.session.timeline if e.kind == "observation"
                         and "task-service" in e.details.get("key", "")]
 
-            await until(pilot, observed, "a task-service observation in the timeline", timeout=120)
+            await until(observed, "a task-service observation in the timeline", timeout=120, pilot=pilot)
             # More time passes and the watch delivers more changes for the same pods; the
             # same occurrence must not be written again (and a replay to the observer, as on
             # attaching to an incident, is deduplicated too).
@@ -171,7 +173,7 @@ async def test_scenario_becomes_one_observation_in_the_open_incident(sim, isolat
             app.cluster.remove_observer(app.session.observer)
             app.cluster.add_observer(app.session.observer)
             await pilot.pause(2)
-            await until(pilot, lambda: not app.session._observations, "queued observations to be written")
+            await until(lambda: not app.session._observations, "queued observations to be written", pilot=pilot)
             keys = [e.details["key"] for e in app.session.timeline if e.kind == "observation"]
             assert len(keys) == len(set(keys)), keys
             rows = store_rows(isolated / "incidents.sqlite", app.session.incident_id)
@@ -193,12 +195,12 @@ async def test_demo_app_is_the_war_room_with_its_scenario_key(sim, isolated):
     async with war_room(args, connection, config, app_class=DemoApp, workdir=workdir, sim_url=sim.url) as app:
         assert isinstance(app, DemoApp)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: _task_service_pod(app), "task-service pods")
+            await until(lambda: _task_service_pod(app), "task-service pods", pilot=pilot)
             assert [frame.spec.id for frame in app.pane_frames] == PANES[:-1]  # no DSN: no database pane
             assert app.header.extra == "DEMO"
             await _declare(pilot, app, "Drill")
             await pilot.press("x")
-            await until(pilot, lambda: len(app.screen_stack) > 1, "the scenario picker")
+            await until(lambda: len(app.screen_stack) > 1, "the scenario picker", pilot=pilot)
             await pilot.press("escape")
     assert store_rows(workdir / "incidents.sqlite")
     assert not (isolated / "data-home" / "irtui" / "incidents.sqlite").exists()
@@ -238,12 +240,10 @@ def _keys(cls) -> dict[str, set[str]]:
 def test_key_map_has_no_collisions():
     """What a focused pane (or its table) binds never shadows an app key with a different
     meaning; the only shared keys are documented aliases of the same action."""
-    from irtui.actions import registry
     from irtui.ui.demo import DemoApp
     from irtui.ui.incident import ChecklistSidebar, TimelinePane
     from irtui.ui.panes import ClusterPane
-    from irtui.ui.widgets.strip_table import StripTable
-    from irtui.ui.widgets.virtual_table import VirtualTable
+    from irtui.ui.widgets.virtual_table import CellTable, VirtualTable
 
     aliases = [{"incident.timeline.note", "incident.note"}, {"incident.timeline.close", "incident.close"},
                {"database.promote_replica", "db.promote_replica"}]
@@ -251,8 +251,8 @@ def test_key_map_has_no_collisions():
     app.update({spec_key: {f"show_pane:{spec_key}"} for spec_key in ("t", "m", "h")})  # PaneSpec keys
     panes = {
         "cluster pane": (VirtualTable, ClusterPane), "checklist": (OptionList, ChecklistSidebar),
-        "timeline": (OptionList, TimelinePane), "metrics": (StripTable, MetricsPane),
-        "health": (StripTable, HealthPane), "database": (StripTable, DatabasePane),
+        "timeline": (OptionList, TimelinePane), "metrics": (CellTable, MetricsPane),
+        "health": (CellTable, HealthPane), "database": (CellTable, DatabasePane),
     }
     for where, classes in panes.items():
         pane: dict[str, set[str]] = {}
@@ -266,7 +266,7 @@ def test_key_map_has_no_collisions():
     # Every app-level key means one thing.
     for key, idents in app.items():
         assert len(idents) == 1 or key in ("tab", "shift+tab"), (key, idents)
-    assert len({b.key for b in registry.bindings()}) == len(registry.bindings())
+    assert len({b.key for b in action_bindings()}) == len(action_bindings())
 
 
 async def test_keys_are_remapped_from_config_and_bad_entries_are_one_line(sim, isolated, capsys):
@@ -279,7 +279,7 @@ async def test_keys_are_remapped_from_config_and_bad_entries_are_one_line(sim, i
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(120, 40)) as pilot:
-            pod = await until(pilot, lambda: _task_service_pod(app), "task-service pods")
+            pod = await until(lambda: _task_service_pod(app), "task-service pods", pilot=pilot)
             app.pods_pane.select(pod)
             app.pods_pane.focus()
             await pilot.pause()
@@ -288,7 +288,7 @@ async def test_keys_are_remapped_from_config_and_bad_entries_are_one_line(sim, i
             await pilot.pause()
             assert len(app.screen_stack) == 1, "S still runs scale after it was remapped"
             await pilot.press("f6")
-            await until(pilot, lambda: len(app.screen_stack) > 1, "the scale dialog on f6")
+            await until(lambda: len(app.screen_stack) > 1, "the scale dialog on f6", pilot=pilot)
             await pilot.press("escape")
 
     path.write_text('[actions]\nbulk_confirm_over = 3\n\n[keys]\n"kube.scale" = 6\n')
@@ -318,8 +318,8 @@ async def test_a_drill_watches_the_local_postgresql_or_says_once_that_there_is_n
                         database_note=note) as app:
         async with app.run_test(size=(160, 45)) as pilot:
             assert "watches the PostgreSQL on this machine" in note
-            await until(pilot, lambda: f"{where.username or 'postgres'} @ postgresql://" in screen_text(app),
-                        "the database pane on the local server")
+            await until(lambda: f"{where.username or 'postgres'} @ postgresql://" in screen_text(app),
+                        "the database pane on the local server", pilot=pilot)
             assert "database" in [frame.spec.id for frame in app.pane_frames]
 
     with socket.socket() as closed:  # bound, not listening: nothing answers there

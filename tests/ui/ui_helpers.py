@@ -1,9 +1,9 @@
-"""Helpers for driving the app against the simulator: build it, wait on conditions, read the screen."""
+"""Helpers for driving the app against the simulator: build it, read its panes' rows, call the
+simulator's control API off the event loop."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 
 from irtui.config import Config
 from irtui.ui.main import open_connection
@@ -24,24 +24,6 @@ def make_app(sim, context: str | None = None, namespace: str | None = None, kube
     args = Args(kubeconfig or sim.kubeconfig, context, namespace)
     connection = open_connection(args, Config.empty())
     return build_app(connection, Config.empty(), args, **extra)
-
-
-def screen_text(app) -> str:
-    """The screen as plain text, line by line, as a terminal would show it."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
-
-
-async def wait_for(pilot, predicate, timeout: float = 45.0, what: str = "condition"):
-    """Let the app run until `predicate()` is truthy; generous timeouts, no timing asserts."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}\n--- screen ---\n{screen_text(pilot.app)}")
-        await pilot.pause(0.1)
 
 
 def shown_rows(pane) -> list[tuple[str, ...]]:

@@ -36,7 +36,7 @@ from irtui.ui.panes.metrics import human_age
 from irtui.ui.stylesheets import widget_css
 from irtui.ui.theming import themed
 from irtui.ui.ticks import every_second
-from irtui.ui.widgets.strip_table import StripTable
+from irtui.ui.widgets.virtual_table import CellTable
 
 # (key, label, width, drop): a narrow pane keeps the pids, how long and the query (last, free
 # text that may run off the edge) and leaves out the rest, the highest `drop` first.
@@ -114,19 +114,19 @@ class DatabasePane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(visible(f"PostgreSQL {self.monitor.masked_dsn}: connecting…"), id="db-status", markup=False)
         yield Static(self._long_title(), classes="db-title", id="db-long-title")
-        yield StripTable(id="db-long")
+        yield CellTable(id="db-long")
         yield Static("Blocked ← blocking (pg_blocking_pids)", classes="db-title")
-        yield StripTable(id="db-blocked")
+        yield CellTable(id="db-blocked")
         yield Static("", id="db-details")
 
     def _long_title(self) -> str:
         return f"Running longer than {fmt_duration(self.monitor.threshold_seconds)}"
 
     def on_mount(self) -> None:
-        long = self.query_one("#db-long", StripTable)
+        long = self.query_one("#db-long", CellTable)
         for key, label, width, drop in LONG_COLUMNS:
             long.add_column(label, key=key, width=width, drop=drop)
-        blocked = self.query_one("#db-blocked", StripTable)
+        blocked = self.query_one("#db-blocked", CellTable)
         for key, label, width, drop in BLOCK_COLUMNS:
             blocked.add_column(label, key=key, width=width, drop=drop)
         every_second(self, self._update_status)
@@ -173,7 +173,7 @@ class DatabasePane(Vertical):
                 self._render_details(snapshot)
 
     def _render_long(self, snap: DbSnapshot) -> None:
-        table = self.query_one("#db-long", StripTable)
+        table = self.query_one("#db-long", CellTable)
         self._long_rows = {str(b.pid): b for b in snap.long_running}
         seen = set()
         for b in snap.long_running:
@@ -195,7 +195,7 @@ class DatabasePane(Vertical):
                                                                   if self.clients else "")))
 
     def _render_blocked(self, snap: DbSnapshot) -> None:
-        table = self.query_one("#db-blocked", StripTable)
+        table = self.query_one("#db-blocked", CellTable)
         self._blocked_rows = {f"{p.blocked_pid}<{p.blocking_pid}": p for p in snap.blocked}
         seen = set()
         for p in snap.blocked:
@@ -285,10 +285,10 @@ class DatabasePane(Vertical):
     def selected(self) -> Backend | BlockedPair | None:
         """The row under the cursor: a long-running backend, or, while the blocked table
         has focus, a blocked pair (a remediation acts on its blocker)."""
-        blocked = self.query_one("#db-blocked", StripTable)
+        blocked = self.query_one("#db-blocked", CellTable)
         if blocked.has_focus and blocked.cursor_key is not None:
             return self._blocked_rows.get(blocked.cursor_key)
-        key = self.query_one("#db-long", StripTable).cursor_key
+        key = self.query_one("#db-long", CellTable).cursor_key
         return None if key is None else self._long_rows.get(key)
 
     def freeze(self) -> None:

@@ -37,7 +37,7 @@ from irtui.safety import Guard
 from irtui.text import visible
 from irtui.ui.stylesheets import widget_css
 from irtui.ui.theming import themed
-from irtui.ui.widgets.strip_table import StripTable
+from irtui.ui.widgets.virtual_table import CellTable
 
 # (key, label, width, drop): a narrow pane leaves out when and the history before the detail
 # that says why; the detail, last, is free text and may run off the edge.
@@ -95,10 +95,10 @@ class HealthPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("health: checking…", id="health-status")
-        yield StripTable(id="health-table")
+        yield CellTable(id="health-table")
 
     def on_mount(self) -> None:
-        table = self.query_one(StripTable)
+        table = self.query_one(CellTable)
         for key, label, width, drop in COLUMNS:
             table.add_column(label, key=key, width=width, drop=drop)
         for service in self.checker.settings.services:
@@ -126,7 +126,7 @@ class HealthPane(Vertical):
 
     def apply(self, results: list[HealthResult]) -> None:
         self.rounds += 1
-        table = self.query_one(StripTable)
+        table = self.query_one(CellTable)
         with self.app.batch_update():
             for result in results:
                 if result.service not in table.rows:

@@ -30,7 +30,7 @@ from irtui.ui.stylesheets import widget_css
 from irtui.ui.theming import themed
 from irtui.ui.ticks import every_second
 from irtui.ui.widgets.sparkline_chart import sparkline_chart
-from irtui.ui.widgets.strip_table import StripTable
+from irtui.ui.widgets.virtual_table import CellTable
 
 # Chart levels as theme variables (irtui.ui.theming), and as a mark after the value, so that
 # a value over its threshold reads without colour (colour-blind, monochrome, a washed-out wall).
@@ -116,10 +116,10 @@ class MetricsPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("metrics: waiting for the first sample", id="metrics-status")
-        yield StripTable(id="metrics-table")
+        yield CellTable(id="metrics-table")
 
     def on_mount(self) -> None:
-        table = self.query_one(StripTable)
+        table = self.query_one(CellTable)
         for key, label, width, drop in COLUMNS:
             table.add_column(label, key=key, width=width or self._chart_width, drop=drop)
         for service in self.settings.services:
@@ -127,7 +127,7 @@ class MetricsPane(Vertical):
         every_second(self, self._update_status)
         self.feed.start(self.first_poll_after if self.autostart else None)
 
-    def _add_row(self, table: StripTable, service: str) -> None:
+    def _add_row(self, table: CellTable, service: str) -> None:
         empty = Text("no data", style="dim")
         table.add_row(Text(visible(service)), empty, Text(""), empty, Text(""), empty, Text(""), key=service)
 
@@ -169,7 +169,7 @@ class MetricsPane(Vertical):
         self._update_status()
 
     def _render_rows(self) -> None:
-        table = self.query_one(StripTable)
+        table = self.query_one(CellTable)
         point_source = self.last_good.services if self.last_good else {}
         end = self.latest.at if self.latest else self.clock()
         start = end - self.settings.history_seconds
@@ -204,7 +204,7 @@ class MetricsPane(Vertical):
         width = max(8, min(60, (self.size.width - fixed) // 3))
         if width != self._chart_width:
             self._chart_width = width
-            table = self.query_one(StripTable)
+            table = self.query_one(CellTable)
             for series in SERIES:
                 table.set_column_width(f"{series}_chart", width)
             if self.latest is not None:

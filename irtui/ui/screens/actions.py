@@ -3,7 +3,7 @@ action asks through, the command palette provider, and the outcome shown afterwa
 
 This module owns `ActionController` (one per app). The app shell wires it like this:
 
-    BINDINGS = [..., *registry.bindings()]            # ids = action ids, remappable
+    BINDINGS = [..., *action_bindings()]              # ids = action ids, remappable
     COMMANDS = App.COMMANDS | {..., ActionsProvider}
     self.action_controller = ActionController(self, ActionEnv.from_connection(conn, settings, db=...),
                                               recorder, selection=..., freeze=..., thaw=...)
@@ -11,9 +11,9 @@ This module owns `ActionController` (one per app). The app shell wires it like t
         keys_done = self.hold_keys_for_dialog()           # typed-ahead keys wait for its dialog
         self.run_worker(self.action_controller.trigger(action_id, keys_done), group="irtui-action")
     def check_action(self, action, parameters):
-        if action == registry.APP_ACTION: return self.action_controller.check(parameters[0])
+        if action == APP_ACTION: return self.action_controller.check(parameters[0])
     def why_not(self, action, parameters):                # a disabled key answers (IrtuiApp.run_action)
-        if action == registry.APP_ACTION: return self.action_controller.refusal(parameters[0])
+        if action == APP_ACTION: return self.action_controller.refusal(parameters[0])
 
 and calls `refresh()` when the cursor settles so gating knows the access reviews. The list
 under the cursor is frozen (`freeze()`/`thaw()`) while a confirmation is open, so the
@@ -43,6 +43,7 @@ from irtui.actions.kubeapi import Kube
 from irtui.actions.model import ActionSpec, Availability, ConfirmRequest, Outcome, Prepared, Target
 from irtui.kube.model import EventRow, NodeRow, PodRow, WorkloadRow
 from irtui.text import visible
+from irtui.ui.action_bindings import APP_ACTION
 from irtui.ui.screens.confirm import ConfirmActionScreen, DiffScreen, ParamsScreen, ResultScreen
 
 if TYPE_CHECKING:
@@ -479,7 +480,7 @@ class ActionsProvider(Provider):
             yield item, f"{item.title}  ({key})", escape(visible(help_text))
 
     def _command(self, action_id: str) -> Callable[[], Awaitable[Any]]:
-        return partial(self.app.run_action, f"{registry.APP_ACTION}('{action_id}')")
+        return partial(self.app.run_action, f"{APP_ACTION}('{action_id}')")
 
     async def discover(self) -> Hits:
         for item, text, help_text in self._entries():

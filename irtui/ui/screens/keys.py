@@ -20,7 +20,7 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from irtui.actions.registry import APP_ACTION
+from irtui.ui.action_bindings import APP_ACTION, action_bindings
 from irtui.ui.stylesheets import widget_css
 
 # The remediation framework binds its actions as `app.<APP_ACTION>('<id>')`; they act on
@@ -138,9 +138,7 @@ def declared_bindings() -> list[tuple[str, Binding]]:
     import pkgutil
 
     import irtui.ui
-    from irtui.actions import registry
-
-    out: list[tuple[str, Binding]] = [("action on the selected row", b) for b in registry.bindings()]
+    out: list[tuple[str, Binding]] = [("action on the selected row", b) for b in action_bindings()]
     for info in pkgutil.walk_packages(irtui.ui.__path__, "irtui.ui."):
         module = importlib.import_module(info.name)
         for value in vars(module).values():

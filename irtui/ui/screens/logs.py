@@ -1,7 +1,8 @@
 """The pod logs screen: current or previous container, follow, search, jump to errors.
 
-This module owns the display: a line-API view that renders only the visible lines (so a
-50,000-line log scrolls like a 50-line one), a cap on the lines kept (oldest dropped, and
+This module owns the display: the app's table (`irtui.ui.widgets.virtual_table`) in its
+append-only, follow-the-tail mode, which renders only the visible lines (so a 50,000-line
+log scrolls like a 50-line one), a cap on the lines kept (oldest dropped, and
 the header says how many), search with next/previous match, and error lines marked and
 reachable with one key. The reading happens in a thread worker through
 `irtui.actions.investigate.LogStream`; batches arrive as messages, so the UI never waits
@@ -11,17 +12,15 @@ on the network.
 from __future__ import annotations
 
 import re
+from typing import Hashable
 
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
@@ -31,6 +30,7 @@ from irtui.redact import redact_foreign
 from irtui.text import visible
 from irtui.ui.stylesheets import widget_css
 from irtui.ui.theming import themed
+from irtui.ui.widgets.virtual_table import LineIndex, VirtualTable
 
 # Theme variables (irtui.ui.theming), resolved when a line is drawn.
 _ERROR_STYLE = "bold $irtui-log-error"
@@ -39,30 +39,41 @@ _CURRENT_STYLE = Style(reverse=True)
 LINE_LIMIT = 10_000  # characters kept of one log line (a newline-free stream is one huge line)
 
 
-class LogView(ScrollView, can_focus=True):
-    """Lines kept in a list (index O(1)); the oldest are trimmed in chunks past the cap."""
+class LogView(VirtualTable):
+    """The log as the app's table in append-only, follow-the-tail mode: one line a row, keyed
+    by its number since the log began (`LineIndex`), no header and no row cursor (a log is
+    read by scrolling: the table's up/down/page keys scroll it). Lines are kept in a list
+    (index O(1)); the oldest are trimmed in chunks past the cap."""
 
-    DEFAULT_CSS = widget_css(__file__, "log_view.tcss")
+    DEFAULT_CLASSES = "-log"
+    header_lines = 0
+    row_cursor = False
 
     def __init__(self, max_lines: int = 50_000, **kwargs) -> None:
         super().__init__(**kwargs)
+        # The table reads an index by len, key_at and position, which a LineIndex answers too.
+        self.index: LineIndex = LineIndex()  # type: ignore[assignment]
         self.max_lines = max(100, int(max_lines))
         self.lines: list[str] = []
         self.errors: list[int] = []  # absolute numbers of error lines (absolute = dropped + index)
-        self.dropped = 0
         self.pattern: re.Pattern | None = None
         self.current: int | None = None  # absolute line number highlighted by search/jump
         self.tail = True  # keep the bottom in view as lines arrive
         self._width = 0
 
+    @property
+    def dropped(self) -> int:
+        """How many of the oldest lines were trimmed (the absolute number of `lines[0]`)."""
+        return self.index.first
+
     # --- content -------------------------------------------------------------------------
     def clear(self) -> None:
         self.lines.clear()
         self.errors.clear()
-        self.dropped = 0
+        self.index.clear()
         self.current = None
         self._width = 0
-        self.virtual_size = Size(0, 0)
+        self._fit_virtual_size()
         self.scroll_to(0, 0, animate=False)
         self.refresh()
 
@@ -81,16 +92,17 @@ class LogView(ScrollView, can_focus=True):
             if len(line) > self._width:
                 self._width = min(len(line), 4000)
         self.lines.extend(lines)
+        self.index.append(len(lines))
         excess = len(self.lines) - self.max_lines
         if excess > 0:
             # Trim in one slice: dropping line by line would make a burst quadratic.
             del self.lines[:excess]
-            self.dropped += excess
+            self.index.trim(excess)
             cut = 0
             while cut < len(self.errors) and self.errors[cut] < self.dropped:
                 cut += 1
             del self.errors[:cut]
-        self.virtual_size = Size(self._width, len(self.lines))
+        self._fit_virtual_size()
         if self.tail:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
@@ -108,6 +120,27 @@ class LogView(ScrollView, can_focus=True):
             self.tail = True
 
     # --- navigation ----------------------------------------------------------------------
+    def action_cursor_up(self) -> None:
+        self.action_scroll_up()
+
+    def action_cursor_down(self) -> None:
+        self.action_scroll_down()
+
+    def action_cursor_page_up(self) -> None:
+        self.action_page_up()
+
+    def action_cursor_page_down(self) -> None:
+        self.action_page_down()
+
+    def action_cursor_home(self) -> None:
+        self.tail = False
+        self.scroll_home(animate=False)
+
+    def action_cursor_end(self) -> None:
+        self.tail = True
+        self.current = None
+        self.scroll_end(animate=False)
+
     def top_line(self) -> int:
         return self.dropped + int(self.scroll_offset.y)
 
@@ -156,15 +189,17 @@ class LogView(ScrollView, can_focus=True):
         return None
 
     # --- rendering -----------------------------------------------------------------------
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
-        width = self.size.width
-        if index >= len(self.lines):
-            return Strip.blank(width, self.rich_style)
-        line = self.lines[index]
-        absolute = self.dropped + index
-        text = Text(line, style=self.rich_style, no_wrap=True, end="")
+    def _virtual_width(self) -> int:
+        return self._width
+
+    def _row_content(self, key: Hashable) -> str:
+        return self.lines[key - self.dropped]  # type: ignore[operator]
+
+    def _strip(self, content: tuple, width: int) -> Strip:
+        if content[0] != "row":
+            return super()._strip(content, width)
+        _, absolute, line, _cursor, _dimmed = content
+        text = Text(line, no_wrap=True, end="")
         if is_error_line(line):
             text.stylize(themed(_ERROR_STYLE))
         if self.pattern is not None:
@@ -173,8 +208,7 @@ class LogView(ScrollView, can_focus=True):
                     text.stylize(themed(_MATCH_STYLE), match.start(), match.end())
         if absolute == self.current:
             text.stylize(_CURRENT_STYLE)
-        segments = [Segment(s.text, s.style) for s in text.render(self.app.console) if s.text != "\n"]
-        return Strip(segments).crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        return self._crop(Strip(list(text.render(self.app.console))), width, self.rich_style)
 
 
 class LogsScreen(Screen):
@@ -381,10 +415,7 @@ class LogsScreen(Screen):
             self.notify("no error line above")
 
     def action_top(self) -> None:
-        self.view.tail = False
-        self.view.scroll_home(animate=False)
+        self.view.action_cursor_home()
 
     def action_bottom(self) -> None:
-        self.view.tail = True
-        self.view.current = None
-        self.view.scroll_end(animate=False)
+        self.view.action_cursor_end()

@@ -1,10 +1,20 @@
-"""A table that stays fast at 10,000 rows: Textual's Line API over a sorted index.
+"""irtui's one table: Textual's Line API over a sorted index of row keys, fast at 10,000 rows.
 
 This module owns `SortedIndex` (row keys kept in display order, updated one key at a time
-in O(log n) plus a memmove, instead of re-sorting) and `VirtualTable`, a `ScrollView` that
-draws only the lines on screen. Cells are produced on demand by the pane that owns the
-table (`cells(key) -> [(text, style_name), ...]`), so 10,000 rows cost nothing until they
-scroll into view.
+in O(log n) plus a memmove, instead of re-sorting), `LineIndex` (the same reading side for
+an append-only log whose oldest lines are trimmed), `Column` (width, flex, the order in
+which columns give up width or go when the table is narrow, where text is clipped), and
+`VirtualTable`, a `ScrollView` that draws only the lines on screen under a fixed header,
+with a row cursor, paging and one `CursorMoved` message for every table in the app.
+
+A table gets its cells in one of two ways:
+- from the pane that owns it, on demand (`cells(key) -> [(text, style_name), ...]`), so
+  10,000 rows cost nothing until they scroll into view (the cluster panes);
+- kept by the table itself, by key (`CellTable`: `add_row`, `update_cell`, `remove_row`),
+  as rich `Text` with colours of their own (the metrics, health and database panes'
+  sparklines and levels); each row's line is rendered once per change and reused.
+The log view (`irtui.ui.screens.logs.LogView`) is the same table in an append-only,
+follow-the-tail mode over a `LineIndex`.
 
 What it writes to the terminal is kept small on purpose (this is an SSH tool): after a data
 change or a clock tick the table compares what each visible cell would show now with what
@@ -12,22 +22,25 @@ it last drew and refreshes only the cells that differ. An idle table with an AGE
 repaints a few characters a minute, not the whole screen.
 
 The cursor follows a row key, not a line number: when rows move because the cluster
-changed, the selection stays on the same object. `freeze()` stops the table from taking
-new data (the pane keeps a pending copy) so a confirmation can point at a row that cannot
-shift under it.
+changed (or a backend listed above it ended), the selection stays on the same object. A
+pane's `freeze()` stops its table from taking new data (the pane keeps a pending copy) so a
+confirmation can point at a row that cannot shift under it.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import count
 from typing import Any, Callable, Generic, Hashable, Iterable, Sequence, TypeVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -101,6 +114,51 @@ class SortedIndex(Generic[K]):
         self._entry_of = {}
 
 
+class LineIndex:
+    """The keys of an append-only list: `first`, `first + 1`, … in arrival order.
+
+    What `SortedIndex` offers a table to read, for a log: appending and trimming the oldest
+    in a burst are arithmetic, where a sorted list would move every entry for each trim.
+    """
+
+    __slots__ = ("first", "count")
+
+    def __init__(self) -> None:
+        self.first = 0  # key of the oldest line kept (= how many were trimmed before it)
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, int) and self.first <= key < self.first + self.count
+
+    def __iter__(self):
+        return iter(range(self.first, self.first + self.count))
+
+    def key_at(self, i: int) -> int:
+        return self.first + i
+
+    def keys(self, start: int = 0, stop: int | None = None) -> list[int]:
+        return list(range(self.first, self.first + self.count)[start:stop])
+
+    def position(self, key: int) -> int | None:
+        return key - self.first if key in self else None
+
+    def append(self, n: int) -> None:
+        self.count += n
+
+    def trim(self, n: int) -> None:
+        """Forget the `n` oldest keys."""
+        n = min(n, self.count)
+        self.first += n
+        self.count -= n
+
+    def clear(self) -> None:
+        self.first = 0
+        self.count = 0
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -149,10 +207,15 @@ def clipped(text: str, width: int, where: str = "end") -> str:
 
 
 Cell = tuple[str, "str | None"]  # text and a style name ("bad", "warn", "ok", "dim", "muted") or None
+RichCell = Text | str  # a cell a `CellTable` keeps: its own colours, or plain text
 
 
 class VirtualTable(ScrollView, can_focus=True):
-    """Rows drawn on demand from a `SortedIndex`; the owner supplies cells per key."""
+    """Rows drawn on demand from an index of keys; the owner supplies cells per key.
+
+    Subclasses change where cells come from and how a row is drawn (`CellTable`, the log
+    view); the index, the header, the column widths, the cursor and paging stay here.
+    """
 
     COMPONENT_CLASSES = {
         "virtual-table--header",
@@ -172,12 +235,15 @@ class VirtualTable(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("up,k", "cursor_up", "Up", show=False, id="table.up"),
         Binding("down,j", "cursor_down", "Down", show=False, id="table.down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
+        Binding("pageup", "cursor_page_up", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "cursor_page_down", "Page down", show=False, id="table.page_down"),
         Binding("home,g", "cursor_home", "Top", show=False, id="table.top"),
         Binding("end,G", "cursor_end", "Bottom", show=False, id="table.bottom"),
         Binding("enter", "activate", "Open", show=False, id="table.activate"),
     ]
+
+    header_lines = 1  # the header row above the rows (a log has none)
+    row_cursor = True  # a log is read by scrolling: no row is selected
 
     class CursorMoved(Message):
         def __init__(self, table: "VirtualTable", key: Hashable | None) -> None:
@@ -201,17 +267,17 @@ class VirtualTable(ScrollView, can_focus=True):
         def control(self) -> "VirtualTable":
             return self.table
 
-    def __init__(self, columns: Sequence[Column], cells: Callable[[Any], Sequence[Cell]],
+    def __init__(self, columns: Sequence[Column] = (), cells: Callable[[Any], Sequence[Any]] | None = None,
                  *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.columns = list(columns)
         self.cells = cells
-        self.index: SortedIndex = SortedIndex()
+        self.index: SortedIndex[Any] = SortedIndex()
         self.cursor_key: Hashable | None = None
         self._cursor_row = 0
         self.empty_text = ""
         self.dimmed = False  # stale data: drawn muted
-        self._widths: list[int] = []
+        self._widths: list[tuple[int, int]] = []
         self._widths_for = -1
         self._painted: dict[int, tuple] = {}  # screen line -> what was drawn there
         self._styles: dict[str | None, Style] = {}
@@ -222,27 +288,38 @@ class VirtualTable(ScrollView, can_focus=True):
         self.columns = list(columns)
         self._widths_for = -1
         self._painted.clear()
+        self._fit_virtual_size()
         self.refresh()
 
     def rows_changed(self) -> None:
         """The index changed: keep the cursor on its key, resize, repaint what differs."""
+        self._fit_virtual_size()
+        if self.row_cursor:
+            self._follow_cursor_key()
+            self._keep_cursor_visible()
+        self.repaint_changed()
+
+    def _follow_cursor_key(self) -> None:
         count = len(self.index)
-        self.virtual_size = Size(self._table_width, count + 1)
         if count == 0:
             self._cursor_row = 0
-        else:
-            pos = self.index.position(self.cursor_key) if self.cursor_key is not None else None
-            if pos is None:
-                # The row went away: stay on the same line, now showing its neighbour.
-                self._cursor_row = min(self._cursor_row, count - 1)
-                new_key = self.index.key_at(self._cursor_row)
-                if new_key != self.cursor_key:
-                    self.cursor_key = new_key
-                    self.post_message(self.CursorMoved(self, new_key))
-            else:
-                self._cursor_row = pos
-        self._keep_cursor_visible()
-        self.repaint_changed()
+            return
+        pos = self.index.position(self.cursor_key) if self.cursor_key is not None else None
+        if pos is not None:
+            self._cursor_row = pos
+            return
+        # The row went away: stay on the same line, now showing its neighbour.
+        self._cursor_row = min(self._cursor_row, count - 1)
+        new_key = self.index.key_at(self._cursor_row)
+        if new_key != self.cursor_key:
+            self.cursor_key = new_key
+            self.post_message(self.CursorMoved(self, new_key))
+
+    def _fit_virtual_size(self) -> None:
+        self.virtual_size = Size(self._virtual_width(), len(self.index) + self.header_lines)
+
+    def _virtual_width(self) -> int:
+        return self._table_width  # the columns fit the width: nothing to scroll sideways
 
     # -- cursor -------------------------------------------------------------------------
 
@@ -272,12 +349,17 @@ class VirtualTable(ScrollView, can_focus=True):
         return True
 
     def _keep_cursor_visible(self) -> None:
-        rows_visible = max(1, self.size.height - 1)
+        if not self.row_cursor:
+            return
+        rows_visible = max(1, self.size.height - self.header_lines)
         top = int(self.scroll_y)
         if self._cursor_row < top:
             self.scroll_to(y=self._cursor_row, animate=False, immediate=True)
         elif self._cursor_row >= top + rows_visible:
             self.scroll_to(y=self._cursor_row - rows_visible + 1, animate=False, immediate=True)
+
+    def _page(self) -> int:
+        return max(1, self.size.height - 2)
 
     def action_cursor_up(self) -> None:
         self.move_cursor(self._cursor_row - 1)
@@ -285,11 +367,11 @@ class VirtualTable(ScrollView, can_focus=True):
     def action_cursor_down(self) -> None:
         self.move_cursor(self._cursor_row + 1)
 
-    def action_page_up(self) -> None:
-        self.move_cursor(self._cursor_row - max(1, self.size.height - 2))
+    def action_cursor_page_up(self) -> None:
+        self.move_cursor(self._cursor_row - self._page())
 
-    def action_page_down(self) -> None:
-        self.move_cursor(self._cursor_row + max(1, self.size.height - 2))
+    def action_cursor_page_down(self) -> None:
+        self.move_cursor(self._cursor_row + self._page())
 
     def action_cursor_home(self) -> None:
         self.move_cursor(0)
@@ -302,9 +384,11 @@ class VirtualTable(ScrollView, can_focus=True):
             self.post_message(self.RowActivated(self, self.cursor_key))
 
     def on_click(self, event: events.Click) -> None:
-        y = event.y
-        if y >= 1:
-            self.move_cursor(int(self.scroll_y) + y - 1)
+        if not self.row_cursor:
+            return
+        y = event.y - self.header_lines
+        if y >= 0:
+            self.move_cursor(int(self.scroll_y) + y)
             if event.chain == 2:
                 self.action_activate()
 
@@ -317,7 +401,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._widths_for = -1
         self._painted.clear()
-        self.virtual_size = Size(self._table_width, len(self.index) + 1)
+        self._fit_virtual_size()
         self._keep_cursor_visible()
 
     # -- drawing ------------------------------------------------------------------------
@@ -386,21 +470,24 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _line_content(self, y: int) -> tuple:
         """What line `y` of the widget shows: a comparable description, cheap to build."""
-        if y == 0:
+        if y < self.header_lines:
             return ("header",)
-        row = int(self.scroll_y) + y - 1
+        row = int(self.scroll_y) + y - self.header_lines
         count = len(self.index)
         if row >= count:
-            if count == 0 and y == 1 and self.empty_text:
+            if count == 0 and y == self.header_lines and self.empty_text:
                 return ("empty", self.empty_text)
             return ("blank",)
         key = self.index.key_at(row)
+        cursor = self.row_cursor and row == self._cursor_row
+        return ("row", key, self._row_content(key), cursor and (2 if self.has_focus else 1), self.dimmed)
+
+    def _row_content(self, key: Hashable) -> Any:
+        """What the row shows, comparable with what it showed when last drawn."""
         try:
-            cells = tuple(self.cells(key))
+            return tuple(self.cells(key))  # type: ignore[misc]
         except Exception:  # a row vanished between index and store: draw blank, next pass fixes
-            cells = ()
-        cursor = row == self._cursor_row
-        return ("row", key, cells, cursor and (2 if self.has_focus else 1), self.dimmed)
+            return ()
 
     def render_line(self, y: int) -> Strip:
         width = self._table_width
@@ -453,7 +540,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _shown(self) -> bool:
         # A table in a hidden tab is repainted in full when it is shown again.
-        node = self
+        node: DOMNode | None = self
         while node is not None:
             if not getattr(node, "display", True):
                 return False
@@ -481,7 +568,8 @@ class VirtualTable(ScrollView, can_focus=True):
             if new == old:
                 continue
             if (old is not None and old[0] == "row" and new[0] == "row" and old[1] == new[1]
-                    and old[3] == new[3] and old[4] == new[4] and len(old[2]) == len(new[2])):
+                    and old[3] == new[3] and old[4] == new[4] and isinstance(new[2], tuple)
+                    and len(old[2]) == len(new[2])):
                 # Same row, same cursor/dim state: only some cells changed.
                 for i, (a, b) in enumerate(zip(old[2], new[2])):
                     if a != b and i in spans:
@@ -490,3 +578,173 @@ class VirtualTable(ScrollView, can_focus=True):
                 self._painted[y] = new
             else:
                 self.refresh(Region(0, y, width, 1))
+
+    def _rich_line(self, cells: Callable[[Column], RichCell]) -> Strip:
+        """One line of rich cells at the columns' widths, uncropped: cells keep their own
+        styles, and text too long for its column ends in an ellipsis."""
+        line = Text(no_wrap=True, end="")
+        for n, (i, w) in enumerate(self._column_widths(self._table_width)):
+            value = cells(self.columns[i])
+            text = value.copy() if isinstance(value, Text) else Text(str(value))
+            text.truncate(w, overflow="ellipsis", pad=True)
+            if n:
+                line.append(" ")
+            line.append_text(text)
+        return Strip(list(line.render(self.app.console)))
+
+    def _crop(self, line: Strip, width: int, style: Style) -> Strip:
+        """`line` as seen through the view (scrolled sideways), on `style` where its own
+        segments leave colour or weight unset."""
+        x = int(self.scroll_offset.x)
+        return line.crop_extend(x, x + width, style).apply_style(style)
+
+
+class CellTable(VirtualTable, inherit_bindings=False):
+    """A `VirtualTable` that keeps its rows: cells by key and column, as rich `Text`.
+
+    For panes with a few dozen rows whose cells carry colours of their own (a sparkline, a
+    level), updated cell by cell as data arrives: `add_column`, `add_row`, `update_cell`,
+    `remove_row`. Rows stay in the order they were added. A cell that changes re-renders its
+    row's line once; a frame that changes nothing in a row costs one look-up for it.
+    Columns keep their widths (nothing is measured) and the least important go first when
+    the table is narrow, so a value never loses its unit; what is left over scrolls sideways.
+
+    Only the arrow, page, home and end keys move its cursor: the panes it sits in bind
+    letters of their own (the database pane's `k` terminates a backend).
+    """
+
+    BINDINGS = [replace(b, key=",".join(k for k in b.key.split(",") if len(k) > 1))
+                for b in VirtualTable.BINDINGS if isinstance(b, Binding)]
+    DEFAULT_CLASSES = "-banded"
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.rows: dict[str, dict[str, RichCell]] = {}
+        self.cursor_key: str | None = None
+        self._versions: dict[Hashable, int] = {}  # bumped when a row's cells change
+        self._added = count()
+        self._lines: dict[str, tuple[int, Strip]] = {}  # row -> (version, rendered line)
+        self._drawn: dict[str, tuple[tuple, Strip]] = {}  # row -> (how, line as drawn)
+        self._header: Strip | None = None
+
+    # -- structure ---------------------------------------------------------------------
+
+    def add_column(self, label: str, *, key: str, width: int, drop: int = 0) -> None:
+        self.set_columns([*self.columns, Column(key, label, width, drop=drop)])
+
+    def set_column_width(self, key: str, width: int) -> None:
+        """Resize one column; every row is re-rendered once, at its next draw."""
+        if all(c.width == width for c in self.columns if c.key == key):
+            return
+        self.set_columns([replace(c, width=width) if c.key == key else c for c in self.columns])
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        self._forget_lines()
+        super().set_columns(columns)
+
+    def add_row(self, *cells: RichCell, key: str) -> None:
+        if key in self.rows:
+            raise KeyError(f"row {key!r} exists")
+        self.rows[key] = dict(zip((c.key for c in self.columns), cells))
+        self._versions[key] = 0
+        self.index.upsert(key, (next(self._added),))
+        self.rows_changed()
+
+    def remove_row(self, key: str) -> None:
+        del self.rows[key]
+        del self._versions[key]
+        self._lines.pop(key, None)
+        self._drawn.pop(key, None)
+        self.index.remove(key)
+        self.rows_changed()
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self._versions.clear()
+        self._lines.clear()
+        self._drawn.clear()
+        self.index.clear()
+        self.cursor_key = None
+        self.rows_changed()
+
+    def update_cell(self, key: str, column: str, value: RichCell) -> None:
+        row = self.rows[key]
+        if not any(c.key == column for c in self.columns):
+            raise KeyError(f"no column {column!r}")
+        if _same(row.get(column), value):
+            return  # unchanged: keep the rendered line
+        row[column] = value
+        self._versions[key] += 1
+        # Always repaint the line: a line not cached (dropped by a resize, say) does not
+        # mean it is not on screen, and the screen must not keep the old value.
+        y = self.get_row_index(key) + self.header_lines - int(self.scroll_y)
+        if self.header_lines <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def get_cell(self, key: str, column: str) -> RichCell:
+        return self.rows[key].get(column, "")
+
+    def get_row_index(self, key: str) -> int:
+        pos = self.index.position(key)
+        if pos is None:
+            raise KeyError(key)
+        return pos
+
+    @property
+    def row_count(self) -> int:
+        return len(self.index)
+
+    # -- drawing ------------------------------------------------------------------------
+
+    def _virtual_width(self) -> int:
+        widths = self._column_widths(self._table_width)
+        return sum(w for _, w in widths) + max(0, len(widths) - 1)
+
+    def _row_content(self, key: Hashable) -> int:
+        return self._versions.get(key, -1)
+
+    def _forget_lines(self) -> None:
+        self._lines.clear()
+        self._drawn.clear()
+        self._header = None
+
+    def on_resize(self) -> None:
+        self._forget_lines()
+        super().on_resize()
+
+    def notify_style_update(self) -> None:
+        self._forget_lines()
+        super().notify_style_update()
+
+    def _strip(self, content: tuple, width: int) -> Strip:
+        kind = content[0]
+        if kind == "header":
+            if self._header is None:
+                self._header = self._rich_line(lambda column: column.title)
+            return self._crop(self._header, width, self.rich_style + self._style("header"))
+        if kind != "row":
+            return super()._strip(content, width)
+        _, key, version, cursor, _dimmed = content
+        style = self.rich_style
+        if cursor:
+            style = style + self._style("cursor" if cursor == 2 else "cursor-blurred")
+        how = (version, width, int(self.scroll_offset.x), style)
+        drawn = self._drawn.get(key)
+        if drawn is not None and drawn[0] == how:
+            return drawn[1]
+        line = self._lines.get(key)
+        if line is None or line[0] != version:
+            row = self.rows.get(key, {})
+            line = self._lines[key] = (version, self._rich_line(lambda column: row.get(column.key, "")))
+        strip = self._crop(line[1], width, style)
+        self._drawn[key] = (how, strip)
+        return strip
+
+
+def _same(old: RichCell | None, new: RichCell) -> bool:
+    if old is None or type(old) is not type(new):
+        return False
+    if isinstance(new, Text):
+        assert isinstance(old, Text)
+        return old.plain == new.plain and old.style == new.style and old.spans == new.spans
+    return old == new
