@@ -24,7 +24,6 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from irtui.actions.registry import APP_ACTION
 from irtui.config import Config
 from irtui.database.feed import DatabaseFeed
 from irtui.database.monitor import Backend, BlockedPair, DatabaseMonitor, DbSnapshot
@@ -32,6 +31,7 @@ from irtui.database.remediate import DatabaseClients
 from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard
 from irtui.text import visible
+from irtui.ui.action_bindings import APP_ACTION
 from irtui.ui.panes.metrics import human_age
 from irtui.ui.stylesheets import widget_css
 from irtui.ui.theming import themed
