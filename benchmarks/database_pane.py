@@ -7,8 +7,8 @@ Without --dsn it starts a private PostgreSQL cluster (initdb in a temp dir, a fr
 max_connections sized for the backends) so the shared server's connection limit is left
 alone. The backends are opened with asyncpg: some idle, many running `pg_sleep` (so the
 long-running list is long), and a few blocked pairs. A refresh is `DatabaseMonitor.poll()`
-(every monitoring query, over the socket) plus `DatabasePane.apply()`. Targets: refresh
-under 50 ms, no frame over 50 ms.
+(every monitoring query, over the socket) plus the feed keeping it and
+`DatabasePane.apply()`. Targets: refresh under 50 ms, no frame over 50 ms.
 """
 
 from __future__ import annotations
@@ -121,7 +121,9 @@ async def main(backends: int, refreshes: int, dsn: str | None) -> int:
         meter = FrameMeter()
         with meter.installed():
             async with BenchApp(pane).run_test(size=(200, 50)) as pilot:
-                pane.apply(await monitor.poll())  # first contact: connect, sizes
+                first = await monitor.poll()  # first contact: connect, sizes
+                pane.feed.record(first)
+                pane.apply(first)
                 await pilot.pause()
                 snap = pane.latest
                 print(f"database pane: {snap.counts['total']} client backends "
@@ -134,6 +136,7 @@ async def main(backends: int, refreshes: int, dsn: str | None) -> int:
                     started = time.perf_counter()
                     snapshot = await monitor.poll()
                     polled = time.perf_counter()
+                    pane.feed.record(snapshot)
                     pane.apply(snapshot)
                     done = time.perf_counter()
                     polls.append(polled - started)

@@ -139,7 +139,8 @@ async def test_read_only_app_changes_nothing_anywhere(sim, isolated, pg_dsn):
                 await until(lambda: str(pid) in long_table.rows,
                             "the pg_sleep backend in the database pane", pilot=pilot)
                 long_table.move_cursor(row=long_table.get_row_index(str(pid)))
-                await until(lambda: db.selected_pid() == pid, "the cursor on the pg_sleep backend", pilot=pilot)
+                await until(lambda: getattr(db.selected(), "pid", None) == pid, "the cursor on the pg_sleep backend",
+                            pilot=pilot)
                 assert "RO" in str(app.header.render()) or app.header.read_only
 
                 focus_targets = {

@@ -6,7 +6,7 @@ whom (`pg_blocking_pids`); replication on the primary and, if configured, on the
 database sizes. When the server goes away the monitor says since when, retries with
 capped, jittered exponential backoff, and recovers on its own.
 
-No Textual here: the database pane calls `poll()` in its worker and renders the snapshot.
+No Textual here: the feed (`feed.py`) calls `poll()`, the database pane renders the snapshot.
 Text the server returns is made visible here (`irtui.text`): any client sets its own
 `application_name`, and `pg_stat_activity.query` is whatever a client sent.
 """

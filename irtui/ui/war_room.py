@@ -6,8 +6,8 @@ This module owns the war room's behaviour once its parts exist (`WarRoomParts`, 
 cluster observations to the open incident, feeding the detection rules (`irtui.detect`:
 cluster rows, health rounds, metrics snapshots) whose findings, while no incident is open,
 become the alert banner and the declare form's suggestions, choosing the target of an
-action (`selected_target`), and routing the database pane's remediation keys through the
-action framework. `irtui demo`'s `DemoApp` is a subclass.
+action (`selected_target`), and running every action's key through the one executor
+(`action_run_irtui_action`). `irtui demo`'s `DemoApp` is a subclass.
 
 Keys are the bindings themselves, each with an id: `?` (`irtui.ui.screens.keys`) lists those
 of the focused pane and the global ones from the bindings active at that moment, and the
@@ -27,7 +27,7 @@ leaving an open incident. A user moves any binding with the config's
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual.binding import Binding
 
@@ -73,14 +73,6 @@ KEYMAP: dict[str, str] = {
     "database.promote_replica": "ctrl+o",  # P is the checklist's playbook key; same as db.promote_replica
 }
 
-
-# The database pane's own keys and the action each one runs (the pane's remediation class).
-_DB_ACTIONS = {
-    "CancelBackend": "db.cancel_backend",
-    "TerminateBackend": "db.terminate_backend",
-    "TerminateLongRunning": "db.terminate_long_running",
-    "PromoteReplica": "db.promote_replica",
-}
 
 CURSOR_SETTLE = 0.4  # seconds without cursor movement before access reviews are asked
 
@@ -314,12 +306,18 @@ class WarRoomApp(IrtuiApp):
             return f"{self.session.incident_id} is open: quit anyway?"
         return None
 
-    async def action_run_irtui_action(self, action_id: str) -> None:
+    async def action_run_irtui_action(self, action_id: str, params: dict[str, Any] | None = None) -> None:
         # A worker, not an await: the flow waits on a confirmation screen, which needs this
         # handler to return so the screen can receive keys. What is typed until the flow's
         # dialog shows is kept for it, not given to the panes.
         keys_done = self.hold_keys_for_dialog()
-        self.run_worker(self.action_controller.trigger(action_id, keys_done), group="irtui-action")
+        self.run_worker(self._run_irtui_action(action_id, keys_done, params), group="irtui-action")
+
+    async def _run_irtui_action(self, action_id: str, keys_done: Callable[[], None],
+                                params: dict[str, Any] | None) -> None:
+        outcome = await self.action_controller.trigger(action_id, keys_done, params)
+        if self.database_pane is not None and outcome is not None and outcome.action_id.startswith("db."):
+            self.database_pane.poll()  # the backends it ended leave the pane now, not at the next poll
 
     def action_declare_incident(self) -> None:
         def declared(incident_id: str | None) -> None:
@@ -385,9 +383,6 @@ class WarRoomApp(IrtuiApp):
         if named is not None:
             return named
         pane = self.current_pane
-        if pane is not None and pane is self.database_pane:
-            pid = pane.selected_pid()
-            return None if pid is None else Target("db_backend", str(pid))
         selected = getattr(pane, "selected", None)
         return target_from_row(selected()) if callable(selected) else None
 
@@ -415,34 +410,3 @@ class WarRoomApp(IrtuiApp):
     def _cursor_settled(self) -> None:
         self.run_worker(self.action_controller.refresh(), group="access-reviews", exclusive=True,
                         exit_on_error=False)
-
-    # -- the database pane's keys, through the action framework --------------------------
-
-    async def run_database_remediation(self, remediation) -> Any:
-        """The database pane's `runner`: its c/k/K/ctrl+o keys become the db.* actions, so
-        they get the same door as every action (preview, typed confirmation for high
-        danger, read-only refusal, timeline entries)."""
-        controller = self.action_controller
-        name = type(remediation).__name__
-        action_id = _DB_ACTIONS.get(name)
-        if action_id is None:
-            self.notify(f"no action runs {remediation.title}", severity="error")
-            return None
-        params: dict[str, Any] = {}
-        if action_id in ("db.cancel_backend", "db.terminate_backend"):
-            target = Target("db_backend", str(remediation.pid))
-        elif action_id == "db.terminate_long_running":
-            target = Target("database", "primary")
-            params["minutes"] = max(1, round(remediation.minutes))
-        else:
-            target = Target("db_replica", "replica")
-        if controller.busy:
-            self.notify("another action is still running", severity="warning")
-            return None
-        controller.busy = True
-        try:
-            outcome = await controller.runner.run(action_id, target, params)
-        finally:
-            controller.busy = False
-        controller.show(outcome)
-        return outcome

@@ -236,8 +236,6 @@ async def war_room(args: Any, connection: KubeConnection, config: Config, feed=N
     app = None
     try:
         app = build_app(connection, config, args, app_class, parts=parts, feed=feed, now=now, **app_kwargs)
-        if database is not None:
-            database.runner = app.run_database_remediation
         yield app
     finally:
         if app is not None:

@@ -1,88 +1,121 @@
 """The database pane driven with Textual's pilot against the real server: a long-running
-statement is listed and terminated from the pane, and losing the server (a TCP proxy cut,
-the shared server itself is never stopped) is survived."""
+statement is listed and terminated with the pane's key (through the war room's one action
+door), and losing the server (a TCP proxy cut, the shared server itself is never stopped)
+is survived."""
+
+import contextlib
 
 from textual.app import App, ComposeResult
 
+from irtui.config import Config
 from irtui.database.monitor import DatabaseMonitor
-from irtui.database.remediate import DatabaseClients, TerminateBackend
 from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard
-from irtui.ui.panes.database import ConfirmRemediation, DatabasePane
+from irtui.ui.main import open_connection
+from irtui.ui.panes.database import DatabasePane
+from irtui.ui.screens.confirm import ConfirmActionScreen
 from irtui.ui.widgets.virtual_table import CellTable
+from irtui.ui.wiring import war_room
 
 from db_helpers import SLEEP, backend_state
-from polling import until
+from polling import screen_text, until
+from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 
 class PaneApp(App):
     def __init__(self, pane: DatabasePane) -> None:
         super().__init__()
         self.pane = pane
-        self.finished: list[DatabasePane.RemediationFinished] = []
 
     def compose(self) -> ComposeResult:
         yield self.pane
-
-    def on_database_pane_remediation_finished(self, message: DatabasePane.RemediationFinished) -> None:
-        self.finished.append(message)
 
 
 def status_text(pane: DatabasePane) -> str:
     return str(pane.query_one("#db-status").render())
 
 
-async def test_long_running_statement_is_terminated_from_the_pane(pg_dsn, sessions):
-    conn = await sessions.open("-pane")
+# The pg_sleep backend is long-running after a second.
+SHORT_THRESHOLD = "[database]\nlong_running_minutes = 0.0167\ninterval = 0.5\n"
+
+
+@contextlib.asynccontextmanager
+async def _war_room(sim, isolated, pg_dsn: str, config: str, *, read_only: bool | None = None):
+    """The war room on the simulator with the database pane on `pg_dsn`, `config` as config.toml."""
+    path = isolated / "config.toml"
+    path.write_text(config)
+    loaded = Config.load(path)
+    args = war_args(sim, isolated, read_only=read_only, db_dsn=pg_dsn)
+    async with war_room(args, open_connection(args, loaded), loaded) as app:
+        yield app
+
+
+async def _sleeper(sessions, suffix: str) -> int:
+    conn = await sessions.open(suffix)
     sessions.run(conn, SLEEP)
-    pid = conn.get_server_pid()
-    settings = DatabaseSettings(dsn=pg_dsn, long_running_minutes=1 / 60, interval=0.5)
-    pane = DatabasePane(DatabaseMonitor(settings), DatabaseClients(settings, Guard()))
-    app = PaneApp(pane)
-    async with app.run_test(size=(160, 40)) as pilot:
-        table = pane.query_one("#db-long", CellTable)
-        await until(lambda: str(pid) in table.rows, what="the pg_sleep backend in the pane", pilot=pilot)
-        assert "● up" in status_text(pane)
-        assert str(table.get_cell(str(pid), "query")) == SLEEP
+    return conn.get_server_pid()
 
-        table.focus()
-        table.move_cursor(row=table.get_row_index(str(pid)))
-        await pilot.press("k")
-        await until(lambda: isinstance(app.screen, ConfirmRemediation), what="the confirmation", pilot=pilot)
-        shown = app.screen.description
-        assert [t.pid for t in shown.targets] == [pid]
-        assert f"pg_terminate_backend({pid})" in shown.command
-        assert pane.frozen  # the list under the cursor does not move while confirming
-        await pilot.press("y")
 
-        await until(lambda: app.finished, what="the remediation to finish", pilot=pilot)
-        message = app.finished[0]
-        assert message.error is None and message.outcome.ok and message.outcome.pids == (pid,)
-        assert isinstance(message.remediation, TerminateBackend)
-        await until(lambda: _gone(pg_dsn, pid), what="the backend to be gone at the server", pilot=pilot)
-        await until(lambda: str(pid) not in table.rows, what="the row to leave the pane", pilot=pilot)
+async def _database_pane(pilot, app) -> DatabasePane:
+    await pilot.press("7")
+    await until(lambda: app.active_pane == "database", "7 to show the database pane", pilot=pilot)
+    return app.pane("database")
+
+
+async def _cursor_on(pilot, table: CellTable, key: str) -> None:
+    table.focus()
+    table.move_cursor(row=table.get_row_index(key))
+    await until(lambda: table.cursor_key == key, f"the cursor on {key}", pilot=pilot)
+
+
+async def test_long_running_statement_is_terminated_from_the_pane(sim, isolated, pg_dsn, sessions):
+    pid = await _sleeper(sessions, "-pane")
+    async with _war_room(sim, isolated, pg_dsn, SHORT_THRESHOLD) as app:
+        async with app.run_test(size=(160, 45)) as pilot:
+            pane = await _database_pane(pilot, app)
+            table = pane.query_one("#db-long", CellTable)
+            await until(lambda: str(pid) in table.rows, "the pg_sleep backend in the pane", pilot=pilot)
+            assert "● up" in status_text(pane)
+            assert str(table.get_cell(str(pid), "query")) == SLEEP
+
+            await _cursor_on(pilot, table, str(pid))
+            await pilot.press("k")
+            confirm = await until(lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                                  "the confirmation", pilot=pilot)
+            request = confirm.request
+            assert request.spec.id == "db.terminate_backend" and request.target.name == str(pid)
+            assert f"pg_terminate_backend({pid})" in request.command
+            assert any(f"pid {pid}" in line for line in request.dry_run)
+            assert pane.frozen  # the list under the cursor does not move while confirming
+            await pilot.press(*str(pid), "enter")  # high danger: the pid typed to confirm
+
+            await until(lambda: app.action_controller.outcomes, "the remediation to finish", pilot=pilot)
+            outcome = app.action_controller.outcomes[-1]
+            assert (outcome.action_id, outcome.status) == ("db.terminate_backend", "done"), outcome
+            assert outcome.details["pids"] == [pid]
+            await until(lambda: _gone(pg_dsn, pid), "the backend to be gone at the server")
+            await until(lambda: str(pid) not in table.rows, "the row to leave the pane", pilot=pilot)
 
 
 async def _gone(dsn, pid):
     return await backend_state(dsn, pid) is None
 
 
-async def test_read_only_pane_offers_no_remediation_and_sends_none(pg_dsn, sessions):
-    conn = await sessions.open("-ro")
-    sessions.run(conn, SLEEP)
-    pid = conn.get_server_pid()
-    settings = DatabaseSettings(dsn=pg_dsn, long_running_minutes=1 / 60, interval=0.5)
-    pane = DatabasePane(DatabaseMonitor(settings), DatabaseClients(settings, Guard(read_only=True)))
-    app = PaneApp(pane)
-    async with app.run_test(size=(160, 40)) as pilot:
-        table = pane.query_one("#db-long", CellTable)
-        await until(lambda: str(pid) in table.rows, what="the pg_sleep backend in the pane", pilot=pilot)
-        table.focus()
-        table.move_cursor(row=table.get_row_index(str(pid)))
-        for key in ("k", "K", "c", "P"):
-            await pilot.press(key)
-        await pilot.pause()
-        assert not isinstance(app.screen, ConfirmRemediation) and not app.finished
+async def test_read_only_pane_keys_say_why_and_send_nothing(sim, isolated, pg_dsn, sessions):
+    pid = await _sleeper(sessions, "-ro")
+    async with _war_room(sim, isolated, pg_dsn, SHORT_THRESHOLD, read_only=True) as app:
+        async with app.run_test(size=(160, 45), notifications=True) as pilot:
+            pane = await _database_pane(pilot, app)
+            table = pane.query_one("#db-long", CellTable)
+            await until(lambda: str(pid) in table.rows, "the pg_sleep backend in the pane", pilot=pilot)
+            await _cursor_on(pilot, table, str(pid))
+            for key, title in (("k", "Terminate backend"), ("K", "Terminate long-running queries"),
+                               ("c", "Cancel query"), ("ctrl+o", "Promote replica")):
+                await pilot.press(key)
+                await until(lambda: f"{title}: read-only terminal" in screen_text(app), f"{key} to say why",
+                            pilot=pilot)
+                assert not isinstance(app.screen, ConfirmActionScreen)
+            assert not app.action_controller.outcomes
     assert await backend_state(pg_dsn, pid) == "active"
 
 
@@ -94,18 +127,17 @@ async def test_pane_survives_the_server_going_away_and_recovers(pg_dsn, pg_proxy
     monitor = DatabaseMonitor(settings)
     pane = DatabasePane(monitor)
     async with PaneApp(pane).run_test(size=(160, 40)) as pilot:
-        await until(lambda: pane.last_good is not None, what="the first good poll", pilot=pilot)
+        await until(lambda: pane.last_good is not None, "the first good poll", pilot=pilot)
         first_good = pane.last_good
         await pilot.pause()
         assert "postgres:[REDACTED]@127.0.0.1" in status_text(pane)
         assert "hunter2" not in pilot.app.export_screenshot()
 
         await pg_proxy.cut()
-        await until(lambda: pane.latest is not None and not pane.latest.reachable,
-                    what="the pane to notice", pilot=pilot)
+        await until(lambda: pane.latest is not None and not pane.latest.reachable, "the pane to notice", pilot=pilot)
         down_since = pane.latest.unreachable_since
         # It keeps retrying, with backoff, and keeps saying since when.
-        await until(lambda: pane.latest.attempt >= 3, what="several retries", pilot=pilot)
+        await until(lambda: pane.latest.attempt >= 3, "several retries", pilot=pilot)
         assert pane.latest.unreachable_since == down_since
         assert 0 < pane.latest.retry_in <= 1.0  # capped at backoff_cap
         await pilot.pause()
@@ -115,13 +147,13 @@ async def test_pane_survives_the_server_going_away_and_recovers(pg_dsn, pg_proxy
         assert "hunter2" not in pilot.app.export_screenshot()
 
         await pg_proxy.restore()
-        await until(lambda: pane.latest.reachable and pane.last_good is not first_good, what="recovery", pilot=pilot)
+        await until(lambda: pane.latest.reachable and pane.last_good is not first_good, "recovery", pilot=pilot)
         await pilot.pause()
         assert "● up" in status_text(pane)
         assert monitor.unreachable_since is None and monitor.attempt == 0
 
 
-async def test_blocked_pair_is_shown_and_the_blocker_can_be_handed_to_a_runner(pg_dsn, sessions):
+async def test_blocked_pair_is_shown_and_k_on_it_aims_at_the_blocker(sim, isolated, pg_dsn, sessions):
     import uuid
 
     table_name = f"irtui_test_lock_{uuid.uuid4().hex[:8]}"
@@ -133,29 +165,31 @@ async def test_blocked_pair_is_shown_and_the_blocker_can_be_handed_to_a_runner(p
         await holder.execute("BEGIN")
         await holder.execute(f"UPDATE {table_name} SET v = 1 WHERE id = 1")
         sessions.run(waiter, f"UPDATE {table_name} SET v = 2 WHERE id = 1")
-        handed: list = []
 
-        async def runner(remediation):
-            # What an app with the action framework does: take the remediation object
-            # (describe -> confirm -> execute -> record happen there). Here: describe only.
-            handed.append((remediation, await remediation.describe()))
-
-        settings = DatabaseSettings(dsn=pg_dsn, interval=0.5)
-        pane = DatabasePane(DatabaseMonitor(settings), DatabaseClients(settings, Guard()), runner=runner)
-        async with PaneApp(pane).run_test(size=(200, 40)) as pilot:
-            blocked = pane.query_one("#db-blocked", CellTable)
-            key = f"{waiter.get_server_pid()}<{holder.get_server_pid()}"
-            await until(lambda: key in blocked.rows, what="the blocked pair in the pane", pilot=pilot)
-            assert str(blocked.get_cell(key, "blocking_state")) == "idle in transaction"
-            assert str(blocked.get_cell(key, "blocked_query")).startswith(f"UPDATE {table_name}")
-            blocked.focus()
-            blocked.move_cursor(row=blocked.get_row_index(key))
-            await pilot.press("k")  # on the blocked table, the key aims at the blocker
-            await until(lambda: handed, what="the remediation to reach the runner", pilot=pilot)
-            remediation, description = handed[0]
-            assert isinstance(remediation, TerminateBackend) and remediation.pid == holder.get_server_pid()
-            assert description.targets[0].state == "idle in transaction"
-            await until(lambda: not pane.frozen, what="the pane to thaw", pilot=pilot)
+        # A threshold nothing on the shared server reaches, so K has nothing to do.
+        async with _war_room(sim, isolated, pg_dsn, "[database]\nlong_running_minutes = 600\ninterval = 0.5\n") as app:
+            async with app.run_test(size=(200, 45)) as pilot:
+                pane = await _database_pane(pilot, app)
+                blocked = pane.query_one("#db-blocked", CellTable)
+                key = f"{waiter.get_server_pid()}<{holder.get_server_pid()}"
+                await until(lambda: key in blocked.rows, "the blocked pair in the pane", pilot=pilot)
+                assert str(blocked.get_cell(key, "blocking_state")) == "idle in transaction"
+                assert str(blocked.get_cell(key, "blocked_query")).startswith(f"UPDATE {table_name}")
+                await _cursor_on(pilot, blocked, key)
+                # K at the pane's threshold (600 minutes), asked for no parameter: nothing runs that long.
+                await pilot.press("K")
+                await until(lambda: app.action_controller.outcomes, "K's outcome", pilot=pilot)
+                outcome = app.action_controller.outcomes[-1]
+                assert (outcome.action_id, outcome.status) == ("db.terminate_long_running", "noop"), outcome
+                await pilot.press("k")  # on the blocked table, the key aims at the blocker
+                confirm = await until(lambda: isinstance(app.screen, ConfirmActionScreen) and app.screen,
+                                      "the confirmation", pilot=pilot)
+                assert confirm.request.target.name == str(holder.get_server_pid())
+                assert any("idle in transaction" in line for line in confirm.request.dry_run)
+                await pilot.press("escape")
+                await until(lambda: len(app.action_controller.outcomes) == 2, "the cancelled outcome", pilot=pilot)
+                assert app.action_controller.outcomes[-1].status == "cancelled"
+                await until(lambda: not pane.frozen, "the pane to thaw", pilot=pilot)
         # Nothing was sent: the holder still holds its lock.
         assert await backend_state(pg_dsn, holder.get_server_pid()) == "idle in transaction"
         await holder.execute("ROLLBACK")
@@ -170,6 +204,6 @@ async def test_pane_from_config_takes_the_dsn_flag_over_the_file(pg_dsn, tmp_pat
     path.write_text('[database]\ndsn = "postgresql://postgres@127.0.0.1:9/nowhere"\ninterval = 0.5\n')
     pane = DatabasePane.from_config(Config.load(path), Guard(read_only=True), flag_dsn=pg_dsn)
     async with PaneApp(pane).run_test(size=(160, 40)) as pilot:
-        await until(lambda: pane.last_good is not None, what="a good poll of the flagged server", pilot=pilot)
+        await until(lambda: pane.last_good is not None, "a good poll of the flagged server", pilot=pilot)
         await pilot.pause()
         assert "● up" in status_text(pane) and pane.clients.guard.read_only

@@ -4,49 +4,38 @@ Shows reachability (with since-when and the next retry when it is not), version,
 connections used of `max_connections` by state, statements running longer than the
 threshold, blocked/blocking pairs, replication and database sizes.
 
-Self-contained: it is given a `DatabaseMonitor` (and, to act, `DatabaseClients`), polls in
-its own worker (the next poll is armed when the last one finished, at the monitor's backoff
-while the server is away) and posts `DatabasePane.Polled`. Remediation keys describe the
-exact target first, freeze the tables while the confirmation is open so the target cannot
-shift, and post `DatabasePane.RemediationFinished` with the outcome for the timeline. An app
-with the action framework passes `runner=` and takes over describe/confirm/record.
+It is given a `DatabaseMonitor` (and, for the action environment, `DatabaseClients`); the
+polling, its timing and the backoff while the server is away are
+`irtui.database.feed.DatabaseFeed`'s, whose loop the pane starts and stops. The pane
+subscribes, posts `DatabasePane.Polled` and renders. Its remediation keys are the db.*
+actions, run by the app's one executor (describe, dry run, confirmation, record) on the
+row under the cursor (`selected()`); the tables hold still while a confirmation is open
+(`freeze()`/`thaw()`), so the target cannot shift.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Awaitable, Callable
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from irtui.config import Config
-from irtui.database.connection import describe_error
-from irtui.database.monitor import DatabaseMonitor, DbSnapshot
-from irtui.database.remediate import (
-    CancelBackend,
-    DatabaseClients,
-    DbRemediation,
-    Description,
-    Outcome,
-    PromoteReplica,
-    TerminateBackend,
-    TerminateLongRunning,
-)
+from irtui.database.feed import DatabaseFeed
+from irtui.database.monitor import Backend, BlockedPair, DatabaseMonitor, DbSnapshot
+from irtui.database.remediate import DatabaseClients
 from irtui.database.settings import DatabaseSettings
 from irtui.safety import Guard
-from irtui.text import visible, visible_lines
+from irtui.text import visible
+from irtui.ui.action_bindings import APP_ACTION
 from irtui.ui.panes.metrics import human_age
 from irtui.ui.stylesheets import widget_css
 from irtui.ui.theming import themed
 from irtui.ui.ticks import every_second
-from irtui.ui.timers import Later, after
 from irtui.ui.widgets.virtual_table import CellTable
 
 # (key, label, width, drop): a narrow pane keeps the pids, how long and the query (last, free
@@ -58,8 +47,6 @@ BLOCK_COLUMNS = (("blocked_pid", "Blocked", 8, 0), ("blocked_user", "User", 12, 
                  ("wait", "Wait", 14, 3), ("blocked_query", "Query", 36, 2), ("blocking_pid", "Blocker", 8, 0),
                  ("blocking_user", "User", 12, 4), ("blocking_state", "State", 14, 6),
                  ("blocking_query", "Blocker query", 36, 0))
-
-Runner = Callable[[DbRemediation], Awaitable[object]]
 
 
 def fmt_bytes(n: float | None) -> str:
@@ -76,44 +63,18 @@ def fmt_duration(seconds: float | None) -> str:
     return "-" if seconds is None else human_age(seconds)
 
 
-class ConfirmRemediation(ModalScreen[bool]):
-    """Names the action, the server and the exact target(s) with the equivalent psql command."""
-
-    TYPE_AHEAD = False  # a yes typed before this was on screen is no answer (irtui.ui.typeahead)
-
-    DEFAULT_CSS = widget_css(__file__, "database_confirm.tcss")
-
-    BINDINGS = [Binding("y", "answer(True)", "Yes, run it", id="database.confirm.yes"),
-                Binding("n,escape", "answer(False)", "No", id="database.confirm.no")]
-
-    def __init__(self, description: Description, read_only: bool) -> None:
-        super().__init__()
-        self.description = description
-        self.read_only = read_only
-
-    def compose(self) -> ComposeResult:
-        d = self.description
-        with VerticalScroll():
-            yield Static(Text(f"{d.title}  [danger: {d.danger}]", style="bold"))
-            yield Static(Text(visible_lines(d.text())))
-            if self.read_only:
-                yield Static(Text("read-only session: this will be refused", style=themed("bold $irtui-failing")))
-            yield Static(Text("y run it · n / Esc cancel", style="bold"))
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-
 class DatabasePane(Vertical):
     """PostgreSQL health, activity and remediations."""
 
     DEFAULT_CSS = widget_css(__file__, "database.tcss")
 
+    # The db.* actions through the app's executor, on this pane's keys (`[keys]` moves them by
+    # these ids). K passes this pane's threshold, so it ends the backends the pane lists.
     BINDINGS = [
-        Binding("c", "cancel_backend", "Cancel query", id="database.cancel_backend"),
-        Binding("k", "terminate_backend", "Terminate backend", id="database.terminate_backend"),
+        Binding("c", f"app.{APP_ACTION}('db.cancel_backend')", "Cancel query", id="database.cancel_backend"),
+        Binding("k", f"app.{APP_ACTION}('db.terminate_backend')", "Terminate backend", id="database.terminate_backend"),
         Binding("K", "terminate_long_running", "Terminate long-running", id="database.terminate_long_running"),
-        Binding("P", "promote_replica", "Promote replica", id="database.promote_replica"),
+        Binding("P", f"app.{APP_ACTION}('db.promote_replica')", "Promote replica", id="database.promote_replica"),
         Binding("ctrl+r", "refresh_now", "Refresh database", id="database.refresh"),
     ]
 
@@ -123,36 +84,22 @@ class DatabasePane(Vertical):
             self.pane = pane
             self.snapshot = snapshot
 
-    class RemediationFinished(Message):
-        """A remediation ran (or was refused / failed): for the incident timeline."""
-
-        def __init__(self, pane: DatabasePane, remediation: DbRemediation, description: Description | None,
-                     outcome: Outcome | None, error: BaseException | None) -> None:
-            super().__init__()
-            self.pane = pane
-            self.remediation = remediation
-            self.description = description
-            self.outcome = outcome
-            self.error = error
-
     def __init__(self, monitor: DatabaseMonitor, clients: DatabaseClients | None = None, *,
-                 runner: Runner | None = None, autostart: bool = True, clock=time.time,
+                 autostart: bool = True, clock=time.time,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.monitor = monitor
-        self.clients = clients
-        self.runner = runner
+        self.feed = DatabaseFeed(monitor)
+        self.clients = clients  # the remediation connection, for the action environment
         self.autostart = autostart
         self.clock = clock
-        self.latest: DbSnapshot | None = None
-        self.last_good: DbSnapshot | None = None
-        self.polls = 0
+        self.polls = 0  # snapshots rendered
         self.frozen = False
         self._pending: DbSnapshot | None = None
-        self._timer: Later | None = None
         self._shown: dict[str | None, Text] = {}
-        self._polling = False
-        self._poll_again = False
+        self._long_rows: dict[str, Backend] = {}
+        self._blocked_rows: dict[str, BlockedPair] = {}
+        self._unsubscribe = self.feed.subscribe(self._delivered)
 
     @classmethod
     def from_config(cls, config: Config, guard: Guard, *, flag_dsn: str | None = None, context: str | None = None,
@@ -183,43 +130,33 @@ class DatabasePane(Vertical):
         for key, label, width, drop in BLOCK_COLUMNS:
             blocked.add_column(label, key=key, width=width, drop=drop)
         every_second(self, self._update_status)
-        if self.autostart:
-            self.poll()
+        self.feed.start(0.0 if self.autostart else None)
 
-    # -- polling ---------------------------------------------------------------------
+    # -- what the feed delivers -----------------------------------------------------------
+
+    @property
+    def latest(self) -> DbSnapshot | None:
+        return self.feed.latest
+
+    @property
+    def last_good(self) -> DbSnapshot | None:
+        return self.feed.last_good
+
+    def _delivered(self, snapshot: DbSnapshot) -> None:
+        self.post_message(self.Polled(self, snapshot))
 
     def poll(self) -> None:
         """Poll now, or right after the poll in flight (never two at once, never cancelled:
         cancelling an asyncpg query midway would cost the connection)."""
-        if self._polling:
-            self._poll_again = True
-            return
-        self._polling = True
-        self._poll_worker()
-
-    @work(group="database-poll", exit_on_error=False)
-    async def _poll_worker(self) -> None:
-        try:
-            snapshot = await self.monitor.poll()
-        except Exception as exc:  # anything unforeseen: shown as unreachable, retried with backoff
-            snapshot = self.monitor.failed(exc)
-        self.post_message(self.Polled(self, snapshot))
+        self.feed.now()
 
     def on_database_pane_polled(self, message: Polled) -> None:
         if message.pane is not self:
             return
-        self._polling = False
         if self.frozen:
             self._pending = message.snapshot  # shown when the confirmation closes
         else:
             self.apply(message.snapshot)
-        if self._timer is not None:
-            self._timer.stop()
-        if self._poll_again:
-            self._poll_again = False
-            self.poll()
-        else:
-            self._timer = after(self, self.monitor.next_delay(message.snapshot), self.poll)
 
     def action_refresh_now(self) -> None:
         self.poll()
@@ -228,18 +165,16 @@ class DatabasePane(Vertical):
 
     def apply(self, snapshot: DbSnapshot) -> None:
         self.polls += 1
-        self.latest = snapshot
-        if snapshot.reachable and snapshot.error is None:
-            self.last_good = snapshot
         with self.app.batch_update():
             self._update_status()
-            if snapshot.reachable and snapshot.error is None:
+            if self.feed.good(snapshot):
                 self._render_long(snapshot)
                 self._render_blocked(snapshot)
                 self._render_details(snapshot)
 
     def _render_long(self, snap: DbSnapshot) -> None:
         table = self.query_one("#db-long", CellTable)
+        self._long_rows = {str(b.pid): b for b in snap.long_running}
         seen = set()
         for b in snap.long_running:
             key = str(b.pid)
@@ -261,6 +196,7 @@ class DatabasePane(Vertical):
 
     def _render_blocked(self, snap: DbSnapshot) -> None:
         table = self.query_one("#db-blocked", CellTable)
+        self._blocked_rows = {f"{p.blocked_pid}<{p.blocking_pid}": p for p in snap.blocked}
         seen = set()
         for p in snap.blocked:
             key = f"{p.blocked_pid}<{p.blocking_pid}"
@@ -344,81 +280,50 @@ class DatabasePane(Vertical):
         self._shown[widget.id] = text
         widget.update(text, layout=layout)
 
-    # -- remediations ----------------------------------------------------------------
+    # -- what remediations act on ----------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"cancel_backend", "terminate_backend", "terminate_long_running", "promote_replica"}:
-            if self.clients is None or self.clients.guard.read_only:
-                return False  # not offered; the remediation connection would refuse anyway
-        return True
-
-    def selected_pid(self) -> int | None:
-        """The pid under the cursor: a long-running backend, or a blocker in the blocked table."""
+    def selected(self) -> Backend | BlockedPair | None:
+        """The row under the cursor: a long-running backend, or, while the blocked table
+        has focus, a blocked pair (a remediation acts on its blocker)."""
         blocked = self.query_one("#db-blocked", CellTable)
         if blocked.has_focus and blocked.cursor_key is not None:
-            return int(blocked.cursor_key.split("<")[1])
+            return self._blocked_rows.get(blocked.cursor_key)
         key = self.query_one("#db-long", CellTable).cursor_key
-        return None if key is None else int(key)
+        return None if key is None else self._long_rows.get(key)
 
-    def action_cancel_backend(self) -> None:
-        pid = self.selected_pid()
-        if pid is None:
-            self.notify("no backend selected", severity="warning")
-            return
-        self.remediate(CancelBackend(self.clients, pid))
-
-    def action_terminate_backend(self) -> None:
-        pid = self.selected_pid()
-        if pid is None:
-            self.notify("no backend selected", severity="warning")
-            return
-        self.remediate(TerminateBackend(self.clients, pid))
-
-    def action_terminate_long_running(self) -> None:
-        self.remediate(TerminateLongRunning(self.clients, self.monitor.threshold_seconds / 60))
-
-    def action_promote_replica(self) -> None:
-        self.remediate(PromoteReplica(self.clients))
-
-    def remediate(self, remediation: DbRemediation) -> None:
-        """Describe, confirm and run one remediation; one at a time."""
-        if self.frozen:
-            self.notify("a remediation is already being confirmed", severity="warning")
-            return
-        # Freeze before the worker starts, so no poll lands between the key and the describe.
+    def freeze(self) -> None:
+        """Hold the tables as they are (polls wait) until `thaw()`."""
         self.frozen = True
-        self._remediate(remediation)
 
-    @work(group="database-remediation", exit_on_error=False)
-    async def _remediate(self, remediation: DbRemediation) -> None:
-        description = outcome = error = None
-        try:
-            if self.runner is not None:
-                outcome = await self.runner(remediation)
-                return
-            description = await remediation.describe()
-            if description.refusal:
-                self.notify(visible(f"{description.title}: {description.refusal}"), severity="warning", markup=False)
-                return
-            if not await self.app.push_screen_wait(ConfirmRemediation(description, self.clients.guard.read_only)):
-                return
-            outcome = await remediation.execute()
-            self.notify(visible(outcome.message), severity="information" if outcome.ok else "warning", markup=False)
-        except Exception as exc:  # ReadOnlyError, TargetGone, a server error: shown and recorded
-            error = exc
-            self.notify(f"{remediation.title}: {visible(describe_error(exc, self.monitor.settings.dsn))}",
-                        severity="error", markup=False)
-        finally:
-            self.frozen = False
-            pending, self._pending = self._pending, None
-            if pending is not None:
-                self.apply(pending)
-            if outcome is not None or error is not None:
-                self.post_message(self.RemediationFinished(self, remediation, description, outcome, error))
-                self.poll()
+    def thaw(self) -> None:
+        """Show the last poll that arrived while frozen."""
+        self.frozen = False
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.apply(pending)
+
+    # K: the runbook's "terminate all long-running", at the threshold this pane lists by,
+    # through the app's door like every other key (gated and refused there).
+    _LONG_RUNNING = (APP_ACTION, ("db.terminate_long_running",))
+
+    async def action_terminate_long_running(self) -> None:
+        minutes = max(1, round(self.monitor.threshold_seconds / 60))
+        await self.app.run_action(f"{APP_ACTION}('db.terminate_long_running', {{'minutes': {minutes}}})")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "terminate_long_running":
+            return self.app.check_action(*self._LONG_RUNNING)
+        return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        why_not = getattr(self.app, "why_not", None)
+        if action == "terminate_long_running" and callable(why_not):
+            return why_not(*self._LONG_RUNNING)
+        return None
 
     async def on_unmount(self) -> None:
-        await self.monitor.close()
+        self._unsubscribe()
+        await self.feed.aclose()
         if self.clients is not None:
             await self.clients.close()
 

@@ -2,9 +2,10 @@
 degraded, FAILING, unknown: a symbol and a word), HTTP code, latency, the recent history,
 and unless healthy, what it answered or why it could not be asked.
 
-Self-contained: it is given a `HealthChecker`, runs a round in its own worker every
-`interval` seconds (the next round is armed only after the last one finished) and on one
-key, and posts `HealthPane.Checked` with the results so the app can record them.
+It is given a `HealthChecker`; the rounds and their timing are
+`irtui.health.feed.HealthFeed`'s, whose loop the pane starts and stops (a round every
+`interval` seconds, and on one key). The pane subscribes, posts `HealthPane.Checked` with
+each round's results so the app can record them, and renders.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -32,11 +32,11 @@ from irtui.health.checks import (
     naming,
     summarize,
 )
+from irtui.health.feed import HealthFeed
 from irtui.safety import Guard
 from irtui.text import visible
 from irtui.ui.stylesheets import widget_css
 from irtui.ui.theming import themed
-from irtui.ui.timers import Later, after
 from irtui.ui.widgets.virtual_table import CellTable
 
 # (key, label, width, drop): a narrow pane leaves out when and the history before the detail
@@ -54,10 +54,6 @@ SHOWN = {
     FAILING: ("✗", "FAILING", "bold $irtui-failing"),
     UNKNOWN: ("?", "unknown", "dim"),
 }
-# When a round could not ask some service (the API server's proxy did not answer), ask
-# again this soon rather than after the full interval: it is the answer a responder waits for.
-UNKNOWN_RETRY = 5.0
-
 
 def latency_text(result: HealthResult) -> str:
     return "-" if result.latency is None else f"{result.latency * 1000:.0f} ms"
@@ -83,12 +79,12 @@ class HealthPane(Vertical):
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.checker = checker
+        self.feed = HealthFeed(checker, interval)
         self.autostart = autostart
         self.first_poll_after = first_poll_after  # seconds; the war room lets the pods pane fill first
-        self.interval = interval or checker.settings.interval
-        self.rounds = 0
-        self.results: dict[str, HealthResult] = {}
-        self._timer: Later | None = None
+        self.interval = self.feed.interval
+        self.rounds = 0  # rounds rendered
+        self._unsubscribe = self.feed.subscribe(self._delivered)
 
     @classmethod
     def from_config(cls, config: Config, guard: Guard, api_client=None, **kwargs) -> HealthPane:
@@ -107,40 +103,32 @@ class HealthPane(Vertical):
             table.add_column(label, key=key, width=width, drop=drop)
         for service in self.checker.settings.services:
             table.add_row(Text(visible(service)), Text("…", style="dim"), "", "", "", "", "", key=service)
-        if self.autostart:
-            if self.first_poll_after:
-                self._timer = after(self, self.first_poll_after, self.run_checks)
-            else:
-                self.run_checks()
+        self.feed.start(self.first_poll_after if self.autostart else None)
 
-    @work(exclusive=True, group="health-checks", exit_on_error=False)
-    async def run_checks(self) -> None:
-        try:
-            results = await self.checker.check_all()
-        except Exception as exc:  # never end the app over a check; show it on every row
-            now = time.time()
-            results = [HealthResult(s, now, UNKNOWN, None, None, f"{type(exc).__name__}: {exc}", "")
-                       for s in self.checker.settings.services]
+    @property
+    def results(self) -> dict[str, HealthResult]:
+        """The latest result per service."""
+        return self.feed.results
+
+    def _delivered(self, results: list[HealthResult]) -> None:
         self.post_message(self.Checked(self, results))
+
+    def run_checks(self) -> None:
+        """A round now (or right after the round in flight)."""
+        self.feed.now()
 
     def action_check_now(self) -> None:
         self.run_checks()
 
     def on_health_pane_checked(self, message: Checked) -> None:
-        if message.pane is not self:
-            return
-        self.apply(message.results)
-        if self._timer is not None:
-            self._timer.stop()
-        unknown = any(r.state == UNKNOWN for r in message.results)
-        self._timer = after(self, min(self.interval, UNKNOWN_RETRY) if unknown else self.interval, self.run_checks)
+        if message.pane is self:
+            self.apply(message.results)
 
     def apply(self, results: list[HealthResult]) -> None:
         self.rounds += 1
         table = self.query_one(CellTable)
         with self.app.batch_update():
             for result in results:
-                self.results[result.service] = result
                 if result.service not in table.rows:
                     table.add_row(Text(visible(result.service)), "", "", "", "", "", "", key=result.service)
                 symbol, word, style = SHOWN[result.state]
@@ -167,4 +155,5 @@ class HealthPane(Vertical):
         return text
 
     async def on_unmount(self) -> None:
-        await self.checker.aclose()
+        self._unsubscribe()
+        await self.feed.aclose()

@@ -1,19 +1,18 @@
 """The metrics pane: per service request rate, error %, p95 latency, each with a chart of
 the last 30 minutes, coloured by the configured thresholds, with the age of the data.
 
-Self-contained: it is given a source (`PrometheusSource` or `ScrapeSource`, anything with
-`async fetch() -> MetricsSnapshot`) and the `MetricsSettings`, polls it in its own worker,
-re-arming the next poll only after the last one finished, and posts `MetricsPane.Updated`
-with each snapshot so the app can listen. It never opens a socket itself.
+It is given a source (`PrometheusSource` or `ScrapeSource`, anything with
+`async fetch() -> MetricsSnapshot`) and the `MetricsSettings`; the polling, its timing and
+backoff, the history and the last good snapshot are `irtui.metrics.feed.MetricsFeed`'s,
+whose loop the pane starts and stops. The pane subscribes, posts `MetricsPane.Updated`
+with each snapshot so the app can listen, and renders. It never opens a socket itself.
 """
 
 from __future__ import annotations
 
-import random
 import time
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,7 +20,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from irtui.config import Config
-from irtui.metrics.model import SERIES, MetricsHistory, MetricsSnapshot, ServicePoint
+from irtui.metrics.feed import MetricsFeed
+from irtui.metrics.model import SERIES, MetricsSnapshot, ServicePoint
 from irtui.metrics.settings import MetricsSettings
 from irtui.metrics.source import make_source
 from irtui.safety import Guard
@@ -29,7 +29,6 @@ from irtui.text import visible
 from irtui.ui.stylesheets import widget_css
 from irtui.ui.theming import themed
 from irtui.ui.ticks import every_second
-from irtui.ui.timers import Later, after
 from irtui.ui.widgets.sparkline_chart import sparkline_chart
 from irtui.ui.widgets.virtual_table import CellTable
 
@@ -96,15 +95,12 @@ class MetricsPane(Vertical):
         super().__init__(name=name, id=id, classes=classes)
         self.source = source
         self.settings = settings
+        self.feed = MetricsFeed(source, settings, clock)
         self.autostart = autostart
         self.first_poll_after = first_poll_after  # seconds; the war room lets the pods pane fill first
         self.clock = clock
-        self.history = MetricsHistory(settings.history_seconds)
-        self.latest: MetricsSnapshot | None = None  # the last snapshot, good or not
-        self.last_good: MetricsSnapshot | None = None
-        self.polls = 0
-        self._timer: Later | None = None
-        self._failures = 0
+        self.polls = 0  # snapshots rendered
+        self._unsubscribe = self.feed.subscribe(self._delivered)
         # None: the charts share whatever width the pane has (80 to 300+ columns).
         self._auto_width = chart_width is None
         self._chart_width = max(8, chart_width or 24)
@@ -129,43 +125,37 @@ class MetricsPane(Vertical):
         for service in self.settings.services:
             self._add_row(table, service)
         every_second(self, self._update_status)
-        if self.autostart:
-            if self.first_poll_after:
-                self._timer = after(self, self.first_poll_after, self.poll)
-            else:
-                self.poll()
+        self.feed.start(self.first_poll_after if self.autostart else None)
 
     def _add_row(self, table: CellTable, service: str) -> None:
         empty = Text("no data", style="dim")
         table.add_row(Text(visible(service)), empty, Text(""), empty, Text(""), empty, Text(""), key=service)
 
-    # -- polling ---------------------------------------------------------------------
+    # -- what the feed delivers -----------------------------------------------------------
 
-    @work(exclusive=True, group="metrics-poll", exit_on_error=False)
-    async def poll(self) -> None:
-        try:
-            snapshot = await self.source.fetch()
-        except Exception as exc:  # a source bug must show as stale data, not end the app
-            snapshot = MetricsSnapshot(getattr(self.source, "label", "metrics"), self.clock(),
-                                       error=f"{type(exc).__name__}: {exc}")
+    @property
+    def history(self):
+        return self.feed.history
+
+    @property
+    def latest(self) -> MetricsSnapshot | None:
+        """The last snapshot, good or not."""
+        return self.feed.latest
+
+    @property
+    def last_good(self) -> MetricsSnapshot | None:
+        return self.feed.last_good
+
+    def _delivered(self, snapshot: MetricsSnapshot) -> None:
         self.post_message(self.Updated(self, snapshot))
 
-    def on_metrics_pane_updated(self, message: Updated) -> None:
-        if message.pane is not self:
-            return
-        self.apply(message.snapshot)
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = after(self, self.next_delay(message.snapshot), self.poll)
+    def poll(self) -> None:
+        """Ask the source now (or right after the poll in flight)."""
+        self.feed.now()
 
-    def next_delay(self, snapshot: MetricsSnapshot) -> float:
-        """The interval while the source answers; capped, jittered backoff while it does not,
-        so several responders' sessions do not all retry a struggling Prometheus together."""
-        self._failures = 0 if snapshot.ok else self._failures + 1
-        if not self._failures:
-            return self.settings.interval
-        ceiling = min(max(self.settings.interval, 60.0), self.settings.interval * 2 ** (self._failures - 1))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+    def on_metrics_pane_updated(self, message: Updated) -> None:
+        if message.pane is self:
+            self.apply(message.snapshot)
 
     def action_refresh_now(self) -> None:
         self.poll()
@@ -173,12 +163,8 @@ class MetricsPane(Vertical):
     # -- rendering -------------------------------------------------------------------
 
     def apply(self, snapshot: MetricsSnapshot) -> None:
-        """Take one snapshot into the history and update the table in place, by row key."""
+        """Update the table in place, by row key, from what the feed holds."""
         self.polls += 1
-        self.latest = snapshot
-        self.history.apply(snapshot)
-        if snapshot.ok:
-            self.last_good = snapshot
         self._render_rows()
         self._update_status()
 
@@ -229,7 +215,7 @@ class MetricsPane(Vertical):
         snap = self.latest
         now = self.clock()
         if snap is None:
-            label = getattr(self.source, "label", "metrics")
+            label = self.feed.label
             self._show_status(status, Text(visible(f"{label}: waiting for the first sample")))
             return
         label = snap.source
@@ -259,6 +245,5 @@ class MetricsPane(Vertical):
         status.update(text, layout=False)  # one line, always: no layout pass for a ticking age
 
     async def on_unmount(self) -> None:
-        close = getattr(self.source, "aclose", None)
-        if close is not None:
-            await close()
+        self._unsubscribe()
+        await self.feed.aclose()

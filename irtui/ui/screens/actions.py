@@ -253,16 +253,18 @@ class ActionController:
                     pass
 
     # --- triggering ----------------------------------------------------------------------
-    async def trigger(self, action_id: str, keys_done: Callable[[], None] | None = None) -> Outcome | None:
+    async def trigger(self, action_id: str, keys_done: Callable[[], None] | None = None,
+                      params: dict[str, Any] | None = None) -> Outcome | None:
         """Run an action's flow. `keys_done` (from the app's `hold_keys_for_dialog`, taken
-        by the key's handler) is called once its last dialog is answered or it ends."""
+        by the key's handler) is called once its last dialog is answered or it ends.
+        `params`: parameters the key already knows (those given are not asked for)."""
         _KEYS_DONE.set(keys_done)  # per flow: each worker runs in a copy of the context
         try:
-            return await self._trigger(action_id)
+            return await self._trigger(action_id, params)
         finally:
             self._dialogs_answered()
 
-    async def _trigger(self, action_id: str) -> Outcome | None:
+    async def _trigger(self, action_id: str, params: dict[str, Any] | None = None) -> Outcome | None:
         if action_id == "kube.logs":
             await self.open_logs()
             return None
@@ -291,7 +293,7 @@ class ActionController:
             return None
         self.busy = True
         try:
-            outcome = await self.runner.run(action_id, target)
+            outcome = await self.runner.run(action_id, target, params)
         finally:
             self.busy = False
         self.show(outcome)
@@ -309,6 +311,8 @@ class ActionController:
             return Target("namespace", ns, ns)
         if "release" in spec.target_kinds:
             return Target("release", self.env.settings.helm_release, ns)
+        if "db_replica" in spec.target_kinds:  # promote: the replica is what it acts on, and is typed to confirm
+            return Target("db_replica", "replica")
         if "database" in spec.target_kinds:
             return Target("database", "primary")
         return selected
@@ -413,8 +417,9 @@ _EVENT_KINDS = {"Pod": "pod", "Node": "node", "Deployment": "deployment", "State
 
 
 def target_from_row(row: object) -> Target | None:
-    """A `Target` from a cluster pane's selected row (`irtui.kube.model` PodRow, NodeRow,
-    WorkloadRow, EventRow: the event's involved object), or None."""
+    """A `Target` from a pane's selected row (`irtui.kube.model` PodRow, NodeRow,
+    WorkloadRow, EventRow: the event's involved object; `irtui.database.monitor` Backend,
+    BlockedPair: its blocker), or None."""
     if isinstance(row, PodRow):
         return Target("pod", row.name, row.namespace, {"node": row.node})
     if isinstance(row, NodeRow):
@@ -428,12 +433,26 @@ def target_from_row(row: object) -> Target | None:
         if not kind or not name:
             return None
         return Target(kind, name, None if kind == "node" else row.namespace)
-    return None
+    return _database_target(row)
 
 
 def _keyed_items() -> list[ActionSpec | View]:
     """Every action and Investigate view, each with its key."""
     return [*registry.all_actions(), *registry.VIEWS]
+
+
+def _database_target(row: object) -> Target | None:
+    """A database pane's row: its backend, or a blocked pair's blocker. Imported only when a
+    row is none of the cluster's, so that asyncpg is not loaded before the first frame."""
+    if row is None:
+        return None
+    from irtui.database.monitor import Backend, BlockedPair
+
+    if isinstance(row, Backend):
+        return Target("db_backend", str(row.pid))
+    if isinstance(row, BlockedPair):
+        return Target("db_backend", str(row.blocking_pid))
+    return None
 
 
 def find_controller(app: App[Any]) -> ActionController | None:
