@@ -8,8 +8,8 @@ from kubernetes import client as k8s
 
 from irtui.config import Config, ConfigError
 from irtui.kube.client import guarded_api_client, is_mutating
-from irtui.kube.rest import RestClient
 from irtui.kube.printers import human_duration, pod_summary
+from irtui.kube.rest import RestClient
 from irtui.safety import Guard, ReadOnlyError
 
 

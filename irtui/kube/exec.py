@@ -25,8 +25,9 @@ from irtui.safety import Guard
 k8s = kubeconfig_module.import_client()
 
 if TYPE_CHECKING:
-    from irtui.kube.rest import GuardedApiClient
     from kubernetes.stream.ws_client import WSClient
+
+    from irtui.kube.rest import GuardedApiClient
 
 STDOUT, STDERR, ERROR = 1, 2, 3
 POLL_SECONDS = 0.1  # how long one read waits; also how soon a cancel is noticed
