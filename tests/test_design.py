@@ -27,13 +27,13 @@ KNOWN_CYCLES: list[set[str]] = []
 # fixed; never raise them.
 MYPY_ERRORS = {
     "irtui": 2,
-    "irtui.actions": 22,
+    "irtui.actions": 10,
     "irtui.database": 5,
-    "irtui.kube": 5,
     "irtui.metrics": 1,
-    "irtui.sim": 58,
-    "irtui.ui": 57,
-    "irtui.ui.panes": 9,
+    "irtui.sim": 47,
+    "irtui.sim.api": 14,
+    "irtui.ui": 27,
+    "irtui.ui.panes": 3,
     "irtui.ui.widgets": 2,
 }
 

@@ -31,7 +31,7 @@ import urllib3
 try:  # ~4x faster than json on a 15 MB pod list; the stdlib is the fallback
     from orjson import loads as json_loads
 except ImportError:  # pragma: no cover - depends on the environment
-    json_loads = json.loads
+    json_loads = json.loads  # type: ignore[assignment]  # the stdlib's takes keywords orjson's does not
 
 from irtui.kube import kubeconfig as kubeconfig_module
 from irtui.kube.errors import ApiError
@@ -88,7 +88,7 @@ class GuardedRESTClient(rest.RESTClientObject):
         self._guard = guard
         self._server = configuration.host or ""
 
-    def request(self, method, url, *args, **kwargs):  # noqa: D401 - signature of the base
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> rest.RESTResponse:
         if is_mutating(method, url, self._server):
             self._guard.check(f"{method.upper()} {urlsplit(url).path}")
         return super().request(method, url, *args, **kwargs)
@@ -291,7 +291,8 @@ class RestClient:
 
     # --- the one place a request is made -----------------------------------------------
     def send(self, method: str, path: str, *, query: Query = None, body: Any = None,
-             content_type: str | None = None, accept: str = "application/json", timeout: Timeout = None):
+             content_type: str | None = None, accept: str = "application/json",
+             timeout: Timeout = None) -> rest.RESTResponse:
         """Send one request and return the client's response, body unread. A refused
         mutation raises `ReadOnlyError` (from the transport) before anything is sent; a
         transport failure raises whatever urllib3 raised."""
@@ -301,7 +302,8 @@ class RestClient:
         url, headers = self._prepare(path, query, headers)
         return self.api.rest_client.request(method, url, headers=headers, body=body, _request_timeout=timeout)
 
-    def get_once(self, path: str, *, timeout: float | urllib3.Timeout, accept: str = "application/json"):
+    def get_once(self, path: str, *, timeout: float | urllib3.Timeout,
+                 accept: str = "application/json") -> urllib3.BaseHTTPResponse:
         """One GET, not retried (the client's default read retries would stretch one probe
         to four timeouts); the urllib3 response, body read. Only a GET: nothing to guard."""
         url, headers = self._prepare(path, None, {"Accept": accept})
@@ -381,7 +383,7 @@ class RestClient:
         return self.request("POST", path, query=[("dryRun", "All" if dry_run else None)], body=body)
 
     # --- raw GETs, failures as ApiError (the kube sources) -------------------------------
-    def open(self, path: str, query: dict[str, Any] | None = None, timeout: Timeout = None):
+    def open(self, path: str, query: dict[str, Any] | None = None, timeout: Timeout = None) -> urllib3.BaseHTTPResponse:
         """Send a GET and return the urllib3 response, body unread; non-2xx raises ApiError."""
         try:
             response = self.send("GET", path, query=query,
