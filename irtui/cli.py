@@ -91,7 +91,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         # One line, like every other input error, instead of argparse's usage block.
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
@@ -288,7 +288,7 @@ def completion(args: argparse.Namespace) -> int:
     parser = build_parser()
     for action in _all_actions(parser):
         if action.metavar == "FILE":
-            action.complete = shtab.FILE  # type: ignore[attr-defined]
+            action.complete = shtab.FILE
         elif action.dest == "scenario":
             action.choices = list(scenarios())  # only for completing: the simulator checks the name
     print(shtab.complete(parser, shell=args.shell))

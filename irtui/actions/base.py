@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Mapping
 
 from irtui.actions.kubeapi import Kube
-from irtui.actions.model import AccessCheck, Prepared, Target
+from irtui.actions.model import AccessCheck, Executed, Prepared, Target
 from irtui.actions.settings import ActionSettings
 from irtui.safety import Guard
+
+if TYPE_CHECKING:
+    from irtui.kube.client import KubeConnection
 
 
 @dataclass
@@ -41,7 +44,7 @@ class ActionEnv:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_connection(cls, conn, settings: ActionSettings, **kwargs) -> ActionEnv:
+    def from_connection(cls, conn: KubeConnection, settings: ActionSettings, **kwargs: Any) -> ActionEnv:
         """From `irtui.kube.client.KubeConnection`."""
         return cls(
             guard=conn.guard, settings=settings, kube=Kube(conn.api_client),
@@ -64,7 +67,7 @@ class ActionEnv:
 class Impl:
     """Default steps: no access checks, nothing to rehearse."""
 
-    def unavailable(self, env: ActionEnv, target: Target) -> str | None:
+    def unavailable(self, env: ActionEnv, target: Target | None) -> str | None:
         """A reason the action cannot be offered at all in this session (helm missing, no
         database configured), or None."""
         if env.kube is None:
@@ -81,7 +84,7 @@ class Impl:
         """Rehearse; return lines for the confirmation. Raise to refuse (nothing was changed)."""
         return []
 
-    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared):
+    def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed | Awaitable[Executed]:
         """Do it; return a message, or (message, details)."""
         raise NotImplementedError
 

@@ -107,7 +107,7 @@ def _release(env: ActionEnv, target: Target) -> tuple[str, str]:
 
 
 class HelmHistory(Impl):
-    def unavailable(self, env: ActionEnv, target: Target) -> str | None:
+    def unavailable(self, env: ActionEnv, target: Target | None) -> str | None:
         return None if runner(env).available else "helm is not installed"
 
     def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:
@@ -129,7 +129,7 @@ class HelmHistory(Impl):
 class HelmRollback(Impl):
     """`helm rollback RELEASE -n NS` (to the previous revision), rehearsed with --dry-run."""
 
-    def unavailable(self, env: ActionEnv, target: Target) -> str | None:
+    def unavailable(self, env: ActionEnv, target: Target | None) -> str | None:
         return None if runner(env).available else "helm is not installed"
 
     def checks(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> list[AccessCheck]:

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from irtui.actions.base import ActionEnv, Impl
 from irtui.actions.custom import CustomAction
-from irtui.actions.model import ActionError, ActionSpec, Prepared, Target
+from irtui.actions.model import ActionError, ActionSpec, Executed, Prepared, Target
 
 
 def custom_of(env: ActionEnv, action_id: str) -> CustomAction:
@@ -31,7 +31,7 @@ class HttpAction(Impl):
     def for_spec(cls, spec: ActionSpec) -> HttpAction:
         return cls(spec.id)
 
-    def unavailable(self, env: ActionEnv, target: Target) -> str | None:
+    def unavailable(self, env: ActionEnv, target: Target | None) -> str | None:
         return None
 
     def prepare(self, env: ActionEnv, target: Target, params: Mapping[str, Any]) -> Prepared:
@@ -42,7 +42,7 @@ class HttpAction(Impl):
                            f"{hashlib.sha256(action.body.encode()).hexdigest()[:12]}")
         return Prepared(command=action.command, summary=summary, state={"action": action})
 
-    async def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared):
+    async def execute(self, env: ActionEnv, target: Target, params: Mapping[str, Any], prepared: Prepared) -> Executed:
         from irtui.safety import ReadOnlyError, guarded_http_client
 
         action: CustomAction = prepared.state["action"]

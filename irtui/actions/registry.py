@@ -16,10 +16,14 @@ import importlib
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from irtui.actions.model import ActionSpec, Danger, Param, Target
 from irtui.platform import ENV_PRESETS
+
+if TYPE_CHECKING:
+    from irtui.actions.base import Impl
+    from irtui.actions.settings import ActionSettings
 
 # What an action id looks like: `group.name` (the runbook and the key map refer to it).
 ACTION_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -98,7 +102,7 @@ def _exec(action_id: str, title: str, key: str, description: str) -> ActionSpec:
 _WRITES_FILES = {"forensics.collect": "forensics writes its bundle (logs, descriptions) to this disk"}
 
 
-def read_only_refusal(spec: ActionSpec, settings) -> str | None:
+def read_only_refusal(spec: ActionSpec, settings: ActionSettings) -> str | None:
     """Why `spec` may not run in a read-only session, or None when it may."""
     if spec.id in _WRITES_FILES:
         return f"read-only terminal: {_WRITES_FILES[spec.id]}; run it from a responder's terminal"
@@ -487,8 +491,8 @@ SHOWN: tuple[Shown, ...] = (
 )
 
 _BY_ID = {spec.id: spec for spec in ACTIONS}
-_DECLARED: dict[str, View | Shown] = {item.id: item for item in (*VIEWS, *SHOWN)}
-_IMPLS: dict[str, object] = {}
+_DECLARED: dict[str, View | Shown] = {**{view.id: view for view in VIEWS}, **{shown.id: shown for shown in SHOWN}}
+_IMPLS: dict[str, Impl] = {}
 # A team's own steps ([[actions.custom]] in the config and the runbook), for this process.
 _CUSTOM: dict[str, ActionSpec] = {}
 
@@ -527,7 +531,7 @@ def declared(step_id: str) -> ActionSpec | View | Shown | None:
     return _BY_ID.get(step_id) or _DECLARED.get(step_id)
 
 
-def implementation(spec: ActionSpec):
+def implementation(spec: ActionSpec) -> Impl:
     """The implementation object of a spec (imported on first use, then shared)."""
     impl = _IMPLS.get(spec.id)
     if impl is None:

@@ -124,7 +124,7 @@ class RunScript(Impl):
         name, _ = script_step(env, self.action_id)
         return name, env.settings.scripts.get(name)
 
-    def unavailable(self, env: ActionEnv, target: Target) -> str | None:
+    def unavailable(self, env: ActionEnv, target: Target | None) -> str | None:
         name, path = self._path(env)
         if path is None:
             return f"not configured — set [scripts] {name} in config.toml"

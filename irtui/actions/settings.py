@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from irtui.config import Config, ConfigError, data_dir
+from irtui.config import Config, ConfigError, Section, data_dir
 from irtui.platform import ENV_PRESETS, HEALTH_PATH, HELM_RELEASE, SERVICES
 
 SECTION = "actions"
@@ -107,7 +107,7 @@ class ActionSettings:
         section.reject_unknown(KEYS)
         d = cls()
 
-        def setting(key, kind, default):
+        def setting(key: str, kind: Any, default: Any) -> Any:
             return config.setting(SECTION, key, kind, default, context=context)
 
         bulk = setting("bulk_confirm_over", int, d.bulk_confirm_over)
@@ -165,7 +165,7 @@ def _scripts(config: Config) -> dict[str, Path]:
     return out
 
 
-def _custom(section) -> tuple[Any, ...]:
+def _custom(section: Section) -> tuple[Any, ...]:
     from irtui.actions import custom
 
     out = []
@@ -182,7 +182,7 @@ def _custom(section) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _reject_read_only(section) -> None:
+def _reject_read_only(section: Section) -> None:
     # An old config may still say `[actions] read_only`; ignoring it silently would leave a
     # terminal the team believes read-only able to change things.
     if "read_only" in section.data:

@@ -23,7 +23,7 @@ REVOKE_PATH = "/v1/auth/token/revoke"
 
 
 class RevokeToken(Impl):
-    def unavailable(self, env: ActionEnv, target: Target) -> str | None:
+    def unavailable(self, env: ActionEnv, target: Target | None) -> str | None:
         if not env.settings.vault_addr:
             return "not configured — set VAULT_ADDR or [actions] vault_addr in config.toml"
         if not os.environ.get(env.settings.vault_token_env):
