@@ -108,7 +108,10 @@ class SQLiteStore(Store):
         self._executor.shutdown(wait=False)
 
     # -- writes ----------------------------------------------------------------------------
-    def _append_sync(self, entry: Entry) -> Entry:
+    def _write_once(self, entry: Entry, write: Callable[[sqlite3.Connection], Entry]) -> Entry:
+        """Run `write` in one immediate transaction, unless an entry with this id is already
+        stored: `entry_id` is the idempotency key, so a replay returns the stored entry
+        instead of adding it twice."""
         conn = self.connection
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -116,11 +119,7 @@ class SQLiteStore(Store):
             if row:
                 conn.execute("ROLLBACK")
                 return entry_from_row(*row)
-            if not conn.execute(sql.load("sqlite", "incident_exists"), (entry.incident_id,)).fetchone():
-                raise UnknownIncident(f"no incident {entry.incident_id}")
-            last = conn.execute(sql.load("sqlite", "last_entry"), (entry.incident_id,)).fetchone()
-            chained = entry.chained((last[0] if last else 0) + 1, last[1] if last else GENESIS_HASH)
-            conn.execute(sql.load("sqlite", "insert_entry"), entry_row(chained))
+            chained = write(conn)
             conn.execute("COMMIT")
             return chained
         except BaseException:
@@ -128,14 +127,19 @@ class SQLiteStore(Store):
                 conn.execute("ROLLBACK")
             raise
 
+    def _append_sync(self, entry: Entry) -> Entry:
+        def write(conn: sqlite3.Connection) -> Entry:
+            if not conn.execute(sql.load("sqlite", "incident_exists"), (entry.incident_id,)).fetchone():
+                raise UnknownIncident(f"no incident {entry.incident_id}")
+            last = conn.execute(sql.load("sqlite", "last_entry"), (entry.incident_id,)).fetchone()
+            chained = entry.chained((last[0] if last else 0) + 1, last[1] if last else GENESIS_HASH)
+            conn.execute(sql.load("sqlite", "insert_entry"), entry_row(chained))
+            return chained
+
+        return self._write_once(entry, write)
+
     def _declare_sync(self, entry: Entry) -> Entry:
-        conn = self.connection
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute(sql.load("sqlite", "entry_by_id"), (entry.entry_id,)).fetchone()
-            if row:
-                conn.execute("ROLLBACK")
-                return entry_from_row(*row)
+        def write(conn: sqlite3.Connection) -> Entry:
             day = entry.ts.strftime("%Y%m%d")
             n = conn.execute(sql.load("sqlite", "next_incident_number"), (day,)).fetchone()[0]
             incident_id = incident_id_for(entry.ts, n)
@@ -143,12 +147,9 @@ class SQLiteStore(Store):
             placed = Entry(incident_id, entry.entry_id, entry.ts, entry.actor, entry.kind, entry.text, entry.details)
             chained = placed.chained(1, GENESIS_HASH)
             conn.execute(sql.load("sqlite", "insert_entry"), entry_row(chained))
-            conn.execute("COMMIT")
             return chained
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+
+        return self._write_once(entry, write)
 
     async def append(self, entry: Entry) -> Entry:
         self.guard.check(f"timeline entry ({entry.kind})")
