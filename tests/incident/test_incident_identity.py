@@ -14,12 +14,12 @@ import sqlite3
 import yaml
 
 from irtui.config import Config
-from irtui.ui.incident import DeclareIncidentScreen, NoteScreen
+from irtui.ui.incident import NoteScreen
 from irtui.ui.main import open_connection
 from irtui.ui.wiring import war_room
 
 from polling import until
-from war_room_help import isolated, war_args  # noqa: F401 (isolated: a fixture)
+from war_room_help import declare_by_keys, isolated, war_args  # noqa: F401 (isolated: a fixture)
 
 
 def renamed_user_kubeconfig(sim, tmp_path, name: str) -> str:
@@ -53,20 +53,7 @@ async def test_entries_name_the_user_the_cluster_authenticated(sim, isolated, mo
     connection = open_connection(args, config)
     async with war_room(args, connection, config) as app:
         async with app.run_test(size=(160, 50)) as pilot:
-            await pilot.press("I")
-            await until(lambda: isinstance(app.screen, DeclareIncidentScreen), "the declare screen", pilot=pilot)
-            await pilot.press(*"Task service restarting")
-            # Answer the first impact question (its first answer suggests a severity) ...
-            await pilot.press("tab", "enter")
-            # ... and move on to the Declare button.
-            for _ in range(20):
-                if app.focused is not None and app.focused.id == "declare-ok":
-                    break
-                await pilot.press("tab")
-            await pilot.press("enter")
-            await until(lambda: app.session.is_open, "the incident to be declared", pilot=pilot)
-            await until(lambda: not isinstance(app.screen, DeclareIncidentScreen),
-                        "the declare screen to close", pilot=pilot)
+            await declare_by_keys(pilot, "Task service restarting")
             await pilot.press("N")
             await until(lambda: isinstance(app.screen, NoteScreen), "the note screen", pilot=pilot)
             await pilot.press(*"pool exhausted", "enter")
